@@ -1,0 +1,38 @@
+/** Base class of every error this library throws. */
+export class RegistryError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message);
+    this.name = new.target.name;
+    if (options && 'cause' in options) (this as { cause?: unknown }).cause = options.cause;
+  }
+}
+
+/** An option passed to createRegistry / EtcdRegistryModule is invalid. `option` names it. */
+export class RegistryOptionsError extends RegistryError {
+  constructor(readonly option: string, message: string) {
+    super(message);
+  }
+}
+
+/** A method argument (path, value, prefix, handler) is invalid. `argument` names it. */
+export class RegistryArgumentError extends RegistryError {
+  constructor(readonly argument: string, message: string) {
+    super(message);
+  }
+}
+
+/** etcd did not answer within the time budget. */
+export class RegistryUnavailableError extends RegistryError {}
+
+/** etcd refused the credentials or the user lacks a permission. */
+export class RegistryAuthError extends RegistryError {}
+
+/** The key is held by another live lease (another process registered the same path). */
+export class ServiceConflictError extends RegistryError {
+  constructor(readonly path: string, readonly holderLease: string, message: string) {
+    super(message);
+  }
+}
+
+/** The registry was closed. */
+export class RegistryClosedError extends RegistryError {}

@@ -1,0 +1,60 @@
+/** The services under a prefix: key (the path as registered, without the namespace) -> value. */
+export type ServiceMap = Readonly<Record<string, string>>;
+
+/** A watch callback: gets the whole map first, then a new map after each change. */
+export type WatchHandler = (services: ServiceMap) => void | Promise<void>;
+
+/** Where the core writes what it does. A Nest `Logger` and `console` both fit. */
+export interface RegistryLogger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string, stack?: string): void;
+  debug?(message: string): void;
+}
+
+export interface RegistryTlsOptions {
+  /** PEM of the CA that signed etcd's server certificate. */
+  ca?: string | Buffer;
+  /** PEM client certificate, for mutual TLS (with `key`). */
+  cert?: string | Buffer;
+  /** PEM private key of `cert`. */
+  key?: string | Buffer;
+}
+
+export interface RegistryOptions {
+  /** etcd endpoints: `host:port` or `http(s)://host:port`. Required, non-empty. */
+  endpoints: string[];
+  username?: string;
+  password?: string;
+  /** TLS material; implies https:// for endpoints without a scheme. */
+  tls?: RegistryTlsOptions;
+  /** Budget of each operation, including connecting. Default 5000. */
+  timeoutMs?: number;
+  /** TTL of the registry's lease. Default 5 (etcd raises values below its minimum, about 2 s). */
+  ttlSeconds?: number;
+  /** Key prefix applied to every key (e.g. `/prod`). Maps and paths are given without it. */
+  namespace?: string;
+  /** Re-read every watched prefix this often as a safety net. Off by default. */
+  resyncIntervalMs?: number;
+  /** Where to log; silent by default. */
+  logger?: RegistryLogger;
+}
+
+/** The registry: one etcd lease for all its keys, and watches of key prefixes. */
+export interface Registry {
+  /** Writes `path` = `value` under the registry's lease; resolves once etcd holds it. */
+  register(path: string, value: string): Promise<void>;
+  /** Deletes `path` if this registry holds it; revokes the lease when no key is left. */
+  unregister(path: string): Promise<void>;
+  /**
+   * Calls `fn` with the whole map under `prefix` (which must end with '/'), then after each
+   * change. Resolves after the first call.
+   */
+  addWatch(prefix: string, fn: WatchHandler): Promise<unknown>;
+  /** Stops every handler on `prefix` and its etcd watch. */
+  removeWatch(prefix: string): Promise<void>;
+  /** One read of the map under `prefix`. */
+  getServices(prefix: string): Promise<ServiceMap>;
+  /** Unregisters everything, cancels the watches and closes the client. Idempotent, bounded by timeoutMs. */
+  close(): Promise<void>;
+}
