@@ -1,4 +1,7 @@
 export * from './errors';
-export * from './registry.interface';
+export type { Registry, RegistryLogger, RegistryOptions, RegistryTlsOptions, ServiceMap, WatchHandler } from './registry.interface';
 export { resolveRegistryOptions, DEFAULT_TIMEOUT_MS, DEFAULT_TTL_SECONDS } from './options';
 export type { ResolvedRegistryOptions } from './options';
+export { createEtcdClient } from './etcd-client.factory';
+export { createRegistry, EtcdRegistry } from './etcd-registry';
+export type { WatchSubscription } from './etcd-registry';

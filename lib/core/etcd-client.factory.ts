@@ -1,0 +1,51 @@
+import { ConsecutiveBreaker, ExponentialBackoff, IBackoff, circuitBreaker, handleWhen, retry } from 'cockatiel';
+import { Etcd3, IOptions, isRecoverableError } from 'etcd3';
+import { ResolvedRegistryOptions } from './options';
+
+function pem(value: string | Buffer | undefined): Buffer | undefined {
+  return value === undefined ? undefined : Buffer.isBuffer(value) ? value : Buffer.from(value);
+}
+
+/** Deadline of one unary call: shorter than the operation budget so an operation can retry (e.g. across a leader failover). */
+export function perCallTimeoutMs(timeoutMs: number): number {
+  return Math.min(timeoutMs, Math.max(500, Math.floor(timeoutMs / 2)));
+}
+
+/**
+ * The one place where the etcd client is created. Its fault handling is tuned so that recovery
+ * follows etcd's own election time rather than etcd3's defaults (a breaker open for 5 s, watch
+ * backoff up to 30 s), and unary calls get a deadline (streams do not: it would kill them).
+ */
+export function createEtcdClient(options: ResolvedRegistryOptions): Etcd3 {
+  const callTimeoutMs = perCallTimeoutMs(options.timeoutMs);
+  const unaryDeadline = (ctx: { isStream: boolean }) => (ctx.isStream ? {} : { deadline: Date.now() + callTimeoutMs });
+  const config: IOptions = {
+    hosts: options.hosts,
+    defaultCallOptions: unaryDeadline,
+    grpcOptions: {
+      'grpc.max_receive_message_length': -1,
+      'grpc.keepalive_time_ms': 10_000,
+      'grpc.keepalive_timeout_ms': 3_000,
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': 1_000,
+    },
+    faultHandling: {
+      host: () =>
+        circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 300, breaker: new ConsecutiveBreaker(3) }),
+      global: retry(handleWhen(isRecoverableError), { maxAttempts: 2 }),
+      // etcd3 types this as a backoff but uses it as a factory (it calls next()): an ExponentialBackoff fits.
+      watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }) as unknown as IBackoff<unknown>,
+    },
+  };
+  if (options.username !== undefined && options.password !== undefined) {
+    config.auth = { username: options.username, password: options.password, callOptions: unaryDeadline };
+  }
+  if (options.tls) {
+    config.credentials = {
+      rootCertificate: pem(options.tls.ca) as Buffer,
+      privateKey: pem(options.tls.key),
+      certChain: pem(options.tls.cert),
+    };
+  }
+  return new Etcd3(config);
+}

@@ -1,0 +1,152 @@
+import { Etcd3, Namespace } from 'etcd3';
+import { withTimeout } from './deadline';
+import { RegistryClosedError } from './errors';
+import { createEtcdClient } from './etcd-client.factory';
+import { HandlerDelivery } from './handler-delivery';
+import { assertHandler, assertPath, assertPrefix, assertValue } from './input-validation';
+import { LeaseKeeper } from './lease-keeper';
+import { messages } from './messages';
+import { OperationRunner } from './operation-runner';
+import { ResolvedRegistryOptions, resolveRegistryOptions } from './options';
+import { PrefixWatcher } from './prefix-watcher';
+import { Registry, RegistryOptions, ServiceMap, WatchHandler } from './registry.interface';
+
+/** What addWatch resolves with: removes this one handler (removeWatch removes all of a prefix). */
+export interface WatchSubscription {
+  readonly prefix: string;
+  remove(): Promise<void>;
+}
+
+interface WatchEntry {
+  watcher: PrefixWatcher;
+  started: Promise<void>;
+}
+
+/** The registry: composes the lease keeper (registrations) and one prefix watcher per watched prefix. */
+export class EtcdRegistry implements Registry {
+  private readonly kv: Namespace;
+  private readonly runner: OperationRunner;
+  private readonly keeper: LeaseKeeper;
+  private readonly watches = new Map<string, WatchEntry>();
+  private closing?: Promise<void>;
+
+  constructor(
+    readonly options: ResolvedRegistryOptions,
+    private readonly client: Etcd3,
+    private readonly ownsClient: boolean,
+  ) {
+    this.kv = options.namespace ? client.namespace(options.namespace) : client;
+    this.runner = new OperationRunner(options);
+    this.keeper = new LeaseKeeper(this.kv, this.runner, options);
+  }
+
+  /** Paths registered by this registry. */
+  get registeredPaths(): string[] {
+    return this.keeper.paths;
+  }
+
+  /** The lease all of this registry's keys are under now (undefined before the first register or while restoring). */
+  get leaseId(): string | undefined {
+    return this.keeper.leaseId;
+  }
+
+  async register(path: string, value: string): Promise<void> {
+    assertPath(path);
+    assertValue(path, value);
+    this.assertOpen();
+    await this.keeper.register(path, value);
+  }
+
+  async unregister(path: string): Promise<void> {
+    assertPath(path);
+    this.assertOpen();
+    await this.keeper.unregister(path);
+  }
+
+  async addWatch(prefix: string, fn: WatchHandler): Promise<WatchSubscription> {
+    assertPrefix(prefix);
+    assertHandler(fn);
+    this.assertOpen();
+    let entry = this.watches.get(prefix);
+    if (!entry) {
+      const watcher = new PrefixWatcher(this.kv, prefix, this.runner, this.options);
+      const created: WatchEntry = { watcher, started: watcher.start() };
+      entry = created;
+      this.watches.set(prefix, created);
+      created.started.catch(() => {
+        watcher.close();
+        if (this.watches.get(prefix) === created) this.watches.delete(prefix);
+      });
+    }
+    await entry.started;
+    const watcher = entry.watcher;
+    const delivery = watcher.add(fn, (error) => this.reportHandlerError(prefix, fn, error));
+    await delivery.first;
+    return { prefix, remove: async () => this.removeHandler(prefix, watcher, delivery) };
+  }
+
+  async removeWatch(prefix: string): Promise<void> {
+    assertPrefix(prefix);
+    const entry = this.watches.get(prefix);
+    if (!entry) return;
+    this.watches.delete(prefix);
+    entry.watcher.close();
+  }
+
+  async getServices(prefix: string): Promise<ServiceMap> {
+    assertPrefix(prefix);
+    this.assertOpen();
+    const res = await this.runner.run(`read of prefix ${JSON.stringify(prefix)}`, this.runner.deadline(), () =>
+      this.kv.getAll().prefix(prefix).exec(),
+    );
+    const map: Record<string, string> = Object.create(null);
+    for (const kv of res.kvs) map[kv.key.toString()] = kv.value.toString();
+    return Object.freeze(map);
+  }
+
+  /** Unregisters everything (one lease revoke), stops the watches, closes the client. Bounded by timeoutMs; idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    for (const { watcher } of this.watches.values()) watcher.close();
+    this.watches.clear();
+    // The keeper bounds its own revoke by timeoutMs; the extra race only guards against a hang we did not foresee.
+    await withTimeout(this.keeper.close(), this.options.timeoutMs + 250).catch(() => undefined);
+    this.runner.close();
+    if (this.ownsClient) this.client.close();
+  }
+
+  private removeHandler(prefix: string, watcher: PrefixWatcher, delivery: HandlerDelivery): void {
+    watcher.remove(delivery);
+    if (watcher.handlerCount === 0 && this.watches.get(prefix)?.watcher === watcher) {
+      this.watches.delete(prefix);
+      watcher.close();
+    }
+  }
+
+  private reportHandlerError(prefix: string, fn: WatchHandler, error: unknown): void {
+    const name = fn.name || 'anonymous handler';
+    const detail = error instanceof Error ? error.message : String(error);
+    this.options.logger.error(
+      `Watch handler ${name} on ${JSON.stringify(prefix)} failed: ${detail}`,
+      error instanceof Error ? error.stack : undefined,
+    );
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new RegistryClosedError(messages.closed());
+  }
+}
+
+/**
+ * Creates a registry (the seed's `New(endpoints, user, pass, timeout, ttl)`). Options are
+ * validated at once; etcd is not contacted until the first operation. Pass `client` to use a
+ * client created elsewhere (it is then not closed by `close()`).
+ */
+export async function createRegistry(options: RegistryOptions, client?: Etcd3): Promise<EtcdRegistry> {
+  const resolved = resolveRegistryOptions(options);
+  return new EtcdRegistry(resolved, client ?? createEtcdClient(resolved), client === undefined);
+}

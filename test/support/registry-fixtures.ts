@@ -1,0 +1,66 @@
+import { randomBytes } from 'crypto';
+import { Etcd3 } from 'etcd3';
+import { EtcdRegistry, RegistryLogger, RegistryOptions, ServiceMap, createRegistry } from '../../lib';
+
+/** A unique key prefix per test, so tests never see each other's keys (also on a shared ETCD_ENDPOINTS). */
+export function uniquePrefix(label = 't'): string {
+  return `/test-${label}-${randomBytes(4).toString('hex')}/`;
+}
+
+/** A logger that records every line, for asserting what the registry said. */
+export class RecordingLogger implements RegistryLogger {
+  readonly lines: { level: string; message: string }[] = [];
+  log(message: string): void {
+    this.lines.push({ level: 'log', message });
+  }
+  warn(message: string): void {
+    this.lines.push({ level: 'warn', message });
+  }
+  error(message: string): void {
+    this.lines.push({ level: 'error', message });
+  }
+  debug(message: string): void {
+    this.lines.push({ level: 'debug', message });
+  }
+  has(level: string, pattern: RegExp): boolean {
+    return this.lines.some((l) => l.level === level && pattern.test(l.message));
+  }
+}
+
+/** Registries created by a spec, closed in afterEach. */
+export class RegistryPool {
+  private readonly open: { close(): Promise<void> | void }[] = [];
+
+  async create(endpoints: string[], options: Partial<RegistryOptions> = {}): Promise<EtcdRegistry> {
+    const registry = await createRegistry({ endpoints, timeoutMs: 3000, ...options });
+    this.open.push(registry);
+    return registry;
+  }
+
+  client(endpoints: string[]): Etcd3 {
+    const client = new Etcd3({ hosts: endpoints.map((e) => (e.startsWith('http') ? e : `http://${e}`)) });
+    this.open.push(client);
+    return client;
+  }
+
+  async closeAll(): Promise<void> {
+    const all = this.open.splice(0);
+    await Promise.all(all.map((c) => Promise.resolve(c.close()).catch(() => undefined)));
+  }
+}
+
+/** Records every map a handler gets, in order. */
+export class MapRecorder {
+  readonly maps: ServiceMap[] = [];
+  readonly handler = (map: ServiceMap): void => {
+    this.maps.push(map);
+  };
+  get last(): ServiceMap | undefined {
+    return this.maps[this.maps.length - 1];
+  }
+}
+
+/** The map under `prefix` as etcd holds it now, read by an independent client. */
+export async function readPrefix(client: Etcd3, prefix: string): Promise<Record<string, string>> {
+  return client.getAll().prefix(prefix).strings();
+}
