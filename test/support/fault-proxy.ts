@@ -22,6 +22,8 @@ export class FaultProxy {
   private servers: Server[] = [];
   /** Connections accepted since creation (refused ones included). */
   connectionsAccepted = 0;
+  /** Bytes the client sent through the proxy (forwarded or not). */
+  bytesFromClient = 0;
 
   private constructor(private readonly targets: string[]) {}
 
@@ -73,6 +75,7 @@ export class FaultProxy {
     upstream.on('error', drop);
     client.on('close', drop);
     upstream.on('close', drop);
+    client.on('data', (chunk: Buffer) => (this.bytesFromClient += chunk.length));
     this.forward(client, upstream);
     this.forward(upstream, client);
   }
