@@ -1,1 +1,14 @@
 export * from './core';
+export { EtcdRegistryModule } from './etcd-registry.module';
+export { RegistryService } from './registry.service';
+export { WatchServices } from './decorators';
+export { ETCD_CLIENT } from './etcd-registry.constants';
+export { ETCD_REGISTRY_MODULE_OPTIONS } from './etcd-registry.module-definition';
+export { resolveEtcdRegistryModuleOptions } from './etcd-registry.options';
+export type { ResolvedEtcdRegistryModuleOptions } from './etcd-registry.options';
+export type {
+  EtcdRegistryModuleOptions,
+  EtcdRegistryOptionsFactory,
+  EtcdRegistryServiceOptions,
+  ResolvedEtcdRegistryService,
+} from './interfaces';

@@ -1,0 +1,1 @@
+export { WatchServices } from './watch-services.decorator';

@@ -1,0 +1,35 @@
+/** Every message the Nest layer writes, in one place. */
+const str = (value: unknown) => (typeof value === 'string' ? JSON.stringify(value) : typeof value);
+
+export const nestMessages = {
+  optionsNotObject: (value: unknown) =>
+    `EtcdRegistryModule options must be an object such as { endpoints: ["127.0.0.1:2379"] } (check what forRootAsync's useFactory returns); got ${
+      value === null ? 'null' : typeof value
+    }.`,
+  serviceNotObject: (value: unknown) =>
+    `Option "service" must be an object such as { name: "user-service", address: "10.0.0.5:3000" }; got ${
+      value === null ? 'null' : typeof value
+    }.`,
+  serviceName: (value: unknown) =>
+    `Option "service.name" must be a non-empty string without "/" such as "user-service"; got ${str(value)}.`,
+  serviceId: (value: unknown) =>
+    `Option "service.id" must be a non-empty string without "/" (one per instance), or left out for a generated one; got ${str(value)}.`,
+  serviceAddress: (value: unknown) =>
+    `Option "service.address" must be a non-empty string where the instance answers, such as "10.0.0.5:3000"; got ${str(value)}.`,
+  servicePrefix: (value: unknown) =>
+    `Option "service.prefix" must be a string that starts and ends with "/", such as "/services/"; got ${str(value)}.`,
+  serviceValue: (value: unknown) =>
+    `Option "service.value" must be a non-empty string (use JSON.stringify for objects), or left out to store "service.address"; got ${str(value)}.`,
+  autoRegister: (value: unknown) => `Option "autoRegister" must be true or false; got ${str(value)}.`,
+  noService: () =>
+    'No service is configured: pass "service: { name, address }" to EtcdRegistryModule.forRoot() to use registerService().',
+  watchPrefix: (value: unknown) =>
+    `@WatchServices() needs a key prefix string that ends with "/", such as "/services/"; got ${str(value)}.`,
+  watchFailed: (where: string, prefix: string, reason: string) => `@WatchServices(${JSON.stringify(prefix)}) on ${where}: ${reason}`,
+  handlerFailed: (where: string, prefix: string) => `@WatchServices(${JSON.stringify(prefix)}) handler ${where} threw`,
+  requestScoped: (where: string) =>
+    `@WatchServices on ${where} is ignored: ${where.split('#')[0]} is request-scoped (or depends on a request-scoped provider); move the handler to a singleton provider.`,
+  unregisterFailed: (key: string, reason: string) => `Could not unregister ${key} on shutdown (${reason}); its lease expires after the TTL.`,
+  closed: () => 'RegistryService is closed (the application is shutting down): no more registry operations.',
+  closeFailed: (reason: string) => `Closing the registry failed: ${reason}`,
+} as const;

@@ -1,0 +1,80 @@
+import { RegistryOptionsError } from './core';
+import { defaultInstanceId, resolveEtcdRegistryModuleOptions } from './etcd-registry.options';
+import type { EtcdRegistryModuleOptions } from './interfaces';
+
+const base = { endpoints: ['127.0.0.1:23790'] };
+const fixedId = () => 'fixed-id';
+
+function optionError(options: unknown): RegistryOptionsError {
+  try {
+    resolveEtcdRegistryModuleOptions(options as EtcdRegistryModuleOptions, fixedId);
+  } catch (e) {
+    expect(e).toBeInstanceOf(RegistryOptionsError);
+    return e as RegistryOptionsError;
+  }
+  throw new Error('expected a RegistryOptionsError');
+}
+
+describe('resolveEtcdRegistryModuleOptions', () => {
+  it('applies the defaults: prefix /services/, value = address, generated id, autoRegister true', () => {
+    const r = resolveEtcdRegistryModuleOptions({ ...base, service: { name: 'user-service', address: '10.0.0.5:3000' } }, fixedId);
+    expect(r.autoRegister).toBe(true);
+    expect(r.service).toEqual({
+      name: 'user-service',
+      id: 'fixed-id',
+      address: '10.0.0.5:3000',
+      prefix: '/services/',
+      value: '10.0.0.5:3000',
+      key: '/services/user-service/fixed-id',
+    });
+  });
+
+  it('keeps the given id, prefix, value and autoRegister', () => {
+    const r = resolveEtcdRegistryModuleOptions(
+      { ...base, autoRegister: false, service: { name: 'a', id: 'i1', address: 'h:1', prefix: '/prod/svc/', value: '{"x":1}' } },
+      fixedId,
+    );
+    expect(r.autoRegister).toBe(false);
+    expect(r.service?.key).toBe('/prod/svc/a/i1');
+    expect(r.service?.value).toBe('{"x":1}');
+  });
+
+  it('splits the core options off unchanged, without service and autoRegister', () => {
+    const logger = { log() {}, warn() {}, error() {} };
+    const r = resolveEtcdRegistryModuleOptions({ ...base, ttlSeconds: 3, password: 'p', username: 'u', logger, autoRegister: true }, fixedId);
+    expect(r.registry).toEqual({ ...base, ttlSeconds: 3, password: 'p', username: 'u', logger });
+    expect(r.service).toBeUndefined();
+  });
+
+  it('generates an id from hostname, pid and a random part, different each time', () => {
+    const a = defaultInstanceId();
+    expect(a).toMatch(new RegExp(`-${process.pid}-[0-9a-f]{6}$`));
+    expect(a).not.toContain('/');
+    expect(defaultInstanceId()).not.toBe(a);
+    const r = resolveEtcdRegistryModuleOptions({ ...base, service: { name: 's', address: 'h:1' } });
+    expect(r.service?.id).toMatch(new RegExp(`-${process.pid}-[0-9a-f]{6}$`));
+  });
+
+  it.each([
+    ['options', null],
+    ['service', { ...base, service: 'user-service' }],
+    ['service.name', { ...base, service: { address: 'h:1' } }],
+    ['service.name', { ...base, service: { name: 'a/b', address: 'h:1' } }],
+    ['service.id', { ...base, service: { name: 'a', id: '', address: 'h:1' } }],
+    ['service.id', { ...base, service: { name: 'a', id: 'x/y', address: 'h:1' } }],
+    ['service.address', { ...base, service: { name: 'a' } }],
+    ['service.address', { ...base, service: { name: 'a', address: 3000 } }],
+    ['service.prefix', { ...base, service: { name: 'a', address: 'h:1', prefix: '/services' } }],
+    ['service.prefix', { ...base, service: { name: 'a', address: 'h:1', prefix: 'services/' } }],
+    ['service.value', { ...base, service: { name: 'a', address: 'h:1', value: '' } }],
+    ['autoRegister', { ...base, autoRegister: 'yes' }],
+  ])('rejects a bad %s with a message naming it', (option, options) => {
+    const e = optionError(options);
+    expect(e.option).toBe(option);
+    if (option !== 'options') expect(e.message).toContain(`"${option}"`);
+  });
+
+  it('says how to fix a prefix without a trailing slash', () => {
+    expect(optionError({ ...base, service: { name: 'a', address: 'h:1', prefix: '/svc' } }).message).toMatch(/ends? with "\/"/);
+  });
+});

@@ -1,0 +1,71 @@
+import { randomBytes } from 'crypto';
+import { hostname } from 'os';
+import { RegistryOptions, RegistryOptionsError } from './core';
+import { DEFAULT_SERVICE_PREFIX } from './etcd-registry.constants';
+import { nestMessages } from './errors/messages';
+import type { EtcdRegistryModuleOptions, ResolvedEtcdRegistryService } from './interfaces';
+
+/** The module options with defaults applied: what the registry (core) gets and what the Nest layer adds. */
+export interface ResolvedEtcdRegistryModuleOptions {
+  /** Handed to the core's createRegistry / resolveRegistryOptions (which validate them). */
+  registry: RegistryOptions;
+  service?: ResolvedEtcdRegistryService;
+  autoRegister: boolean;
+}
+
+/** `${hostname}-${pid}-${6 hex}`: unique per process, readable in etcdctl output. */
+export function defaultInstanceId(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+const isNonEmptyString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+
+function resolveService(service: unknown, makeId: () => string): ResolvedEtcdRegistryService | undefined {
+  if (service === undefined) return undefined;
+  if (typeof service !== 'object' || service === null || Array.isArray(service)) {
+    throw new RegistryOptionsError('service', nestMessages.serviceNotObject(service));
+  }
+  const s = service as Record<string, unknown>;
+  if (!isNonEmptyString(s.name) || s.name.includes('/')) throw new RegistryOptionsError('service.name', nestMessages.serviceName(s.name));
+  if (s.id !== undefined && (!isNonEmptyString(s.id) || s.id.includes('/'))) {
+    throw new RegistryOptionsError('service.id', nestMessages.serviceId(s.id));
+  }
+  if (!isNonEmptyString(s.address)) throw new RegistryOptionsError('service.address', nestMessages.serviceAddress(s.address));
+  if (s.prefix !== undefined && (!isNonEmptyString(s.prefix) || !s.prefix.startsWith('/') || !s.prefix.endsWith('/'))) {
+    throw new RegistryOptionsError('service.prefix', nestMessages.servicePrefix(s.prefix));
+  }
+  if (s.value !== undefined && !isNonEmptyString(s.value)) throw new RegistryOptionsError('service.value', nestMessages.serviceValue(s.value));
+  const prefix = (s.prefix as string | undefined) ?? DEFAULT_SERVICE_PREFIX;
+  const id = (s.id as string | undefined) ?? makeId();
+  return {
+    name: s.name,
+    id,
+    address: s.address,
+    prefix,
+    value: (s.value as string | undefined) ?? s.address,
+    key: `${prefix}${s.name}/${id}`,
+  };
+}
+
+/**
+ * Applies the defaults of the Nest-only options (`service`, `autoRegister`) and validates them;
+ * throws RegistryOptionsError naming the option and the fix. The core options are split off
+ * unchanged (the core validates them). Pure: the default id comes from `makeId`.
+ */
+export function resolveEtcdRegistryModuleOptions(
+  options: EtcdRegistryModuleOptions,
+  makeId: () => string = defaultInstanceId,
+): ResolvedEtcdRegistryModuleOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new RegistryOptionsError('options', nestMessages.optionsNotObject(options));
+  }
+  const { service, autoRegister, ...registry } = options;
+  if (autoRegister !== undefined && typeof autoRegister !== 'boolean') {
+    throw new RegistryOptionsError('autoRegister', nestMessages.autoRegister(autoRegister));
+  }
+  return {
+    registry: registry as RegistryOptions,
+    service: resolveService(service, makeId),
+    autoRegister: autoRegister ?? true,
+  };
+}

@@ -1,0 +1,166 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  OnModuleDestroy,
+  OnModuleInit,
+} from '@nestjs/common';
+import type { Etcd3 } from 'etcd3';
+import { createRegistry, Registry, RegistryClosedError, RegistryOptionsError, ServiceMap, WatchHandler } from './core';
+import {
+  DEFAULT_SERVICE_PREFIX,
+  ETCD_CLIENT,
+  ETCD_REGISTRY_LOGGER_CONTEXT,
+  ETCD_REGISTRY_RESOLVED_OPTIONS,
+} from './etcd-registry.constants';
+import type { ResolvedEtcdRegistryModuleOptions } from './etcd-registry.options';
+import { nestMessages } from './errors/messages';
+import type { ResolvedEtcdRegistryService } from './interfaces';
+
+/** A prefix that holds nothing: the start-up probe reads it. */
+const PROBE_SUFFIX = '.etcd-registry-probe/';
+
+const reason = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * The registry of this application: registers the configured service, offers the core's
+ * operations, and closes the lease, the watches and the etcd client on shutdown.
+ */
+@Injectable()
+export class RegistryService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
+  private readonly logger = new Logger(ETCD_REGISTRY_LOGGER_CONTEXT);
+  private registry?: Promise<Registry>;
+  private registered = false;
+  private closing?: Promise<void>;
+
+  constructor(
+    @Inject(ETCD_REGISTRY_RESOLVED_OPTIONS) private readonly options: ResolvedEtcdRegistryModuleOptions,
+    @Inject(ETCD_CLIENT) private readonly client: Etcd3,
+  ) {}
+
+  /** The configured instance's key, `${prefix}${name}/${id}`; undefined when no service is configured. */
+  get serviceKey(): string | undefined {
+    return this.options.service?.key;
+  }
+
+  /** The configured instance with its defaults applied (id, prefix, value); undefined when none. */
+  get service(): ResolvedEtcdRegistryService | undefined {
+    return this.options.service ? { ...this.options.service } : undefined;
+  }
+
+  /**
+   * Fails fast: one read (under the service's own key when one is configured, so a role limited to
+   * its prefix is enough) rejects within timeoutMs with an error naming the endpoints when etcd
+   * does not answer, and app.init() with it.
+   */
+  async onModuleInit(): Promise<void> {
+    const probe = this.options.service ? `${this.options.service.key}/` : `${DEFAULT_SERVICE_PREFIX}${PROBE_SUFFIX}`;
+    try {
+      await this.getServices(probe);
+    } catch (e) {
+      await this.close();
+      throw e;
+    }
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.options.autoRegister && this.options.service) await this.registerService();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (!this.registered || !this.options.service) return;
+    try {
+      await this.unregisterService();
+    } catch (e) {
+      this.logger.warn(nestMessages.unregisterFailed(this.options.service.key, reason(e)));
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+
+  /** Registers the configured service (`service` option) under this registry's lease. */
+  async registerService(): Promise<void> {
+    const service = this.requireService();
+    await this.register(service.key, service.value);
+    this.registered = true;
+  }
+
+  /** Deletes the configured service's key (its lease is revoked when no key is left). */
+  async unregisterService(): Promise<void> {
+    const service = this.requireService();
+    await this.unregister(service.key);
+    this.registered = false;
+  }
+
+  /** Writes `path` = `value` under the registry's lease; resolves once etcd holds it. */
+  async register(path: string, value: string): Promise<void> {
+    return (await this.ready()).register(path, value);
+  }
+
+  /** Deletes `path` if this registry holds it. */
+  async unregister(path: string): Promise<void> {
+    return (await this.ready()).unregister(path);
+  }
+
+  /** Calls `fn` with the map under `prefix`, then after each change; resolves after the first call. */
+  async addWatch(prefix: string, fn: WatchHandler): Promise<unknown> {
+    return (await this.ready()).addWatch(prefix, fn);
+  }
+
+  /** Stops every handler on `prefix`. */
+  async removeWatch(prefix: string): Promise<void> {
+    return (await this.ready()).removeWatch(prefix);
+  }
+
+  /** One read of the map under `prefix`. */
+  async getServices(prefix: string): Promise<ServiceMap> {
+    return (await this.ready()).getServices(prefix);
+  }
+
+  /** The core registry, created once (on first use or in onModuleInit). */
+  private ready(): Promise<Registry> {
+    if (this.closing) return Promise.reject(new RegistryClosedError(nestMessages.closed()));
+    if (!this.registry) {
+      this.registry = this.create();
+      this.registry.catch(() => undefined); // the caller gets the rejection; keep Node quiet about the copy
+    }
+    return this.registry;
+  }
+
+  private create(): Promise<Registry> {
+    return createRegistry({ ...this.options.registry, logger: this.options.registry.logger ?? this.logger }, this.client);
+  }
+
+  /** Closes the watches, the lease and the etcd client. Idempotent. */
+  private close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.registry) {
+        try {
+          const registry = await this.registry;
+          await registry.close();
+        } catch (e) {
+          this.logger.warn(nestMessages.closeFailed(reason(e)));
+        }
+      }
+      await this.closeClient();
+    })();
+    return this.closing;
+  }
+
+  private async closeClient(): Promise<void> {
+    try {
+      this.client.close();
+    } catch {
+      /* already closed */
+    }
+  }
+
+  private requireService(): ResolvedEtcdRegistryService {
+    if (!this.options.service) throw new RegistryOptionsError('service', nestMessages.noService());
+    return this.options.service;
+  }
+}
