@@ -1,0 +1,19 @@
+import { INestApplication, Logger, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { RegistryService } from '../lib';
+
+/**
+ * The recommended start-up: listen first, then announce the instance. Nest runs
+ * onApplicationBootstrap inside app.listen() before the port is bound, so autoRegister would
+ * announce an instance a moment before it can answer.
+ */
+export async function bootstrap(module: Type<unknown>): Promise<INestApplication> {
+  const app = await NestFactory.create(module, { logger: ['log', 'warn', 'error'] });
+  // SIGTERM/SIGINT run app.close(): the key is deleted at once instead of expiring after the TTL.
+  app.enableShutdownHooks();
+  await app.listen(Number(process.env.PORT), '127.0.0.1');
+  const registry = app.get(RegistryService);
+  await registry.registerService();
+  new Logger('Fleet').log(`listening on 127.0.0.1:${process.env.PORT}, registered as ${registry.serviceKey}`);
+  return app;
+}

@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { EtcdRegistryModule } from '../../lib';
+import { registryOptions } from '../registry-options';
+import { GatewayController } from './gateway.controller';
+import { UserServicePool } from './user-service-pool';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({ ignoreEnvFile: true }),
+    EtcdRegistryModule.forRootAsync({
+      imports: [ConfigModule],
+      inject: [ConfigService],
+      useFactory: registryOptions('gateway'),
+    }),
+  ],
+  controllers: [GatewayController],
+  providers: [UserServicePool],
+})
+export class GatewayModule {}

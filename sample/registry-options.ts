@@ -1,0 +1,25 @@
+import { ConfigService } from '@nestjs/config';
+// In an application: import { EtcdRegistryModuleOptions } from 'nestjs-etcd-registry';
+import type { EtcdRegistryModuleOptions } from '../lib';
+
+/**
+ * The registry options of an app of the fleet named `name`, from the environment through
+ * ConfigService: ETCD_ENDPOINTS (comma-separated), ETCD_NAMESPACE (optional), ETCD_TTL_SECONDS,
+ * SERVICE_ID (optional), PORT. The instance registers itself after `app.listen()` (autoRegister: false),
+ * so it is announced only once its port answers.
+ */
+export const registryOptions = (name: string) => (config: ConfigService): EtcdRegistryModuleOptions => {
+  const port = config.getOrThrow<string>('PORT');
+  return {
+    endpoints: config.getOrThrow<string>('ETCD_ENDPOINTS').split(','),
+    namespace: config.get<string>('ETCD_NAMESPACE') || undefined,
+    ttlSeconds: Number(config.get<string>('ETCD_TTL_SECONDS') ?? 5),
+    timeoutMs: 3000,
+    autoRegister: false,
+    service: {
+      name,
+      id: config.get<string>('SERVICE_ID') || undefined,
+      address: `127.0.0.1:${port}`,
+    },
+  };
+};

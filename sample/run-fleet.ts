@@ -1,0 +1,212 @@
+/**
+ * `npm run sample`: a small fleet that finds itself through etcd.
+ *
+ * Starts a local etcd (unless ETCD_ENDPOINTS is set), three user-service instances and a gateway,
+ * each a Nest app in its own process configured through the environment. Then it shows discovery
+ * (requests through the gateway reach every instance, round robin), a graceful leave (SIGTERM: the
+ * instance is gone from the gateway's map at once) and a crash (SIGKILL: gone after the lease TTL),
+ * while requests keep being answered by the survivor. Prints what happened with timings, stops
+ * everything it started by PID, and exits non-zero when any expectation failed.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import { join } from 'path';
+import { EtcdServer, useEtcd } from '../test/support/etcd-launcher';
+import { freePort } from '../test/support/free-port';
+
+const TTL_SECONDS = 2;
+const STARTUP_TIMEOUT_MS = 40_000;
+const USER_PREFIX = '/services/user-service/';
+
+const started = Date.now();
+const t = () => `${((Date.now() - started) / 1000).toFixed(2).padStart(6)} s`;
+const say = (line: string) => process.stdout.write(`${t()}  ${line}\n`);
+
+interface App {
+  name: string;
+  id: string;
+  port: number;
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const apps: App[] = [];
+const failures: string[] = [];
+const results: string[] = [];
+
+function expect(ok: boolean, what: string): void {
+  results.push(`${ok ? 'PASS' : 'FAIL'}  ${what}`);
+  if (!ok) failures.push(what);
+  say(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `fn` until it returns a truthy value or `timeoutMs` passes (then undefined). */
+async function poll<T>(fn: () => Promise<T | undefined | false>, timeoutMs: number, intervalMs = 10): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v) return v;
+    if (Date.now() >= deadline) return undefined;
+    await sleep(intervalMs);
+  }
+}
+
+function startApp(name: string, id: string, port: number, entry: string, env: Record<string, string>): App {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, entry)], {
+    cwd: join(__dirname, '..'),
+    env: { ...process.env, ...env, PORT: String(port), SERVICE_ID: id, NO_COLOR: '1', TS_NODE_TRANSPILE_ONLY: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const prefix = `[${id}]`.padEnd(10);
+  const forward = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) {
+      // Nest's own line prefix (pid, date) is noise here; keep the context and the message.
+      const trimmed = line.replace(/^\[Nest\]\s+\d+\s+-\s+.*?(?=\s(LOG|WARN|ERROR|DEBUG|VERBOSE|FATAL)\s)/, '').trim();
+      if (trimmed && !/RoutesResolver|RouterExplorer|InstanceLoader|NestFactory|NestApplication/.test(trimmed)) {
+        process.stdout.write(`${t()}  ${prefix} ${trimmed}\n`);
+      }
+    }
+  };
+  child.stdout!.on('data', forward);
+  child.stderr!.on('data', forward);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const app = { name, id, port, child, exited };
+  apps.push(app);
+  return app;
+}
+
+const running = (app: App) => app.child.exitCode === null && app.child.signalCode === null;
+
+async function getJson<T>(port: number, path: string): Promise<T> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(2000) });
+  if (!res.ok) throw new Error(`GET ${path}: ${res.status}`);
+  return (await res.json()) as T;
+}
+
+/** The gateway's live map, as its @WatchServices handler last received it. */
+const gatewayMap = (gateway: App) => getJson<Record<string, string>>(gateway.port, '/services');
+const userKey = (app: App) => `${USER_PREFIX}${app.id}`;
+
+/** Stops an app by PID: SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
+async function stopApp(app: App, graceMs = 5000): Promise<void> {
+  if (!running(app)) return;
+  app.child.kill('SIGTERM');
+  const done = await Promise.race([app.exited.then(() => true), sleep(graceMs).then(() => false)]);
+  if (!done && running(app)) {
+    app.child.kill('SIGKILL');
+    await app.exited;
+  }
+}
+
+process.on('exit', () => {
+  for (const app of apps) if (running(app)) app.child.kill('SIGKILL');
+});
+
+async function main(): Promise<void> {
+  const external = process.env.ETCD_ENDPOINTS;
+  say(external ? `using etcd at ${external}` : 'starting a local etcd (ETCD_ENDPOINTS is not set)');
+  const etcd: EtcdServer = await useEtcd();
+  say(`etcd at ${etcd.endpoints.join(', ')}`);
+  try {
+    const env: Record<string, string> = {
+      ETCD_ENDPOINTS: etcd.endpoints.join(','),
+      ETCD_TTL_SECONDS: String(TTL_SECONDS),
+      // On a shared etcd, keep this run's keys apart from anything else under /services/.
+      ...(external ? { ETCD_NAMESPACE: `/sample-fleet-${process.pid}` } : {}),
+    };
+    await runFleet(env);
+  } finally {
+    say('stopping every process the sample started (by PID)');
+    await Promise.all(apps.map((a) => stopApp(a)));
+    await etcd.stop();
+  }
+}
+
+async function runFleet(env: Record<string, string>): Promise<void> {
+  const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const users = ['user-1', 'user-2', 'user-3'].map((id, i) => startApp('user-service', id, ports[i], 'user-service/main.ts', env));
+  const gateway = startApp('gateway', 'gateway', ports[3], 'gateway/main.ts', env);
+  const [graceful, crashing, survivor] = users;
+  say(`started ${apps.map((a) => `${a.id} (pid ${a.child.pid}, port ${a.port})`).join(', ')}`);
+
+  // 1. Discovery: the gateway sees every user-service instance.
+  const allSeen = await poll(async () => {
+    for (const a of apps) if (!running(a)) throw new Error(`${a.id} exited`);
+    const map = await gatewayMap(gateway);
+    return users.every((u) => map[userKey(u)] === `127.0.0.1:${u.port}`) && map;
+  }, STARTUP_TIMEOUT_MS, 100);
+  expect(!!allSeen, `the gateway's map lists the 3 user-service instances (after ${t().trim()} from start)`);
+  if (!allSeen) return;
+
+  // 2. Round robin: requests through the gateway reach every instance.
+  const servedBy = new Map<string, number>();
+  for (let i = 0; i < 6; i++) {
+    const body = await getJson<{ servedBy: string }>(gateway.port, `/users/${i}`).catch(() => ({ servedBy: 'error' }));
+    servedBy.set(body.servedBy, (servedBy.get(body.servedBy) ?? 0) + 1);
+  }
+  const spread = [...servedBy].map(([id, n]) => `${id}×${n}`).join(', ');
+  expect(users.every((u) => servedBy.get(u.id) === 2), `6 requests through the gateway, round robin: ${spread}`);
+
+  // Background traffic from here on: every request must be answered by some instance.
+  const traffic = { sent: 0, failed: 0, by: new Map<string, number>(), stop: false };
+  const loop = (async () => {
+    while (!traffic.stop) {
+      traffic.sent++;
+      try {
+        const body = await getJson<{ servedBy: string }>(gateway.port, `/users/${traffic.sent}`);
+        traffic.by.set(body.servedBy, (traffic.by.get(body.servedBy) ?? 0) + 1);
+      } catch {
+        traffic.failed++;
+      }
+      await sleep(50);
+    }
+  })();
+
+  // 3. Graceful leave: SIGTERM runs app.close() (enableShutdownHooks), which deletes the key.
+  const termAt = Date.now();
+  graceful.child.kill('SIGTERM');
+  say(`SIGTERM to ${graceful.id} (pid ${graceful.child.pid})`);
+  const termGone = await poll(async () => !(userKey(graceful) in (await gatewayMap(gateway))) && Date.now(), 5000);
+  const termMs = termGone ? termGone - termAt : undefined;
+  expect(termMs !== undefined && termMs < 1000, `${graceful.id} left gracefully: gone from the gateway's map ${termMs} ms after SIGTERM (expected at once, < 1000 ms)`);
+  const termExit = await Promise.race([graceful.exited, sleep(5000).then(() => undefined)]);
+  expect(!!termExit, `${graceful.id} exited after SIGTERM (${termExit ? termExit.signal ?? `code ${termExit.code}` : 'still running'})`);
+
+  // 4. Crash: SIGKILL deletes nothing; the key goes when the lease expires (TTL), the gateway skips the dead instance meanwhile.
+  const killAt = Date.now();
+  crashing.child.kill('SIGKILL');
+  say(`SIGKILL to ${crashing.id} (pid ${crashing.child.pid}): its key stays until the lease expires (ttl ${TTL_SECONDS} s)`);
+  const killGone = await poll(async () => !(userKey(crashing) in (await gatewayMap(gateway))) && Date.now(), TTL_SECONDS * 3000 + 3000);
+  const killMs = killGone ? killGone - killAt : undefined;
+  expect(
+    killMs !== undefined && killMs >= 500 && killMs <= TTL_SECONDS * 2000 + 2000,
+    `${crashing.id} crashed: gone from the gateway's map ${killMs} ms after SIGKILL (expected after about the TTL of ${TTL_SECONDS} s)`,
+  );
+
+  // 5. The survivor answers everything.
+  const afterFailover = await Promise.all([1, 2, 3].map((i) => getJson<{ servedBy: string }>(gateway.port, `/users/x${i}`).catch(() => undefined)));
+  traffic.stop = true;
+  await loop;
+  expect(afterFailover.every((b) => b?.servedBy === survivor.id), `after both left, ${survivor.id} answers every request`);
+  const during = [...traffic.by].map(([id, n]) => `${id}×${n}`).join(', ');
+  expect(traffic.failed === 0 && traffic.sent > 0, `${traffic.sent} requests during the leave and the crash: ${traffic.failed} failed (${during})`);
+  const map = await gatewayMap(gateway);
+  const left = Object.keys(map).filter((k) => k.startsWith(USER_PREFIX));
+  expect(left.length === 1 && left[0] === userKey(survivor), `the gateway's map ends with ${left.join(', ') || 'nothing'}`);
+}
+
+main()
+  .catch((e) => {
+    failures.push(e instanceof Error ? e.message : String(e));
+    say(`error: ${e instanceof Error ? e.stack : e}`);
+  })
+  .finally(() => {
+    const leftovers = apps.filter(running).map((a) => `${a.id} (pid ${a.child.pid})`);
+    if (leftovers.length) failures.push(`processes still running: ${leftovers.join(', ')}`);
+    process.stdout.write(`\n== sample fleet summary (${((Date.now() - started) / 1000).toFixed(1)} s)\n${results.join('\n')}\n`);
+    process.stdout.write(failures.length ? `\n${failures.length} expectation(s) failed\n` : '\nall expectations met\n');
+    process.exit(failures.length ? 1 : 0);
+  });
