@@ -1,0 +1,180 @@
+/**
+ * A benchmark child process: holds registries and watchers of any design and answers the
+ * parent's commands over IPC. Timestamps are `process.hrtime.bigint()` (CLOCK_MONOTONIC, shared by
+ * every process on the machine), sent as strings of nanoseconds.
+ */
+import { readFileSync, writeFileSync } from 'fs';
+import { Session } from 'inspector';
+import { BenchClient, BenchClientOptions, BenchMap, ImplName, mapHas, mapSize } from './bench-client.interface';
+import { OursClient } from './ours';
+import { RawEtcd3Client } from './raw-etcd3';
+import { SeedDesignClient } from './seed-design';
+
+interface WatchState {
+  map?: BenchMap;
+  deliveries: number;
+  handlerCalls: number;
+  lastAt: bigint;
+}
+
+interface Expectation {
+  id: number;
+  watchId: string;
+  kind: 'has' | 'missing' | 'size';
+  key?: string;
+  size?: number;
+}
+
+const clients = new Map<string, BenchClient>();
+const watches = new Map<string, WatchState>();
+let expectations: Expectation[] = [];
+let session: Session | undefined;
+
+const now = () => process.hrtime.bigint();
+const send = (msg: unknown) => process.send?.(msg);
+
+function met(e: Expectation, at: bigint): void {
+  expectations = expectations.filter((x) => x !== e);
+  send({ event: 'met', expectId: e.id, at: at.toString() });
+}
+
+function checkKeyExpectations(watchId: string, state: WatchState, at: bigint): void {
+  if (expectations.length === 0 || !state.map) return;
+  for (const e of expectations) {
+    if (e.watchId !== watchId || e.kind === 'size') continue;
+    const has = mapHas(state.map, e.key!);
+    if ((e.kind === 'has') === has) met(e, at);
+  }
+}
+
+// Size checks are O(N), so they run on a timer, outside the handlers being measured; the time
+// reported is that of the delivery that made the map exact.
+const sizeTimer = setInterval(() => {
+  for (const e of expectations) {
+    if (e.kind !== 'size') continue;
+    const state = watches.get(e.watchId);
+    if (state?.map && mapSize(state.map) === e.size) met(e, state.lastAt);
+  }
+}, 10);
+sizeTimer.unref();
+
+async function open(a: { clientId: string; impl: ImplName } & BenchClientOptions): Promise<void> {
+  const options: BenchClientOptions = { endpoints: a.endpoints, ttlSeconds: a.ttlSeconds };
+  const client: BenchClient =
+    a.impl === 'raw' ? new RawEtcd3Client(options) : a.impl === 'seed' ? new SeedDesignClient(options) : await new OursClient(options).open();
+  clients.set(a.clientId, client);
+}
+
+function client(id: string): BenchClient {
+  const c = clients.get(id);
+  if (!c) throw new Error(`no client ${id}`);
+  return c;
+}
+
+async function timed(fn: () => Promise<void>): Promise<{ t0: string; t1: string }> {
+  const t0 = now();
+  await fn();
+  return { t0: t0.toString(), t1: now().toString() };
+}
+
+function vmHwmKb(): number {
+  const m = /VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+
+function stats() {
+  const out: Record<string, { deliveries: number; handlerCalls: number; size: number }> = {};
+  for (const [id, w] of watches) out[id] = { deliveries: w.deliveries, handlerCalls: w.handlerCalls, size: w.map ? mapSize(w.map) : 0 };
+  return { cpu: process.cpuUsage(), mem: process.memoryUsage(), hwmKb: vmHwmKb(), watches: out };
+}
+
+const ops: Record<string, (a: any) => Promise<unknown> | unknown> = {
+  open,
+  register: (a: { clientId: string; key: string; value: string }) => timed(() => client(a.clientId).register(a.key, a.value)),
+  unregister: (a: { clientId: string; key: string }) => timed(() => client(a.clientId).unregister(a.key)),
+  close: async (a: { clientId: string }) => {
+    const r = await timed(() => client(a.clientId).close());
+    clients.delete(a.clientId);
+    return r;
+  },
+  /** Every client registers `keysPerClient` keys at once; resolves when all are written. */
+  burst: async (a: { clientIds: string[]; keysPerClient: number; prefix: string; value: string }) => {
+    const t0 = now();
+    let failures = 0;
+    await Promise.all(
+      a.clientIds.flatMap((id) =>
+        Array.from({ length: a.keysPerClient }, (_, i) =>
+          client(id)
+            .register(`${a.prefix}${id}-${i}`, a.value)
+            .catch(() => void failures++),
+        ),
+      ),
+    );
+    return { t0: t0.toString(), t1: now().toString(), failures };
+  },
+  /** Adds `handlers` handlers on `prefix` through one client; the last one added tracks the map. */
+  watch: async (a: { clientId: string; watchId: string; prefix: string; handlers?: number }) => {
+    const state: WatchState = { deliveries: 0, handlerCalls: 0, lastAt: 0n };
+    watches.set(a.watchId, state);
+    const c = client(a.clientId);
+    for (let i = 1; i < (a.handlers ?? 1); i++) {
+      await c.watch(a.prefix, () => {
+        state.handlerCalls++;
+      });
+    }
+    await c.watch(a.prefix, (map) => {
+      const at = now();
+      state.map = map;
+      state.deliveries++;
+      state.handlerCalls++;
+      state.lastAt = at;
+      checkKeyExpectations(a.watchId, state, at);
+    });
+  },
+  expect: (a: Omit<Expectation, 'id'> & { expectId: number }) => {
+    const e: Expectation = { id: a.expectId, watchId: a.watchId, kind: a.kind, key: a.key, size: a.size };
+    expectations.push(e);
+    const state = watches.get(a.watchId);
+    if (state && e.kind !== 'size') checkKeyExpectations(a.watchId, state, state.lastAt);
+  },
+  stats,
+  gc: () => {
+    const g = (global as { gc?: () => void }).gc;
+    g?.();
+    g?.();
+    return stats();
+  },
+  profileStart: async () => {
+    session = new Session();
+    session.connect();
+    const post = (m: string, p?: object) => new Promise<void>((res, rej) => session!.post(m, p ?? {}, (err) => (err ? rej(err) : res())));
+    await post('Profiler.enable');
+    await post('Profiler.setSamplingInterval', { interval: 200 });
+    await post('Profiler.start');
+  },
+  profileStop: async (a: { file: string }) =>
+    new Promise<void>((res, rej) =>
+      session!.post('Profiler.stop', (err, result) => {
+        if (err) return rej(err);
+        writeFileSync(a.file, JSON.stringify(result.profile));
+        session!.disconnect();
+        res();
+      }),
+    ),
+};
+
+process.on('message', (msg: { id: number; op: string; args: unknown }) => {
+  const op = ops[msg.op];
+  Promise.resolve()
+    .then(() => {
+      if (!op) throw new Error(`unknown op ${msg.op}`);
+      return op(msg.args);
+    })
+    .then(
+      (result) => send({ id: msg.id, ok: true, result }),
+      (err: unknown) => send({ id: msg.id, ok: false, error: err instanceof Error ? err.stack ?? err.message : String(err) }),
+    );
+});
+process.on('disconnect', () => process.exit(0));
+process.on('unhandledRejection', () => undefined);
+send({ event: 'ready', pid: process.pid });

@@ -1,0 +1,94 @@
+import { Agent } from '../agent-client';
+import { ImplName } from '../bench-client.interface';
+import { BenchContext, instanceValue, msBetween, nowNs, prefill, withEtcd } from '../bench-context';
+import { median } from '../stats';
+
+export interface GrowthPoint {
+  impl: ImplName;
+  keys: number;
+  /** One change at a time: put until the watcher holds it, and the watcher's CPU per change. */
+  sequentialLatencyMs: number;
+  sequentialCpuPerChangeMs: number;
+  /** A burst of B puts at once: handler calls it took, and the watcher's CPU per change. */
+  burstChanges: number;
+  burstHandlerCalls: number;
+  burstCpuPerChangeMs: number;
+  burstMs: number;
+  /** Heap (+ external) held by the watch, after GC, once the map is complete. */
+  watchHeapMb: number;
+}
+
+interface Stats {
+  cpu: { user: number; system: number };
+  mem: { heapUsed: number; external: number; rss: number };
+  watches: Record<string, { handlerCalls: number }>;
+}
+
+const cpuMs = (a: Stats, b: Stats) => (b.cpu.user + b.cpu.system - a.cpu.user - a.cpu.system) / 1000;
+const heap = (s: Stats) => s.mem.heapUsed + s.mem.external;
+
+/**
+ * Figures 5 and 6. A watcher process per design and map size (fresh, with --expose-gc): memory of
+ * the complete map, then changes one at a time and in a burst. The prefixes are prefilled once.
+ */
+export async function measureGrowth(ctx: BenchContext): Promise<GrowthPoint[]> {
+  const { growthSizes, growthChanges: changes, growthBurst: burst } = ctx.sizes;
+  const points: GrowthPoint[] = [];
+  await withEtcd(async (etcd) => {
+    for (const n of growthSizes) await prefill(etcd.client, `/g${n}/`, n, instanceValue(n));
+    for (const n of growthSizes) {
+      for (const impl of ctx.impls) {
+        const prefix = `/g${n}/`;
+        const agent = await Agent.spawn(`growth-${impl}-${n}`, { exposeGc: true });
+        try {
+          await agent.call('open', { clientId: 'w', impl, endpoints: etcd.endpoints, ttlSeconds: 5 });
+          const m0 = await agent.call<Stats>('gc');
+          await agent.call('watch', { clientId: 'w', watchId: 'w', prefix }, 120_000);
+          await (await agent.expect('w', { kind: 'size', size: n }, 120_000)).met;
+          const m1 = await agent.call<Stats>('gc');
+          const profile = ctx.profileDir && impl === 'ours' && n === growthSizes[growthSizes.length - 1];
+          if (profile) await agent.call('profileStart');
+          // One change at a time.
+          const s0 = await agent.call<Stats>('stats');
+          const lat: number[] = [];
+          for (let i = 0; i < changes; i++) {
+            const key = `${prefix}chg-${i}`;
+            const seen = await agent.expect('w', { kind: 'has', key }, 30_000);
+            const t0 = nowNs();
+            await etcd.client.put(key).value(instanceValue(i));
+            lat.push(msBetween(t0, await seen.met));
+          }
+          const s1 = await agent.call<Stats>('stats');
+          // A burst: every put sent at once.
+          const done = await agent.expect('w', { kind: 'size', size: n + changes + burst }, 60_000);
+          const b0 = nowNs();
+          await Promise.all(Array.from({ length: burst }, (_, i) => etcd.client.put(`${prefix}burst-${i}`).value(instanceValue(i))));
+          const burstMs = msBetween(b0, await done.met);
+          const s2 = await agent.call<Stats>('stats');
+          if (profile) await agent.call('profileStop', { file: `${ctx.profileDir}/growth-watcher-ours-${n}.cpuprofile` });
+          const point: GrowthPoint = {
+            impl,
+            keys: n,
+            sequentialLatencyMs: median(lat),
+            sequentialCpuPerChangeMs: cpuMs(s0, s1) / changes,
+            burstChanges: burst,
+            burstHandlerCalls: s2.watches.w.handlerCalls - s1.watches.w.handlerCalls,
+            burstCpuPerChangeMs: cpuMs(s1, s2) / burst,
+            burstMs,
+            watchHeapMb: (heap(m1) - heap(m0)) / 1024 / 1024,
+          };
+          points.push(point);
+          ctx.log(
+            `  growth ${impl} N=${n}: seq ${point.sequentialCpuPerChangeMs.toFixed(3)} ms CPU/change, burst ${point.burstHandlerCalls} calls for ${burst} changes, ` +
+              `${point.burstCpuPerChangeMs.toFixed(3)} ms CPU/change, heap ${point.watchHeapMb.toFixed(1)} MB`,
+          );
+        } finally {
+          await agent.kill();
+          await etcd.client.delete().prefix(`${prefix}chg-`);
+          await etcd.client.delete().prefix(`${prefix}burst-`);
+        }
+      }
+    }
+  });
+  return points;
+}

@@ -1,0 +1,74 @@
+import { Agent } from '../agent-client';
+import { ImplName } from '../bench-client.interface';
+import { BenchContext, instanceValue, sleep, withEtcd } from '../bench-context';
+import { ratesByMethod, scrapeMetrics } from '../etcd-metrics';
+
+export interface LoadResult {
+  impl: ImplName;
+  keys: number;
+  registries: number;
+  watchers: number;
+  seconds: number;
+  /** Requests per second by gRPC method: unary calls plus messages on streams (keep-alives, watch requests). */
+  requestsPerSecond: Record<string, number>;
+  totalRequestsPerSecond: number;
+  /** etcd's own CPU use over the window, in CPU-seconds per second (percent of one core / 100). */
+  etcdCpu: number;
+  /** The clients' process CPU use over the window, in CPU-seconds per second. */
+  clientCpu: number;
+  leasesHeld: number;
+}
+
+/**
+ * Figure 4. A fleet at rest: K keys in R registries and W watchers of the prefix, every design on
+ * its own fresh etcd, all at once (the rates are counts, so sharing the CPU does not change them).
+ */
+export async function measureLoad(ctx: BenchContext): Promise<LoadResult[]> {
+  const { loadKeys: k, loadRegistries: r, loadWatchers: w, loadSeconds: seconds } = ctx.sizes;
+  return Promise.all(
+    ctx.impls.map((impl) =>
+      withEtcd(async (etcd) => {
+        const agent = await Agent.spawn(`load-${impl}`);
+        try {
+          const base = { impl, endpoints: etcd.endpoints, ttlSeconds: 5 };
+          const ids = Array.from({ length: Math.max(r, w) }, (_, i) => `c${i}`);
+          await Promise.all(ids.map((clientId) => agent.call('open', { clientId, ...base })));
+          await Promise.all(
+            ids.slice(0, r).flatMap((clientId, i) =>
+              Array.from({ length: k / r }, (_, j) => agent.call('register', { clientId, key: `/load/${clientId}-${j}`, value: instanceValue(i) })),
+            ),
+          );
+          await Promise.all(ids.slice(0, w).map((clientId) => agent.call('watch', { clientId, watchId: clientId, prefix: '/load/' })));
+          const settled = await Promise.all([agent.expect('c0', { kind: 'size', size: k }, 60_000), agent.expect(ids[w - 1], { kind: 'size', size: k }, 60_000)]);
+          await Promise.all(settled.map((s) => s.met));
+          await sleep(2000); // let start-up calls finish before the window opens
+          const m0 = await scrapeMetrics(etcd.port);
+          const s0 = await agent.call<{ cpu: { user: number; system: number } }>('stats');
+          const t0 = Date.now();
+          await sleep(seconds * 1000); // the measurement window itself
+          const m1 = await scrapeMetrics(etcd.port);
+          const s1 = await agent.call<{ cpu: { user: number; system: number } }>('stats');
+          const elapsed = (Date.now() - t0) / 1000;
+          const rates = ratesByMethod(m0.received, m1.received, elapsed);
+          const leases = (await etcd.client.leaseClient.leaseLeases({})).leases;
+          const result: LoadResult = {
+            impl,
+            keys: k,
+            registries: r,
+            watchers: w,
+            seconds: elapsed,
+            requestsPerSecond: rates,
+            totalRequestsPerSecond: Object.values(rates).reduce((a, b) => a + b, 0),
+            etcdCpu: (m1.cpuSeconds - m0.cpuSeconds) / elapsed,
+            clientCpu: (s1.cpu.user + s1.cpu.system - s0.cpu.user - s0.cpu.system) / 1e6 / elapsed,
+            leasesHeld: leases.length,
+          };
+          ctx.log(`  load ${impl}: ${result.totalRequestsPerSecond.toFixed(1)} req/s ${JSON.stringify(Object.fromEntries(Object.entries(rates).map(([m, v]) => [m, +v.toFixed(1)])))}, etcd CPU ${(result.etcdCpu * 100).toFixed(1)}%`);
+          return result;
+        } finally {
+          await agent.kill();
+        }
+      }),
+    ),
+  );
+}

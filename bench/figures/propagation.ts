@@ -1,0 +1,81 @@
+import { Agent, killAll } from '../agent-client';
+import { ImplName } from '../bench-client.interface';
+import { BenchContext, instanceValue, msBetween, withEtcd } from '../bench-context';
+import { percentile, spread, Spread } from '../stats';
+
+export interface PropagationResult {
+  impl: ImplName;
+  /** Every change, in ms: register in one process until the watcher in another holds it. */
+  registerMs: number[];
+  unregisterMs: number[];
+  registerP50: number;
+  registerP99: number;
+  unregisterP50: number;
+  unregisterP99: number;
+  /** Spread of the per-round p50 and p99. */
+  roundP50: Spread;
+  roundP99: Spread;
+}
+
+/**
+ * Figure 1. A registrar process and a watcher process, one client of each design in each.
+ * Rounds are interleaved across designs so drift on the shared machine hits all of them alike.
+ */
+export async function measurePropagation(ctx: BenchContext): Promise<PropagationResult[]> {
+  const { rounds, propagationChangesPerRound: changes } = ctx.sizes;
+  return withEtcd(async (etcd) => {
+    const [registrar, watcher] = await Promise.all([Agent.spawn('prop-registrar'), Agent.spawn('prop-watcher')]);
+    try {
+      for (const impl of ctx.impls) {
+        const opts = { impl, endpoints: etcd.endpoints, ttlSeconds: 5 };
+        await registrar.call('open', { clientId: impl, ...opts });
+        await watcher.call('open', { clientId: impl, ...opts });
+        // A standing key keeps the registrar's lease, as a running service's own entry would.
+        await registrar.call('register', { clientId: impl, key: `/prop/${impl}/anchor`, value: instanceValue(0) });
+        await watcher.call('watch', { clientId: impl, watchId: impl, prefix: `/prop/${impl}/` });
+      }
+      const perRound = new Map<ImplName, { reg: number[]; unreg: number[] }[]>(ctx.impls.map((i) => [i, []]));
+      for (let r = 0; r < rounds; r++) {
+        const order = ctx.impls.map((_, k) => ctx.impls[(k + r) % ctx.impls.length]);
+        for (const impl of order) {
+          if (ctx.profileDir && impl === 'ours' && r === 0) await watcher.call('profileStart');
+          const reg: number[] = [];
+          const unreg: number[] = [];
+          for (let i = 0; i < changes; i++) {
+            const key = `/prop/${impl}/r${r}-${i}`;
+            const appear = await watcher.expect(impl, { kind: 'has', key }, 15_000);
+            const w = await registrar.call<{ t0: string }>('register', { clientId: impl, key, value: instanceValue(i) });
+            reg.push(msBetween(w.t0, await appear.met));
+            const leave = await watcher.expect(impl, { kind: 'missing', key }, 15_000);
+            const d = await registrar.call<{ t0: string }>('unregister', { clientId: impl, key });
+            unreg.push(msBetween(d.t0, await leave.met));
+          }
+          if (ctx.profileDir && impl === 'ours' && r === 0) {
+            await watcher.call('profileStop', { file: `${ctx.profileDir}/propagation-watcher-ours.cpuprofile` });
+          }
+          perRound.get(impl)!.push({ reg, unreg });
+          ctx.log(`  propagation round ${r + 1}/${rounds} ${impl}: p50 ${percentile(reg, 50).toFixed(2)} ms, p99 ${percentile(reg, 99).toFixed(2)} ms`);
+        }
+      }
+      for (const impl of ctx.impls) await registrar.call('close', { clientId: impl }).catch(() => undefined);
+      return ctx.impls.map((impl) => {
+        const rs = perRound.get(impl)!;
+        const registerMs = rs.flatMap((x) => x.reg);
+        const unregisterMs = rs.flatMap((x) => x.unreg);
+        return {
+          impl,
+          registerMs,
+          unregisterMs,
+          registerP50: percentile(registerMs, 50),
+          registerP99: percentile(registerMs, 99),
+          unregisterP50: percentile(unregisterMs, 50),
+          unregisterP99: percentile(unregisterMs, 99),
+          roundP50: spread(rs.map((x) => percentile(x.reg, 50))),
+          roundP99: spread(rs.map((x) => percentile(x.reg, 99))),
+        };
+      });
+    } finally {
+      await killAll([registrar, watcher]);
+    }
+  });
+}

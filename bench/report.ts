@@ -1,0 +1,223 @@
+import { execFileSync } from 'child_process';
+import { readFileSync } from 'fs';
+import { cpus, totalmem } from 'os';
+import { join } from 'path';
+import { findEtcdBinary } from '../test/support/etcd-binary';
+import { IMPL_LABELS, ImplName } from './bench-client.interface';
+import { BenchSizes } from './bench-context';
+import { DepartureResult } from './figures/departure';
+import { FanoutResult } from './figures/fanout';
+import { GrowthPoint } from './figures/growth';
+import { LoadResult } from './figures/load';
+import { PropagationResult } from './figures/propagation';
+import { ScaleResult } from './figures/scale';
+import { fmt, fmtRatio, fmtSpread, ratio } from './stats';
+
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memoryGb: number;
+  node: string;
+  etcd: string;
+  etcd3: string;
+}
+
+export interface BenchResults {
+  small: boolean;
+  sizes: BenchSizes;
+  impls: ImplName[];
+  machine: Machine;
+  startedAt: string;
+  durationS: number;
+  propagation?: PropagationResult[];
+  departure?: DepartureResult[];
+  scale?: ScaleResult[];
+  fanout?: FanoutResult[];
+  load?: LoadResult[];
+  growth?: GrowthPoint[];
+}
+
+export async function describeMachine(): Promise<Machine> {
+  let etcd = 'unknown';
+  try {
+    etcd = /etcd Version: (\S+)/.exec(execFileSync(findEtcdBinary(), ['--version']).toString())?.[1] ?? etcd;
+  } catch {
+    /* keep unknown */
+  }
+  const etcd3 = JSON.parse(readFileSync(join(__dirname, '..', 'node_modules', 'etcd3', 'package.json'), 'utf8')).version as string;
+  return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: Math.round(totalmem() / 1024 ** 3), node: process.version, etcd, etcd3 };
+}
+
+const TARGET_PROPAGATION = 1.1;
+
+function by<T extends { impl: ImplName }>(rows: T[] | undefined, impl: ImplName): T | undefined {
+  return rows?.find((r) => r.impl === impl);
+}
+
+function table(head: string[], rows: string[][]): string {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function verdict(ok: boolean): string {
+  return ok ? '**met**' : '**missed**';
+}
+
+function propagationSection(r: BenchResults): string {
+  const rows = r.propagation!;
+  const raw = by(rows, 'raw');
+  const body = table(
+    ['design', 'changes', 'p50 ms', 'p99 ms', 'p50 vs raw', 'p99 vs raw', 'per-round p50 ms: median (min–max)', 'unregister p50 / p99 ms'],
+    rows.map((x) => [
+      IMPL_LABELS[x.impl],
+      String(x.registerMs.length),
+      fmt(x.registerP50),
+      fmt(x.registerP99),
+      fmtRatio(ratio(x.registerP50, raw?.registerP50 ?? NaN)),
+      fmtRatio(ratio(x.registerP99, raw?.registerP99 ?? NaN)),
+      fmtSpread(x.roundP50),
+      `${fmt(x.unregisterP50)} / ${fmt(x.unregisterP99)}`,
+    ]),
+  );
+  const ours = by(rows, 'ours');
+  const target =
+    ours && raw
+      ? `Target: ours within ${TARGET_PROPAGATION}x of raw etcd3. p50 ${fmtRatio(ours.registerP50 / raw.registerP50)} ` +
+        `${verdict(ours.registerP50 / raw.registerP50 <= TARGET_PROPAGATION)}, p99 ${fmtRatio(ours.registerP99 / raw.registerP99)} ` +
+        `${verdict(ours.registerP99 / raw.registerP99 <= TARGET_PROPAGATION)}.`
+      : '';
+  return `## 1. Propagation\n\n\`register()\` in one process until a watcher in another process holds the new map (timestamps from the shared monotonic clock), then \`unregister()\` until it is gone. ${r.sizes.rounds} round(s) of ${r.sizes.propagationChangesPerRound} changes per design, interleaved.\n\n${body}\n\n${target}\n`;
+}
+
+function departureSection(r: BenchResults): string {
+  const rows = r.departure!;
+  const raw = by(rows, 'raw');
+  const body = table(
+    ['design', 'graceful close → dropped, ms', 'vs raw', 'SIGKILL → dropped, ms', 'vs raw', 'TTL s'],
+    rows.map((x) => [
+      IMPL_LABELS[x.impl],
+      fmtSpread(x.gracefulMs),
+      fmtRatio(ratio(x.gracefulMs.median, raw?.gracefulMs.median ?? NaN)),
+      fmtSpread(x.killMs, 0),
+      fmtRatio(ratio(x.killMs.median, raw?.killMs.median ?? NaN)),
+      String(x.ttlSeconds),
+    ]),
+  );
+  return `## 2. Departure\n\nGraceful: \`close()\` of the registry until the watcher (another process) drops the key. SIGKILL: the registrar process is killed by PID until the watcher drops the key; every design is killed at the same instant, so this is etcd's lease expiry (TTL plus its 500 ms expiry tick). ${r.sizes.departureRounds} round(s); median (min–max).\n\n${body}\n`;
+}
+
+function scaleSection(r: BenchResults): string {
+  const rows = r.scale!;
+  const raw = by(rows, 'raw');
+  const body = table(
+    ['design', 'map exact after, ms', 'vs raw', 'all writes done, ms', 'watcher CPU ms', 'vs raw', 'watcher peak RSS MB (+growth)', 'handler calls'],
+    rows.map((x) => [
+      IMPL_LABELS[x.impl] + (x.error ? ' (did not converge)' : ''),
+      fmt(x.exactMs, 0),
+      fmtRatio(ratio(x.exactMs, raw?.exactMs ?? NaN)),
+      fmt(x.writesMs, 0),
+      fmt(x.watcherCpuMs, 0),
+      fmtRatio(ratio(x.watcherCpuMs, raw?.watcherCpuMs ?? NaN)),
+      `${fmt(x.watcherPeakRssMb, 0)} (+${fmt(x.watcherRssGrowthMb, 0)})`,
+      fmt(x.handlerCalls, 0),
+    ]),
+  );
+  const n = rows[0] ?? { instances: NaN, registries: NaN };
+  let out = rows.length === 0 ? '## 3. Scale\n' : `## 3. Scale\n\n${fmt(n.instances, 0)} instances under one prefix registered in one burst by ${n.registries} registries (each its own etcd client) in ${r.sizes.scaleAgents} child processes, each design on a fresh etcd; a fresh watcher process watches the prefix. One run per design.\n\n${body}\n`;
+
+  if (r.fanout) {
+    const f = r.fanout;
+    out +=
+      `\n### Many handlers on one prefix\n\n${f[0].handlers} handlers on one prefix (${fmt(f[0].keys, 0)} keys) in one process, against the same process with one handler; ${r.sizes.fanoutChanges} changes, one at a time. etcd watchers counted by \`etcd_debugging_mvcc_watcher_total\`, streams by \`grpc_server_started_total{grpc_method="Watch"}\`.\n\n` +
+      table(
+        ['design', 'etcd watchers', 'Watch streams started', 'latency 1 / all handlers, ms', 'CPU per change, 1 handler, ms', `CPU per change, ${f[0].handlers} handlers, ms`, 'CPU per extra handler, µs'],
+        f.map((x) => [
+          IMPL_LABELS[x.impl],
+          String(x.etcdWatchers),
+          String(x.watchStreamsStarted),
+          `${fmt(x.latencyOneMs)} / ${fmt(x.latencyAllMs)}`,
+          fmt(x.cpuPerChangeOneMs, 3),
+          fmt(x.cpuPerChangeAllMs, 3),
+          fmt(x.cpuPerHandlerUs, 1),
+        ]),
+      ) +
+      '\n';
+  }
+  return out;
+}
+
+function loadSection(r: BenchResults): string {
+  const rows = r.load!;
+  const methods = [...new Set(rows.flatMap((x) => Object.keys(x.requestsPerSecond)))].sort();
+  const raw = by(rows, 'raw');
+  const seed = by(rows, 'seed');
+  const body = table(
+    ['design', 'requests/s', 'vs raw', 'vs seed', ...methods.map((m) => `${m}/s`), 'etcd CPU %', 'clients CPU %', 'leases'],
+    rows.map((x) => [
+      IMPL_LABELS[x.impl],
+      fmt(x.totalRequestsPerSecond, 1),
+      fmtRatio(ratio(x.totalRequestsPerSecond, raw?.totalRequestsPerSecond ?? NaN)),
+      fmtRatio(ratio(x.totalRequestsPerSecond, seed?.totalRequestsPerSecond ?? NaN)),
+      ...methods.map((m) => fmt(x.requestsPerSecond[m] ?? 0, 1)),
+      fmt(x.etcdCpu * 100, 1),
+      fmt(x.clientCpu * 100, 1),
+      String(x.leasesHeld),
+    ]),
+  );
+  const x = rows[0];
+  return `## 4. Load on etcd at rest\n\n${fmt(x.keys, 0)} keys in ${x.registries} registries and ${x.watchers} watchers of the prefix, measured over ${fmt(x.seconds, 0)} s once everything is registered and every watcher holds the full map. Requests are etcd's \`grpc_server_msg_received_total\` by method (a unary call is one message; on streams every keep-alive and watch request counts), the same counter family as \`grpc_server_handled_total\` but including stream traffic. Each design on its own fresh etcd, at the same time.\n\n${body}\n`;
+}
+
+function growthSections(r: BenchResults): string {
+  const rows = r.growth!;
+  const sizes = [...new Set(rows.map((x) => x.keys))];
+  const raw = (n: number) => rows.find((x) => x.impl === 'raw' && x.keys === n);
+  const body = table(
+    ['design', 'keys', 'one change: latency ms', 'one change: watcher CPU ms', 'vs raw', `burst of ${r.sizes.growthBurst}: handler calls`, 'burst: CPU ms per change', 'vs raw', 'burst until exact, ms'],
+    rows.map((x) => [
+      IMPL_LABELS[x.impl],
+      fmt(x.keys, 0),
+      fmt(x.sequentialLatencyMs),
+      fmt(x.sequentialCpuPerChangeMs, 3),
+      fmtRatio(ratio(x.sequentialCpuPerChangeMs, raw(x.keys)?.sequentialCpuPerChangeMs ?? NaN)),
+      fmt(x.burstHandlerCalls, 0),
+      fmt(x.burstCpuPerChangeMs, 3),
+      fmtRatio(ratio(x.burstCpuPerChangeMs, raw(x.keys)?.burstCpuPerChangeMs ?? NaN)),
+      fmt(x.burstMs, 0),
+    ]),
+  );
+  const lo = Math.min(...sizes);
+  const hi = Math.max(...sizes);
+  const mem = table(
+    ['design', ...sizes.map((n) => `heap MB at ${fmt(n, 0)} keys`), 'MB per 10,000 instances', 'vs raw'],
+    r.impls.map((impl) => {
+      const at = (n: number) => rows.find((x) => x.impl === impl && x.keys === n)?.watchHeapMb ?? NaN;
+      const per10k = ((at(hi) - at(lo)) / (hi - lo)) * 10_000;
+      const rawPer10k = ((raw(hi)!.watchHeapMb - raw(lo)!.watchHeapMb) / (hi - lo)) * 10_000;
+      return [IMPL_LABELS[impl], ...sizes.map((n) => fmt(at(n), 1)), fmt(per10k, 2), fmtRatio(ratio(per10k, rawPer10k))];
+    }),
+  );
+  return (
+    `## 5. Cost of one change as the map grows\n\nA fresh watcher process per design and size; ${r.sizes.growthChanges} puts one at a time (each waited for), then a burst of ${r.sizes.growthBurst} puts sent at once. Watcher CPU is the process's user + system time over the changes, divided by the number of changes. The handler does nothing but keep the map it was given.\n\n${body}\n\n` +
+    `## 6. Memory per 10,000 watched instances\n\nHeap plus external memory of the watcher process after GC (\`--expose-gc\`), once the map is complete, minus the same process before the watch; per 10,000 instances from the slope between ${fmt(lo, 0)} and ${fmt(hi, 0)} keys (so the client's fixed cost drops out). It includes the last map handed to the handler, which the handler keeps.\n\n${mem}\n`
+  );
+}
+
+export function renderMarkdown(r: BenchResults): string {
+  const m = r.machine;
+  const parts = [
+    `# Benchmarks\n\nGenerated by \`npm run bench${r.small ? ' -- --small' : ''}\` on ${r.startedAt.slice(0, 10)} in ${fmt(r.durationS, 0)} s. Three designs measured side by side in the same run, each figure against its baselines:\n\n` +
+      `- **raw etcd3 (floor)**: written by hand in \`bench/raw-etcd3.ts\`: one lease, a Get and a watch applied to a Map, nothing else.\n` +
+      `- **seed design**: the Go seed's design in \`bench/seed-design.ts\`: one lease per key, a full Get of the prefix every 5 s, the whole map rebuilt and handed over on every event.\n` +
+      `- **ours**: \`createRegistry\` from \`lib/core\`, default options (TTL 5 s unless stated).\n\n` +
+      `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB; Node ${m.node}; etcd ${m.etcd} (single node, loopback, data dir in the OS temp dir, \`--heartbeat-interval 20 --election-timeout 200\`); etcd3 ${m.etcd3}. The machine was shared with other test runs, so absolute times carry noise; designs are interleaved or run side by side so the ratios are fair.\n\n` +
+      `Reproduce: \`npm run bench\` (full, a few minutes; rewrites this file and \`bench/results/latest.json\`), or \`npm run bench -- --small\` (CI size, under a minute; prints the table and writes \`bench/results/small.json\`). \`--only=propagation,departure,scale,fanout,load,growth\` runs a subset; \`--profile\` writes CPU profiles of our watcher to \`bench/results/profiles/\`.\n`,
+  ];
+  if (r.propagation) parts.push(propagationSection(r));
+  if (r.departure) parts.push(departureSection(r));
+  if (r.scale) parts.push(scaleSection(r));
+  else if (r.fanout) parts.push(scaleSection({ ...r, scale: [] }));
+  if (r.load) parts.push(loadSection(r));
+  if (r.growth) parts.push(growthSections(r));
+  parts.push('## Analysis\n\n<!-- notes:start -->\n(Written by hand after the run.)\n<!-- notes:end -->\n');
+  return parts.join('\n');
+}

@@ -1,0 +1,90 @@
+/**
+ * `npm run bench` (full run, writes BENCHMARKS.md and bench/results/latest.json) and
+ * `npm run bench -- --small` (CI size: writes bench/results/small.json and prints the table only).
+ * Options: `--only=propagation,departure,scale,fanout,load,growth` runs a subset (no BENCHMARKS.md),
+ * `--profile` writes CPU profiles of our watcher to bench/results/profiles/.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { ImplName } from './bench-client.interface';
+import { BenchContext, FULL_SIZES, SMALL_SIZES } from './bench-context';
+import { measureDeparture } from './figures/departure';
+import { measureFanout } from './figures/fanout';
+import { measureGrowth } from './figures/growth';
+import { measureLoad } from './figures/load';
+import { measurePropagation } from './figures/propagation';
+import { measureScale } from './figures/scale';
+import { loadCreateRegistry } from './ours';
+import { BenchResults, describeMachine, renderMarkdown } from './report';
+
+const FIGURES = ['propagation', 'departure', 'scale', 'fanout', 'load', 'growth'] as const;
+type Figure = (typeof FIGURES)[number];
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const small = args.includes('--small');
+  const onlyArg = args.find((a) => a.startsWith('--only='));
+  const only = onlyArg ? (onlyArg.slice('--only='.length).split(',') as Figure[]) : [...FIGURES];
+  const root = join(__dirname, '..');
+  const resultsDir = join(__dirname, 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const profileDir = args.includes('--profile') ? join(resultsDir, 'profiles') : undefined;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+
+  const impls: ImplName[] = ['raw', 'seed'];
+  if (loadCreateRegistry()) impls.push('ours');
+  else console.warn('lib/core does not export createRegistry: measuring the baselines only');
+  const ctx: BenchContext = { small, sizes: small ? SMALL_SIZES : FULL_SIZES, impls, profileDir, log: (m) => console.log(m) };
+
+  const started = Date.now();
+  const results: BenchResults = { small, sizes: ctx.sizes, impls, machine: await describeMachine(), startedAt: new Date().toISOString(), durationS: 0 };
+  const step = async <T>(name: Figure, fn: () => Promise<T>): Promise<T | undefined> => {
+    if (!only.includes(name)) return undefined;
+    const t = Date.now();
+    console.log(`== ${name}`);
+    const value = await fn();
+    console.log(`   (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+    return value;
+  };
+  results.propagation = await step('propagation', () => measurePropagation(ctx));
+  results.departure = await step('departure', () => measureDeparture(ctx));
+  results.scale = await step('scale', () => measureScale(ctx));
+  results.fanout = await step('fanout', () => measureFanout(ctx));
+  results.load = await step('load', () => measureLoad(ctx));
+  results.growth = await step('growth', () => measureGrowth(ctx));
+  results.durationS = (Date.now() - started) / 1000;
+
+  const markdown = renderMarkdown(results);
+  const complete = only.length === FIGURES.length;
+  if (small || !complete) {
+    const file = join(resultsDir, small ? 'small.json' : 'partial.json');
+    writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+    console.log(`\n${markdown}\nRaw figures: ${file} (BENCHMARKS.md is only written by a full run).`);
+  } else {
+    writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+    const target = join(root, 'BENCHMARKS.md');
+    const previous = (() => {
+      try {
+        return readFileSync(target, 'utf8');
+      } catch {
+        return '';
+      }
+    })();
+    writeFileSync(target, mergeNotes(markdown, previous));
+    console.log(`\n${markdown}\nWrote BENCHMARKS.md and bench/results/latest.json in ${results.durationS.toFixed(0)} s.`);
+  }
+}
+
+/** Keeps the hand-written analysis between `<!-- notes:start -->` and `<!-- notes:end -->` across runs. */
+function mergeNotes(generated: string, previous: string): string {
+  const m = /<!-- notes:start -->[\s\S]*?<!-- notes:end -->/.exec(previous);
+  return m ? generated.replace(/<!-- notes:start -->[\s\S]*?<!-- notes:end -->/, m[0]) : generated;
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

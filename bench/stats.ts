@@ -1,0 +1,50 @@
+/** Small statistics helpers for the benchmark: percentiles, medians and spreads. */
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank];
+}
+
+export function median(values: number[]): number {
+  return percentile(values, 50);
+}
+
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  n: number;
+}
+
+export function spread(values: number[]): Spread {
+  const finite = values.filter((v) => Number.isFinite(v));
+  if (finite.length === 0) return { median: NaN, min: NaN, max: NaN, n: 0 };
+  return { median: median(finite), min: Math.min(...finite), max: Math.max(...finite), n: finite.length };
+}
+
+export function ratio(ours: number, base: number): number {
+  return base === 0 || !Number.isFinite(base) || !Number.isFinite(ours) ? NaN : ours / base;
+}
+
+/** Nanoseconds (bigint as string or number) to milliseconds. */
+export function nsToMs(ns: bigint | string | number): number {
+  return Number(BigInt(ns)) / 1e6;
+}
+
+export function fmt(value: number, digits = 2): string {
+  if (!Number.isFinite(value)) return 'n/a';
+  if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString('en-US');
+  return value.toFixed(digits);
+}
+
+export function fmtRatio(value: number): string {
+  return Number.isFinite(value) ? `${value.toFixed(2)}x` : 'n/a';
+}
+
+export function fmtSpread(s: Spread, digits = 2, unit = ''): string {
+  if (s.n === 0) return 'n/a';
+  if (s.n === 1) return `${fmt(s.median, digits)}${unit}`;
+  return `${fmt(s.median, digits)}${unit} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
+}
