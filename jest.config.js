@@ -3,9 +3,11 @@ const shared = {
   preset: 'ts-jest',
   testEnvironment: 'node',
   rootDir: __dirname,
+  testTimeout: 30_000,
 };
 
 module.exports = {
+  testTimeout: 30_000,
   // Each integration spec starts its own etcd on free loopback ports.
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/lib/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'] },

@@ -64,3 +64,10 @@ export class MapRecorder {
 export async function readPrefix(client: Etcd3, prefix: string): Promise<Record<string, string>> {
   return client.getAll().prefix(prefix).strings();
 }
+
+/** The same entries, whatever the key order. */
+export function sameMap(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>>): boolean {
+  if (!a) return false;
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && a[k] === b[k]);
+}
