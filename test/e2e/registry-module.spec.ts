@@ -15,6 +15,7 @@ import { EtcdServer, startEtcd } from '../support/etcd-launcher';
 import { freePort } from '../support/free-port';
 import { waitFor } from '../support/wait-for';
 import { EtcdRegistryConfig, optionsFromConfig } from '../fixtures/registry-options.fixture';
+import { watcherFixtures } from '../fixtures/watchers.fixture';
 
 jest.setTimeout(30_000);
 
@@ -68,9 +69,18 @@ describe('EtcdRegistryModule (real etcd)', () => {
   it('forRoot: registers the service under /prefix/name/id = address on init and exposes the key', async () => {
     const prefix = nextPrefix();
     const watch = await observe(prefix);
-    await start([
-      EtcdRegistryModule.forRoot({ endpoints: etcd.endpoints, service: { name: 'users', id: 'u1', address: '127.0.0.1:3001', prefix } }),
-    ]);
+    const log = jest.spyOn(Logger.prototype, 'log');
+    try {
+      await start([
+        EtcdRegistryModule.forRoot({ endpoints: etcd.endpoints, service: { name: 'users', id: 'u1', address: '127.0.0.1:3001', prefix } }),
+      ]);
+      // The core logs through a Nest Logger with the context EtcdRegistry.
+      const registered = log.mock.calls.findIndex((c) => String(c[0]).includes(`Registered "${prefix}users/u1"`));
+      expect(registered).toBeGreaterThanOrEqual(0);
+      expect((log.mock.contexts[registered] as { context?: string }).context).toBe('EtcdRegistry');
+    } finally {
+      log.mockRestore();
+    }
     const registry = app!.get(RegistryService);
     expect(registry.serviceKey).toBe(`${prefix}users/u1`);
     // Registered before init() resolved: the key is readable at once.
@@ -223,6 +233,26 @@ describe('EtcdRegistryModule (real etcd)', () => {
     } finally {
       for (const s of spies) s.mockRestore();
     }
+  });
+
+  it('fails fast with @WatchServices handlers too: init() rejects within timeoutMs + 1 s', async () => {
+    const endpoint = `127.0.0.1:${await freePort()}`;
+    const { PlainWatcher } = watcherFixtures(`${ROOT}ff/`);
+    const moduleRef = await Test.createTestingModule({
+      imports: [EtcdRegistryModule.forRoot({ endpoints: [endpoint], timeoutMs: 1000 })],
+      providers: [PlainWatcher],
+    }).compile();
+    const failing = moduleRef.createNestApplication({ logger: false });
+    const started = Date.now();
+    const error = await failing.init().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(Date.now() - started).toBeLessThan(1000 + 1000);
+    expect(error).toBeInstanceOf(RegistryUnavailableError);
+    expect((error as Error).message).toContain(endpoint);
+    expect(PlainWatcher.recorder.count()).toBe(0);
+    await failing.close();
   });
 
   it.each([
