@@ -82,13 +82,16 @@ export function generateTlsMaterial(): TlsMaterial {
   };
 }
 
-/** etcd flags for client TLS with this material; `mutual` adds --client-cert-auth. */
+/**
+ * etcd flags for client TLS with this material; `mutual` adds --client-cert-auth and the CA that
+ * client certificates must chain to. (etcd turns client-certificate auth on whenever
+ * --trusted-ca-file is set, so server-only TLS must not set it.)
+ */
 export function etcdTlsArgs(tls: TlsMaterial, mutual: boolean): string[] {
   return [
     '--cert-file', tls.files.serverCert,
     '--key-file', tls.files.serverKey,
-    '--trusted-ca-file', tls.files.ca,
-    ...(mutual ? ['--client-cert-auth'] : []),
+    ...(mutual ? ['--trusted-ca-file', tls.files.ca, '--client-cert-auth'] : []),
   ];
 }
 
@@ -114,7 +117,7 @@ export async function startTlsEtcd(tls: TlsMaterial, mutual: boolean): Promise<{
   const probe = () =>
     new Promise<boolean>((resolve) => {
       const req = httpsRequest(
-        { host: '127.0.0.1', port: clientPort, path: '/health', ca: tls.ca, cert: tls.clientCert, key: tls.clientKey, timeout: 1000 },
+        { host: '127.0.0.1', servername: 'localhost', port: clientPort, path: '/health', ca: tls.ca, cert: tls.clientCert, key: tls.clientKey, timeout: 1000 },
         (res) => {
           let body = '';
           res.on('data', (c) => (body += c));
