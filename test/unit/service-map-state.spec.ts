@@ -1,0 +1,34 @@
+import { ServiceMapState } from '../../lib/core/service-map-state';
+
+describe('ServiceMapState', () => {
+  it('moves its version only on real changes', () => {
+    const s = new ServiceMapState();
+    expect(s.put('a', '1')).toBe(true);
+    expect(s.put('a', '1')).toBe(false);
+    expect(s.delete('missing')).toBe(false);
+    expect(s.version).toBe(1);
+    expect(s.replace(new Map([['a', '1']]))).toBe(false);
+    expect(s.replace(new Map([['a', '2']]))).toBe(true);
+    expect(s.version).toBe(2);
+  });
+
+  it('builds one frozen snapshot per version and a fresh one after a change', () => {
+    const s = new ServiceMapState();
+    s.put('a', '1');
+    const first = s.snapshot();
+    expect(s.snapshot().map).toBe(first.map);
+    expect(Object.isFrozen(first.map)).toBe(true);
+    s.put('b', '2');
+    const second = s.snapshot();
+    expect(second.map).not.toBe(first.map);
+    expect(first.map).toEqual({ a: '1' });
+    expect(second.map).toEqual({ a: '1', b: '2' });
+  });
+
+  it('keeps keys such as __proto__ as plain entries', () => {
+    const s = new ServiceMapState();
+    s.put('__proto__', 'x');
+    expect(Object.keys(s.snapshot().map)).toEqual(['__proto__']);
+    expect(s.snapshot().map['__proto__']).toBe('x');
+  });
+});
