@@ -85,4 +85,30 @@ describe('register and watch against a real etcd', () => {
     expect(await readPrefix(client, prefix)).toEqual({});
     await expect(registry.register(`${prefix}a/1`, 'x')).rejects.toThrow(/closed/);
   });
+
+  it('applies the namespace to every key and hands maps over without it', async () => {
+    const prefix = uniquePrefix();
+    const registry = await pool.create(etcd.endpoints, { namespace: '/prod' });
+    const rec = new MapRecorder();
+    await registry.addWatch(prefix, rec.handler);
+    await registry.register(`${prefix}a/1`, 'x');
+    expect((await client.get(`/prod${prefix}a/1`).string())).toBe('x');
+    expect(await client.get(`${prefix}a/1`).string()).toBeNull();
+    await waitFor(() => rec.last?.[`${prefix}a/1`] === 'x', { message: 'namespaced key delivered' });
+    expect(await registry.getServices(prefix)).toEqual({ [`${prefix}a/1`]: 'x' });
+  });
+
+  it('re-reads watched prefixes every resyncIntervalMs when asked to', async () => {
+    if (process.env.ETCD_ENDPOINTS) return; // counts this etcd's Range requests
+    const prefix = uniquePrefix();
+    const ranges = async () => {
+      const text = await (await fetch(`http://${etcd.endpoints[0]}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith('grpc_server_handled_total') && l.includes('grpc_method="Range"') && l.includes('grpc_code="OK"'));
+      return Number(line?.split(' ')[1] ?? 0);
+    };
+    const registry = await pool.create(etcd.endpoints, { resyncIntervalMs: 100 });
+    await registry.addWatch(prefix, () => undefined);
+    const before = await ranges();
+    await waitFor(async () => (await ranges()) >= before + 3, { timeoutMs: 5000, message: 'periodic re-reads' });
+  });
 });
