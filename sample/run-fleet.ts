@@ -134,12 +134,13 @@ async function runFleet(env: Record<string, string>): Promise<void> {
 
   // 1. Discovery: the gateway sees every user-service instance.
   const allSeen = await poll(async () => {
-    for (const a of apps) if (!running(a)) throw new Error(`${a.id} exited`);
+    if (apps.some((a) => !running(a))) return 'exited';
     const map = await gatewayMap(gateway);
-    return users.every((u) => map[userKey(u)] === `127.0.0.1:${u.port}`) && map;
+    return users.every((u) => map[userKey(u)] === `127.0.0.1:${u.port}`) && 'seen';
   }, STARTUP_TIMEOUT_MS, 100);
-  expect(!!allSeen, `the gateway's map lists the 3 user-service instances (after ${t().trim()} from start)`);
-  if (!allSeen) return;
+  const dead = apps.filter((a) => !running(a)).map((a) => `${a.id} exited with ${a.child.exitCode ?? a.child.signalCode}`);
+  expect(allSeen === 'seen', `the gateway's map lists the 3 user-service instances (after ${t().trim()} from start)${dead.length ? `; ${dead.join(', ')}` : ''}`);
+  if (allSeen !== 'seen') return;
 
   // 2. Round robin: requests through the gateway reach every instance.
   const servedBy = new Map<string, number>();
