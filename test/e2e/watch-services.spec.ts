@@ -1,6 +1,6 @@
 import { INestApplication, Logger, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { createRegistry, EtcdRegistryModule, Registry } from '../../lib';
+import { createRegistry, EtcdRegistryModule, Registry, RegistryArgumentError } from '../../lib';
 import { EtcdServer, startEtcd } from '../support/etcd-launcher';
 import { waitFor } from '../support/wait-for';
 import { watcherFixtures } from '../fixtures/watchers.fixture';
@@ -138,5 +138,16 @@ describe('@WatchServices (real etcd)', () => {
     await waitFor(() => f.ThrowingWatcher.recorder.count() === 2, { message: 'the throwing handler to be called again' });
     await waitFor(() => error.mock.calls.some((c) => String(c[1]).includes('async boom')), { message: 'the async error to be logged' });
     await writer.unregister(`${f.a}e`);
+  });
+
+  it('a prefix without a trailing "/" fails startup with an error naming Class#method and the fix', async () => {
+    const f = fixtures();
+    const error = await start({ providers: [f.BadPrefixWatcher] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(RegistryArgumentError);
+    expect((error as Error).message).toContain('BadPrefixWatcher#onBad');
+    expect((error as Error).message).toContain(`"${f.a.replace(/a\/$/, '')}no-slash/"`);
   });
 });
