@@ -25,7 +25,8 @@ const TLS_FAILURE = /certificate|self[- ]signed|unable to (get|verify)|SSL|TLS|h
 
 /** The message of an error, with what etcd3/gRPC put in front of it trimmed. */
 export function causeOf(error: unknown): string {
-  return error instanceof Error ? error.message.replace(/^\d+ [A-Z_]+: /, '') : String(error);
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/^\d+ [A-Z_]+: /, '').replace(/\.? *Resolution note:.*$/s, '').trim();
 }
 
 /**

@@ -44,15 +44,18 @@ export class OperationRunner {
       try {
         return await withTimeout(attempt(), remaining);
       } catch (error) {
-        if (!(error instanceof TimeoutError)) {
+        if (error instanceof TimeoutError) {
+          // The budget ran out mid-call: the error of an earlier attempt says more than our own clock.
+          lastError ??= new TimeoutError(this.options.timeoutMs);
+        } else {
           const final = this.classify(error, what);
           if (final) throw final;
+          lastError = error;
         }
-        lastError = error;
       }
       const left = deadline - Date.now();
       if (left <= 0) throw this.unavailable(what, lastError);
-      await sleep(Math.min(pause, left));
+      await sleep(Math.min(pause * (0.5 + Math.random() / 2), left));
       pause = Math.min(pause * 2, 500);
     }
   }
