@@ -1,0 +1,28 @@
+/**
+ * A chaos node in its own process (forked by chaos.spec.ts): start, report on demand, quiesce, close.
+ * Messages: { cmd: 'start', id, endpoints, prefix, seed } | { cmd: 'report' } | { cmd: 'quiesce' } | { cmd: 'close' }.
+ */
+import { ChaosNode } from '../support/chaos-node';
+import { seededRandom } from '../support/registry-probe';
+
+let node: ChaosNode | undefined;
+
+process.on('message', async (msg: { cmd: string; id?: string; endpoints?: string[]; prefix?: string; seed?: number }) => {
+  try {
+    if (msg.cmd === 'start') {
+      node = new ChaosNode(msg.id!, msg.endpoints!, msg.prefix!, seededRandom(msg.seed!));
+      await node.start();
+      process.send!({ cmd: 'started' });
+    } else if (msg.cmd === 'report') {
+      process.send!({ cmd: 'report', report: node!.report() });
+    } else if (msg.cmd === 'quiesce') {
+      process.send!({ cmd: 'quiesced', report: await node!.quiesce() });
+    } else if (msg.cmd === 'close') {
+      await node?.close();
+      process.send!({ cmd: 'closed' }, () => process.exit(0));
+    }
+  } catch (e) {
+    process.send!({ cmd: 'error', message: (e as Error).stack ?? String(e) });
+  }
+});
+process.on('disconnect', () => process.exit(0));
