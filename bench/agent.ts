@@ -97,20 +97,24 @@ const ops: Record<string, (a: any) => Promise<unknown> | unknown> = {
     clients.delete(a.clientId);
     return r;
   },
-  /** Every client registers `keysPerClient` keys at once; resolves when all are written. */
+  /** Every client registers `keysPerClient` keys one after another, all clients at once. */
   burst: async (a: { clientIds: string[]; keysPerClient: number; prefix: string; value: string }) => {
     const t0 = now();
     let failures = 0;
+    let lastError = '';
     await Promise.all(
-      a.clientIds.flatMap((id) =>
-        Array.from({ length: a.keysPerClient }, (_, i) =>
-          client(id)
+      a.clientIds.map(async (id) => {
+        for (let i = 0; i < a.keysPerClient; i++) {
+          await client(id)
             .register(`${a.prefix}${id}-${i}`, a.value)
-            .catch(() => void failures++),
-        ),
-      ),
+            .catch((e: unknown) => {
+              failures++;
+              lastError = e instanceof Error ? e.message : String(e);
+            });
+        }
+      }),
     );
-    return { t0: t0.toString(), t1: now().toString(), failures };
+    return { t0: t0.toString(), t1: now().toString(), failures, lastError };
   },
   /** Adds `handlers` handlers on `prefix` through one client; the last one added tracks the map. */
   watch: async (a: { clientId: string; watchId: string; prefix: string; handlers?: number }) => {

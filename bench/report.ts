@@ -111,7 +111,7 @@ function scaleSection(r: BenchResults): string {
   const body = table(
     ['design', 'map exact after, ms', 'vs raw', 'all writes done, ms', 'watcher CPU ms', 'vs raw', 'watcher peak RSS MB (+growth)', 'handler calls'],
     rows.map((x) => [
-      IMPL_LABELS[x.impl] + (x.error ? ' (did not converge)' : ''),
+      IMPL_LABELS[x.impl] + (x.error ? ` (${x.error})` : ''),
       fmt(x.exactMs, 0),
       fmtRatio(ratio(x.exactMs, raw?.exactMs ?? NaN)),
       fmt(x.writesMs, 0),
@@ -122,7 +122,7 @@ function scaleSection(r: BenchResults): string {
     ]),
   );
   const n = rows[0] ?? { instances: NaN, registries: NaN };
-  let out = rows.length === 0 ? '## 3. Scale\n' : `## 3. Scale\n\n${fmt(n.instances, 0)} instances under one prefix registered in one burst by ${n.registries} registries (each its own etcd client) in ${r.sizes.scaleAgents} child processes, each design on a fresh etcd; a fresh watcher process watches the prefix. One run per design.\n\n${body}\n`;
+  let out = rows.length === 0 ? '## 3. Scale\n' : `## 3. Scale\n\n${fmt(n.instances, 0)} instances under one prefix registered in one burst by ${n.registries} registries at once (each its own etcd client, registering its instances one after another) in ${r.sizes.scaleAgents} child processes, each design on a fresh etcd; a fresh watcher process watches the prefix. One run per design.\n\n${body}\n`;
 
   if (r.fanout) {
     const f = r.fanout;
@@ -153,7 +153,7 @@ function loadSection(r: BenchResults): string {
   const body = table(
     ['design', 'requests/s', 'vs raw', 'vs seed', ...methods.map((m) => `${m}/s`), 'etcd CPU %', 'clients CPU %', 'leases'],
     rows.map((x) => [
-      IMPL_LABELS[x.impl],
+      IMPL_LABELS[x.impl] + (x.error ? ` (${x.error})` : ''),
       fmt(x.totalRequestsPerSecond, 1),
       fmtRatio(ratio(x.totalRequestsPerSecond, raw?.totalRequestsPerSecond ?? NaN)),
       fmtRatio(ratio(x.totalRequestsPerSecond, seed?.totalRequestsPerSecond ?? NaN)),

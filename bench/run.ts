@@ -31,9 +31,11 @@ async function main(): Promise<void> {
   const profileDir = args.includes('--profile') ? join(resultsDir, 'profiles') : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
 
-  const impls: ImplName[] = ['raw', 'seed'];
+  const implsArg = args.find((a) => a.startsWith('--impls='));
+  let impls: ImplName[] = ['raw', 'seed'];
   if (loadCreateRegistry()) impls.push('ours');
   else console.warn('lib/core does not export createRegistry: measuring the baselines only');
+  if (implsArg) impls = impls.filter((i) => implsArg.slice('--impls='.length).split(',').includes(i));
   const ctx: BenchContext = { small, sizes: small ? SMALL_SIZES : FULL_SIZES, impls, profileDir, log: (m) => console.log(m) };
 
   const started = Date.now();
@@ -55,7 +57,7 @@ async function main(): Promise<void> {
   results.durationS = (Date.now() - started) / 1000;
 
   const markdown = renderMarkdown(results);
-  const complete = only.length === FIGURES.length;
+  const complete = only.length === FIGURES.length && impls.length === 3;
   if (small || !complete) {
     const file = join(resultsDir, small ? 'small.json' : 'partial.json');
     writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
@@ -80,6 +82,9 @@ function mergeNotes(generated: string, previous: string): string {
   const m = /<!-- notes:start -->[\s\S]*?<!-- notes:end -->/.exec(previous);
   return m ? generated.replace(/<!-- notes:start -->[\s\S]*?<!-- notes:end -->/, m[0]) : generated;
 }
+
+// A signal ends the run through process.exit, so the exit hooks stop every etcd and child by PID.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 
 main().then(
   () => process.exit(0),

@@ -17,6 +17,8 @@ export interface LoadResult {
   /** The clients' process CPU use over the window, in CPU-seconds per second. */
   clientCpu: number;
   leasesHeld: number;
+  keysHeld: number;
+  error?: string;
 }
 
 /**
@@ -33,14 +35,18 @@ export async function measureLoad(ctx: BenchContext): Promise<LoadResult[]> {
           const base = { impl, endpoints: etcd.endpoints, ttlSeconds: 5 };
           const ids = Array.from({ length: Math.max(r, w) }, (_, i) => `c${i}`);
           await Promise.all(ids.map((clientId) => agent.call('open', { clientId, ...base })));
-          await Promise.all(
-            ids.slice(0, r).flatMap((clientId, i) =>
-              Array.from({ length: k / r }, (_, j) => agent.call('register', { clientId, key: `/load/${clientId}-${j}`, value: instanceValue(i) })),
-            ),
+          const burst = await agent.call<{ failures: number; lastError: string }>(
+            'burst',
+            { clientIds: ids.slice(0, r), keysPerClient: k / r, prefix: '/load/', value: instanceValue(k) },
+            120_000,
           );
           await Promise.all(ids.slice(0, w).map((clientId) => agent.call('watch', { clientId, watchId: clientId, prefix: '/load/' })));
-          const settled = await Promise.all([agent.expect('c0', { kind: 'size', size: k }, 60_000), agent.expect(ids[w - 1], { kind: 'size', size: k }, 60_000)]);
-          await Promise.all(settled.map((s) => s.met));
+          const held = Number(await etcd.client.getAll().prefix('/load/').count());
+          const settled = await Promise.all([agent.expect('c0', { kind: 'size', size: held }, 30_000), agent.expect(ids[w - 1], { kind: 'size', size: held }, 30_000)]);
+          const settleError = await Promise.all(settled.map((s) => s.met)).then(
+            () => undefined,
+            (e: Error) => e.message,
+          );
           await sleep(2000); // let start-up calls finish before the window opens
           const m0 = await scrapeMetrics(etcd.port);
           const s0 = await agent.call<{ cpu: { user: number; system: number } }>('stats');
@@ -62,6 +68,8 @@ export async function measureLoad(ctx: BenchContext): Promise<LoadResult[]> {
             etcdCpu: (m1.cpuSeconds - m0.cpuSeconds) / elapsed,
             clientCpu: (s1.cpu.user + s1.cpu.system - s0.cpu.user - s0.cpu.system) / 1e6 / elapsed,
             leasesHeld: leases.length,
+            keysHeld: held,
+            error: burst.failures ? `${burst.failures} registration(s) failed: ${burst.lastError}` : settleError,
           };
           ctx.log(`  load ${impl}: ${result.totalRequestsPerSecond.toFixed(1)} req/s ${JSON.stringify(Object.fromEntries(Object.entries(rates).map(([m, v]) => [m, +v.toFixed(1)])))}, etcd CPU ${(result.etcdCpu * 100).toFixed(1)}%`);
           return result;

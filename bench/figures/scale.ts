@@ -46,21 +46,23 @@ export async function measureScale(ctx: BenchContext): Promise<ScaleResult[]> {
           await watcher.call('open', { clientId: 'w', ...base });
           await watcher.call('watch', { clientId: 'w', watchId: 'w', prefix: '/scale/' });
           const before = await watcher.call<AgentStats>('stats');
-          const exact = await watcher.expect('w', { kind: 'size', size: n }, 180_000);
           const bursts = await Promise.all(
             registrars.map((reg, k) =>
-              reg.call<{ t0: string; t1: string; failures: number }>('burst', { clientIds: ids[k], keysPerClient: n / r, prefix: '/scale/', value: instanceValue(k) }, 180_000),
+              reg.call<{ t0: string; t1: string; failures: number; lastError: string }>('burst', { clientIds: ids[k], keysPerClient: n / r, prefix: '/scale/', value: instanceValue(k) }, 180_000),
             ),
           );
           const t0 = bursts.map((b) => BigInt(b.t0)).reduce((x, y) => (y < x ? y : x));
           const t1 = bursts.map((b) => BigInt(b.t1)).reduce((x, y) => (y > x ? y : x));
           const failures = bursts.reduce((s, b) => s + b.failures, 0);
+          // Exact means: the watcher holds what etcd holds (a failed registration is counted, not waited for).
+          const held = Number((await etcd.client.getAll().prefix('/scale/').count()) ?? n);
+          const exact = await watcher.expect('w', { kind: 'size', size: held }, 30_000);
           let exactMs = NaN;
-          let error: string | undefined;
+          let error: string | undefined = failures ? `${failures} registration(s) failed: ${bursts.find((b) => b.failures)?.lastError}` : undefined;
           try {
             exactMs = msBetween(t0, await exact.met);
           } catch (e) {
-            error = (e as Error).message;
+            error = (e as Error).message + (error ? `; ${error}` : '');
           }
           const after = await watcher.call<AgentStats>('stats');
           const result: ScaleResult = {
