@@ -48,6 +48,9 @@ export class LeaseKeeper {
   private restoreRunning = false;
   private restoreAgain = false;
   private leaseWasLost = false;
+  /** A write or delete ended without an answer: it may still land. Verify (and sweep) later. */
+  private uncertain = false;
+  private verifyTimer?: NodeJS.Timeout;
   private closed = false;
   private closing?: Promise<void>;
 
@@ -71,7 +74,9 @@ export class LeaseKeeper {
     const deadline = this.runner.deadline();
     return this.serial(async () => {
       this.assertOpen();
-      const revision = await this.runner.run(`registration of ${q(path)}`, deadline, () => this.write(path, value));
+      const revision = await this.runner
+        .run(`registration of ${q(path)}`, deadline, () => this.tracked(this.write(path, value)))
+        .finally(() => this.verifyIfUncertain());
       this.assertOpen();
       const entry = this.entries.get(path) ?? { value };
       entry.value = value;
@@ -91,7 +96,9 @@ export class LeaseKeeper {
       this.entries.delete(path);
       this.unguard(entry);
       try {
-        await this.runner.run(`unregistration of ${q(path)}`, deadline, () => this.deleteIfOurs(path));
+        await this.runner
+          .run(`unregistration of ${q(path)}`, deadline, () => this.tracked(this.deleteIfOurs(path)))
+          .finally(() => this.verifyIfUncertain());
       } catch (error) {
         if (!this.closed) {
           this.tombstones.add(path);
@@ -109,6 +116,7 @@ export class LeaseKeeper {
     if (this.closing) return this.closing;
     this.closed = true;
     clearTimeout(this.restoreTimer);
+    clearTimeout(this.verifyTimer);
     const count = this.entries.size;
     for (const entry of this.entries.values()) this.unguard(entry);
     this.entries.clear();
@@ -265,7 +273,7 @@ export class LeaseKeeper {
     try {
       for (const path of [...this.tombstones]) {
         try {
-          await this.runner.run(`unregistration of ${q(path)}`, deadline, () => this.deleteIfOurs(path));
+          await this.runner.run(`unregistration of ${q(path)}`, deadline, () => this.tracked(this.deleteIfOurs(path)));
           this.tombstones.delete(path);
         } catch (error) {
           failure ??= error;
@@ -275,8 +283,10 @@ export class LeaseKeeper {
       for (let i = 0; i < pending.length; i += RESTORE_CONCURRENCY) {
         await Promise.all(pending.slice(i, i + RESTORE_CONCURRENCY).map(([path, entry]) => this.restoreEntry(path, entry, deadline).catch((e) => (failure ??= e))));
       }
+      if (failure === undefined) await this.runner.run('sweep of the lease', deadline, () => this.sweep()).catch((e) => (failure ??= e));
     } finally {
       this.restoreRunning = false;
+      this.verifyIfUncertain();
     }
     if (this.closed) return;
     if (failure !== undefined) {
@@ -297,7 +307,7 @@ export class LeaseKeeper {
 
   private async restoreEntry(path: string, entry: Entry, deadline: number): Promise<void> {
     try {
-      const revision = await this.runner.run(`re-registration of ${q(path)}`, deadline, () => this.write(path, entry.value));
+      const revision = await this.runner.run(`re-registration of ${q(path)}`, deadline, () => this.tracked(this.write(path, entry.value)));
       if (this.entries.get(path) !== entry) return;
       if (entry.conflictWith !== undefined) this.options.logger.log(`${q(path)} is free again: registered under lease ${this.current?.id}`);
       entry.conflictWith = undefined;
@@ -308,6 +318,50 @@ export class LeaseKeeper {
       if (entry.conflictWith !== error.holderLease) this.options.logger.error(error.message);
       entry.conflictWith = error.holderLease;
       this.guard(path, entry);
+    }
+  }
+
+  // --- uncertain outcomes ---------------------------------------------------------------------
+
+  /** Marks the keeper uncertain when an attempt fails without a final answer (it may still be applied). */
+  private async tracked<T>(attempt: Promise<T>): Promise<T> {
+    try {
+      return await attempt;
+    } catch (error) {
+      if (!this.runner.classify(error, 'write')) this.uncertain = true;
+      throw error;
+    }
+  }
+
+  /**
+   * A write that timed out may land later: a put after its key was unregistered would leave a
+   * stale key under our lease. After such an outcome, a verify pass (re-check every key, then sweep
+   * the lease's keys) runs once the late write can no longer be in flight; it repeats while the
+   * passes themselves meet uncertainty.
+   */
+  private verifyIfUncertain(): void {
+    if (!this.uncertain || this.closed) return;
+    this.uncertain = false;
+    clearTimeout(this.verifyTimer);
+    this.verifyTimer = setTimeout(() => {
+      this.verifyTimer = undefined;
+      this.scheduleRestore();
+    }, 2 * this.options.timeoutMs);
+  }
+
+  /** Deletes keys under our current lease that this registry does not hold registered. */
+  private async sweep(): Promise<void> {
+    const handle = this.current;
+    if (!handle) return;
+    const res = await this.kv.leaseClient.leaseTimeToLive({ ID: handle.id, keys: true });
+    const namespace = this.options.namespace;
+    for (const raw of res.keys ?? []) {
+      const full = Buffer.from(raw).toString();
+      if (!full.startsWith(namespace)) continue;
+      const path = full.slice(namespace.length);
+      if (this.entries.has(path)) continue;
+      const del = await this.kv.if(path, 'Lease', '==', handle.id).then(this.kv.delete().key(path)).commit();
+      if (del.succeeded) this.options.logger.warn(`Removed ${q(path)}: a late write had put it back after it was unregistered`);
     }
   }
 
