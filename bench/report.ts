@@ -11,7 +11,7 @@ import { GrowthPoint } from './figures/growth';
 import { LoadResult } from './figures/load';
 import { PropagationResult } from './figures/propagation';
 import { ScaleResult } from './figures/scale';
-import { fmt, fmtRatio, fmtSpread, ratio } from './stats';
+import { fmt, fmtRatio, fmtSpread, percentile, ratio } from './stats';
 
 export interface Machine {
   cpu: string;
@@ -66,7 +66,7 @@ function propagationSection(r: BenchResults): string {
   const rows = r.propagation!;
   const raw = by(rows, 'raw');
   const body = table(
-    ['design', 'changes', 'p50 ms', 'p99 ms', 'p50 vs raw', 'p99 vs raw', 'per-round p50 ms: median (min–max)', 'unregister p50 / p99 ms'],
+    ['design', 'changes', 'p50 ms', 'p99 ms', 'p50 vs raw', 'p99 vs raw', 'per-round p50 ms: median (min–max)', 'register() resolves, p50 ms', 'unregister p50 / p99 ms'],
     rows.map((x) => [
       IMPL_LABELS[x.impl],
       String(x.registerMs.length),
@@ -75,6 +75,7 @@ function propagationSection(r: BenchResults): string {
       fmtRatio(ratio(x.registerP50, raw?.registerP50 ?? NaN)),
       fmtRatio(ratio(x.registerP99, raw?.registerP99 ?? NaN)),
       fmtSpread(x.roundP50),
+      x.registerCallMs ? fmt(percentile(x.registerCallMs, 50)) : 'n/a',
       `${fmt(x.unregisterP50)} / ${fmt(x.unregisterP99)}`,
     ]),
   );

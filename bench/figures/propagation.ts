@@ -8,6 +8,8 @@ export interface PropagationResult {
   /** Every change, in ms: register in one process until the watcher in another holds it. */
   registerMs: number[];
   unregisterMs: number[];
+  /** How long `register()` itself took to resolve, in the registrar (breakdown of the figure). */
+  registerCallMs?: number[];
   registerP50: number;
   registerP99: number;
   unregisterP50: number;
@@ -34,18 +36,20 @@ export async function measurePropagation(ctx: BenchContext): Promise<Propagation
         await registrar.call('register', { clientId: impl, key: `/prop/${impl}/anchor`, value: instanceValue(0) });
         await watcher.call('watch', { clientId: impl, watchId: impl, prefix: `/prop/${impl}/` });
       }
-      const perRound = new Map<ImplName, { reg: number[]; unreg: number[] }[]>(ctx.impls.map((i) => [i, []]));
+      const perRound = new Map<ImplName, { reg: number[]; unreg: number[]; call: number[] }[]>(ctx.impls.map((i) => [i, []]));
       for (let r = 0; r < rounds; r++) {
         const order = ctx.impls.map((_, k) => ctx.impls[(k + r) % ctx.impls.length]);
         for (const impl of order) {
           if (ctx.profileDir && impl === 'ours' && r === 0) await watcher.call('profileStart');
           const reg: number[] = [];
           const unreg: number[] = [];
+          const call: number[] = [];
           for (let i = 0; i < changes; i++) {
             const key = `/prop/${impl}/r${r}-${i}`;
             const appear = await watcher.expect(impl, { kind: 'has', key }, 15_000);
-            const w = await registrar.call<{ t0: string }>('register', { clientId: impl, key, value: instanceValue(i) });
+            const w = await registrar.call<{ t0: string; t1: string }>('register', { clientId: impl, key, value: instanceValue(i) });
             reg.push(msBetween(w.t0, await appear.met));
+            call.push(msBetween(w.t0, w.t1));
             const leave = await watcher.expect(impl, { kind: 'missing', key }, 15_000);
             const d = await registrar.call<{ t0: string }>('unregister', { clientId: impl, key });
             unreg.push(msBetween(d.t0, await leave.met));
@@ -53,7 +57,7 @@ export async function measurePropagation(ctx: BenchContext): Promise<Propagation
           if (ctx.profileDir && impl === 'ours' && r === 0) {
             await watcher.call('profileStop', { file: `${ctx.profileDir}/propagation-watcher-ours.cpuprofile` });
           }
-          perRound.get(impl)!.push({ reg, unreg });
+          perRound.get(impl)!.push({ reg, unreg, call });
           ctx.log(`  propagation round ${r + 1}/${rounds} ${impl}: p50 ${percentile(reg, 50).toFixed(2)} ms, p99 ${percentile(reg, 99).toFixed(2)} ms`);
         }
       }
@@ -66,6 +70,7 @@ export async function measurePropagation(ctx: BenchContext): Promise<Propagation
           impl,
           registerMs,
           unregisterMs,
+          registerCallMs: rs.flatMap((x) => x.call),
           registerP50: percentile(registerMs, 50),
           registerP99: percentile(registerMs, 99),
           unregisterP50: percentile(unregisterMs, 50),
