@@ -193,7 +193,7 @@ function growthSections(r: BenchResults): string {
     r.impls.map((impl) => {
       const at = (n: number) => rows.find((x) => x.impl === impl && x.keys === n)?.watchHeapMb ?? NaN;
       const per10k = ((at(hi) - at(lo)) / (hi - lo)) * 10_000;
-      const rawPer10k = ((raw(hi)!.watchHeapMb - raw(lo)!.watchHeapMb) / (hi - lo)) * 10_000;
+      const rawPer10k = (((raw(hi)?.watchHeapMb ?? NaN) - (raw(lo)?.watchHeapMb ?? NaN)) / (hi - lo)) * 10_000;
       return [IMPL_LABELS[impl], ...sizes.map((n) => fmt(at(n), 1)), fmt(per10k, 2), fmtRatio(ratio(per10k, rawPer10k))];
     }),
   );
