@@ -1,7 +1,7 @@
 import { Lease, Namespace, Watcher } from 'etcd3';
 import { RESTORE_BACKOFF, backoffDelay } from './backoff';
 import { withTimeout } from './deadline';
-import { RegistryClosedError, ServiceConflictError } from './errors';
+import { RegistryClosedError, RegistryUnavailableError, ServiceConflictError } from './errors';
 import { causeOf } from './etcd-errors';
 import { messages } from './messages';
 import { OperationRunner } from './operation-runner';
@@ -25,6 +25,8 @@ class KeyRaceError extends Error {}
 
 const RESTORE_CONCURRENCY = 64;
 const REMEMBERED_LEASES = 16;
+/** Verify passes after an uncertain outcome, 2 x timeoutMs apart. */
+const VERIFY_PASSES = 2;
 const q = (path: string) => JSON.stringify(path);
 
 /**
@@ -74,9 +76,9 @@ export class LeaseKeeper {
     const deadline = this.runner.deadline();
     return this.serial(async () => {
       this.assertOpen();
-      const revision = await this.runner
-        .run(`registration of ${q(path)}`, deadline, () => this.tracked(this.write(path, value)))
-        .finally(() => this.verifyIfUncertain());
+      const revision = await this.run(`registration of ${q(path)}`, deadline, () => this.write(path, value)).finally(() =>
+        this.verifyIfUncertain(),
+      );
       this.assertOpen();
       const entry = this.entries.get(path) ?? { value };
       entry.value = value;
@@ -96,9 +98,9 @@ export class LeaseKeeper {
       this.entries.delete(path);
       this.unguard(entry);
       try {
-        await this.runner
-          .run(`unregistration of ${q(path)}`, deadline, () => this.tracked(this.deleteIfOurs(path)))
-          .finally(() => this.verifyIfUncertain());
+        await this.run(`unregistration of ${q(path)}`, deadline, () => this.deleteIfOurs(path)).finally(() =>
+          this.verifyIfUncertain(),
+        );
       } catch (error) {
         if (!this.closed) {
           this.tombstones.add(path);
@@ -273,7 +275,7 @@ export class LeaseKeeper {
     try {
       for (const path of [...this.tombstones]) {
         try {
-          await this.runner.run(`unregistration of ${q(path)}`, deadline, () => this.tracked(this.deleteIfOurs(path)));
+          await this.run(`unregistration of ${q(path)}`, deadline, () => this.deleteIfOurs(path));
           this.tombstones.delete(path);
         } catch (error) {
           failure ??= error;
@@ -307,7 +309,7 @@ export class LeaseKeeper {
 
   private async restoreEntry(path: string, entry: Entry, deadline: number): Promise<void> {
     try {
-      const revision = await this.runner.run(`re-registration of ${q(path)}`, deadline, () => this.tracked(this.write(path, entry.value)));
+      const revision = await this.run(`re-registration of ${q(path)}`, deadline, () => this.write(path, entry.value));
       if (this.entries.get(path) !== entry) return;
       if (entry.conflictWith !== undefined) this.options.logger.log(`${q(path)} is free again: registered under lease ${this.current?.id}`);
       entry.conflictWith = undefined;
@@ -323,12 +325,21 @@ export class LeaseKeeper {
 
   // --- uncertain outcomes ---------------------------------------------------------------------
 
-  /** Marks the keeper uncertain when an attempt fails without a final answer (it may still be applied). */
-  private async tracked<T>(attempt: Promise<T>): Promise<T> {
+  /**
+   * Runs an operation through the runner and notes an uncertain outcome: an attempt that failed
+   * without a final answer, or a budget that ran out with an attempt still in flight, may still
+   * be applied by etcd later.
+   */
+  private async run<T>(what: string, deadline: number, attempt: () => Promise<T>): Promise<T> {
+    const tracked = () =>
+      attempt().catch((error: unknown) => {
+        if (!this.runner.classify(error, what)) this.uncertain = true;
+        throw error;
+      });
     try {
-      return await attempt;
+      return await this.runner.run(what, deadline, tracked);
     } catch (error) {
-      if (!this.runner.classify(error, 'write')) this.uncertain = true;
+      if (error instanceof RegistryUnavailableError) this.uncertain = true;
       throw error;
     }
   }
@@ -343,10 +354,14 @@ export class LeaseKeeper {
     if (!this.uncertain || this.closed) return;
     this.uncertain = false;
     clearTimeout(this.verifyTimer);
-    this.verifyTimer = setTimeout(() => {
-      this.verifyTimer = undefined;
-      this.scheduleRestore();
-    }, 2 * this.options.timeoutMs);
+    const pass = (left: number) => {
+      this.verifyTimer = setTimeout(() => {
+        this.verifyTimer = undefined;
+        this.scheduleRestore();
+        if (left > 1) pass(left - 1);
+      }, 2 * this.options.timeoutMs);
+    };
+    pass(VERIFY_PASSES);
   }
 
   /** Deletes keys under our current lease that this registry does not hold registered. */

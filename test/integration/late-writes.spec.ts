@@ -1,0 +1,50 @@
+import { Etcd3 } from 'etcd3';
+import { RegistryUnavailableError } from '../../lib';
+import { EtcdServer, startEtcd } from '../support/etcd-launcher';
+import { FaultProxy, startFaultProxy } from '../support/fault-proxy';
+import { MapRecorder, RecordingLogger, RegistryPool, uniquePrefix } from '../support/registry-fixtures';
+import { waitFor } from '../support/wait-for';
+
+describe('writes that land after their caller gave up (real etcd)', () => {
+  let etcd: EtcdServer;
+  let proxy: FaultProxy;
+  let client: Etcd3;
+  const pool = new RegistryPool();
+
+  beforeAll(async () => {
+    etcd = await startEtcd();
+  });
+  beforeEach(async () => {
+    proxy = await startFaultProxy(etcd.endpoints);
+    client = pool.client(etcd.endpoints);
+  });
+  afterEach(async () => {
+    await pool.closeAll();
+    await proxy.close();
+  });
+  afterAll(() => etcd.stop());
+
+  it('removes a key that a timed-out register wrote late, so only registered keys stay under the lease', async () => {
+    const prefix = uniquePrefix();
+    const logger = new RecordingLogger();
+    const registry = await pool.create(proxy.endpoints, { timeoutMs: 1000, logger });
+    await registry.register(`${prefix}kept`, 'k');
+    const seen = new MapRecorder();
+    const observer = await pool.create(etcd.endpoints);
+    await observer.addWatch(prefix, seen.handler);
+
+    // Hold the link: the register request reaches etcd only after the caller has given up.
+    proxy.blackhole();
+    const error = await registry.register(`${prefix}late`, 'l').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RegistryUnavailableError);
+    proxy.heal();
+
+    // The late write lands (etcd applies the held request), then the registry removes it.
+    await waitFor(() => seen.maps.some((m) => `${prefix}late` in m), { timeoutMs: 5000, message: 'late write landed' });
+    await waitFor(() => seen.last && !(`${prefix}late` in seen.last), { timeoutMs: 8000, message: 'late write swept' });
+    expect(seen.last).toEqual({ [`${prefix}kept`]: 'k' });
+    expect(logger.has('warn', /late write had put it back/)).toBe(true);
+    const lease = await client.leaseClient.leaseTimeToLive({ ID: registry.leaseId!, keys: true });
+    expect(lease.keys.map((k) => Buffer.from(k).toString())).toEqual([`${prefix}kept`]);
+  });
+});
