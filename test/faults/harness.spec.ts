@@ -97,7 +97,7 @@ describe('tls and auth material', () => {
       const ok = { endpoints: etcd.endpoints, tls: { caFile: tls.files.ca, certFile: tls.files.clientCert, keyFile: tls.files.clientKey } };
       await waitFor(() => etcdctl(ok, ['put', '/tls/a', '1']).then(() => true), { timeoutMs: 15_000, message: 'etcdctl over mutual TLS' });
       expect(await etcdctl(ok, ['get', '/tls/a', '--print-value-only'])).toBe('1\n');
-      await expect(etcdctl({ endpoints: etcd.endpoints, tls: { caFile: tls.files.otherCa } }, ['get', '/tls/a', '--dial-timeout=1s'])).rejects.toThrow();
+      await expect(etcdctl({ endpoints: etcd.endpoints, tls: { caFile: tls.files.otherCa } }, ['get', '/tls/a', '--dial-timeout=1s', '--command-timeout=2s'])).rejects.toThrow();
     } finally {
       await etcd.stop();
       tls.cleanup();
