@@ -1,36 +1,23 @@
-import { Etcd3 } from 'etcd3';
-import { EtcdServer, startEtcd } from '../support/etcd-launcher';
-import { RecordingLogger, RegistryPool, uniquePrefix } from '../support/registry-fixtures';
+import { RecordingLogger, withEtcd, uniquePrefix } from '../support/registry-fixtures';
 import { waitFor } from '../support/wait-for';
 
 /** Each test here controls the etcd process, so it never uses ETCD_ENDPOINTS. */
 describe('lease loss and recovery (real etcd)', () => {
-  let etcd: EtcdServer & { member: NonNullable<EtcdServer['member']> };
-  let client: Etcd3;
-  const pool = new RegistryPool();
-
-  beforeEach(async () => {
-    etcd = await startEtcd();
-    client = pool.client(etcd.endpoints);
-  });
-  afterEach(async () => {
-    await pool.closeAll();
-    await etcd.stop();
-  });
+  const t = withEtcd('per-test');
 
   async function holder(key: string): Promise<{ value: string; lease: string } | undefined> {
-    const kv = (await client.get(key).exec()).kvs[0];
+    const kv = (await t.client.get(key).exec()).kvs[0];
     return kv && { value: kv.value.toString(), lease: String(kv.lease) };
   }
 
   it('re-registers every key under a new lease after the lease is revoked from outside', async () => {
     const prefix = uniquePrefix();
     const logger = new RecordingLogger();
-    const registry = await pool.create(etcd.endpoints, { ttlSeconds: 5, logger });
+    const registry = await t.pool.create(t.etcd.endpoints, { ttlSeconds: 5, logger });
     await registry.register(`${prefix}a/1`, 'one');
     await registry.register(`${prefix}a/2`, 'two');
     const old = registry.leaseId!;
-    await client.leaseClient.leaseRevoke({ ID: old });
+    await t.client.leaseClient.leaseRevoke({ ID: old });
     const revokedAt = Date.now();
     await waitFor(async () => {
       const [a, b] = [await holder(`${prefix}a/1`), await holder(`${prefix}a/2`)];
@@ -45,9 +32,9 @@ describe('lease loss and recovery (real etcd)', () => {
 
   it('puts back a registered key deleted from outside', async () => {
     const prefix = uniquePrefix();
-    const registry = await pool.create(etcd.endpoints);
+    const registry = await t.pool.create(t.etcd.endpoints);
     await registry.register(`${prefix}a/1`, 'one');
-    await client.delete().key(`${prefix}a/1`);
+    await t.client.delete().key(`${prefix}a/1`);
     const back = await waitFor(() => holder(`${prefix}a/1`), { timeoutMs: 5000, message: 'key put back' });
     expect(back).toEqual({ value: 'one', lease: registry.leaseId });
   });
@@ -55,13 +42,13 @@ describe('lease loss and recovery (real etcd)', () => {
   it('restores every key within 5 s of etcd answering again after a restart without its data', async () => {
     const prefix = uniquePrefix();
     const logger = new RecordingLogger();
-    const registry = await pool.create(etcd.endpoints, { logger });
+    const registry = await t.pool.create(t.etcd.endpoints, { logger });
     await registry.register(`${prefix}a/1`, 'one');
     const old = registry.leaseId;
-    await etcd.member.kill();
-    etcd.member.wipe();
-    etcd.member.start();
-    await etcd.member.waitHealthy();
+    await t.etcd.member!.kill();
+    t.etcd.member!.wipe();
+    t.etcd.member!.start();
+    await t.etcd.member!.waitHealthy();
     const upAt = Date.now();
     const back = await waitFor(() => holder(`${prefix}a/1`), { timeoutMs: 5000, message: 'key restored after wipe' });
     expect(Date.now() - upAt).toBeLessThan(5000);
@@ -69,7 +56,7 @@ describe('lease loss and recovery (real etcd)', () => {
     expect(back.lease).not.toBe('0');
     expect(back.lease).not.toBe(old);
     // The new lease is alive and kept alive.
-    const ttl = await client.leaseClient.leaseTimeToLive({ ID: back.lease });
+    const ttl = await t.client.leaseClient.leaseTimeToLive({ ID: back.lease });
     expect(Number(ttl.TTL)).toBeGreaterThan(0);
     await waitFor(() => logger.has('log', /Lease restored/), { timeoutMs: 3000, message: 'restored log line' });
   });
@@ -77,14 +64,14 @@ describe('lease loss and recovery (real etcd)', () => {
   it('after etcd was unreachable longer than the TTL, takes over its own earlier keys and keeps them alive', async () => {
     const prefix = uniquePrefix();
     const logger = new RecordingLogger();
-    const registry = await pool.create(etcd.endpoints, { ttlSeconds: 2, timeoutMs: 2000, logger });
+    const registry = await t.pool.create(t.etcd.endpoints, { ttlSeconds: 2, timeoutMs: 2000, logger });
     await registry.register(`${prefix}a/1`, 'one');
     const old = registry.leaseId!;
-    await etcd.member.kill();
+    await t.etcd.member!.kill();
     // etcd3 reports the lease lost after 2 x TTL without a keep-alive.
     await waitFor(() => logger.has('warn', new RegExp(`Lease ${old} lost`)), { timeoutMs: 10_000, message: "'lost' reported" });
-    etcd.member.start('new');
-    await etcd.member.waitHealthy();
+    t.etcd.member!.start('new');
+    await t.etcd.member!.waitHealthy();
     const upAt = Date.now();
     const back = await waitFor(
       async () => {
@@ -107,10 +94,10 @@ describe('lease loss and recovery (real etcd)', () => {
 
   it('close() is bounded by timeoutMs while etcd is down', async () => {
     const prefix = uniquePrefix();
-    const registry = await pool.create(etcd.endpoints, { timeoutMs: 1000 });
+    const registry = await t.pool.create(t.etcd.endpoints, { timeoutMs: 1000 });
     await registry.register(`${prefix}a/1`, 'one');
     await registry.addWatch(prefix, () => undefined);
-    await etcd.member.kill();
+    await t.etcd.member!.kill();
     const started = Date.now();
     await registry.close();
     expect(Date.now() - started).toBeLessThan(1000 + 500);
@@ -118,9 +105,9 @@ describe('lease loss and recovery (real etcd)', () => {
 
   it('unregister is bounded by timeoutMs while etcd is down and rejects with a clear error', async () => {
     const prefix = uniquePrefix();
-    const registry = await pool.create(etcd.endpoints, { timeoutMs: 1000 });
+    const registry = await t.pool.create(t.etcd.endpoints, { timeoutMs: 1000 });
     await registry.register(`${prefix}a/1`, 'one');
-    await etcd.member.kill();
+    await t.etcd.member!.kill();
     const started = Date.now();
     await expect(registry.unregister(`${prefix}a/1`)).rejects.toThrow(/did not answer unregistration of .* within 1000 ms/);
     expect(Date.now() - started).toBeLessThan(1000 + 500);

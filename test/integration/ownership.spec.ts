@@ -1,32 +1,20 @@
-import { Etcd3 } from 'etcd3';
 import { RegistryAuthError, RegistryUnavailableError, ServiceConflictError } from '../../lib';
 import { enableEtcdAuth } from '../support/etcd-auth';
-import { EtcdServer, startEtcd, useEtcd } from '../support/etcd-launcher';
-import { RegistryPool, uniquePrefix } from '../support/registry-fixtures';
+import { EtcdServer, startEtcd } from '../support/etcd-launcher';
+import { withEtcd, RegistryPool, uniquePrefix } from '../support/registry-fixtures';
 
 describe('key ownership and failures of register (real etcd)', () => {
-  let etcd: EtcdServer;
-  let client: Etcd3;
-  const pool = new RegistryPool();
-
-  beforeAll(async () => {
-    etcd = await useEtcd();
-  });
-  beforeEach(() => {
-    client = pool.client(etcd.endpoints);
-  });
-  afterEach(() => pool.closeAll());
-  afterAll(() => etcd.stop());
+  const t = withEtcd('shared');
 
   const holder = async (key: string) => {
-    const kv = (await client.get(key).exec()).kvs[0];
+    const kv = (await t.client.get(key).exec()).kvs[0];
     return kv && { value: kv.value.toString(), lease: String(kv.lease) };
   };
 
   it('refuses a path held by another live lease and never overwrites nor deletes it', async () => {
     const path = `${uniquePrefix()}user/instance-1`;
-    const first = await pool.create(etcd.endpoints);
-    const second = await pool.create(etcd.endpoints);
+    const first = await t.pool.create(t.etcd.endpoints);
+    const second = await t.pool.create(t.etcd.endpoints);
     await first.register(path, 'first');
     const error = await second.register(path, 'second').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServiceConflictError);
@@ -39,8 +27,8 @@ describe('key ownership and failures of register (real etcd)', () => {
 
   it('refuses a path written without a lease by another client', async () => {
     const path = `${uniquePrefix()}static/1`;
-    await client.put(path).value('static');
-    const registry = await pool.create(etcd.endpoints);
+    await t.client.put(path).value('static');
+    const registry = await t.pool.create(t.etcd.endpoints);
     await expect(registry.register(path, 'mine')).rejects.toThrow(/already exists without a lease/);
     await registry.close();
     expect(await holder(path)).toEqual({ value: 'static', lease: '0' });
@@ -48,14 +36,14 @@ describe('key ownership and failures of register (real etcd)', () => {
 
   it('updates the value of a path it holds, under the same lease', async () => {
     const path = `${uniquePrefix()}user/1`;
-    const registry = await pool.create(etcd.endpoints);
+    const registry = await t.pool.create(t.etcd.endpoints);
     await registry.register(path, 'v1');
     await registry.register(path, 'v2');
     expect(await holder(path)).toEqual({ value: 'v2', lease: registry.leaseId });
   });
 
   it('rejects within timeoutMs, naming the endpoints, when etcd is unreachable', async () => {
-    const registry = await pool.create(['127.0.0.1:9'], { timeoutMs: 1000 });
+    const registry = await t.pool.create(['127.0.0.1:9'], { timeoutMs: 1000 });
     const started = Date.now();
     const error = await registry.register('/services/a/1', 'x').catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(1000 + 700);
@@ -64,7 +52,7 @@ describe('key ownership and failures of register (real etcd)', () => {
   });
 
   it('rejects bad input with an error naming the argument', async () => {
-    const registry = await pool.create(etcd.endpoints);
+    const registry = await t.pool.create(t.etcd.endpoints);
     await expect(registry.register('', 'x')).rejects.toThrow(/Argument "path" must be a non-empty string/);
     await expect(registry.register(42 as unknown as string, 'x')).rejects.toThrow(/Argument "path"/);
     await expect(registry.register('/a/b', undefined as unknown as string)).rejects.toThrow(/Argument "value" must be a string/);

@@ -1,27 +1,14 @@
-import { Etcd3 } from 'etcd3';
-import { EtcdServer, useEtcd } from '../support/etcd-launcher';
-import { MapRecorder, RegistryPool, readPrefix, uniquePrefix } from '../support/registry-fixtures';
+import { MapRecorder, withEtcd, readPrefix, uniquePrefix } from '../support/registry-fixtures';
 import { waitFor } from '../support/wait-for';
 
 describe('register and watch against a real etcd', () => {
-  let etcd: EtcdServer;
-  let client: Etcd3;
-  const pool = new RegistryPool();
-
-  beforeAll(async () => {
-    etcd = await useEtcd();
-  });
-  beforeEach(() => {
-    client = pool.client(etcd.endpoints);
-  });
-  afterEach(() => pool.closeAll());
-  afterAll(() => etcd.stop());
+  const t = withEtcd('shared');
 
   it('register resolves once the key is in etcd under the registry lease', async () => {
     const prefix = uniquePrefix();
-    const registry = await pool.create(etcd.endpoints);
+    const registry = await t.pool.create(t.etcd.endpoints);
     await registry.register(`${prefix}user/1`, '10.0.0.1:3000');
-    const kv = (await client.get(`${prefix}user/1`).exec()).kvs[0];
+    const kv = (await t.client.get(`${prefix}user/1`).exec()).kvs[0];
     expect(kv.value.toString()).toBe('10.0.0.1:3000');
     expect(kv.lease).toBe(registry.leaseId);
     expect(kv.lease).not.toBe('0');
@@ -29,71 +16,71 @@ describe('register and watch against a real etcd', () => {
 
   it('shares one lease between all keys of a registry', async () => {
     const prefix = uniquePrefix();
-    const registry = await pool.create(etcd.endpoints);
+    const registry = await t.pool.create(t.etcd.endpoints);
     for (let i = 0; i < 5; i++) await registry.register(`${prefix}svc/${i}`, `v${i}`);
-    const res = await client.getAll().prefix(prefix).exec();
+    const res = await t.client.getAll().prefix(prefix).exec();
     expect(res.kvs).toHaveLength(5);
     expect(new Set(res.kvs.map((kv) => kv.lease)).size).toBe(1);
-    const leases = await client.leaseClient.leaseLeases({});
+    const leases = await t.client.leaseClient.leaseLeases({});
     const ours = leases.leases.filter((l) => l.ID === registry.leaseId);
     expect(ours).toHaveLength(1);
   });
 
   it('delivers the full map first, then a new map after each change, none when nothing changed', async () => {
     const prefix = uniquePrefix();
-    await client.put(`${prefix}a/1`).value('one');
-    const registry = await pool.create(etcd.endpoints);
+    await t.client.put(`${prefix}a/1`).value('one');
+    const registry = await t.pool.create(t.etcd.endpoints);
     const rec = new MapRecorder();
     await registry.addWatch(prefix, rec.handler);
     expect(rec.maps).toEqual([{ [`${prefix}a/1`]: 'one' }]);
 
-    await client.put(`${prefix}a/2`).value('two');
+    await t.client.put(`${prefix}a/2`).value('two');
     await waitFor(() => rec.maps.length === 2, { message: 'second delivery' });
     expect(rec.last).toEqual({ [`${prefix}a/1`]: 'one', [`${prefix}a/2`]: 'two' });
 
     // Same value again: no change, so no call; then a real change.
-    await client.put(`${prefix}a/2`).value('two');
-    await client.delete().key(`${prefix}a/1`);
+    await t.client.put(`${prefix}a/2`).value('two');
+    await t.client.delete().key(`${prefix}a/1`);
     await waitFor(() => rec.maps.length >= 3, { message: 'third delivery' });
     expect(rec.maps).toHaveLength(3);
     expect(rec.last).toEqual({ [`${prefix}a/2`]: 'two' });
     expect(Object.isFrozen(rec.last)).toBe(true);
     expect(rec.maps[1]).not.toBe(rec.maps[2]);
-    expect(rec.last).toEqual(await readPrefix(client, prefix));
+    expect(rec.last).toEqual(await readPrefix(t.client, prefix));
   });
 
   it('unregister deletes the key and revokes the lease once no key is left', async () => {
     const prefix = uniquePrefix();
-    const registry = await pool.create(etcd.endpoints);
+    const registry = await t.pool.create(t.etcd.endpoints);
     await registry.register(`${prefix}a/1`, 'x');
     await registry.register(`${prefix}a/2`, 'y');
     const lease = registry.leaseId!;
     await registry.unregister(`${prefix}a/1`);
-    expect(await readPrefix(client, prefix)).toEqual({ [`${prefix}a/2`]: 'y' });
+    expect(await readPrefix(t.client, prefix)).toEqual({ [`${prefix}a/2`]: 'y' });
     await registry.unregister(`${prefix}a/2`);
-    expect(await readPrefix(client, prefix)).toEqual({});
-    const ttl = await client.leaseClient.leaseTimeToLive({ ID: lease });
+    expect(await readPrefix(t.client, prefix)).toEqual({});
+    const ttl = await t.client.leaseClient.leaseTimeToLive({ ID: lease });
     expect(ttl.TTL).toBe('-1');
   });
 
   it('close unregisters everything and is idempotent', async () => {
     const prefix = uniquePrefix();
-    const registry = await pool.create(etcd.endpoints);
+    const registry = await t.pool.create(t.etcd.endpoints);
     await registry.register(`${prefix}a/1`, 'x');
     await registry.register(`${prefix}b/1`, 'y');
     await Promise.all([registry.close(), registry.close()]);
-    expect(await readPrefix(client, prefix)).toEqual({});
+    expect(await readPrefix(t.client, prefix)).toEqual({});
     await expect(registry.register(`${prefix}a/1`, 'x')).rejects.toThrow(/closed/);
   });
 
   it('applies the namespace to every key and hands maps over without it', async () => {
     const prefix = uniquePrefix();
-    const registry = await pool.create(etcd.endpoints, { namespace: '/prod' });
+    const registry = await t.pool.create(t.etcd.endpoints, { namespace: '/prod' });
     const rec = new MapRecorder();
     await registry.addWatch(prefix, rec.handler);
     await registry.register(`${prefix}a/1`, 'x');
-    expect((await client.get(`/prod${prefix}a/1`).string())).toBe('x');
-    expect(await client.get(`${prefix}a/1`).string()).toBeNull();
+    expect((await t.client.get(`/prod${prefix}a/1`).string())).toBe('x');
+    expect(await t.client.get(`${prefix}a/1`).string()).toBeNull();
     await waitFor(() => rec.last?.[`${prefix}a/1`] === 'x', { message: 'namespaced key delivered' });
     expect(await registry.getServices(prefix)).toEqual({ [`${prefix}a/1`]: 'x' });
   });
@@ -102,11 +89,11 @@ describe('register and watch against a real etcd', () => {
     if (process.env.ETCD_ENDPOINTS) return; // counts this etcd's Range requests
     const prefix = uniquePrefix();
     const ranges = async () => {
-      const text = await (await fetch(`http://${etcd.endpoints[0]}/metrics`)).text();
+      const text = await (await fetch(`http://${t.etcd.endpoints[0]}/metrics`)).text();
       const line = text.split('\n').find((l) => l.startsWith('grpc_server_handled_total') && l.includes('grpc_method="Range"') && l.includes('grpc_code="OK"'));
       return Number(line?.split(' ')[1] ?? 0);
     };
-    const registry = await pool.create(etcd.endpoints, { resyncIntervalMs: 100 });
+    const registry = await t.pool.create(t.etcd.endpoints, { resyncIntervalMs: 100 });
     await registry.addWatch(prefix, () => undefined);
     const before = await ranges();
     await waitFor(async () => (await ranges()) >= before + 3, { timeoutMs: 5000, message: 'periodic re-reads' });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'crypto';
 import { Etcd3 } from 'etcd3';
 import { EtcdRegistry, RegistryLogger, RegistryOptions, ServiceMap, createRegistry } from '../../lib';
+import { EtcdMember, EtcdServer, startEtcd, useEtcd } from './etcd-launcher';
 
 /** A unique key prefix per test, so tests never see each other's keys (also on a shared ETCD_ENDPOINTS). */
 export function uniquePrefix(label = 't'): string {
@@ -70,4 +71,38 @@ export function sameMap(a: Readonly<Record<string, string>> | undefined, b: Read
   if (!a) return false;
   const ka = Object.keys(a);
   return ka.length === Object.keys(b).length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && a[k] === b[k]);
+}
+
+export interface EtcdSpecContext {
+  etcd: EtcdServer & { member?: EtcdMember };
+  /** An independent etcd3 client, for reading and writing behind the registry's back. */
+  client: Etcd3;
+  pool: RegistryPool;
+}
+
+/**
+ * Jest hooks for a spec against real etcd: `shared` uses one etcd for the file (ETCD_ENDPOINTS
+ * when set), `per-test` starts a fresh one for each test (tests that stop, kill or wipe it).
+ * Registries and clients made through `pool` are closed after each test.
+ */
+export function withEtcd(mode: 'shared' | 'per-test' = 'shared'): EtcdSpecContext {
+  const t = { pool: new RegistryPool() } as EtcdSpecContext;
+  if (mode === 'shared') {
+    beforeAll(async () => {
+      t.etcd = await useEtcd();
+    });
+    afterAll(() => t.etcd.stop());
+  } else {
+    beforeEach(async () => {
+      t.etcd = await startEtcd();
+    });
+  }
+  beforeEach(() => {
+    t.client = t.pool.client(t.etcd.endpoints);
+  });
+  afterEach(async () => {
+    await t.pool.closeAll();
+    if (mode === 'per-test') await t.etcd.stop();
+  });
+  return t;
 }
