@@ -8,7 +8,8 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import type { Etcd3 } from 'etcd3';
-import { createRegistry, Registry, RegistryClosedError, RegistryOptionsError, ServiceMap, WatchHandler } from './core';
+import { createRegistry, DEFAULT_TIMEOUT_MS, Registry, RegistryClosedError, RegistryOptionsError, ServiceMap, WatchHandler } from './core';
+import { withTimeout } from './core/deadline';
 import {
   DEFAULT_SERVICE_PREFIX,
   ETCD_CLIENT,
@@ -34,6 +35,8 @@ export class RegistryService implements OnModuleInit, OnApplicationBootstrap, On
   private registry?: Promise<Registry>;
   private registered = false;
   private closing?: Promise<void>;
+  /** One budget for the whole shutdown (unregister, then close), set when it starts. */
+  private shutdownDeadline?: number;
 
   constructor(
     @Inject(ETCD_REGISTRY_RESOLVED_OPTIONS) private readonly options: ResolvedEtcdRegistryModuleOptions,
@@ -70,6 +73,7 @@ export class RegistryService implements OnModuleInit, OnApplicationBootstrap, On
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.startShutdownClock();
     if (!this.registered || !this.options.service) return;
     try {
       await this.unregisterService();
@@ -79,7 +83,17 @@ export class RegistryService implements OnModuleInit, OnApplicationBootstrap, On
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.startShutdownClock();
     await this.close();
+  }
+
+  /**
+   * Shutdown (unregister in onModuleDestroy, then close in onApplicationShutdown) shares one
+   * timeoutMs budget, so app.close() ends within about timeoutMs even while etcd does not answer:
+   * keys not deleted in time expire with the lease.
+   */
+  private startShutdownClock(): void {
+    this.shutdownDeadline ??= Date.now() + (this.options.registry.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   }
 
   /** Registers the configured service (`service` option) under this registry's lease. */
@@ -141,7 +155,9 @@ export class RegistryService implements OnModuleInit, OnApplicationBootstrap, On
       if (this.registry) {
         try {
           const registry = await this.registry;
-          await registry.close();
+          const left = this.shutdownDeadline === undefined ? undefined : this.shutdownDeadline - Date.now();
+          // Past the budget, the client is closed below, which ends a revoke still waiting for etcd.
+          await (left === undefined ? registry.close() : withTimeout(registry.close(), Math.max(0, left)));
         } catch (e) {
           this.logger.warn(nestMessages.closeFailed(reason(e)));
         }
