@@ -8,6 +8,10 @@ const shared = {
 
 module.exports = {
   testTimeout: 30_000,
+  // On 2 cores Jest would run every spec inside its own process (one worker or less). A memory
+  // limit makes it use a worker process instead (still one spec at a time here, as the fault
+  // tests want), so whatever a spec leaves open ends with that worker and never holds Jest up.
+  workerIdleMemoryLimit: '1GB',
   // Each integration spec starts its own etcd on free loopback ports.
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/lib/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'] },
