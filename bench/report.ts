@@ -210,8 +210,8 @@ export function renderMarkdown(r: BenchResults): string {
       `- **raw etcd3 (floor)**: written by hand in \`bench/raw-etcd3.ts\`: one lease, a Get and a watch applied to a Map, nothing else.\n` +
       `- **seed design**: the Go seed's design in \`bench/seed-design.ts\`: one lease per key, a full Get of the prefix every 5 s, the whole map rebuilt and handed over on every event.\n` +
       `- **ours**: \`createRegistry\` from \`lib/core\`, default options (TTL 5 s unless stated).\n\n` +
-      `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB; Node ${m.node}; etcd ${m.etcd} (single node, loopback, data dir in the OS temp dir, \`--heartbeat-interval 20 --election-timeout 200\`); etcd3 ${m.etcd3}. The machine was shared with other test runs, so absolute times carry noise; designs are interleaved or run side by side so the ratios are fair.\n\n` +
-      `Reproduce: \`npm run bench\` (full, a few minutes; rewrites this file and \`bench/results/latest.json\`), or \`npm run bench -- --small\` (CI size, under a minute; prints the table and writes \`bench/results/small.json\`). \`--only=propagation,departure,scale,fanout,load,growth\` runs a subset; \`--profile\` writes CPU profiles of our watcher to \`bench/results/profiles/\`.\n`,
+      `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB; Node ${m.node}; etcd ${m.etcd} (single node, loopback, data dir in the OS temp dir, \`--heartbeat-interval 20 --election-timeout 200\`); etcd3 ${m.etcd3}. Absolute times on a 2-core VM carry noise; designs are interleaved or run side by side so the ratios are fair.\n\n` +
+      `Reproduce: \`npm run bench\` (full, a few minutes; rewrites this file and \`bench/results/latest.json\`), or \`npm run bench -- --small\` (CI size, about a minute; prints the table and writes \`bench/results/small.json\`). \`--only=propagation,departure,scale,fanout,load,growth\` runs a subset; \`--profile\` writes CPU profiles of our watcher to \`bench/results/profiles/\`.\n`,
   ];
   if (r.propagation) parts.push(propagationSection(r));
   if (r.departure) parts.push(departureSection(r));
