@@ -183,18 +183,26 @@ export interface EtcdServer {
 }
 
 /** Starts a single-node etcd on free loopback ports in a temporary data dir and waits until it is healthy. */
-export async function startEtcd(extraArgs: string[] = []): Promise<EtcdServer & { member: EtcdMember }> {
+/**
+ * A single-member etcd on free loopback ports, not started yet. `extraArgs` gets the client
+ * port, for flags that name it (later flags override the launcher's own).
+ */
+export async function singleMember(prefix: string, extraArgs: (clientPort: number) => string[] = () => []): Promise<EtcdMember> {
   const clientPort = await freePort();
   const peerPort = await freePort();
-  const name = `n${clientPort}`;
-  const member = new EtcdMember({
+  const name = `${prefix}${clientPort}`;
+  return new EtcdMember({
     name,
     clientPort,
     peerPort,
     initialCluster: `${name}=http://127.0.0.1:${peerPort}`,
     clusterToken: `t${clientPort}`,
-    extraArgs: [...FAST_ELECTION_ARGS, ...extraArgs],
+    extraArgs: [...FAST_ELECTION_ARGS, ...extraArgs(clientPort)],
   });
+}
+
+export async function startEtcd(extraArgs: string[] = []): Promise<EtcdServer & { member: EtcdMember }> {
+  const member = await singleMember('n', () => extraArgs);
   member.start();
   try {
     await member.waitHealthy();

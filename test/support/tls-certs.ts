@@ -3,8 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { request as httpsRequest } from 'https';
-import { EtcdMember, FAST_ELECTION_ARGS } from './etcd-launcher';
-import { freePort } from './free-port';
+import { EtcdMember, singleMember } from './etcd-launcher';
 import { waitFor } from './wait-for';
 
 const OPENSSL = process.env.OPENSSL_BIN ?? 'openssl';
@@ -100,19 +99,11 @@ export function etcdTlsArgs(tls: TlsMaterial, mutual: boolean): string[] {
  * `mutual` client-certificate auth, on free loopback ports; resolves once `/health` answers over TLS.
  */
 export async function startTlsEtcd(tls: TlsMaterial, mutual: boolean): Promise<{ endpoints: string[]; member: EtcdMember; stop(): Promise<void> }> {
-  const clientPort = await freePort();
-  const peerPort = await freePort();
-  const name = `tls${clientPort}`;
-  const url = `https://127.0.0.1:${clientPort}`;
-  const member = new EtcdMember({
-    name,
-    clientPort,
-    peerPort,
-    initialCluster: `${name}=http://127.0.0.1:${peerPort}`,
-    clusterToken: `t${clientPort}`,
-    // Later flags override the launcher's http:// client URLs.
-    extraArgs: [...FAST_ELECTION_ARGS, ...etcdTlsArgs(tls, mutual), '--listen-client-urls', url, '--advertise-client-urls', url],
+  const member = await singleMember('tls', (port) => {
+    const url = `https://127.0.0.1:${port}`;
+    return [...etcdTlsArgs(tls, mutual), '--listen-client-urls', url, '--advertise-client-urls', url];
   });
+  const clientPort = member.config.clientPort;
   member.start();
   const probe = () =>
     new Promise<boolean>((resolve) => {
@@ -134,10 +125,10 @@ export async function startTlsEtcd(tls: TlsMaterial, mutual: boolean): Promise<{
   try {
     await waitFor(
       () => {
-        if (!member.running) throw new Error(`etcd ${name} exited while starting`);
+        if (!member.running) throw new Error(`etcd ${member.config.name} exited while starting`);
         return probe();
       },
-      { timeoutMs: 20_000, intervalMs: 50, message: `etcd ${name} healthy over TLS` },
+      { timeoutMs: 20_000, intervalMs: 50, message: `etcd ${member.config.name} healthy over TLS` },
     );
   } catch (e) {
     await member.destroy();
