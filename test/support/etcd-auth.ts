@@ -1,6 +1,5 @@
 import { execFile } from 'child_process';
-
-const ETCDCTL = process.env.ETCDCTL_BIN ?? 'etcdctl';
+import { findEtcdctlBinary } from './etcd-binary';
 
 export interface EtcdAuthOptions {
   endpoints: string[];
@@ -21,7 +20,7 @@ export function etcdctl(opts: { endpoints: string[]; user?: string; tls?: EtcdAu
   }
   full.push(...args);
   return new Promise((resolve, reject) => {
-    execFile(ETCDCTL, full, { env: { ...process.env, ETCDCTL_API: '3' }, timeout: 20_000 }, (err, stdout, stderr) => {
+    execFile(findEtcdctlBinary(), full, { env: { ...process.env, ETCDCTL_API: '3' }, timeout: 20_000 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`etcdctl ${args.join(' ')} failed: ${stderr || err.message}`));
       else resolve(stdout);
     });

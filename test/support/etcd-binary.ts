@@ -2,11 +2,6 @@ import { execFileSync, spawnSync } from 'child_process';
 import { accessSync, constants } from 'fs';
 import { delimiter, join } from 'path';
 
-const INSTALL_HINT =
-  'etcd is not installed: run `apt-get install -y etcd-server` (Debian/Ubuntu) or set ETCD_BIN to the etcd binary';
-
-let cached: string | undefined;
-
 function isExecutable(file: string): boolean {
   try {
     accessSync(file, constants.X_OK);
@@ -30,29 +25,52 @@ function canInstallWithApt(): boolean {
   return process.getuid?.() === 0 && lookup('apt-get') !== undefined;
 }
 
-/**
- * Finds the etcd binary (ETCD_BIN, then PATH). When it is missing and this is a root
- * shell with apt-get, installs Debian's `etcd-server`; otherwise throws one line that
- * says how to install it. Debian's package does not start a daemon without systemd,
- * and where it does (on 2379) nothing here uses or disturbs it.
- */
-export function findEtcdBinary(): string {
-  if (cached) return cached;
-  const fromEnv = process.env.ETCD_BIN;
-  if (fromEnv) {
-    if (!isExecutable(fromEnv)) throw new Error(`ETCD_BIN=${fromEnv} is not an executable file. ${INSTALL_HINT}`);
-    return (cached = fromEnv);
-  }
-  const found = lookup('etcd');
-  if (found) return (cached = found);
-  if (!canInstallWithApt()) throw new Error(INSTALL_HINT);
-  process.stderr.write('etcd not found: installing Debian package etcd-server (apt-get)...\n');
+/** Installs Debian's etcd packages with apt-get (root only); throws `hint` when that is not possible. */
+function aptInstall(packages: string[], hint: string): void {
+  if (!canInstallWithApt()) throw new Error(hint);
+  process.stderr.write(`installing Debian package(s) ${packages.join(' ')} (apt-get)...\n`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   spawnSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'], env });
-  const res = spawnSync('apt-get', ['install', '-y', '-qq', 'etcd-server'], { stdio: ['ignore', 'ignore', 'inherit'], env });
-  const installed = lookup('etcd');
-  if (res.status !== 0 || !installed) throw new Error(`apt-get install etcd-server failed. ${INSTALL_HINT}`);
-  return (cached = installed);
+  const res = spawnSync('apt-get', ['install', '-y', '-qq', ...packages], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  if (res.status !== 0) throw new Error(`apt-get install ${packages.join(' ')} failed. ${hint}`);
+}
+
+const found = new Map<string, string>();
+
+/**
+ * Finds a binary (its env variable, then PATH). When it is missing and this is a root shell with
+ * apt-get, installs Debian's `etcd-server` and `etcd-client`; otherwise throws one line that
+ * says how to install them. Debian's package does not start a daemon without systemd, and where
+ * it does (on 2379) nothing here uses or disturbs it.
+ */
+function findBinary(name: string, envVariable: string): string {
+  const known = found.get(name);
+  if (known) return known;
+  const hint = `${name} is not installed: run \`apt-get install -y etcd-server etcd-client\` (Debian/Ubuntu) or set ${envVariable} to the ${name} binary`;
+  const fromEnv = process.env[envVariable];
+  if (fromEnv) {
+    if (!isExecutable(fromEnv)) throw new Error(`${envVariable}=${fromEnv} is not an executable file. ${hint}`);
+    found.set(name, fromEnv);
+    return fromEnv;
+  }
+  let path = lookup(name);
+  if (!path) {
+    aptInstall(['etcd-server', 'etcd-client'], hint);
+    path = lookup(name);
+    if (!path) throw new Error(hint);
+  }
+  found.set(name, path);
+  return path;
+}
+
+/** The etcd server binary (ETCD_BIN, then PATH), installed with apt-get where it can be. */
+export function findEtcdBinary(): string {
+  return findBinary('etcd', 'ETCD_BIN');
+}
+
+/** The etcdctl binary (ETCDCTL_BIN, then PATH), installed with apt-get where it can be. */
+export function findEtcdctlBinary(): string {
+  return findBinary('etcdctl', 'ETCDCTL_BIN');
 }
 
 export function etcdVersion(): string {
