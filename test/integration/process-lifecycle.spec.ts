@@ -1,7 +1,8 @@
 import { ChildProcess, spawn } from 'child_process';
 import { join } from 'path';
 import { EtcdServer, useEtcd } from '../support/etcd-launcher';
-import { MapRecorder, RegistryPool, readPrefix, uniquePrefix } from '../support/registry-fixtures';
+import { MapRecorder, RegistryPool, uniquePrefix } from '../support/registry-fixtures';
+import { freshRead } from '../support/registry-probe';
 import { waitFor } from '../support/wait-for';
 
 const CHILD = join(__dirname, '..', 'support', 'child-registry.ts');
@@ -49,7 +50,7 @@ describe('process lifecycle (real etcd, child processes)', () => {
     const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 10_000))]);
     expect(code).toBe(0);
     const client = pool.client(etcd.endpoints);
-    expect(await readPrefix(client, prefix)).toEqual({});
+    expect(await freshRead(client, prefix)).toEqual({});
   });
 
   it('a process killed with SIGKILL disappears from other watchers once its lease expires', async () => {

@@ -1,4 +1,5 @@
-import { MapRecorder, withEtcd, readPrefix, uniquePrefix } from '../support/registry-fixtures';
+import { MapRecorder, withEtcd, uniquePrefix } from '../support/registry-fixtures';
+import { freshRead } from '../support/registry-probe';
 import { waitFor } from '../support/wait-for';
 
 describe('register and watch against a real etcd', () => {
@@ -46,7 +47,7 @@ describe('register and watch against a real etcd', () => {
     expect(rec.last).toEqual({ [`${prefix}a/2`]: 'two' });
     expect(Object.isFrozen(rec.last)).toBe(true);
     expect(rec.maps[1]).not.toBe(rec.maps[2]);
-    expect(rec.last).toEqual(await readPrefix(t.client, prefix));
+    expect(rec.last).toEqual(await freshRead(t.client, prefix));
   });
 
   it('unregister deletes the key and revokes the lease once no key is left', async () => {
@@ -56,9 +57,9 @@ describe('register and watch against a real etcd', () => {
     await registry.register(`${prefix}a/2`, 'y');
     const lease = registry.leaseId!;
     await registry.unregister(`${prefix}a/1`);
-    expect(await readPrefix(t.client, prefix)).toEqual({ [`${prefix}a/2`]: 'y' });
+    expect(await freshRead(t.client, prefix)).toEqual({ [`${prefix}a/2`]: 'y' });
     await registry.unregister(`${prefix}a/2`);
-    expect(await readPrefix(t.client, prefix)).toEqual({});
+    expect(await freshRead(t.client, prefix)).toEqual({});
     const ttl = await t.client.leaseClient.leaseTimeToLive({ ID: lease });
     expect(ttl.TTL).toBe('-1');
   });
@@ -69,7 +70,7 @@ describe('register and watch against a real etcd', () => {
     await registry.register(`${prefix}a/1`, 'x');
     await registry.register(`${prefix}b/1`, 'y');
     await Promise.all([registry.close(), registry.close()]);
-    expect(await readPrefix(t.client, prefix)).toEqual({});
+    expect(await freshRead(t.client, prefix)).toEqual({});
     await expect(registry.register(`${prefix}a/1`, 'x')).rejects.toThrow(/closed/);
   });
 

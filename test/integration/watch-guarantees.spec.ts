@@ -1,5 +1,6 @@
 import { ServiceMap } from '../../lib';
-import { MapRecorder, RecordingLogger, withEtcd, readPrefix, sameMap, uniquePrefix } from '../support/registry-fixtures';
+import { MapRecorder, RecordingLogger, withEtcd, uniquePrefix } from '../support/registry-fixtures';
+import { freshRead, sameMap } from '../support/registry-probe';
 import { waitFor } from '../support/wait-for';
 
 async function etcdWatcherCount(endpoint: string): Promise<number> {
@@ -21,11 +22,11 @@ describe('watch guarantees (real etcd)', () => {
       for (let i = 0; writing && i < 400; i++) await t.client.put(`${prefix}k/${i}`).value(String(i));
     })();
     // Start watching while the writer runs, so writes land before, during and after the set-up.
-    await waitFor(async () => Object.keys(await readPrefix(t.client, prefix)).length >= 20, { message: 'writer started' });
+    await waitFor(async () => Object.keys(await freshRead(t.client, prefix)).length >= 20, { message: 'writer started' });
     await registry.addWatch(prefix, rec.handler);
     await writer;
     writing = false;
-    const expected = await readPrefix(t.client, prefix);
+    const expected = await freshRead(t.client, prefix);
     await waitFor(() => sameMap(rec.last, expected), { message: 'watcher exact' });
     expect(rec.last).toEqual(expected);
     // Maps only ever grow here: a smaller one after a bigger one would be an older state.
@@ -54,8 +55,8 @@ describe('watch guarantees (real etcd)', () => {
     await waitFor(() => seen.length === 2, { message: 'handler blocked in its second call' });
     for (let i = 1; i <= 20; i++) await t.client.put(`${prefix}k/${i}`).value(String(i));
     // Give the watch time to deliver all 20 events while the handler is still blocked.
-    await waitFor(async () => (await readPrefix(t.client, prefix))[`${prefix}k/20`] === '20', { message: 'writes done' });
-    const expected = await readPrefix(t.client, prefix);
+    await waitFor(async () => (await freshRead(t.client, prefix))[`${prefix}k/20`] === '20', { message: 'writes done' });
+    const expected = await freshRead(t.client, prefix);
     release();
     await waitFor(() => sameMap(seen[seen.length - 1], expected), { message: 'latest map delivered' });
     expect(maxRunning).toBe(1);
@@ -121,7 +122,7 @@ describe('watch guarantees (real etcd)', () => {
       closed = true;
     });
     await waitFor(() => closed, { timeoutMs: 3000, message: 'handler returned from close' });
-    expect(await readPrefix(t.client, prefix)).toEqual({});
+    expect(await freshRead(t.client, prefix)).toEqual({});
   });
 
   it('rejects a prefix without a trailing slash', async () => {

@@ -1,7 +1,8 @@
 import { Etcd3 } from 'etcd3';
 import { EtcdServer, startEtcd } from '../support/etcd-launcher';
 import { FaultProxy, startFaultProxy } from '../support/fault-proxy';
-import { MapRecorder, RecordingLogger, RegistryPool, readPrefix, sameMap, uniquePrefix } from '../support/registry-fixtures';
+import { MapRecorder, RecordingLogger, RegistryPool, uniquePrefix } from '../support/registry-fixtures';
+import { freshRead, sameMap } from '../support/registry-probe';
 import { waitFor } from '../support/wait-for';
 
 describe('watch resilience (real etcd)', () => {
@@ -32,7 +33,7 @@ describe('watch resilience (real etcd)', () => {
     await etcd.member.waitHealthy();
     await client.put(`${prefix}b`).value('2');
     await client.delete().key(`${prefix}a`);
-    const expected = await readPrefix(client, prefix);
+    const expected = await freshRead(client, prefix);
     await waitFor(() => sameMap(rec.last, expected), { timeoutMs: 10_000, message: 'watcher exact after restart' });
     expect(rec.last).toEqual({ [`${prefix}b`]: '2' });
   });
@@ -56,7 +57,7 @@ describe('watch resilience (real etcd)', () => {
     const callsBefore = rec.maps.length;
     proxy.heal();
 
-    const expected = await readPrefix(client, prefix);
+    const expected = await freshRead(client, prefix);
     await waitFor(() => sameMap(rec.last, expected), { timeoutMs: 10_000, message: 'exact map after compaction' });
     expect(rec.last).toEqual({ [`${prefix}k2`]: 'again', [`${prefix}new`]: 'n' });
     // One coalesced delivery of the new state, not a replay of every missed event.

@@ -2,6 +2,7 @@ import { randomBytes } from 'crypto';
 import { Etcd3 } from 'etcd3';
 import { EtcdRegistry, RegistryLogger, RegistryOptions, ServiceMap, createRegistry } from '../../lib';
 import { EtcdMember, EtcdServer, startEtcd, useEtcd } from './etcd-launcher';
+import { rawClient } from './registry-probe';
 
 /** A unique key prefix per test, so tests never see each other's keys (also on a shared ETCD_ENDPOINTS). */
 export function uniquePrefix(label = 't'): string {
@@ -39,7 +40,7 @@ export class RegistryPool {
   }
 
   client(endpoints: string[]): Etcd3 {
-    const client = new Etcd3({ hosts: endpoints.map((e) => (e.startsWith('http') ? e : `http://${e}`)) });
+    const client = rawClient(endpoints);
     this.open.push(client);
     return client;
   }
@@ -61,17 +62,7 @@ export class MapRecorder {
   }
 }
 
-/** The map under `prefix` as etcd holds it now, read by an independent client. */
-export async function readPrefix(client: Etcd3, prefix: string): Promise<Record<string, string>> {
-  return client.getAll().prefix(prefix).strings();
-}
 
-/** The same entries, whatever the key order. */
-export function sameMap(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>>): boolean {
-  if (!a) return false;
-  const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && a[k] === b[k]);
-}
 
 export interface EtcdSpecContext {
   etcd: EtcdServer & { member?: EtcdMember };
