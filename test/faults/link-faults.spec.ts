@@ -1,10 +1,10 @@
 import { Test } from '@nestjs/testing';
-import { Etcd3 } from 'etcd3';
-import { createRegistry, Registry, RegistryOptions } from '../../lib/core';
+import { createRegistry, Registry } from '../../lib/core';
+import { withCluster } from '../support/cluster-spec';
 import { EtcdRegistryModule } from '../../lib/etcd-registry.module';
 import { RegistryService } from '../../lib/registry.service';
-import { EtcdCluster, startEtcdCluster } from '../support/etcd-cluster';
-import { FaultProxy, startFaultProxy } from '../support/fault-proxy';
+import { startEtcdCluster } from '../support/etcd-cluster';
+import { FaultProxy } from '../support/fault-proxy';
 import { expectConverged, printFigures, rawClient, recordFigure, recordWatch } from '../support/registry-probe';
 import { waitFor } from '../support/wait-for';
 
@@ -16,54 +16,29 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Scenarios 2, 3 and 8 of issue 4: one client's link cut shorter and longer than the TTL; close() with etcd down. */
 describe('one client cut off from etcd', () => {
-  let cluster: EtcdCluster;
-  let checker: Etcd3;
-  const registries: Registry[] = [];
-  const proxies: FaultProxy[] = [];
-
-  async function registry(extra: Partial<RegistryOptions> = {}): Promise<Registry> {
-    const r = await createRegistry({ endpoints: cluster.endpoints, ttlSeconds: TTL_SECONDS, timeoutMs: 5000, ...extra });
-    registries.push(r);
-    return r;
-  }
+  const t = withCluster(TTL_SECONDS);
 
   async function proxied(): Promise<{ proxy: FaultProxy; reg: Registry }> {
-    const proxy = await startFaultProxy(cluster.endpoints);
-    proxies.push(proxy);
-    return { proxy, reg: await registry({ endpoints: proxy.endpoints }) };
+    const proxy = await t.proxy();
+    return { proxy, reg: await t.registry({ endpoints: proxy.endpoints }) };
   }
-
-  beforeAll(async () => {
-    cluster = await startEtcdCluster(3);
-    checker = rawClient(cluster.endpoints);
-  });
-
-  afterEach(async () => {
-    await Promise.all(registries.splice(0).map((r) => r.close()));
-    await Promise.all(proxies.splice(0).map((p) => p.close()));
-  });
-
-  afterAll(async () => {
-    checker?.close();
-    await cluster?.destroy();
-  });
 
   it('2. a cut shorter than the TTL: no watcher ever sees the key vanish, the lease is kept', async () => {
     const p = '/f-shortcut/';
     const { proxy, reg } = await proxied();
-    const w = await registry();
+    const w = await t.registry();
     await reg.register(`${p}r`, 'R');
     const rec = await recordWatch(w, p);
     const own = await recordWatch(reg, p);
-    await expectConverged(rec, checker, p);
-    const lease = (await checker.get(`${p}r`).exec()).kvs[0].lease;
+    await expectConverged(rec, t.checker, p);
+    const lease = (await t.checker.get(`${p}r`).exec()).kvs[0].lease;
 
     const t0 = Date.now();
     proxy.cut();
     await sleep(1500); // the fault itself: half the TTL
     proxy.heal();
     // The keep-alive works again: etcd reports the lease refreshed to (almost) its full TTL.
-    await waitFor(async () => Number((await checker.leaseClient.leaseTimeToLive({ ID: lease })).TTL) >= TTL_SECONDS - 1, {
+    await waitFor(async () => Number((await t.checker.leaseClient.leaseTimeToLive({ ID: lease })).TTL) >= TTL_SECONDS - 1, {
       timeoutMs: 10_000,
       message: 'the lease to be refreshed after heal',
     });
@@ -72,19 +47,19 @@ describe('one client cut off from etcd', () => {
     await sleep(TTL_SECONDS * 1000);
     expect(rec.missingSince(`${p}r`, t0)).toBe(0);
     expect(own.missingSince(`${p}r`, t0)).toBe(0);
-    const kv = (await checker.get(`${p}r`).exec()).kvs[0];
+    const kv = (await t.checker.get(`${p}r`).exec()).kvs[0];
     expect(kv.lease).toBe(lease);
-    await expectConverged(rec, checker, p);
-    await expectConverged(own, checker, p);
+    await expectConverged(rec, t.checker, p);
+    await expectConverged(own, t.checker, p);
   });
 
   it('3. a cut longer than the TTL: the key expires, and is back within 5 s of the heal', async () => {
     const p = '/f-longcut/';
     const { proxy, reg } = await proxied();
-    const w = await registry();
+    const w = await t.registry();
     await reg.register(`${p}r`, 'R');
     const rec = await recordWatch(w, p);
-    await expectConverged(rec, checker, p);
+    await expectConverged(rec, t.checker, p);
 
     const t0 = Date.now();
     proxy.cut();
@@ -94,26 +69,26 @@ describe('one client cut off from etcd', () => {
     proxy.heal();
     await waitFor(() => rec.last?.[`${p}r`] === 'R', { timeoutMs: 5000, message: 'the key back within 5 s of the heal' });
     recordFigure(SPEC, 'cut > TTL: key back after heal', Date.now() - healedAt);
-    await expectConverged(rec, checker, p);
+    await expectConverged(rec, t.checker, p);
     // The restored key lives under a working lease.
-    const lease = (await checker.get(`${p}r`).exec()).kvs[0].lease;
-    expect(Number((await checker.leaseClient.leaseTimeToLive({ ID: lease })).TTL)).toBeGreaterThan(0);
+    const lease = (await t.checker.get(`${p}r`).exec()).kvs[0].lease;
+    expect(Number((await t.checker.leaseClient.leaseTimeToLive({ ID: lease })).TTL)).toBeGreaterThan(0);
   });
 
   it('a delayed link (300 ms each way) keeps the registration and the watcher exact', async () => {
     const p = '/f-delay/';
     const { proxy, reg } = await proxied();
-    const w = await registry();
+    const w = await t.registry();
     const rec = await recordWatch(reg, p);
     proxy.delay(300);
     const t0 = Date.now();
     await reg.register(`${p}slow`, 'S');
     await w.register(`${p}fast`, 'F');
-    await expectConverged(rec, checker, p);
+    await expectConverged(rec, t.checker, p);
     recordFigure(SPEC, 'delay 300 ms: register + watch exact after', Date.now() - t0);
     await sleep(TTL_SECONDS * 1000);
     expect(rec.missingSince(`${p}slow`, t0 + 1)).toBe(0);
-    await expectConverged(rec, checker, p);
+    await expectConverged(rec, t.checker, p);
   });
 });
 
