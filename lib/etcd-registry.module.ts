@@ -1,7 +1,8 @@
-import { Module, Provider } from '@nestjs/common';
+import { Logger, Module, Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { createEtcdClient, resolveRegistryOptions } from './core';
-import { ETCD_CLIENT, ETCD_REGISTRY_RESOLVED_OPTIONS } from './etcd-registry.constants';
+import type { Etcd3 } from 'etcd3';
+import { createEtcdClient, createRegistry, resolveRegistryOptions } from './core';
+import { ETCD_CLIENT, ETCD_REGISTRY, ETCD_REGISTRY_LOGGER_CONTEXT, ETCD_REGISTRY_RESOLVED_OPTIONS } from './etcd-registry.constants';
 import { ConfigurableModuleClass, ETCD_REGISTRY_MODULE_OPTIONS } from './etcd-registry.module-definition';
 import { resolveEtcdRegistryModuleOptions, ResolvedEtcdRegistryModuleOptions } from './etcd-registry.options';
 import type { EtcdRegistryModuleOptions } from './interfaces';
@@ -27,6 +28,14 @@ const etcdClientProvider: Provider = {
   inject: [ETCD_REGISTRY_RESOLVED_OPTIONS],
 };
 
+/** The core registry over that client (RegistryService closes the client after the registry). */
+const registryProvider: Provider = {
+  provide: ETCD_REGISTRY,
+  useFactory: (options: ResolvedEtcdRegistryModuleOptions, client: Etcd3) =>
+    createRegistry({ ...options.registry, logger: options.registry.logger ?? new Logger(ETCD_REGISTRY_LOGGER_CONTEXT) }, client),
+  inject: [ETCD_REGISTRY_RESOLVED_OPTIONS, ETCD_CLIENT],
+};
+
 /**
  * Registers this application in etcd and discovers the others.
  *
@@ -43,7 +52,7 @@ const etcdClientProvider: Provider = {
  */
 @Module({
   imports: [DiscoveryModule],
-  providers: [resolvedOptionsProvider, etcdClientProvider, RegistryService, RegistryMetadataAccessor, WatchServicesExplorer],
+  providers: [resolvedOptionsProvider, etcdClientProvider, registryProvider, RegistryService, RegistryMetadataAccessor, WatchServicesExplorer],
   exports: [RegistryService, ETCD_CLIENT],
 })
 export class EtcdRegistryModule extends ConfigurableModuleClass {}

@@ -1,6 +1,7 @@
 import {
   Inject,
   Injectable,
+  Optional,
   Logger,
   OnApplicationBootstrap,
   OnApplicationShutdown,
@@ -8,11 +9,21 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import type { Etcd3 } from 'etcd3';
-import { createRegistry, DEFAULT_TIMEOUT_MS, Registry, RegistryClosedError, RegistryOptionsError, ServiceMap, WatchHandler } from './core';
+import {
+  DEFAULT_TIMEOUT_MS,
+  Registry,
+  RegistryClosedError,
+  RegistryOptionsError,
+  RegistryStatus,
+  ServiceMap,
+  WatchHandler,
+  WatchSubscription,
+} from './core';
 import { withTimeout } from './core/deadline';
 import {
   DEFAULT_SERVICE_PREFIX,
   ETCD_CLIENT,
+  ETCD_REGISTRY,
   ETCD_REGISTRY_LOGGER_CONTEXT,
   ETCD_REGISTRY_RESOLVED_OPTIONS,
 } from './etcd-registry.constants';
@@ -32,7 +43,6 @@ const reason = (e: unknown) => (e instanceof Error ? e.message : String(e));
 @Injectable()
 export class RegistryService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger(ETCD_REGISTRY_LOGGER_CONTEXT);
-  private registry?: Promise<Registry>;
   private registered = false;
   private closing?: Promise<void>;
   /** One budget for the whole shutdown (unregister, then close), set when it starts. */
@@ -40,7 +50,9 @@ export class RegistryService implements OnModuleInit, OnApplicationBootstrap, On
 
   constructor(
     @Inject(ETCD_REGISTRY_RESOLVED_OPTIONS) private readonly options: ResolvedEtcdRegistryModuleOptions,
-    @Inject(ETCD_CLIENT) private readonly client: Etcd3,
+    @Inject(ETCD_REGISTRY) private readonly registry: Registry,
+    /** Absent when the testing kit replaces the registry. */
+    @Optional() @Inject(ETCD_CLIENT) private readonly client?: Etcd3,
   ) {}
 
   /** The configured instance's key, `${prefix}${name}/${id}`; undefined when no service is configured. */
@@ -121,7 +133,7 @@ export class RegistryService implements OnModuleInit, OnApplicationBootstrap, On
   }
 
   /** Calls `fn` with the map under `prefix`, then after each change; resolves after the first call. */
-  async addWatch(prefix: string, fn: WatchHandler): Promise<unknown> {
+  async addWatch(prefix: string, fn: WatchHandler): Promise<WatchSubscription> {
     return (await this.ready()).addWatch(prefix, fn);
   }
 
@@ -135,32 +147,26 @@ export class RegistryService implements OnModuleInit, OnApplicationBootstrap, On
     return (await this.ready()).getServices(prefix);
   }
 
-  /** The core registry, created once (on first use or in onModuleInit). */
-  private ready(): Promise<Registry> {
-    if (this.closing) return Promise.reject(new RegistryClosedError(nestMessages.closed()));
-    if (!this.registry) {
-      this.registry = this.create();
-      this.registry.catch(() => undefined); // the caller gets the rejection; keep Node quiet about the copy
-    }
-    return this.registry;
+  /** A synchronous snapshot of the lease, the registrations and the watches. */
+  status(): RegistryStatus {
+    return this.registry.status();
   }
 
-  private create(): Promise<Registry> {
-    return createRegistry({ ...this.options.registry, logger: this.options.registry.logger ?? this.logger }, this.client);
+  /** The core registry; rejects once this service is shut down. */
+  private async ready(): Promise<Registry> {
+    if (this.closing) throw new RegistryClosedError(nestMessages.closed());
+    return this.registry;
   }
 
   /** Closes the watches, the lease and the etcd client. Idempotent. */
   private close(): Promise<void> {
     this.closing ??= (async () => {
-      if (this.registry) {
-        try {
-          const registry = await this.registry;
-          const left = this.shutdownDeadline === undefined ? undefined : this.shutdownDeadline - Date.now();
-          // Past the budget, the client is closed below, which ends a revoke still waiting for etcd.
-          await (left === undefined ? registry.close() : withTimeout(registry.close(), Math.max(0, left)));
-        } catch (e) {
-          this.logger.warn(nestMessages.closeFailed(reason(e)));
-        }
+      try {
+        const left = this.shutdownDeadline === undefined ? undefined : this.shutdownDeadline - Date.now();
+        // Past the budget, the client is closed below, which ends a revoke still waiting for etcd.
+        await (left === undefined ? this.registry.close() : withTimeout(this.registry.close(), Math.max(0, left)));
+      } catch (e) {
+        this.logger.warn(nestMessages.closeFailed(reason(e)));
       }
       await this.closeClient();
     })();
@@ -169,7 +175,7 @@ export class RegistryService implements OnModuleInit, OnApplicationBootstrap, On
 
   private async closeClient(): Promise<void> {
     try {
-      this.client.close();
+      this.client?.close();
     } catch {
       /* already closed */
     }

@@ -9,13 +9,8 @@ import { messages } from './messages';
 import { OperationRunner } from './operation-runner';
 import { ResolvedRegistryOptions, resolveRegistryOptions } from './options';
 import { PrefixWatcher } from './prefix-watcher';
-import { Registry, RegistryOptions, ServiceMap, WatchHandler } from './registry.interface';
-
-/** What addWatch resolves with: removes this one handler (removeWatch removes all of a prefix). */
-export interface WatchSubscription {
-  readonly prefix: string;
-  remove(): Promise<void>;
-}
+import { Registry, RegistryOptions, ServiceMap, WatchHandler, WatchSubscription } from './registry.interface';
+import type { RegistryStatus } from './status.interface';
 
 interface WatchEntry {
   watcher: PrefixWatcher;
@@ -48,6 +43,17 @@ export class EtcdRegistry implements Registry {
   /** The lease all of this registry's keys are under now (undefined before the first register or while restoring). */
   get leaseId(): string | undefined {
     return this.keeper.leaseId;
+  }
+
+  /** A synchronous snapshot of the lease, the registrations and the watches. */
+  status(): RegistryStatus {
+    // Filled in by the lease keeper and the prefix watchers (issue 9, item 9).
+    return {
+      lease: undefined,
+      registrations: this.keeper.paths.map((path) => ({ path, state: 'registered' as const })),
+      watches: [...this.watches.keys()].map((prefix) => ({ prefix, live: true, handlers: 0 })),
+      closed: this.closing !== undefined,
+    };
   }
 
   async register(path: string, value: string): Promise<void> {
@@ -146,7 +152,7 @@ export class EtcdRegistry implements Registry {
  * validated at once; etcd is not contacted until the first operation. Pass `client` to use a
  * client created elsewhere (it is then not closed by `close()`).
  */
-export async function createRegistry(options: RegistryOptions, client?: Etcd3): Promise<EtcdRegistry> {
+export function createRegistry(options: RegistryOptions, client?: Etcd3): EtcdRegistry {
   const resolved = resolveRegistryOptions(options);
   return new EtcdRegistry(resolved, client ?? createEtcdClient(resolved), client === undefined);
 }

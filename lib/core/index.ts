@@ -1,7 +1,15 @@
 export * from './errors';
-export type { Registry, RegistryLogger, RegistryOptions, RegistryTlsOptions, ServiceMap, WatchHandler } from './registry.interface';
+export type {
+  Registry,
+  RegistryLogger,
+  RegistryOptions,
+  RegistryTlsOptions,
+  ServiceMap,
+  WatchHandler,
+  WatchSubscription,
+} from './registry.interface';
+export type { LeaseStatus, RegistrationState, RegistrationStatus, RegistryStatus, WatchStatus } from './status.interface';
 export { resolveRegistryOptions, DEFAULT_TIMEOUT_MS, DEFAULT_TTL_SECONDS } from './options';
 export type { ResolvedRegistryOptions } from './options';
 export { createEtcdClient } from './etcd-client.factory';
 export { createRegistry, EtcdRegistry } from './etcd-registry';
-export type { WatchSubscription } from './etcd-registry';

@@ -1,3 +1,11 @@
+import type { RegistryStatus } from './status.interface';
+
+/** What addWatch resolves with: removes this one handler (removeWatch removes all of a prefix). */
+export interface WatchSubscription {
+  readonly prefix: string;
+  remove(): Promise<void>;
+}
+
 /** The services under a prefix: key (the path as registered, without the namespace) -> value. */
 export type ServiceMap = Readonly<Record<string, string>>;
 
@@ -50,11 +58,13 @@ export interface Registry {
    * Calls `fn` with the whole map under `prefix` (which must end with '/'), then after each
    * change. Resolves after the first call.
    */
-  addWatch(prefix: string, fn: WatchHandler): Promise<unknown>;
+  addWatch(prefix: string, fn: WatchHandler): Promise<WatchSubscription>;
   /** Stops every handler on `prefix` and its etcd watch. */
   removeWatch(prefix: string): Promise<void>;
   /** One read of the map under `prefix`. */
   getServices(prefix: string): Promise<ServiceMap>;
+  /** A synchronous snapshot of the lease, the registrations and the watches (see RegistryStatus). */
+  status(): RegistryStatus;
   /** Unregisters everything, cancels the watches and closes the client. Idempotent, bounded by timeoutMs. */
   close(): Promise<void>;
 }
