@@ -19,7 +19,7 @@ import {
   WatchHandler,
   WatchSubscription,
 } from './core';
-import { withTimeout } from './core/deadline';
+import { monotonicNow, withTimeout } from './core/deadline';
 import {
   DEFAULT_SERVICE_PREFIX,
   ETCD_CLIENT,
@@ -105,7 +105,7 @@ export class RegistryService implements OnModuleInit, OnApplicationBootstrap, On
    * keys not deleted in time expire with the lease.
    */
   private startShutdownClock(): void {
-    this.shutdownDeadline ??= Date.now() + (this.options.registry.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.shutdownDeadline ??= monotonicNow() + (this.options.registry.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   }
 
   /** Registers the configured service (`service` option) under this registry's lease. */
@@ -162,7 +162,7 @@ export class RegistryService implements OnModuleInit, OnApplicationBootstrap, On
   private close(): Promise<void> {
     this.closing ??= (async () => {
       try {
-        const left = this.shutdownDeadline === undefined ? undefined : this.shutdownDeadline - Date.now();
+        const left = this.shutdownDeadline === undefined ? undefined : this.shutdownDeadline - monotonicNow();
         // Past the budget, the client is closed below, which ends a revoke still waiting for etcd.
         await (left === undefined ? this.registry.close() : withTimeout(this.registry.close(), Math.max(0, left)));
       } catch (e) {

@@ -1,3 +1,13 @@
+import { performance } from 'perf_hooks';
+
+/**
+ * Milliseconds on a monotonic clock: every deadline and budget of the library is measured with it,
+ * so a wall-clock step (NTP, a VM resume) never stretches or cuts a bound.
+ */
+export function monotonicNow(): number {
+  return performance.now();
+}
+
 /** Rejection of withTimeout when the time is up. */
 export class TimeoutError extends Error {
   constructor(ms: number) {

@@ -1,6 +1,6 @@
 import { Lease, Namespace, Watcher } from 'etcd3';
 import { RESTORE_BACKOFF, backoffDelay } from './backoff';
-import { withTimeout } from './deadline';
+import { monotonicNow, withTimeout } from './deadline';
 import { RegistryClosedError, RegistryUnavailableError, ServiceConflictError } from './errors';
 import { causeOf } from './etcd-errors';
 import { messages } from './messages';
@@ -242,7 +242,7 @@ export class LeaseKeeper {
     if (!handle) return;
     this.current = undefined;
     try {
-      await withTimeout(handle.lease.revoke(), Math.max(0, deadline - Date.now()));
+      await withTimeout(handle.lease.revoke(), Math.max(0, deadline - monotonicNow()));
     } catch (error) {
       handle.lease.release();
       this.options.logger.debug?.(`Lease ${handle.id} not revoked (${causeOf(error)}); it expires within its TTL`);

@@ -1,6 +1,6 @@
 import { RegistryClosedError, RegistryUnavailableError } from './errors';
 import { causeOf, finalError } from './etcd-errors';
-import { TimeoutError, sleep, withTimeout } from './deadline';
+import { TimeoutError, monotonicNow, sleep, withTimeout } from './deadline';
 import { messages } from './messages';
 import { ResolvedRegistryOptions } from './options';
 
@@ -14,8 +14,9 @@ export class OperationRunner {
 
   constructor(private readonly options: ResolvedRegistryOptions) {}
 
+  /** A deadline timeoutMs from now, on the monotonic clock (monotonicNow). */
   deadline(): number {
-    return Date.now() + this.options.timeoutMs;
+    return monotonicNow() + this.options.timeoutMs;
   }
 
   close(): void {
@@ -39,7 +40,7 @@ export class OperationRunner {
     let pause = 50;
     for (;;) {
       if (this.closed) throw new RegistryClosedError(messages.closed());
-      const remaining = deadline - Date.now();
+      const remaining = deadline - monotonicNow();
       if (remaining <= 0) throw this.unavailable(what, lastError);
       try {
         return await withTimeout(attempt(), remaining);
@@ -53,7 +54,7 @@ export class OperationRunner {
           lastError = error;
         }
       }
-      const left = deadline - Date.now();
+      const left = deadline - monotonicNow();
       if (left <= 0) throw this.unavailable(what, lastError);
       await sleep(Math.min(pause * (0.5 + Math.random() / 2), left));
       pause = Math.min(pause * 2, 500);
