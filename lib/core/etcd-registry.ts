@@ -2,13 +2,13 @@ import { Etcd3, Namespace } from 'etcd3';
 import { withTimeout } from './deadline';
 import { RegistryClosedError } from './errors';
 import { createEtcdClient } from './etcd-client.factory';
-import { HandlerDelivery } from './handler-delivery';
+import { HandlerDelivery } from './watch/handler-delivery';
 import { assertHandler, assertPath, assertPrefix, assertValue } from './input-validation';
 import { LeaseKeeper } from './lease-keeper';
 import { messages } from './messages';
 import { OperationRunner } from './operation-runner';
 import { ResolvedRegistryOptions, resolveRegistryOptions } from './options';
-import { PrefixWatcher } from './prefix-watcher';
+import { PrefixWatcher } from './watch/prefix-watcher';
 import { Registry, RegistryOptions, ServiceMap, WatchHandler, WatchSubscription } from './registry.interface';
 import type { RegistryStatus } from './status.interface';
 

@@ -1,6 +1,6 @@
-import { HandlerDelivery } from '../../lib/core/handler-delivery';
+import { HandlerDelivery } from '../../lib/core/watch/handler-delivery';
 import { ServiceMap } from '../../lib';
-import { ServiceMapState } from '../../lib/core/service-map-state';
+import { ServiceMapState } from '../../lib/core/watch/service-map-state';
 
 function deferred() {
   let resolve!: () => void;

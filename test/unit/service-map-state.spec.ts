@@ -1,4 +1,4 @@
-import { ServiceMapState } from '../../lib/core/service-map-state';
+import { ServiceMapState } from '../../lib/core/watch/service-map-state';
 
 describe('ServiceMapState', () => {
   it('moves its version only on real changes', () => {

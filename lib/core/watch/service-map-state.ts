@@ -1,4 +1,4 @@
-import { ServiceMap } from './registry.interface';
+import { ServiceMap } from '../registry.interface';
 
 /**
  * The live map of one prefix and its version. The version moves only when the map really

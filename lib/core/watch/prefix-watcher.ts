@@ -1,11 +1,11 @@
 import { IWatchResponse, Namespace, Watcher } from 'etcd3';
 import { performance } from 'perf_hooks';
-import { RESYNC_BACKOFF, backoffDelay } from './backoff';
-import { causeOf } from './etcd-errors';
+import { RESYNC_BACKOFF, backoffDelay } from '../backoff';
+import { causeOf } from '../etcd-errors';
 import { HandlerDelivery } from './handler-delivery';
-import { OperationRunner } from './operation-runner';
-import { ResolvedRegistryOptions } from './options';
-import { WatchHandler } from './registry.interface';
+import { OperationRunner } from '../operation-runner';
+import { ResolvedRegistryOptions } from '../options';
+import { WatchHandler } from '../registry.interface';
 import { ServiceMapState } from './service-map-state';
 
 /**

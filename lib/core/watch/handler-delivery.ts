@@ -1,4 +1,4 @@
-import { ServiceMap, WatchHandler } from './registry.interface';
+import { ServiceMap, WatchHandler } from '../registry.interface';
 
 export interface DeliverySource {
   readonly version: number;
