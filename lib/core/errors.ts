@@ -34,5 +34,12 @@ export class ServiceConflictError extends RegistryError {
   }
 }
 
+/** removeWatch stopped a prefix's watch while addWatch was starting on it: the handler was not subscribed. */
+export class WatchRemovedError extends RegistryError {
+  constructor(readonly prefix: string, message: string) {
+    super(message);
+  }
+}
+
 /** The registry was closed. */
 export class RegistryClosedError extends RegistryError {}

@@ -1,6 +1,7 @@
 import { Etcd3, Namespace } from 'etcd3';
+import { ClusterIdentity } from './cluster-identity';
 import { withTimeout } from './deadline';
-import { RegistryClosedError } from './errors';
+import { RegistryClosedError, WatchRemovedError } from './errors';
 import { createEtcdClient } from './etcd-client.factory';
 import { HandlerDelivery } from './watch/handler-delivery';
 import { assertHandler, assertPath, assertPrefix, assertValue } from './input-validation';
@@ -8,9 +9,16 @@ import { LeaseKeeper } from './lease-keeper';
 import { messages } from './messages';
 import { OperationRunner } from './operation-runner';
 import { ResolvedRegistryOptions, resolveRegistryOptions } from './options';
-import { PrefixWatcher } from './watch/prefix-watcher';
+import { PrefixWatcher, PrefixWatcherContext } from './watch/prefix-watcher';
+import { repairWatchQueue } from './watch/watch-queue-repair';
 import { Registry, RegistryOptions, ServiceMap, WatchHandler, WatchSubscription } from './registry.interface';
-import type { RegistryStatus } from './status.interface';
+import type { LeaseStatus, RegistrationStatus, RegistryStatus } from './status.interface';
+
+/** The lease half of the status, when the keeper provides it. */
+interface KeeperStatus {
+  lease?: LeaseStatus;
+  registrations: RegistrationStatus[];
+}
 
 interface WatchEntry {
   watcher: PrefixWatcher;
@@ -22,6 +30,9 @@ export class EtcdRegistry implements Registry {
   private readonly kv: Namespace;
   private readonly runner: OperationRunner;
   private readonly keeper: LeaseKeeper;
+  /** Which cluster answers: a new one (wiped, rebuilt) restarts every watch, the keeper's guards included. */
+  private readonly identity = new ClusterIdentity();
+  private readonly watchContext: PrefixWatcherContext;
   private readonly watches = new Map<string, WatchEntry>();
   private closing?: Promise<void>;
 
@@ -32,7 +43,10 @@ export class EtcdRegistry implements Registry {
   ) {
     this.kv = options.namespace ? client.namespace(options.namespace) : client;
     this.runner = new OperationRunner(options);
-    this.keeper = new LeaseKeeper(this.kv, this.runner, options);
+    repairWatchQueue(this.kv);
+    this.keeper = new LeaseKeeper(this.kv, this.runner, options, this.identity);
+    this.watchContext = { kv: this.kv, runner: this.runner, options, identity: this.identity };
+    this.identity.onChange((reason) => this.options.logger.warn(messages.clusterChanged(reason)));
   }
 
   /** Paths registered by this registry. */
@@ -47,11 +61,15 @@ export class EtcdRegistry implements Registry {
 
   /** A synchronous snapshot of the lease, the registrations and the watches. */
   status(): RegistryStatus {
-    // Filled in by the lease keeper and the prefix watchers (issue 9, item 9).
-    return {
+    const keeper = this.keeper as LeaseKeeper & { status?(): KeeperStatus };
+    const leaseHalf: KeeperStatus = keeper.status?.() ?? {
       lease: undefined,
       registrations: this.keeper.paths.map((path) => ({ path, state: 'registered' as const })),
-      watches: [...this.watches.keys()].map((prefix) => ({ prefix, live: true, handlers: 0 })),
+    };
+    return {
+      lease: leaseHalf.lease,
+      registrations: leaseHalf.registrations,
+      watches: [...this.watches.values()].map(({ watcher }) => watcher.status()),
       closed: this.closing !== undefined,
     };
   }
@@ -75,7 +93,7 @@ export class EtcdRegistry implements Registry {
     this.assertOpen();
     let entry = this.watches.get(prefix);
     if (!entry) {
-      const watcher = new PrefixWatcher(this.kv, prefix, this.runner, this.options);
+      const watcher = new PrefixWatcher(this.watchContext, prefix);
       const created: WatchEntry = { watcher, started: watcher.start() };
       entry = created;
       this.watches.set(prefix, created);
@@ -86,8 +104,14 @@ export class EtcdRegistry implements Registry {
     }
     await entry.started;
     const watcher = entry.watcher;
-    const delivery = watcher.add(fn, (error) => this.reportHandlerError(prefix, fn, error));
-    await delivery.first;
+    // removeWatch or close() may have stopped this watch while it was starting.
+    this.assertStillWatching(prefix, watcher);
+    const delivery = watcher.add(fn, {
+      error: (error) => this.reportHandlerError(prefix, fn, error),
+      stuck: (ms) => this.options.logger.error(messages.handlerStuck(handlerName(fn), prefix, ms)),
+    });
+    // 'stopped': removeWatch, remove() or close() came before the first call.
+    if ((await delivery.first) === 'stopped') this.assertStillWatching(prefix, undefined);
     return { prefix, remove: async () => this.removeHandler(prefix, watcher, delivery) };
   }
 
@@ -134,17 +158,23 @@ export class EtcdRegistry implements Registry {
   }
 
   private reportHandlerError(prefix: string, fn: WatchHandler, error: unknown): void {
-    const name = fn.name || 'anonymous handler';
     const detail = error instanceof Error ? error.message : String(error);
-    this.options.logger.error(
-      `Watch handler ${name} on ${JSON.stringify(prefix)} failed: ${detail}`,
-      error instanceof Error ? error.stack : undefined,
-    );
+    this.options.logger.error(messages.handlerFailed(handlerName(fn), prefix, detail), error instanceof Error ? error.stack : undefined);
+  }
+
+  /** Throws when the registry closed, or `watcher` is no longer the prefix's watch (removeWatch). */
+  private assertStillWatching(prefix: string, watcher: PrefixWatcher | undefined): void {
+    this.assertOpen();
+    if (!watcher || watcher.isClosed) throw new WatchRemovedError(prefix, messages.watchRemoved(prefix));
   }
 
   private assertOpen(): void {
     if (this.closing) throw new RegistryClosedError(messages.closed());
   }
+}
+
+function handlerName(fn: WatchHandler): string {
+  return fn.name || 'anonymous handler';
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Lease, Namespace, Watcher } from 'etcd3';
 import { RESTORE_BACKOFF, backoffDelay } from './backoff';
+import { ClusterIdentity } from './cluster-identity';
 import { monotonicNow, withTimeout } from './deadline';
 import { RegistryClosedError, RegistryUnavailableError, ServiceConflictError } from './errors';
 import { causeOf } from './etcd-errors';
@@ -60,7 +61,16 @@ export class LeaseKeeper {
     private readonly kv: Namespace,
     private readonly runner: OperationRunner,
     private readonly options: ResolvedRegistryOptions,
-  ) {}
+    private readonly identity = new ClusterIdentity(),
+  ) {
+    // A new cluster behind the endpoints: the guards wait on the old cluster's revisions. Drop
+    // them; the restore pass writes every key again and guards it from the new write's revision.
+    identity.onChange(() => {
+      if (this.closed) return;
+      for (const entry of this.entries.values()) this.unguard(entry);
+      this.scheduleRestore();
+    });
+  }
 
   /** Paths registered through this keeper. */
   get paths(): string[] {
@@ -167,7 +177,9 @@ export class LeaseKeeper {
    */
   private async guardedPut(path: string, value: string, handle: LeaseHandle): Promise<string> {
     const put = () => this.kv.put(path).value(value).lease(handle.id);
+    const floor = this.identity.highestRevision;
     const res = await this.kv.if(path, 'Create', '==', 0).then(put()).else(this.kv.get(path)).commit();
+    this.identity.observe(res.header, floor);
     if (res.succeeded) return res.header.revision;
     const kv = res.responses[0]?.response_range?.kvs[0];
     if (!kv) throw new KeyRaceError(`${q(path)} was deleted while being registered`);
@@ -389,6 +401,7 @@ export class LeaseKeeper {
     const watcher = builder.watcher();
     entry.guard = watcher;
     const mine = () => this.entries.get(path) === entry && entry.guard === watcher && !this.closed;
+    watcher.on('connected', (res: { header?: { cluster_id?: string } }) => mine() && this.identity.observe({ cluster_id: res.header?.cluster_id }));
     watcher.on('delete', () => {
       if (!mine()) return;
       if (entry.conflictWith === undefined) this.options.logger.warn(`${q(path)} was deleted from etcd: putting it back`);

@@ -45,4 +45,17 @@ export const messages = {
       ? `Key ${JSON.stringify(path)} already exists without a lease (written by another client): delete it or register under another id.`
       : `Key ${JSON.stringify(path)} is held by another live lease (${holder}): another instance registered the same path; give each instance its own id.`,
   closed: () => 'The registry is closed: create a new one with createRegistry().',
+
+  watchRemoved: (prefix: string) =>
+    `removeWatch(${JSON.stringify(prefix)}) was called while addWatch(${JSON.stringify(prefix)}) was starting: the handler was not subscribed; call addWatch again if it is still wanted.`,
+  handlerStuck: (handler: string, prefix: string, ms: number) =>
+    `Watch handler ${handler} on ${JSON.stringify(prefix)} has not returned after ${ms} ms: it gets no new map until it settles (other handlers are not held up); make it return sooner or raise "handlerTimeoutMs".`,
+  handlerFailed: (handler: string, prefix: string, detail: string) => `Watch handler ${handler} on ${JSON.stringify(prefix)} failed: ${detail}`,
+  watchLost: (prefix: string, reason: string) => `Watch on ${JSON.stringify(prefix)} lost (${reason}); re-reading the prefix`,
+  watchResynced: (prefix: string, reason: string, size: number, revision: string) =>
+    `Watch on ${JSON.stringify(prefix)} resynced (${reason}): ${size} service(s) at revision ${revision}`,
+  watchRetrying: (prefix: string, attempt: number, cause: string) =>
+    `Watch on ${JSON.stringify(prefix)} is not live: re-read or watch creation failed (attempt ${attempt}: ${cause}); retrying`,
+  clusterChanged: (reason: string) =>
+    `etcd behind the endpoints is a new cluster (${reason}): every watch starts again from a new read, every key is written again`,
 } as const;

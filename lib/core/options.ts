@@ -4,6 +4,7 @@ import { RegistryLogger, RegistryOptions, RegistryTlsOptions } from './registry.
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 export const DEFAULT_TTL_SECONDS = 5;
+export const DEFAULT_HANDLER_TIMEOUT_MS = 5000;
 
 /** Options with defaults applied and every field checked. */
 export interface ResolvedRegistryOptions {
@@ -17,6 +18,7 @@ export interface ResolvedRegistryOptions {
   ttlSeconds: number;
   namespace: string;
   resyncIntervalMs?: number;
+  handlerTimeoutMs: number;
   logger: RegistryLogger;
 }
 
@@ -98,6 +100,7 @@ export function resolveRegistryOptions(options: RegistryOptions): ResolvedRegist
     ttlSeconds: positiveInteger('ttlSeconds', options.ttlSeconds, DEFAULT_TTL_SECONDS, 'seconds'),
     namespace,
     resyncIntervalMs,
+    handlerTimeoutMs: positiveInteger('handlerTimeoutMs', options.handlerTimeoutMs, DEFAULT_HANDLER_TIMEOUT_MS, 'milliseconds'),
     logger: resolveLogger(options.logger),
   };
 }

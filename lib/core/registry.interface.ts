@@ -44,6 +44,12 @@ export interface RegistryOptions {
   namespace?: string;
   /** Re-read every watched prefix this often as a safety net. Off by default. */
   resyncIntervalMs?: number;
+  /**
+   * How long a watch handler's call may run before it is reported (logged as an error naming the
+   * handler and the prefix) and addWatch stops waiting for it. The handler is not called again
+   * until that call settles; other handlers are not held up. Default 5000.
+   */
+  handlerTimeoutMs?: number;
   /** Where to log; silent by default. */
   logger?: RegistryLogger;
 }

@@ -8,6 +8,10 @@ function deferred() {
   return { promise, resolve };
 }
 
+function reports(error: (e: unknown) => void = () => undefined, stuck: (ms: number) => void = () => undefined) {
+  return { error, stuck };
+}
+
 describe('HandlerDelivery', () => {
   it('coalesces changes made while the handler runs and delivers the latest map next', async () => {
     const state = new ServiceMapState();
@@ -20,7 +24,8 @@ describe('HandlerDelivery', () => {
         if (seen.length === 1) await gate.promise;
       },
       state,
-      () => undefined,
+      reports(),
+      1000,
     );
     d.notify();
     for (let i = 1; i <= 10; i++) {
@@ -44,7 +49,8 @@ describe('HandlerDelivery', () => {
         throw new Error('boom');
       },
       state,
-      (e) => errors.push(e),
+      reports((e) => errors.push(e)),
+      1000,
     );
     d.notify();
     await d.first;
@@ -58,7 +64,7 @@ describe('HandlerDelivery', () => {
   it('does not call again for a version already delivered, nor after stop', async () => {
     const state = new ServiceMapState();
     let calls = 0;
-    const d = new HandlerDelivery(() => void calls++, state, () => undefined);
+    const d = new HandlerDelivery(() => void calls++, state, reports(), 1000);
     d.notify();
     await d.first;
     d.notify();
@@ -67,5 +73,43 @@ describe('HandlerDelivery', () => {
     d.notify();
     await new Promise((r) => setImmediate(r));
     expect(calls).toBe(1);
+  });
+
+  it('a call that never settles: reported as stuck after the bound, the first call counts as made, no overlapping call', async () => {
+    const state = new ServiceMapState();
+    state.put('a', '1');
+    const stuck: number[] = [];
+    const gate = deferred();
+    const seen: string[] = [];
+    const d = new HandlerDelivery(
+      async (m) => {
+        seen.push(m.a);
+        if (seen.length === 1) await gate.promise;
+      },
+      state,
+      reports(undefined, (ms) => stuck.push(ms)),
+      50,
+    );
+    d.notify();
+    expect(await d.first).toBe('delivered');
+    expect(stuck).toEqual([50]);
+    // While the first call hangs, changes are not delivered to this handler (calls never overlap)...
+    state.put('a', '2');
+    d.notify();
+    state.put('a', '3');
+    d.notify();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(seen).toEqual(['1']);
+    // ...and once it settles, it gets the latest map.
+    gate.resolve();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(seen).toEqual(['1', '3']);
+    expect(stuck).toEqual([50]);
+  });
+
+  it('first settles as stopped when stopped before the first call', async () => {
+    const d = new HandlerDelivery(() => undefined, new ServiceMapState(), reports(), 1000);
+    d.stop();
+    expect(await d.first).toBe('stopped');
   });
 });

@@ -5,6 +5,7 @@ describe('resolveRegistryOptions', () => {
     const o = resolveRegistryOptions({ endpoints: ['127.0.0.1:2379'] });
     expect(o).toMatchObject({ timeoutMs: 5000, ttlSeconds: 5, namespace: '', hosts: ['http://127.0.0.1:2379'] });
     expect(o.resyncIntervalMs).toBeUndefined();
+    expect(o.handlerTimeoutMs).toBe(5000);
   });
 
   it('keeps explicit schemes and uses https for bare endpoints when tls is set', () => {
@@ -27,6 +28,7 @@ describe('resolveRegistryOptions', () => {
     ['namespace', { endpoints: ['a:1'], namespace: '' }, /"namespace" must be a non-empty string/],
     ['tls.ca', { endpoints: ['a:1'], tls: { ca: 42 } }, /"tls.ca" must be a PEM string or Buffer/],
     ['tls.cert', { endpoints: ['a:1'], tls: { cert: 'x' } }, /"tls.cert" and "tls.key" go together/],
+    ['handlerTimeoutMs', { endpoints: ['a:1'], handlerTimeoutMs: 0 }, /"handlerTimeoutMs" must be an integer >= 1 \(milliseconds\); got 0/],
     ['logger', { endpoints: ['a:1'], logger: {} }, /"logger" must have log, warn and error/],
   ];
 

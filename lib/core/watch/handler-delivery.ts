@@ -5,24 +5,39 @@ export interface DeliverySource {
   snapshot(): { version: number; map: ServiceMap };
 }
 
+export interface DeliveryReports {
+  /** The handler threw or rejected. */
+  error(error: unknown): void;
+  /** A call has not settled after `timeoutMs`. */
+  stuck(timeoutMs: number): void;
+}
+
+/** How the first call ended: `delivered` (made: returned, threw, timed out or stopped meanwhile) or `stopped` before it was made. */
+export type FirstCall = 'delivered' | 'stopped';
+
 /**
  * Delivers a map to one handler. Calls never overlap: while the handler runs, changes
  * coalesce and the next call gets the latest map. A version is delivered at most once and
  * versions only grow, so a handler never sees an older state after a newer one. A handler
- * that throws or rejects is reported through `onError` and called again on the next change.
+ * that throws or rejects is reported and called again on the next change.
+ *
+ * A call that has not settled after `timeoutMs` is reported as stuck and counts as made (the
+ * first call's promise settles, so addWatch does not hang on it); the handler is skipped until
+ * that call settles, then gets the latest map. Other handlers never wait for it.
  */
 export class HandlerDelivery {
   private running = false;
   private stopped = false;
   private delivered = -1;
-  private resolveFirst!: () => void;
-  /** Settles after the first call has returned (or the delivery was stopped before it). */
-  readonly first: Promise<void> = new Promise((resolve) => (this.resolveFirst = resolve));
+  private resolveFirst!: (how: FirstCall) => void;
+  /** Settles after the first call has returned or timed out, or when the delivery was stopped before it. */
+  readonly first: Promise<FirstCall> = new Promise((resolve) => (this.resolveFirst = resolve));
 
   constructor(
     readonly fn: WatchHandler,
     private readonly source: DeliverySource,
-    private readonly onError: (error: unknown) => void,
+    private readonly reports: DeliveryReports,
+    private readonly timeoutMs: number,
   ) {}
 
   get isRunning(): boolean {
@@ -37,7 +52,8 @@ export class HandlerDelivery {
 
   stop(): void {
     this.stopped = true;
-    this.resolveFirst();
+    // A handler that got its first map (even if it is still running: it may be the caller) was delivered to.
+    this.resolveFirst(this.delivered >= 0 ? 'delivered' : 'stopped');
   }
 
   private async loop(): Promise<void> {
@@ -46,15 +62,28 @@ export class HandlerDelivery {
       while (!this.stopped && this.source.version > this.delivered) {
         const { version, map } = this.source.snapshot();
         this.delivered = version;
-        try {
-          await this.fn(map);
-        } catch (error) {
-          this.onError(error);
-        }
-        this.resolveFirst();
+        await this.call(map);
+        this.resolveFirst('delivered');
       }
     } finally {
       this.running = false;
+    }
+  }
+
+  /** One call, awaited to its end; reported as stuck (and the first call counted) once it outlives timeoutMs. */
+  private async call(map: ServiceMap): Promise<void> {
+    const timer = setTimeout(() => {
+      if (this.stopped) return;
+      this.reports.stuck(this.timeoutMs);
+      this.resolveFirst('delivered');
+    }, this.timeoutMs);
+    timer.unref?.();
+    try {
+      await this.fn(map);
+    } catch (error) {
+      this.reports.error(error);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

@@ -1,25 +1,46 @@
 import { IWatchResponse, Namespace, Watcher } from 'etcd3';
 import { performance } from 'perf_hooks';
 import { RESYNC_BACKOFF, backoffDelay } from '../backoff';
+import { ClusterIdentity } from '../cluster-identity';
+import { monotonicNow } from '../deadline';
 import { causeOf } from '../etcd-errors';
-import { HandlerDelivery } from './handler-delivery';
+import { messages } from '../messages';
 import { OperationRunner } from '../operation-runner';
 import { ResolvedRegistryOptions } from '../options';
 import { WatchHandler } from '../registry.interface';
+import type { WatchStatus } from '../status.interface';
+import { DeliveryReports, HandlerDelivery } from './handler-delivery';
 import { ServiceMapState } from './service-map-state';
+
+/** What a prefix watcher needs from its registry. */
+export interface PrefixWatcherContext {
+  kv: Namespace;
+  runner: OperationRunner;
+  options: ResolvedRegistryOptions;
+  identity: ClusterIdentity;
+}
 
 /**
  * Watches one prefix: one read of the prefix at revision R, then one etcd watch from R + 1, so
- * no event falls between them. After a disconnect, a cancelled watch (compaction) or a wiped
- * cluster, it reads the prefix again and watches from there: the map always ends exact. Every
- * handler on the prefix shares this one etcd watch.
+ * no event falls between them. After a disconnect, a cancelled watch (compaction), a stream
+ * closed because its member lost the leader, or a new cluster behind the endpoints, it reads the
+ * prefix again and watches from there: the map always ends exact. Every handler on the prefix
+ * shares this one etcd watch.
+ *
+ * The map moves by revision only: a read that answers with an older revision than the map
+ * already has (it was in flight while events arrived) is not applied, so no handler ever gets an
+ * older map after a newer one. `status()` says whether the watch is live and since when not.
  */
 export class PrefixWatcher {
   readonly state = new ServiceMapState();
   private readonly handlers = new Set<HandlerDelivery>();
   private watcher?: Watcher;
-  /** Revision of the last read of the prefix; the watch delivers what follows it. */
-  private readRevision = 0n;
+  /** True once etcd created the current watcher, until it is lost. */
+  private connected = false;
+  /** The revision the map is exact at: the last read's, or the last watch response's header. */
+  private appliedRevision = 0n;
+  /** Epoch ms since which the watch is not live (set while it is not). */
+  private staleSinceMs: number | undefined = Date.now();
   private resyncTimer?: NodeJS.Timeout;
   private resyncAttempt = 0;
   private periodic?: NodeJS.Timeout;
@@ -27,30 +48,52 @@ export class PrefixWatcher {
   /** performance.now() before which the next delivery waits (see flush). */
   private nextFlushAt = 0;
   private closed = false;
+  /** Syncs in progress: a watch lost meanwhile is re-created by their own retries. */
+  private syncing = 0;
+  private readonly unsubscribe: () => void;
 
   constructor(
-    private readonly kv: Namespace,
+    private readonly ctx: PrefixWatcherContext,
     readonly prefix: string,
-    private readonly runner: OperationRunner,
-    private readonly options: ResolvedRegistryOptions,
-  ) {}
+  ) {
+    this.unsubscribe = ctx.identity.onChange(() => this.clusterChanged());
+  }
 
-  /** First read and watch; rejects (after timeoutMs) when etcd cannot be read. */
+  /** First read and watch; rejects (after timeoutMs) when etcd cannot be read or the watch cannot be created. */
   async start(): Promise<void> {
-    await this.sync(this.runner.deadline());
-    if (this.options.resyncIntervalMs) {
-      this.periodic = setInterval(() => this.resyncNow('periodic resync'), this.options.resyncIntervalMs);
+    await this.syncWithin(this.ctx.runner.deadline());
+    if (this.ctx.options.resyncIntervalMs) {
+      this.periodic = setInterval(() => this.resyncNow('periodic resync'), this.ctx.options.resyncIntervalMs);
       this.periodic.unref();
     }
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   get handlerCount(): number {
     return this.handlers.size;
   }
 
+  get live(): boolean {
+    return !this.closed && this.connected;
+  }
+
+  status(): WatchStatus {
+    const live = this.live;
+    return {
+      prefix: this.prefix,
+      revision: this.appliedRevision > 0n ? this.appliedRevision.toString() : undefined,
+      live,
+      staleSince: live ? undefined : this.staleSinceMs,
+      handlers: this.handlers.size,
+    };
+  }
+
   /** Adds a handler; its `first` promise settles after its first call. */
-  add(fn: WatchHandler, onError: (error: unknown) => void): HandlerDelivery {
-    const delivery = new HandlerDelivery(fn, this.state, onError);
+  add(fn: WatchHandler, reports: DeliveryReports): HandlerDelivery {
+    const delivery = new HandlerDelivery(fn, this.state, reports, this.ctx.options.handlerTimeoutMs);
     this.handlers.add(delivery);
     delivery.notify();
     return delivery;
@@ -65,6 +108,7 @@ export class PrefixWatcher {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.unsubscribe();
     clearTimeout(this.resyncTimer);
     clearInterval(this.periodic);
     clearTimeout(this.flushTimer);
@@ -73,45 +117,118 @@ export class PrefixWatcher {
     this.dropWatcher();
   }
 
-  /** Reads the prefix, replaces the map, and watches from the read's revision + 1. */
+  /** Read and watch (re-created when needed), retried on transient failures until `deadline`. */
+  private async syncWithin(deadline: number): Promise<void> {
+    this.syncing++;
+    try {
+      await this.ctx.runner.run(`read of prefix ${JSON.stringify(this.prefix)} (and its watch)`, deadline, () => this.sync(deadline));
+    } finally {
+      this.syncing--;
+    }
+  }
+
+  /**
+   * One attempt: reads the prefix at revision R, applies the map unless it already is at a newer
+   * revision, then makes sure an etcd watch exists from the map's revision + 1, and waits (until
+   * `deadline`) for etcd to create it.
+   */
   private async sync(deadline: number): Promise<void> {
-    const res = await this.runner.run(`read of prefix ${JSON.stringify(this.prefix)}`, deadline, () =>
-      this.kv.getAll().prefix(this.prefix).exec(),
-    );
+    const floor = this.ctx.identity.highestRevision;
+    const res = await this.ctx.kv.getAll().prefix(this.prefix).exec();
     if (this.closed) return;
-    const next = new Map<string, string>();
-    for (const kv of res.kvs) next.set(kv.key.toString(), kv.value.toString());
-    this.readRevision = BigInt(res.header.revision);
-    this.dropWatcher();
-    this.watch(this.readRevision + 1n);
-    if (this.state.replace(next)) this.notifyAll();
+    // May reveal a new cluster: clusterChanged() then resets the revision and the watch.
+    this.ctx.identity.observe(res.header, floor);
+    const revision = BigInt(res.header.revision);
+    if (revision >= this.appliedRevision) {
+      const next = new Map<string, string>();
+      for (const kv of res.kvs) next.set(kv.key.toString(), kv.value.toString());
+      const changed = this.state.replace(next);
+      this.appliedRevision = revision;
+      // A map that differs from what a live watch gave means that watch missed something: replace it too.
+      if (changed) {
+        this.dropWatcher();
+        this.notifyAll();
+      }
+    }
+    if (!this.watcher) this.watch(this.appliedRevision + 1n);
+    await this.connectedBy(deadline);
   }
 
   private watch(fromRevision: bigint): void {
-    const watcher = this.kv.watch().prefix(this.prefix).startRevision(fromRevision.toString()).watcher();
+    const watcher = this.ctx.kv.watch().prefix(this.prefix).startRevision(fromRevision.toString()).watcher();
     this.watcher = watcher;
-    watcher.on('data', (res: IWatchResponse) => watcher === this.watcher && this.apply(res));
-    watcher.on('disconnected', (error: unknown) => watcher === this.watcher && this.lost(`disconnected: ${causeOf(error)}`));
-    watcher.on('error', (error: unknown) => watcher === this.watcher && this.lost(`watch cancelled: ${causeOf(error)}`));
+    this.connected = false;
+    const mine = () => watcher === this.watcher && !this.closed;
+    watcher.on('connected', (res: IWatchResponse) => {
+      if (!mine()) return;
+      this.connected = true;
+      this.staleSinceMs = undefined;
+      this.ctx.identity.observe({ cluster_id: res.header?.cluster_id });
+    });
+    watcher.on('data', (res: IWatchResponse) => mine() && this.apply(res));
+    watcher.on('disconnected', (error: unknown) => mine() && this.lost(`disconnected: ${causeOf(error)}`));
+    watcher.on('error', (error: unknown) => mine() && this.lost(`watch cancelled: ${causeOf(error)}`, error));
+  }
+
+  /** Resolves once the current watcher is created; rejects when etcd refuses it, it is lost, or at `deadline`. */
+  private connectedBy(deadline: number): Promise<void> {
+    const watcher = this.watcher;
+    if (this.connected || this.closed) return Promise.resolve();
+    if (!watcher) return Promise.reject(new Error('the watch was lost before etcd created it'));
+    return new Promise<void>((resolve, reject) => {
+      const done = (error?: unknown) => {
+        clearTimeout(timer);
+        watcher.off('connected', onConnected);
+        watcher.off('error', onError);
+        watcher.off('disconnected', onError);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const onConnected = () => done();
+      const onError = (error: unknown) => done(error ?? new Error('the watch was lost before etcd created it'));
+      const timer = setTimeout(() => {
+        if (watcher === this.watcher) this.dropWatcher();
+        done(new Error('etcd did not create the watch'));
+      }, Math.max(0, deadline - monotonicNow()));
+      watcher.on('connected', onConnected);
+      watcher.on('error', onError);
+      watcher.on('disconnected', onError);
+    });
   }
 
   private apply(res: IWatchResponse): void {
+    this.ctx.identity.observe({ cluster_id: res.header?.cluster_id });
+    // The map already reflects everything up to appliedRevision (a read, or earlier responses).
+    const floor = this.appliedRevision;
     let changed = false;
     for (const ev of res.events) {
-      // The read already reflects everything up to its revision.
-      if (BigInt(ev.kv.mod_revision) <= this.readRevision) continue;
+      if (BigInt(ev.kv.mod_revision) <= floor) continue;
       const key = ev.kv.key.toString();
       const deleted = String(ev.type).toLowerCase() === 'delete';
       changed = (deleted ? this.state.delete(key) : this.state.put(key, ev.kv.value.toString())) || changed;
     }
+    // The header's revision: every event of this prefix up to it has been delivered.
+    const revision = BigInt(res.header.revision);
+    if (revision > this.appliedRevision) this.appliedRevision = revision;
     if (changed) this.notifyAll();
   }
 
   /** The etcd watch is gone or suspect: read again and watch from there, with backoff until etcd answers. */
-  private lost(reason: string): void {
+  private lost(reason: string, error?: unknown): void {
     this.dropWatcher();
-    this.options.logger.debug?.(`Watch on ${JSON.stringify(this.prefix)} lost (${reason}); re-reading the prefix`);
-    this.scheduleResync(reason);
+    this.ctx.options.logger.debug?.(messages.watchLost(this.prefix, reason));
+    if (this.syncing) return;
+    // A watch refused because of its token: the repaired stream re-authenticates, so retry at once.
+    if (error instanceof Error && error.name === 'EtcdInvalidAuthTokenError') this.resyncNow(reason);
+    else this.scheduleResync(reason);
+  }
+
+  /** Another cluster answers now: revisions of the old one mean nothing; start again from a new read. */
+  private clusterChanged(): void {
+    if (this.closed) return;
+    this.appliedRevision = 0n;
+    this.dropWatcher();
+    this.resyncNow('new cluster');
   }
 
   private resyncNow(reason: string): void {
@@ -128,17 +245,19 @@ export class PrefixWatcher {
   private async resync(reason: string): Promise<void> {
     try {
       const before = this.state.version;
-      await this.sync(this.runner.deadline());
+      await this.syncWithin(this.ctx.runner.deadline());
       this.resyncTimer = undefined;
       this.resyncAttempt = 0;
       if (this.state.version !== before) {
-        this.options.logger.log(`Watch on ${JSON.stringify(this.prefix)} resynced (${reason}): ${this.state.size} service(s)`);
+        this.ctx.options.logger.log(messages.watchResynced(this.prefix, reason, this.state.size, this.appliedRevision.toString()));
       }
     } catch (error) {
       this.resyncTimer = undefined;
       if (this.closed) return;
+      this.dropWatcher();
+      this.resyncAttempt++;
       if (this.resyncAttempt === 1 || this.resyncAttempt % 10 === 0) {
-        this.options.logger.warn(`Watch on ${JSON.stringify(this.prefix)}: re-read failed (${causeOf(error)}); retrying`);
+        this.ctx.options.logger.warn(messages.watchRetrying(this.prefix, this.resyncAttempt, causeOf(error)));
       }
       this.scheduleResync(reason);
     }
@@ -147,6 +266,8 @@ export class PrefixWatcher {
   private dropWatcher(): void {
     const watcher = this.watcher;
     this.watcher = undefined;
+    if (this.connected || this.staleSinceMs === undefined) this.staleSinceMs = Date.now();
+    this.connected = false;
     // cancel() can hang while etcd is unreachable: never wait for it.
     if (watcher) void watcher.cancel().catch(() => undefined);
   }

@@ -1,0 +1,60 @@
+import { Namespace } from 'etcd3';
+
+/** The parts of etcd3 1.1.2's internals this repair touches (checked at run time). */
+interface AttachQueueInternals {
+  queue: unknown[];
+  dequeue(watcher: unknown): void;
+  readQueue(): void;
+}
+interface WatchManagerInternals {
+  state: number;
+  queue?: AttachQueueInternals;
+  handleCreatedResponse(res: { canceled?: boolean; cancel_reason?: string }): void;
+  handleError(error: Error): void;
+}
+interface NamespaceInternals {
+  watchManager?: WatchManagerInternals;
+  pool?: { authenticator?: { invalidateMetadata(): void } };
+}
+
+const REPAIRED = Symbol('nestjs-etcd-registry:watch-queue-repaired');
+const CONNECTED = 2;
+const AUTH_TOKEN = /invalid auth token|code = Unauthenticated/i;
+
+/**
+ * Fixes how etcd3 (1.1.2) handles a watch that etcd refuses at creation (a "created" response
+ * that is also "canceled"): it emits 'error' on the watcher but leaves it at the head of the
+ * stream's attach queue, so every later watch on that client (prefix watches and the lease
+ * keeper's ownership guards alike) waits forever, silently.
+ *
+ * After such a refusal the queue moves on to the next watch. When the reason is an invalid auth
+ * token (etcd's simple tokens expire after `--auth-token-ttl` of idleness, and are all dropped
+ * when etcd restarts; the watch stream keeps the token it was opened with), the cached token is
+ * dropped and the stream reopened: etcd3 authenticates again and re-creates every watch on it.
+ *
+ * Returns false when the client does not have the expected internals (another etcd3 version):
+ * watches then keep etcd3's own behaviour, still bounded by the prefix watcher's deadline.
+ */
+export function repairWatchQueue(ns: Namespace): boolean {
+  const internals = ns as unknown as NamespaceInternals;
+  const manager = internals.watchManager as (WatchManagerInternals & { [REPAIRED]?: boolean }) | undefined;
+  if (!manager || typeof manager.handleCreatedResponse !== 'function' || typeof manager.handleError !== 'function') return false;
+  if (manager[REPAIRED]) return true;
+  manager[REPAIRED] = true;
+  const original = manager.handleCreatedResponse.bind(manager);
+  manager.handleCreatedResponse = (res) => {
+    if (!res.canceled) return original(res);
+    const queue = manager.queue;
+    const head = queue?.queue[0];
+    original(res); // emits 'error' on the refused watcher and forgets it, but not in the queue
+    if (manager.state !== CONNECTED || !queue || head === undefined) return;
+    if (AUTH_TOKEN.test(String(res.cancel_reason ?? ''))) {
+      internals.pool?.authenticator?.invalidateMetadata();
+      manager.handleError(new Error(`watch refused (${res.cancel_reason}): reopening the watch stream with a new token`));
+      return;
+    }
+    queue.dequeue(head);
+    queue.readQueue();
+  };
+  return true;
+}
