@@ -96,6 +96,32 @@ describe('etcd with auth enabled (users, a prefix role, a short token TTL)', () 
     expect(rec.missingSince('/sec/token/a', 0)).toBe(0);
   });
 
+  it('after an idle spell longer than the token TTL: a new watch and a new ownership guard are created (no jammed watch queue)', async () => {
+    const r = await registry('svc', 'svc-pw');
+    const rec = await recordWatch(r, '/sec/idle/a/');
+    // Idle: every token expires; the client's watch stream keeps the expired one.
+    await new Promise((res) => setTimeout(res, (TOKEN_TTL_SECONDS + 2) * 1000));
+    const t0 = Date.now();
+    // A new watch on the old stream: etcd refuses its creation (invalid auth token).
+    const recB = await recordWatch(r, '/sec/idle/b/');
+    await root.run(['put', '/sec/idle/b/x', 'X']);
+    await waitFor(() => recB.last?.['/sec/idle/b/x'] === 'X', { timeoutMs: 10_000, message: 'the watch created after the idle spell to deliver' });
+    recordFigure(SPEC, 'token expired: new watch delivers after', Date.now() - t0);
+    await waitFor(() => r.status().watches.every((w) => w.live), { timeoutMs: 10_000, message: 'every watch live again' });
+    // A registration after idle gets a live ownership guard: a delete from outside is undone.
+    await new Promise((res) => setTimeout(res, (TOKEN_TTL_SECONDS + 2) * 1000));
+    await r.register('/sec/idle/b/mine', 'M');
+    await root.run(['del', '/sec/idle/b/mine']);
+    const t1 = Date.now();
+    await waitFor(async () => (await root.run(['get', '/sec/idle/b/mine', '--print-value-only'])) === 'M\n', {
+      timeoutMs: 10_000,
+      message: 'the key deleted from outside to be put back',
+    });
+    recordFigure(SPEC, 'token expired: key deleted from outside back after', Date.now() - t1);
+    await root.run(['put', '/sec/idle/a/y', 'Y']);
+    await waitFor(() => rec.last?.['/sec/idle/a/y'] === 'Y', { timeoutMs: 10_000, message: 'the first watch still delivering' });
+  });
+
   it('a role limited to one prefix: registering outside fails with a clear permission error, the rest keeps working', async () => {
     const r = await registry('svc', 'svc-pw');
     await r.register('/sec/role/in', 'IN');
