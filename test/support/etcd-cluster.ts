@@ -1,6 +1,7 @@
 import { request } from 'http';
 import { EtcdMember, FAST_ELECTION_ARGS } from './etcd-launcher';
 import { freePort } from './free-port';
+import { PeerProxy } from './peer-proxy';
 import { waitFor } from './wait-for';
 
 export interface MemberStatus {
@@ -48,6 +49,13 @@ interface Slot {
   name: string;
   clientPort: number;
   peerPort: number;
+  /** With `peerProxies`: the proxy other members reach this member's peer port through. */
+  peerProxy?: PeerProxy;
+}
+
+export interface ClusterOptions {
+  /** Route peer traffic through a PeerProxy per member, so `isolate(i)` can cut one member off. */
+  peerProxies?: boolean;
 }
 
 /**
@@ -64,12 +72,13 @@ export class EtcdCluster {
     private readonly id: string,
   ) {}
 
-  static async start(n = 3, extraArgs: string[] = []): Promise<EtcdCluster> {
+  static async start(n = 3, extraArgs: string[] = [], options: ClusterOptions = {}): Promise<EtcdCluster> {
     const slots: Slot[] = [];
     for (let i = 0; i < n; i++) {
       const clientPort = await freePort();
       const peerPort = await freePort();
-      slots.push({ name: `m${i}-${clientPort}`, clientPort, peerPort });
+      const peerProxy = options.peerProxies ? await PeerProxy.create(peerPort) : undefined;
+      slots.push({ name: `m${i}-${clientPort}`, clientPort, peerPort, peerProxy });
     }
     const cluster = new EtcdCluster(slots, extraArgs, `c${slots[0].clientPort}`);
     await cluster.createMembers();
@@ -92,13 +101,14 @@ export class EtcdCluster {
   /** New EtcdMember objects (fresh, empty data dirs) on the slots' ports, started concurrently. */
   private async createMembers(): Promise<void> {
     this.generation++;
-    const initialCluster = this.slots.map((s) => `${s.name}=http://127.0.0.1:${s.peerPort}`).join(',');
+    const initialCluster = this.slots.map((s) => `${s.name}=http://127.0.0.1:${s.peerProxy?.port ?? s.peerPort}`).join(',');
     this.members = this.slots.map(
       (s) =>
         new EtcdMember({
           name: s.name,
           clientPort: s.clientPort,
           peerPort: s.peerPort,
+          advertisedPeerPort: s.peerProxy?.port,
           initialCluster,
           // A new token per generation: a wiped cluster gets a new cluster id, as a real rebuild would.
           clusterToken: `${this.id}-g${this.generation}`,
@@ -188,13 +198,34 @@ export class EtcdCluster {
     return Promise.all(this.slots.map((s) => memberStatus(s.clientPort)));
   }
 
+  /**
+   * Cuts member i off from the other members (needs `peerProxies`): every peer link to it and from
+   * it is reset and refused, while its client port keeps answering (a minority partition).
+   */
+  async isolate(i: number): Promise<void> {
+    const status = await memberStatus(this.slots[i].clientPort);
+    if (!status) throw new Error(`member ${i} does not answer: cannot learn its id`);
+    const idHex = BigInt(status.memberId).toString(16);
+    this.slots.forEach((s, k) => {
+      if (!s.peerProxy) throw new Error('isolate() needs a cluster started with { peerProxies: true }');
+      if (k === i) s.peerProxy.isolate();
+      else s.peerProxy.refuseFrom(idHex);
+    });
+  }
+
+  /** Restores every peer link cut by isolate(). */
+  healPeers(): void {
+    for (const s of this.slots) s.peerProxy?.heal();
+  }
+
   /** Kills every member and deletes every data dir. */
   async destroy(): Promise<void> {
     await Promise.all(this.members.map((m) => m.destroy()));
+    await Promise.all(this.slots.map((s) => s.peerProxy?.close()));
   }
 }
 
 /** Starts an n-member cluster (fast elections, concurrent start) and waits until every member is healthy. */
-export function startEtcdCluster(n = 3, extraArgs: string[] = []): Promise<EtcdCluster> {
-  return EtcdCluster.start(n, extraArgs);
+export function startEtcdCluster(n = 3, extraArgs: string[] = [], options: ClusterOptions = {}): Promise<EtcdCluster> {
+  return EtcdCluster.start(n, extraArgs, options);
 }

@@ -10,6 +10,8 @@ export interface EtcdMemberConfig {
   name: string;
   clientPort: number;
   peerPort: number;
+  /** The peer port other members dial (a PeerProxy in front of peerPort); peerPort when unset. */
+  advertisedPeerPort?: number;
   /** `name=http://127.0.0.1:port,...` for every member of the cluster. */
   initialCluster: string;
   clusterToken: string;
@@ -88,7 +90,7 @@ export class EtcdMember {
       '--listen-client-urls', this.clientUrl,
       '--advertise-client-urls', this.clientUrl,
       '--listen-peer-urls', this.peerUrl,
-      '--initial-advertise-peer-urls', this.peerUrl,
+      '--initial-advertise-peer-urls', `http://127.0.0.1:${c.advertisedPeerPort ?? c.peerPort}`,
       '--initial-cluster', c.initialCluster,
       '--initial-cluster-token', c.clusterToken,
       '--initial-cluster-state', state,
