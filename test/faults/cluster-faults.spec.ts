@@ -120,5 +120,11 @@ describe('registry against a failing etcd cluster', () => {
     // Still live: a new registration reaches the watchers.
     await b.register(`${p}b2`, 'B2');
     await waitFor(() => recW.last?.[`${p}b2`] === 'B2', { timeoutMs: 10_000, message: 'a write after the wipe' });
+    // The ownership guards watch the new cluster (not the old, higher revisions): a delete from outside is undone.
+    await t.checker.delete().key(`${p}a1`);
+    const t1 = Date.now();
+    await waitFor(async () => (await freshRead(t.checker, p))[`${p}a1`] === 'A1', { timeoutMs: 10_000, message: 'a key deleted after the wipe put back' });
+    recordFigure(SPEC, 'wipe: key deleted from outside back after', Date.now() - t1);
+    expect(w.status().watches.map((s) => s.live)).toEqual([true]);
   });
 });
