@@ -42,12 +42,13 @@ describe('EtcdRegistryModule (real etcd)', () => {
     };
   }
 
+  /** An HTTP application, listening on a free loopback port (an HTTP app registers once it listens). */
   async function start(imports: unknown[], extra: { overrideClient?: unknown } = {}): Promise<INestApplication> {
     let builder = Test.createTestingModule({ imports: imports as never[] });
     if (extra.overrideClient) builder = builder.overrideProvider(ETCD_CLIENT).useValue(extra.overrideClient);
     const moduleRef = await builder.compile();
     app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
+    await app.listen(0, '127.0.0.1');
     return app;
   }
 
@@ -66,7 +67,7 @@ describe('EtcdRegistryModule (real etcd)', () => {
     await etcd?.stop();
   });
 
-  it('forRoot: registers the service under /prefix/name/id = address on init and exposes the key', async () => {
+  it('forRoot: registers the service under /prefix/name/id = address in listen() and exposes the key', async () => {
     const prefix = nextPrefix();
     const watch = await observe(prefix);
     const log = jest.spyOn(Logger.prototype, 'log');
@@ -83,7 +84,7 @@ describe('EtcdRegistryModule (real etcd)', () => {
     }
     const registry = app!.get(RegistryService);
     expect(registry.serviceKey).toBe(`${prefix}users/u1`);
-    // Registered before init() resolved: the key is readable at once.
+    // Registered before listen() resolved: the key is readable at once.
     expect(await registry.getServices(prefix)).toEqual({ [`${prefix}users/u1`]: '127.0.0.1:3001' });
     await waitFor(() => watch.latest()[`${prefix}users/u1`] === '127.0.0.1:3001', { message: 'the observer to see users/u1' });
   });
