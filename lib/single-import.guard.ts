@@ -4,10 +4,10 @@ import { RegistryOptionsError } from './core';
 import { nestMessages } from './errors/messages';
 
 /**
- * One registry per application: EtcdRegistryModule.forRoot() with different options in two
- * modules would register the process twice (two ids, two leases). Throws, naming the modules
- * that import each copy, when the application holds more than one configured EtcdRegistryModule.
- * (The same options twice make one module, which Nest shares: that is fine.)
+ * One registry per application: EtcdRegistryModule.forRoot() in two modules would register the
+ * process twice (two ids, two leases, two clients). Nest 11 makes one module per forRoot() call
+ * even with equal options, and two option sets cannot be merged without picking one silently, so
+ * a second copy is refused, naming the modules that import each copy and the fix.
  */
 export function assertImportedOnce(modules: ModulesContainer, moduleClass: Function): void {
   const copies = [...modules.values()].filter((m) => m.metatype === moduleClass);

@@ -33,7 +33,7 @@ export const nestMessages = {
   transientProvider: (where: string) =>
     `@WatchServices on ${where} is ignored: ${where.split('#')[0]} is transient (Nest makes one per consumer, so there is no one instance to call); make it a singleton provider (drop "scope: Scope.TRANSIENT") or move the handler to one.`,
   importedTwice: (importers: string[]) =>
-    `EtcdRegistryModule.forRoot() is imported ${importers.length} times with different options (by ${importers
+    `EtcdRegistryModule.forRoot() is imported ${importers.length} times in one application (by ${importers
       .map((i) => `[${i}]`)
       .join(' and ')}): that would register this process ${importers.length} times, with ${importers.length} ids and leases. Import it once, in the root module, with isGlobal: true (or re-export it from one shared module).`,
   credentialsPair: (set: 'username' | 'password') =>
