@@ -152,6 +152,34 @@ describe('EtcdRegistryModule (real etcd)', () => {
     expect(await observer.getServices(`/services/ex-${process.pid}/`)).toEqual({ [`/services/ex-${process.pid}/${id}`]: 'h:8' });
   });
 
+  it('an HTTP app is registered in listen(), once its port answers, not in init()', async () => {
+    const prefix = nextPrefix();
+    const moduleRef = await Test.createTestingModule({
+      imports: [EtcdRegistryModule.forRoot({ endpoints: etcd.endpoints, service: { name: 'http', id: 'h1', address: 'h:9', prefix } })],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    expect(await observer.getServices(prefix)).toEqual({});
+    const server = await app.listen(0, '127.0.0.1');
+    // listen() resolved: the key is in etcd and the port answers.
+    expect(await observer.getServices(prefix)).toEqual({ [`${prefix}http/h1`]: 'h:9' });
+    expect(server.address()).toBeTruthy();
+  });
+
+  it('an application context (no HTTP server) is registered in init()', async () => {
+    const prefix = nextPrefix();
+    const moduleRef = await Test.createTestingModule({
+      imports: [EtcdRegistryModule.forRoot({ endpoints: etcd.endpoints, service: { name: 'ctx', id: 'c1', address: 'h:10', prefix } })],
+    }).compile();
+    try {
+      await moduleRef.init();
+      expect(await observer.getServices(prefix)).toEqual({ [`${prefix}ctx/c1`]: 'h:10' });
+    } finally {
+      await moduleRef.close();
+    }
+    expect(await observer.getServices(prefix)).toEqual({});
+  });
+
   it('autoRegister: false registers nothing until registerService(), then unregisterService() removes it', async () => {
     const prefix = nextPrefix();
     await start([
