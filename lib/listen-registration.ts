@@ -39,7 +39,7 @@ export function registerOnListen(
   adapterHost: HttpAdapterHost,
   server: ListeningServer,
   register: () => Promise<void>,
-  onFailedStart: (error: unknown) => void,
+  onFailedStart: (error: unknown) => Promise<void> | void,
 ): void {
   const adapter = adapterHost.httpAdapter as unknown as Record<string, unknown>;
   const hadOwn = Object.prototype.hasOwnProperty.call(adapter, 'listen');
@@ -53,9 +53,9 @@ export function registerOnListen(
       register().then(
         () => done?.(...result),
         (error: unknown) => {
-          onFailedStart(error);
           server.close();
-          done?.(error);
+          // listen() rejects once the registry is closed: nothing is left when the caller sees the error.
+          void Promise.resolve(onFailedStart(error)).finally(() => done?.(error));
         },
       );
     });
