@@ -1,5 +1,5 @@
 import { Logger, Module, Provider } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { DiscoveryModule, ModulesContainer } from '@nestjs/core';
 import type { Etcd3 } from 'etcd3';
 import { createEtcdClient, createRegistry, resolveRegistryOptions } from './core';
 import { ETCD_CLIENT, ETCD_REGISTRY, ETCD_REGISTRY_LOGGER_CONTEXT, ETCD_REGISTRY_RESOLVED_OPTIONS } from './etcd-registry.constants';
@@ -8,6 +8,8 @@ import { resolveEtcdRegistryModuleOptions, ResolvedEtcdRegistryModuleOptions } f
 import type { EtcdRegistryModuleOptions } from './interfaces';
 import { RegistryMetadataAccessor } from './registry-metadata.accessor';
 import { RegistryService } from './registry.service';
+import { RegistryStartup } from './registry-startup';
+import { assertImportedOnce } from './single-import.guard';
 import { WatchServicesExplorer } from './watch-services.explorer';
 
 /** Options validated at startup: a bad option fails the application's creation with an error naming it. */
@@ -52,7 +54,21 @@ const registryProvider: Provider = {
  */
 @Module({
   imports: [DiscoveryModule],
-  providers: [resolvedOptionsProvider, etcdClientProvider, registryProvider, RegistryService, RegistryMetadataAccessor, WatchServicesExplorer],
+  providers: [
+    resolvedOptionsProvider,
+    etcdClientProvider,
+    registryProvider,
+    RegistryService,
+    RegistryStartup,
+    RegistryMetadataAccessor,
+    WatchServicesExplorer,
+  ],
   exports: [RegistryService, ETCD_CLIENT],
 })
-export class EtcdRegistryModule extends ConfigurableModuleClass {}
+export class EtcdRegistryModule extends ConfigurableModuleClass {
+  /** Refuses a second, differently configured copy in the same application (one registration per process). */
+  constructor(modules: ModulesContainer) {
+    super();
+    assertImportedOnce(modules, EtcdRegistryModule);
+  }
+}

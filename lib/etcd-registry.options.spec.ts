@@ -1,4 +1,4 @@
-import { RegistryOptionsError } from './core';
+import { RegistryOptionsError, resolveRegistryOptions } from './core';
 import { defaultInstanceId, resolveEtcdRegistryModuleOptions } from './etcd-registry.options';
 import type { EtcdRegistryModuleOptions } from './interfaces';
 
@@ -72,6 +72,30 @@ describe('resolveEtcdRegistryModuleOptions', () => {
     const e = optionError(options);
     expect(e.option).toBe(option);
     if (option !== 'options') expect(e.message).toContain(`"${option}"`);
+  });
+
+  it.each([
+    ['both empty strings (ETCD_USERNAME= ETCD_PASSWORD=)', '', ''],
+    ['an empty username, no password', '', undefined],
+    ['no username, an empty password', undefined, ''],
+  ])('credentials: %s mean no auth', (_case, username, password) => {
+    const r = resolveEtcdRegistryModuleOptions({ ...base, username, password } as EtcdRegistryModuleOptions, fixedId);
+    expect('username' in r.registry).toBe(false);
+    expect('password' in r.registry).toBe(false);
+    expect(() => resolveRegistryOptions(r.registry)).not.toThrow();
+  });
+
+  it.each([
+    ['username', { username: '', password: 'pw' }, 'password'],
+    ['username', { password: 'pw' }, 'password'],
+    ['password', { username: 'u', password: '' }, 'username'],
+    ['password', { username: 'u' }, 'username'],
+  ])('credentials: %s empty while the other is set is an error naming both', (option, credentials, set) => {
+    const e = optionError({ ...base, ...credentials });
+    expect(e.option).toBe(option);
+    expect(e.message).toContain('"username" and "password"');
+    expect(e.message).toContain(`"${set}" is set but "${option}" is empty`);
+    expect(e.message).not.toContain('pw');
   });
 
   it('says how to fix a prefix without a trailing slash', () => {

@@ -47,6 +47,24 @@ function resolveService(service: unknown, makeId: () => string): ResolvedEtcdReg
   };
 }
 
+const isEmpty = (v: unknown) => v === undefined || v === '';
+
+/**
+ * Credentials as configuration files write them: `ETCD_USERNAME=` and `ETCD_PASSWORD=` left
+ * empty mean no auth (both dropped); one set and the other empty is an error naming both.
+ * Anything else goes to the core's checks unchanged.
+ */
+function resolveCredentials(registry: RegistryOptions): RegistryOptions {
+  const { username, password } = registry;
+  if (isEmpty(username) && isEmpty(password)) {
+    const { username: _u, password: _p, ...rest } = registry;
+    return rest;
+  }
+  if (isEmpty(username) && typeof password === 'string') throw new RegistryOptionsError('username', nestMessages.credentialsPair('password'));
+  if (isEmpty(password) && typeof username === 'string') throw new RegistryOptionsError('password', nestMessages.credentialsPair('username'));
+  return registry;
+}
+
 /**
  * Applies the defaults of the Nest-only options (`service`, `autoRegister`) and validates them;
  * throws RegistryOptionsError naming the option and the fix. The core options are split off
@@ -64,7 +82,7 @@ export function resolveEtcdRegistryModuleOptions(
     throw new RegistryOptionsError('autoRegister', nestMessages.autoRegister(autoRegister));
   }
   return {
-    registry: registry as RegistryOptions,
+    registry: resolveCredentials(registry as RegistryOptions),
     service: resolveService(service, makeId),
     autoRegister: autoRegister ?? true,
   };

@@ -3,10 +3,8 @@ import {
   Injectable,
   Optional,
   Logger,
-  OnApplicationBootstrap,
   OnApplicationShutdown,
   OnModuleDestroy,
-  OnModuleInit,
 } from '@nestjs/common';
 import type { Etcd3 } from 'etcd3';
 import {
@@ -21,7 +19,6 @@ import {
 } from './core';
 import { monotonicNow, withTimeout } from './core/deadline';
 import {
-  DEFAULT_SERVICE_PREFIX,
   ETCD_CLIENT,
   ETCD_REGISTRY,
   ETCD_REGISTRY_LOGGER_CONTEXT,
@@ -31,17 +28,15 @@ import type { ResolvedEtcdRegistryModuleOptions } from './etcd-registry.options'
 import { nestMessages } from './errors/messages';
 import type { ResolvedEtcdRegistryService } from './interfaces';
 
-/** A prefix that holds nothing: the start-up probe reads it. */
-const PROBE_SUFFIX = '.etcd-registry-probe/';
-
 const reason = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /**
- * The registry of this application: registers the configured service, offers the core's
- * operations, and closes the lease, the watches and the etcd client on shutdown.
+ * The registry of this application: offers the core's operations and the configured service's
+ * registration, and closes the lease, the watches and the etcd client on shutdown. (When the
+ * start-up check, the first maps and the registration happen: RegistryStartup.)
  */
 @Injectable()
-export class RegistryService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
+export class RegistryService implements OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger(ETCD_REGISTRY_LOGGER_CONTEXT);
   private registered = false;
   private closing?: Promise<void>;
@@ -65,28 +60,9 @@ export class RegistryService implements OnModuleInit, OnApplicationBootstrap, On
     return this.options.service ? { ...this.options.service } : undefined;
   }
 
-  /**
-   * Fails fast: one read (under the service's own key when one is configured, so a role limited to
-   * its prefix is enough) rejects within timeoutMs with an error naming the endpoints when etcd
-   * does not answer, and app.init() with it.
-   */
-  async onModuleInit(): Promise<void> {
-    const probe = this.options.service ? `${this.options.service.key}/` : `${DEFAULT_SERVICE_PREFIX}${PROBE_SUFFIX}`;
-    try {
-      await this.getServices(probe);
-    } catch (e) {
-      await this.close();
-      throw e;
-    }
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    if (this.options.autoRegister && this.options.service) await this.registerService();
-  }
-
   async onModuleDestroy(): Promise<void> {
     this.startShutdownClock();
-    if (!this.registered || !this.options.service) return;
+    if (!this.registered || !this.options.service || this.closing) return;
     try {
       await this.unregisterService();
     } catch (e) {
@@ -158,8 +134,11 @@ export class RegistryService implements OnModuleInit, OnApplicationBootstrap, On
     return this.registry;
   }
 
-  /** Closes the watches, the lease and the etcd client. Idempotent. */
-  private close(): Promise<void> {
+  /**
+   * Closes the watches, the lease (deleting its keys) and the etcd client. Idempotent; app.close()
+   * calls it, and so does a start that fails.
+   */
+  close(): Promise<void> {
     this.closing ??= (async () => {
       try {
         const left = this.shutdownDeadline === undefined ? undefined : this.shutdownDeadline - monotonicNow();

@@ -1,47 +1,55 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { DiscoveryService, LazyModuleLoader, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
-import { RegistryArgumentError, ServiceMap } from './core';
-import { ETCD_REGISTRY_LOGGER_CONTEXT } from './etcd-registry.constants';
+import { Registry, RegistryArgumentError, ServiceMap } from './core';
+import { assertPrefix } from './core/input-validation';
+import { ETCD_REGISTRY, ETCD_REGISTRY_LOGGER_CONTEXT } from './etcd-registry.constants';
 import { nestMessages } from './errors/messages';
+import { RetryingHandler } from './handler-retry';
 import { RegistryMetadataAccessor } from './registry-metadata.accessor';
-import { RegistryService } from './registry.service';
 
-/**
- * Handlers already subscribed, per instance and method: instances belong to one application,
- * so this is per application. Importing the module twice (two explorers) never subscribes twice.
- */
-const subscribed = new WeakMap<object, Set<string>>();
-
-function claim(instance: object, methodKey: string, prefix: string): boolean {
-  let keys = subscribed.get(instance);
-  if (!keys) subscribed.set(instance, (keys = new Set()));
-  const id = `${methodKey}\u0000${prefix}`;
-  if (keys.has(id)) return false;
-  keys.add(id);
-  return true;
+/** One decorated method on one provider instance, for one prefix. */
+export interface FoundHandler {
+  instance: Record<string, unknown>;
+  methodKey: string;
+  prefix: string;
+  /** `Class#method`, for logs and errors. */
+  where: string;
 }
 
-/** Finds @WatchServices methods on providers and controllers and subscribes them to the registry. */
+type Load = LazyModuleLoader['load'];
+
+/**
+ * Finds @WatchServices methods on providers and controllers and subscribes them to the registry.
+ * What it has subscribed is recorded per explorer, so per application: a second application in
+ * the same process (a test that re-creates the app, a hot reload) subscribes the same instance
+ * again, and one application never subscribes a handler twice (aliases, re-scans).
+ */
 @Injectable()
-export class WatchServicesExplorer implements OnModuleInit {
+export class WatchServicesExplorer implements OnApplicationShutdown {
   private readonly logger = new Logger(ETCD_REGISTRY_LOGGER_CONTEXT);
+  private readonly subscribed = new WeakMap<object, Set<string>>();
+  private readonly warned = new Set<string>();
+  private readonly handlers: RetryingHandler[] = [];
+  private stopped = false;
 
   constructor(
     private readonly discoveryService: DiscoveryService,
     private readonly metadataScanner: MetadataScanner,
     private readonly metadataAccessor: RegistryMetadataAccessor,
-    private readonly registry: RegistryService,
+    @Inject(ETCD_REGISTRY) private readonly registry: Registry,
+    private readonly lazyModuleLoader: LazyModuleLoader,
   ) {}
 
-  /** Subscribes every handler; resolves once each has had its first map (so before app.init() resolves). */
-  async onModuleInit(): Promise<void> {
-    await Promise.all(this.explore());
-  }
-
-  private explore(): Promise<unknown>[] {
+  /**
+   * The handlers of the application, not yet subscribed. Warns (once per method) about those
+   * that cannot be called outside a request or a consumer (request-scoped, transient) and skips
+   * them; throws naming Class#method for a prefix without its trailing '/'.
+   */
+  discover(): FoundHandler[] {
     const wrappers: InstanceWrapper[] = [...this.discoveryService.getProviders(), ...this.discoveryService.getControllers()];
-    const subscriptions: Promise<unknown>[] = [];
+    const found: FoundHandler[] = [];
+    const seen = new WeakMap<object, Set<string>>();
     for (const wrapper of wrappers) {
       const { instance } = wrapper;
       if (!instance || wrapper.isAlias || typeof instance !== 'object') continue;
@@ -51,34 +59,99 @@ export class WatchServicesExplorer implements OnModuleInit {
         const prefixes = this.metadataAccessor.getWatchedPrefixes(instance[methodKey]);
         if (prefixes.length === 0) continue;
         const where = `${instance.constructor?.name ?? String(wrapper.name)}#${methodKey}`;
+        // A transient provider's wrapper holds Nest's unconstructed placeholder, not an instance.
+        if (wrapper.isTransient) {
+          this.warnOnce(where, nestMessages.transientProvider(where));
+          continue;
+        }
         if (!wrapper.isDependencyTreeStatic()) {
-          this.logger.warn(nestMessages.requestScoped(where));
+          this.warnOnce(where, nestMessages.requestScoped(where));
           continue;
         }
         for (const prefix of prefixes) {
-          if (claim(instance, methodKey, prefix)) subscriptions.push(this.subscribe(instance, methodKey, prefix, where));
+          const id = `${methodKey}\u0000${prefix}`;
+          let ids = seen.get(instance);
+          if (!ids) seen.set(instance, (ids = new Set()));
+          if (this.subscribed.get(instance)?.has(id) || ids.has(id)) continue; // an alias, or already subscribed
+          ids.add(id);
+          this.checkPrefix(prefix, where);
+          found.push({ instance, methodKey, prefix, where });
         }
       }
     }
-    return subscriptions;
+    return found;
   }
 
-  private async subscribe(instance: Record<string, unknown>, methodKey: string, prefix: string, where: string): Promise<void> {
-    const handler = async (services: ServiceMap): Promise<void> => {
-      try {
-        await (instance[methodKey] as (s: ServiceMap) => unknown).call(instance, services);
-      } catch (e) {
-        const stack = e instanceof Error ? e.stack : String(e);
-        this.logger.error(nestMessages.handlerFailed(where, prefix), stack);
-      }
-    };
+  /**
+   * Subscribes `handlers`; resolves once each has had its first call. Providers of modules loaded
+   * later with LazyModuleLoader are subscribed when their module is loaded (load() resolves after
+   * their first call): Nest calls no lifecycle hook in lazy modules, so the load is the moment.
+   */
+  async subscribe(handlers: FoundHandler[]): Promise<void> {
+    this.followLazyModules();
+    await Promise.all(handlers.map((h) => this.subscribeOne(h)));
+  }
+
+  /** Stops every retry; the watches themselves end with the registry. */
+  stop(): void {
+    this.stopped = true;
+    for (const h of this.handlers.splice(0)) h.stop();
+  }
+
+  onApplicationShutdown(): void {
+    this.stop();
+  }
+
+  private async subscribeOne({ instance, methodKey, prefix, where }: FoundHandler): Promise<void> {
+    let ids = this.subscribed.get(instance);
+    if (!ids) this.subscribed.set(instance, (ids = new Set()));
+    const id = `${methodKey}\u0000${prefix}`;
+    if (ids.has(id) || this.stopped) return;
+    ids.add(id);
+    const handler = new RetryingHandler(
+      (services: ServiceMap) => (instance[methodKey] as (s: ServiceMap) => unknown).call(instance, services),
+      (error, retryInMs) => {
+        const stack = error instanceof Error ? error.stack : String(error);
+        this.logger.error(nestMessages.handlerFailed(where, prefix, retryInMs), stack);
+      },
+    );
+    this.handlers.push(handler);
     try {
-      await this.registry.addWatch(prefix, handler);
+      await this.registry.addWatch(prefix, handler.deliver);
     } catch (e) {
-      if (e instanceof RegistryArgumentError) {
-        throw new RegistryArgumentError(e.argument, nestMessages.watchFailed(where, prefix, e.message));
-      }
+      handler.stop();
+      ids.delete(id);
+      if (e instanceof RegistryArgumentError) throw new RegistryArgumentError(e.argument, nestMessages.watchFailed(where, prefix, e.message));
       throw e;
     }
+  }
+
+  private checkPrefix(prefix: string, where: string): void {
+    try {
+      assertPrefix(prefix);
+    } catch (e) {
+      if (e instanceof RegistryArgumentError) throw new RegistryArgumentError(e.argument, nestMessages.watchFailed(where, prefix, e.message));
+      throw e;
+    }
+  }
+
+  private warnOnce(where: string, message: string): void {
+    if (this.warned.has(where)) return;
+    this.warned.add(where);
+    this.logger.warn(message);
+  }
+
+  /** Wraps this application's LazyModuleLoader#load once, to subscribe what a lazy module brings. */
+  private followLazyModules(): void {
+    const loader = this.lazyModuleLoader as unknown as { load: Load } | undefined;
+    if (!loader || typeof loader.load !== 'function' || (loader.load as { etcdRegistry?: boolean }).etcdRegistry) return;
+    const load = loader.load;
+    const followed: Load = async (...args) => {
+      const moduleRef = await load.apply(loader, args);
+      if (!this.stopped) await this.subscribe(this.discover());
+      return moduleRef;
+    };
+    (followed as { etcdRegistry?: boolean }).etcdRegistry = true;
+    loader.load = followed;
   }
 }

@@ -3,9 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { RegistryService } from '../lib';
 
 /**
- * The recommended start-up: listen first, then announce the instance. Nest runs
- * onApplicationBootstrap inside app.listen() before the port is bound, so autoRegister would
- * announce an instance a moment before it can answer.
+ * Listen first, then announce the instance explicitly (autoRegister: false), so the fleet can log
+ * the key. With autoRegister: true, app.listen() itself registers once the port is bound.
  */
 export async function bootstrap(module: Type<unknown>): Promise<INestApplication> {
   const app = await NestFactory.create(module, { logger: ['log', 'warn', 'error'] });

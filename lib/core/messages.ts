@@ -37,7 +37,9 @@ export const messages = {
   authFailed: (endpoints: readonly string[], username: string | undefined) =>
     `etcd at ${list(endpoints)} refused the credentials of user ${JSON.stringify(username ?? '')}: check "username" and "password".`,
   permissionDenied: (what: string, username: string | undefined) =>
-    `etcd denied ${what} to user ${JSON.stringify(username ?? '')}: grant the user's role readwrite on that key range.`,
+    `etcd denied ${what} to user ${JSON.stringify(username ?? '')}: grant the user's role ${
+      what.startsWith('read ') ? 'read (or readwrite)' : 'readwrite'
+    } on that key range.`,
   tlsFailed: (endpoints: readonly string[], cause: string) =>
     `TLS connection to etcd at ${list(endpoints)} failed (${cause}): check "tls.ca" (the CA that signed etcd's certificate) and, for mutual TLS, "tls.cert"/"tls.key".`,
   conflict: (path: string, holder: string) =>

@@ -26,9 +26,22 @@ export const nestMessages = {
   watchPrefix: (value: unknown) =>
     `@WatchServices() needs a key prefix string that ends with "/", such as "/services/"; got ${str(value)}.`,
   watchFailed: (where: string, prefix: string, reason: string) => `@WatchServices(${JSON.stringify(prefix)}) on ${where}: ${reason}`,
-  handlerFailed: (where: string, prefix: string) => `@WatchServices(${JSON.stringify(prefix)}) handler ${where} threw`,
+  handlerFailed: (where: string, prefix: string, retryInMs: number) =>
+    `@WatchServices(${JSON.stringify(prefix)}) handler ${where} threw; it gets the current map again in ${retryInMs} ms (or at the next change)`,
   requestScoped: (where: string) =>
     `@WatchServices on ${where} is ignored: ${where.split('#')[0]} is request-scoped (or depends on a request-scoped provider); move the handler to a singleton provider.`,
+  transientProvider: (where: string) =>
+    `@WatchServices on ${where} is ignored: ${where.split('#')[0]} is transient (Nest makes one per consumer, so there is no one instance to call); make it a singleton provider (drop "scope: Scope.TRANSIENT") or move the handler to one.`,
+  importedTwice: (importers: string[]) =>
+    `EtcdRegistryModule.forRoot() is imported ${importers.length} times in one application (by ${importers
+      .map((i) => `[${i}]`)
+      .join(' and ')}): that would register this process ${importers.length} times, with ${importers.length} ids and leases. Import it once, in the root module, with isGlobal: true (or re-export it from one shared module).`,
+  credentialsPair: (set: 'username' | 'password') =>
+    `Options "username" and "password" go together: "${set}" is set but "${
+      set === 'username' ? 'password' : 'username'
+    }" is empty. Set both (e.g. ETCD_USERNAME and ETCD_PASSWORD), or leave both empty for an etcd without auth.`,
+  startFailed: (reason: string) =>
+    `The application did not start (${reason}): the registry is closed, nothing of this instance is left in etcd.`,
   unregisterFailed: (key: string, reason: string) => `Could not unregister ${key} on shutdown (${reason}); its lease expires after the TTL.`,
   closed: () => 'RegistryService is closed (the application is shutting down): no more registry operations.',
   closeFailed: (reason: string) => `Closing the registry failed: ${reason}`,

@@ -19,8 +19,10 @@ export interface EtcdRegistryModuleOptions extends RegistryOptions {
   /** The instance to register; leave out for an application that only discovers. */
   service?: EtcdRegistryServiceOptions;
   /**
-   * Register `service` in onApplicationBootstrap. Default true. Set false to register after
-   * `await app.listen()` with `RegistryService.registerService()`, once the port answers.
+   * Register `service` once the application has started: inside `app.listen()` once the port is
+   * bound (HTTP application), at the end of `app.init()` otherwise. Default true. Set false to
+   * register yourself with `RegistryService.registerService()`. A start that fails leaves nothing
+   * in etcd.
    */
   autoRegister?: boolean;
 }

@@ -42,12 +42,13 @@ describe('EtcdRegistryModule (real etcd)', () => {
     };
   }
 
+  /** An HTTP application, listening on a free loopback port (an HTTP app registers once it listens). */
   async function start(imports: unknown[], extra: { overrideClient?: unknown } = {}): Promise<INestApplication> {
     let builder = Test.createTestingModule({ imports: imports as never[] });
     if (extra.overrideClient) builder = builder.overrideProvider(ETCD_CLIENT).useValue(extra.overrideClient);
     const moduleRef = await builder.compile();
     app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
+    await app.listen(0, '127.0.0.1');
     return app;
   }
 
@@ -66,7 +67,7 @@ describe('EtcdRegistryModule (real etcd)', () => {
     await etcd?.stop();
   });
 
-  it('forRoot: registers the service under /prefix/name/id = address on init and exposes the key', async () => {
+  it('forRoot: registers the service under /prefix/name/id = address in listen() and exposes the key', async () => {
     const prefix = nextPrefix();
     const watch = await observe(prefix);
     const log = jest.spyOn(Logger.prototype, 'log');
@@ -83,7 +84,7 @@ describe('EtcdRegistryModule (real etcd)', () => {
     }
     const registry = app!.get(RegistryService);
     expect(registry.serviceKey).toBe(`${prefix}users/u1`);
-    // Registered before init() resolved: the key is readable at once.
+    // Registered before listen() resolved: the key is readable at once.
     expect(await registry.getServices(prefix)).toEqual({ [`${prefix}users/u1`]: '127.0.0.1:3001' });
     await waitFor(() => watch.latest()[`${prefix}users/u1`] === '127.0.0.1:3001', { message: 'the observer to see users/u1' });
   });
@@ -149,6 +150,34 @@ describe('EtcdRegistryModule (real etcd)', () => {
     class RegistryConfigModule {}
     await start([EtcdRegistryModule.forRootAsync({ imports: [RegistryConfigModule], useExisting: EtcdRegistryConfig })]);
     expect(await observer.getServices(`/services/ex-${process.pid}/`)).toEqual({ [`/services/ex-${process.pid}/${id}`]: 'h:8' });
+  });
+
+  it('an HTTP app is registered in listen(), once its port answers, not in init()', async () => {
+    const prefix = nextPrefix();
+    const moduleRef = await Test.createTestingModule({
+      imports: [EtcdRegistryModule.forRoot({ endpoints: etcd.endpoints, service: { name: 'http', id: 'h1', address: 'h:9', prefix } })],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    expect(await observer.getServices(prefix)).toEqual({});
+    const server = await app.listen(0, '127.0.0.1');
+    // listen() resolved: the key is in etcd and the port answers.
+    expect(await observer.getServices(prefix)).toEqual({ [`${prefix}http/h1`]: 'h:9' });
+    expect(server.address()).toBeTruthy();
+  });
+
+  it('an application context (no HTTP server) is registered in init()', async () => {
+    const prefix = nextPrefix();
+    const moduleRef = await Test.createTestingModule({
+      imports: [EtcdRegistryModule.forRoot({ endpoints: etcd.endpoints, service: { name: 'ctx', id: 'c1', address: 'h:10', prefix } })],
+    }).compile();
+    try {
+      await moduleRef.init();
+      expect(await observer.getServices(prefix)).toEqual({ [`${prefix}ctx/c1`]: 'h:10' });
+    } finally {
+      await moduleRef.close();
+    }
+    expect(await observer.getServices(prefix)).toEqual({});
   });
 
   it('autoRegister: false registers nothing until registerService(), then unregisterService() removes it', async () => {

@@ -149,7 +149,7 @@ describe('8. close() while every etcd member is down', () => {
         ],
       }).compile();
       const app = moduleRef.createNestApplication();
-      await app.init();
+      await app.listen(0, '127.0.0.1'); // an HTTP app registers in listen()
       const svc = app.get(RegistryService);
       const checker = rawClient(cluster.endpoints);
       await waitFor(async () => (await checker.get(svc.serviceKey!).string()) === '127.0.0.1:1', { message: 'the service registered' });
