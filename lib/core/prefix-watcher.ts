@@ -80,11 +80,15 @@ export class PrefixWatcher {
     );
     if (this.closed) return;
     const next = new Map<string, string>();
-    for (const kv of res.kvs) next.set(kv.key.toString(), kv.value.toString());
+    const revisions = new Map<string, string>();
+    for (const kv of res.kvs) {
+      next.set(kv.key.toString(), kv.value.toString());
+      revisions.set(kv.key.toString(), kv.mod_revision);
+    }
     this.readRevision = BigInt(res.header.revision);
     this.dropWatcher();
     this.watch(this.readRevision + 1n);
-    if (this.state.replace(next)) this.notifyAll();
+    if (this.state.replace(next, revisions)) this.notifyAll();
   }
 
   private watch(fromRevision: bigint): void {
@@ -102,7 +106,7 @@ export class PrefixWatcher {
       if (BigInt(ev.kv.mod_revision) <= this.readRevision) continue;
       const key = ev.kv.key.toString();
       const deleted = String(ev.type).toLowerCase() === 'delete';
-      changed = (deleted ? this.state.delete(key) : this.state.put(key, ev.kv.value.toString())) || changed;
+      changed = (deleted ? this.state.delete(key) : this.state.put(key, ev.kv.value.toString(), ev.kv.mod_revision)) || changed;
     }
     if (changed) this.notifyAll();
   }
