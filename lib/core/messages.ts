@@ -58,13 +58,9 @@ export const messages = {
     `Argument "${argument}" must be one of "etcd-service", "json", "go-zero", "kratos", "go-micro", "grpc-naming", or an object with a name and a decode(entry) function; got ${quote(value)}.`,
   codecNotWriter: (option: string, name: string) =>
     `Option "${option}": the ${name} codec can be read but not written; register with "etcd-service" (plain host:port, the default), "json" or "grpc-naming".`,
-  watchAs: (value: unknown) => `Option "as" must be "map" (the default: key -> value) or "instances"; got ${quote(value)}.`,
-  codecWithoutInstances: () => 'Option "codec" applies to instances: add as: "instances", or leave "codec" out.',
   registrationField: (option: string, expected: string, value: unknown) => `Option "${option}" must be ${expected}; got ${quote(value)}.`,
-  registrationValueAndCodec: () =>
-    'Options "service.value" and "service.codec" exclude each other: the codec writes the value. Leave one out.',
-  registrationIdWithNaming: () =>
-    'Option "service.id" does not apply with codec "grpc-naming": its keys are {prefix}{name}/{address}, so the address is the id. Leave "service.id" out.',
+  registrationFieldsNeedCodec: (option: string, fields: string[]) =>
+    `Option "${option}.codec": the etcd-service codec (the default) writes plain host:port and cannot carry ${fields.map((f) => `"${option}.${f}"`).join(', ')}: set ${option}.codec to "json" (or "grpc-naming"), or leave ${fields.length > 1 ? 'them' : 'it'} out.`,
 
   unavailable: (endpoints: readonly string[], timeoutMs: number, what: string, cause?: string) =>
     `etcd at ${list(endpoints)} did not answer ${what} within ${timeoutMs} ms${cause ? ` (${cause})` : ''}: check that etcd runs and the endpoints are right, or raise "timeoutMs".`,

@@ -68,7 +68,7 @@ describe('json codec', () => {
     metadata: { team: 'users' },
     zone: 'eu-west-1a',
     weight: 50,
-    status: 'draining',
+    status: 'draining' as const,
   };
 
   it('round-trips every field through encodeRegistration and decode', () => {

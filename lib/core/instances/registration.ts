@@ -38,6 +38,10 @@ export function encodeRegistration(
   const codec = findInstanceCodec(r.codec);
   if (!codec) throw new RegistryOptionsError(`${option}.codec`, messages.codecInvalid(`${option}.codec`, r.codec));
   if (!codec.encode) throw new RegistryOptionsError(`${option}.codec`, messages.codecNotWriter(`${option}.codec`, codec.name));
+  const carried = REGISTRATION_FIELDS.filter((f) => f !== 'codec' && r[f] !== undefined);
+  if (codec.name === 'etcd-service' && carried.length > 0) {
+    throw new RegistryOptionsError(`${option}.codec`, messages.registrationFieldsNeedCodec(option, carried));
+  }
   check(isHostPort(r.address), `${option}.address`, 'host:port, such as "10.0.0.5:3000", when a codec writes the value', r.address);
   if (r.endpoints !== undefined) {
     const ok = Array.isArray(r.endpoints) && r.endpoints.every((e) => parseEndpoint(e) !== undefined);
