@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
-import { RegistryArgumentError, ServiceMap } from './core';
+import { InstanceMap, RegistryArgumentError, ServiceMap } from './core';
 import { ETCD_REGISTRY_LOGGER_CONTEXT } from './etcd-registry.constants';
 import { nestMessages } from './errors/messages';
 import { RegistryMetadataAccessor } from './registry-metadata.accessor';
@@ -64,16 +64,17 @@ export class WatchServicesExplorer implements OnModuleInit {
   }
 
   private async subscribe(instance: Record<string, unknown>, methodKey: string, prefix: string, where: string): Promise<void> {
-    const handler = async (services: ServiceMap): Promise<void> => {
+    const instances = this.metadataAccessor.getInstanceWatch(instance[methodKey], prefix);
+    const handler = async (services: ServiceMap | InstanceMap): Promise<void> => {
       try {
-        await (instance[methodKey] as (s: ServiceMap) => unknown).call(instance, services);
+        await (instance[methodKey] as (s: ServiceMap | InstanceMap) => unknown).call(instance, services);
       } catch (e) {
         const stack = e instanceof Error ? e.stack : String(e);
         this.logger.error(nestMessages.handlerFailed(where, prefix), stack);
       }
     };
     try {
-      await this.registry.addWatch(prefix, handler);
+      await (instances ? this.registry.watchInstances(prefix, handler, instances) : this.registry.addWatch(prefix, handler));
     } catch (e) {
       if (e instanceof RegistryArgumentError) {
         throw new RegistryArgumentError(e.argument, nestMessages.watchFailed(where, prefix, e.message));
