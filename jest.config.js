@@ -18,5 +18,7 @@ module.exports = {
     { ...shared, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.spec.ts'] },
     { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'] },
     { ...shared, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.spec.ts'] },
+    // Go programs (built once per source version, see test/support/go-programs.ts) against our registry.
+    { ...shared, displayName: 'interop', testMatch: ['<rootDir>/test/interop/**/*.spec.ts'] },
   ],
 };

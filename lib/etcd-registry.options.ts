@@ -1,6 +1,6 @@
 import { randomBytes } from 'crypto';
 import { hostname } from 'os';
-import { RegistryOptions, RegistryOptionsError } from './core';
+import { REGISTRATION_FIELDS, RegistryOptions, RegistryOptionsError, encodeRegistration } from './core';
 import { DEFAULT_SERVICE_PREFIX } from './etcd-registry.constants';
 import { nestMessages } from './errors/messages';
 import type { EtcdRegistryModuleOptions, ResolvedEtcdRegistryService } from './interfaces';
@@ -37,6 +37,7 @@ function resolveService(service: unknown, makeId: () => string): ResolvedEtcdReg
   if (s.value !== undefined && !isNonEmptyString(s.value)) throw new RegistryOptionsError('service.value', nestMessages.serviceValue(s.value));
   const prefix = (s.prefix as string | undefined) ?? DEFAULT_SERVICE_PREFIX;
   const id = (s.id as string | undefined) ?? makeId();
+  if (REGISTRATION_FIELDS.some((f) => s[f] !== undefined)) return resolveEncodedService(s, s.name, prefix, id);
   return {
     name: s.name,
     id,
@@ -63,6 +64,14 @@ function resolveCredentials(registry: RegistryOptions): RegistryOptions {
   if (isEmpty(username) && typeof password === 'string') throw new RegistryOptionsError('username', nestMessages.credentialsPair('password'));
   if (isEmpty(password) && typeof username === 'string') throw new RegistryOptionsError('password', nestMessages.credentialsPair('username'));
   return registry;
+}
+
+/** A service with a codec or instance fields: the codec writes the key and the value. */
+function resolveEncodedService(s: Record<string, unknown>, name: string, prefix: string, id: string): ResolvedEtcdRegistryService {
+  if (s.value !== undefined) throw new RegistryOptionsError('service.value', nestMessages.serviceValueAndCodec());
+  if (s.codec === 'grpc-naming' && s.id !== undefined) throw new RegistryOptionsError('service.id', nestMessages.serviceIdWithNaming());
+  const { path, value, codec } = encodeRegistration({ ...(s as object), prefix, name, id, address: s.address as string });
+  return { name, id: codec === 'grpc-naming' ? (s.address as string) : id, address: s.address as string, prefix, value, key: path, codec };
 }
 
 /**

@@ -11,8 +11,8 @@ export const HANDLER_RETRY_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 30_
  * forgotten until etcd changes); a newer map resets the backoff. Calls of the method never
  * overlap, retries included. Timers are unref'd: a pending retry never holds the process open.
  */
-export class RetryingHandler {
-  private latest?: ServiceMap;
+export class RetryingHandler<M = ServiceMap> {
+  private latest?: M;
   private failed = false;
   private attempt = 0;
   private timer?: NodeJS.Timeout;
@@ -20,13 +20,13 @@ export class RetryingHandler {
   private stopped = false;
 
   constructor(
-    private readonly call: (map: ServiceMap) => unknown,
+    private readonly call: (map: M) => unknown,
     private readonly onFailure: (error: unknown, retryInMs: number) => void,
     private readonly policy: BackoffPolicy = HANDLER_RETRY_BACKOFF,
   ) {}
 
   /** Given to the core's addWatch: resolves once this map's call has returned (whatever it did). */
-  readonly deliver = (map: ServiceMap): Promise<void> => {
+  readonly deliver = (map: M): Promise<void> => {
     this.latest = map;
     this.attempt = 0;
     this.clearTimer();

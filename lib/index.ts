@@ -2,6 +2,7 @@ export * from './core';
 export { EtcdRegistryModule } from './etcd-registry.module';
 export { RegistryService } from './registry.service';
 export { WatchServices } from './decorators';
+export type { WatchServicesOptions } from './decorators';
 export { ETCD_CLIENT } from './etcd-registry.constants';
 export { ETCD_REGISTRY_MODULE_OPTIONS } from './etcd-registry.module-definition';
 export { resolveEtcdRegistryModuleOptions } from './etcd-registry.options';

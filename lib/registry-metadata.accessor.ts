@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { WATCH_SERVICES_METADATA } from './etcd-registry.constants';
+import type { WatchInstancesMetadata } from './decorators/watch-services.decorator';
+import { WATCH_INSTANCES_METADATA, WATCH_SERVICES_METADATA } from './etcd-registry.constants';
 
 @Injectable()
 export class RegistryMetadataAccessor {
@@ -11,5 +12,11 @@ export class RegistryMetadataAccessor {
     if (typeof target !== 'function') return [];
     const prefixes = this.reflector.get<string[] | undefined>(WATCH_SERVICES_METADATA, target) ?? [];
     return [...new Set(prefixes)];
+  }
+
+  /** The options of `prefix` when @WatchServices asked for instances (`as: 'instances'`); undefined for a plain map. */
+  getInstanceWatch(target: unknown, prefix: string): WatchInstancesMetadata | undefined {
+    if (typeof target !== 'function') return undefined;
+    return this.reflector.get<Record<string, WatchInstancesMetadata> | undefined>(WATCH_INSTANCES_METADATA, target)?.[prefix];
   }
 }

@@ -9,6 +9,9 @@ import {
 import type { Etcd3 } from 'etcd3';
 import {
   DEFAULT_TIMEOUT_MS,
+  InstanceCodecChoice,
+  InstanceHandler,
+  InstanceMap,
   Registry,
   RegistryClosedError,
   RegistryOptionsError,
@@ -16,6 +19,8 @@ import {
   ServiceMap,
   WatchHandler,
   WatchSubscription,
+  getInstances,
+  watchInstances,
 } from './core';
 import { monotonicNow, withTimeout } from './core/deadline';
 import {
@@ -111,6 +116,20 @@ export class RegistryService implements OnModuleDestroy, OnApplicationShutdown {
   /** Calls `fn` with the map under `prefix`, then after each change; resolves after the first call. */
   async addWatch(prefix: string, fn: WatchHandler): Promise<WatchSubscription> {
     return (await this.ready()).addWatch(prefix, fn);
+  }
+
+  /**
+   * Calls `fn` with the instances under `prefix` by service name, read by `codec` (default
+   * `etcd-service`: plain host:port), then after each change; resolves after the first call.
+   * Entries the codec cannot read are skipped, listed in `instances.skipped` and logged once.
+   */
+  async watchInstances(prefix: string, fn: InstanceHandler, options: { codec?: InstanceCodecChoice } = {}): Promise<WatchSubscription> {
+    return watchInstances(await this.ready(), prefix, fn, { codec: options.codec, logger: this.options.registry.logger ?? this.logger });
+  }
+
+  /** One read of the instances under `prefix` (see watchInstances). */
+  async getInstances(prefix: string, options: { codec?: InstanceCodecChoice } = {}): Promise<InstanceMap> {
+    return getInstances(await this.ready(), prefix, { codec: options.codec, logger: this.options.registry.logger ?? this.logger });
   }
 
   /** Stops every handler on `prefix`. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryService, LazyModuleLoader, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
-import { Registry, RegistryArgumentError, ServiceMap } from './core';
+import { InstanceMap, Registry, RegistryArgumentError, ServiceMap, watchInstances } from './core';
 import { assertPrefix } from './core/input-validation';
 import { ETCD_REGISTRY, ETCD_REGISTRY_LOGGER_CONTEXT } from './etcd-registry.constants';
 import { nestMessages } from './errors/messages';
@@ -30,7 +30,7 @@ export class WatchServicesExplorer implements OnApplicationShutdown {
   private readonly logger = new Logger(ETCD_REGISTRY_LOGGER_CONTEXT);
   private readonly subscribed = new WeakMap<object, Set<string>>();
   private readonly warned = new Set<string>();
-  private readonly handlers: RetryingHandler[] = [];
+  private readonly handlers: RetryingHandler<ServiceMap | InstanceMap>[] = [];
   private stopped = false;
 
   constructor(
@@ -108,8 +108,9 @@ export class WatchServicesExplorer implements OnApplicationShutdown {
     const id = `${methodKey}\u0000${prefix}`;
     if (ids.has(id) || this.stopped) return;
     ids.add(id);
-    const handler = new RetryingHandler(
-      (services: ServiceMap) => (instance[methodKey] as (s: ServiceMap) => unknown).call(instance, services),
+    const instances = this.metadataAccessor.getInstanceWatch(instance[methodKey], prefix);
+    const handler = new RetryingHandler<ServiceMap | InstanceMap>(
+      (services) => (instance[methodKey] as (s: ServiceMap | InstanceMap) => unknown).call(instance, services),
       (error, retryInMs) => {
         const stack = error instanceof Error ? error.stack : String(error);
         this.logger.error(nestMessages.handlerFailed(where, prefix, retryInMs), stack);
@@ -117,7 +118,9 @@ export class WatchServicesExplorer implements OnApplicationShutdown {
     );
     this.handlers.push(handler);
     try {
-      await this.registry.addWatch(prefix, handler.deliver);
+      await (instances
+        ? watchInstances(this.registry, prefix, handler.deliver, instances)
+        : this.registry.addWatch(prefix, handler.deliver));
     } catch (e) {
       handler.stop();
       ids.delete(id);

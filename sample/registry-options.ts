@@ -6,7 +6,7 @@ import type { EtcdRegistryModuleOptions } from '../lib';
  * The registry options of an app of the fleet named `name`, from the environment through
  * ConfigService: ETCD_ENDPOINTS (comma-separated), ETCD_NAMESPACE (optional), ETCD_TTL_SECONDS,
  * SERVICE_ID (optional), PORT. The instance registers itself after `app.listen()` (autoRegister: false),
- * so it is announced only once its port answers.
+ * so it is announced only once its port answers, as JSON (codec "json") with its version and URL.
  */
 export const registryOptions = (name: string) => (config: ConfigService): EtcdRegistryModuleOptions => {
   const port = config.getOrThrow<string>('PORT');
@@ -20,6 +20,11 @@ export const registryOptions = (name: string) => (config: ConfigService): EtcdRe
       name,
       id: config.get<string>('SERVICE_ID') || undefined,
       address: `127.0.0.1:${port}`,
+      // Our JSON value: the gateway's instances carry the version and the endpoint URL. (Leave
+      // `codec` out to write plain host:port when Go etcdService programs read this prefix.)
+      codec: 'json',
+      version: '1.0.0',
+      endpoints: [`http://127.0.0.1:${port}`],
     },
   };
 };

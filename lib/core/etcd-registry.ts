@@ -6,6 +6,7 @@ import { createEtcdClient } from './etcd-client.factory';
 import { HandlerDelivery } from './watch/handler-delivery';
 import { assertHandler, assertPath, assertPrefix, assertValue } from './input-validation';
 import { LeaseKeeper } from './lease-keeper';
+import { attachRevisions } from './map-revisions';
 import { messages } from './messages';
 import { OperationRunner } from './operation-runner';
 import { ResolvedRegistryOptions, resolveRegistryOptions } from './options';
@@ -130,8 +131,14 @@ export class EtcdRegistry implements Registry {
       this.kv.getAll().prefix(prefix).exec(),
     );
     const map: Record<string, string> = Object.create(null);
-    for (const kv of res.kvs) map[kv.key.toString()] = kv.value.toString();
-    return Object.freeze(map);
+    const revisions = new Map<string, string>();
+    for (const kv of res.kvs) {
+      map[kv.key.toString()] = kv.value.toString();
+      revisions.set(kv.key.toString(), kv.mod_revision);
+    }
+    const services: ServiceMap = Object.freeze(map);
+    attachRevisions(services, (key) => revisions.get(key));
+    return services;
   }
 
   /** Unregisters everything (one lease revoke), stops the watches, closes the client. Bounded by timeoutMs; idempotent. */

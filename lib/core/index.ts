@@ -13,3 +13,4 @@ export { resolveRegistryOptions, DEFAULT_TIMEOUT_MS, DEFAULT_TTL_SECONDS } from 
 export type { ResolvedRegistryOptions } from './options';
 export { createEtcdClient } from './etcd-client.factory';
 export { createRegistry, EtcdRegistry } from './etcd-registry';
+export * from './instances';

@@ -1,5 +1,13 @@
 /** Every message the core writes, in one place. */
 const list = (endpoints: readonly string[]) => endpoints.join(', ');
+/** A value quoted for a message, cut to 80 characters (a value can be a megabyte). */
+const quote = (value: unknown): string => {
+  let text: string;
+  if (typeof value === 'string') text = JSON.stringify(value);
+  else if (value === null || typeof value !== 'object') text = String(value);
+  else text = Array.isArray(value) ? 'an array' : 'an object';
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+};
 
 export const messages = {
   optionsNotObject: () => 'Registry options must be an object such as { endpoints: ["127.0.0.1:2379"] }.',
@@ -31,6 +39,28 @@ export const messages = {
   handlerInvalid: () => 'Argument "fn" must be a function (services: ServiceMap) => void | Promise<void>.',
   tooLarge: (path: string, bytes: number, limit: number) =>
     `Key ${JSON.stringify(path)} with its value is ${bytes} bytes, over etcd's request limit of ${limit} bytes: store a smaller value (an address, not a document).`,
+
+  // Instances and codecs: the reasons an entry is skipped (each logged once per key) and the codec arguments.
+  instanceSkipped: (prefix: string, key: string, codec: string, reason: string) =>
+    `Watch on ${JSON.stringify(prefix)}: skipped ${JSON.stringify(key)}, the ${codec} codec cannot read it (${reason}); the other instances are delivered.`,
+  keyLayout: (layout: string) => `the key does not end with ${layout}`,
+  notHostPort: (what: string, value: unknown) => `${what} ${quote(value)} is not host:port`,
+  notJson: (detail: string) => `the value is not JSON (${detail})`,
+  notJsonObject: () => 'the value is not a JSON object',
+  fieldType: (field: string, expected: string) => `"${field}" must be ${expected}`,
+  jsonFormatVersion: (v: unknown) =>
+    `format version ${quote(v)} is not supported (this reader knows "v": 1): upgrade nestjs-etcd-registry on this side`,
+  noAddress: () => 'it has no address: neither "address" nor an endpoint with a host and a port',
+  goZeroId: (id: string) => `the id ${quote(id)} is not a decimal number (go-zero keys end with the lease id)`,
+  namingOp: (op: unknown) => `Op ${quote(op)} is not an Add (0)`,
+  microNoNodes: () => '"nodes" holds no node',
+  codecInvalid: (argument: string, value: unknown) =>
+    `Argument "${argument}" must be one of "etcd-service", "json", "go-zero", "kratos", "go-micro", "grpc-naming", or an object with a name and a decode(entry) function; got ${quote(value)}.`,
+  codecNotWriter: (option: string, name: string) =>
+    `Option "${option}": the ${name} codec can be read but not written; register with "etcd-service" (plain host:port, the default), "json" or "grpc-naming".`,
+  registrationField: (option: string, expected: string, value: unknown) => `Option "${option}" must be ${expected}; got ${quote(value)}.`,
+  registrationFieldsNeedCodec: (option: string, fields: string[]) =>
+    `Option "${option}.codec": the etcd-service codec (the default) writes plain host:port and cannot carry ${fields.map((f) => `"${option}.${f}"`).join(', ')}: set ${option}.codec to "json" (or "grpc-naming"), or leave ${fields.length > 1 ? 'them' : 'it'} out.`,
 
   unavailable: (endpoints: readonly string[], timeoutMs: number, what: string, cause?: string) =>
     `etcd at ${list(endpoints)} did not answer ${what} within ${timeoutMs} ms${cause ? ` (${cause})` : ''}: check that etcd runs and the endpoints are right, or raise "timeoutMs".`,

@@ -20,6 +20,15 @@ export const nestMessages = {
     `Option "service.prefix" must be a string that starts and ends with "/", such as "/services/"; got ${str(value)}.`,
   serviceValue: (value: unknown) =>
     `Option "service.value" must be a non-empty string (use JSON.stringify for objects), or left out to store "service.address"; got ${str(value)}.`,
+  serviceValueAndCodec: () =>
+    'Options "service.value" and "service.codec" (or the instance fields: endpoints, version, metadata, zone, weight, status) exclude each other: the codec writes the value. Leave one out.',
+  serviceIdWithNaming: () =>
+    'Option "service.id" does not apply with codec "grpc-naming": its keys are {prefix}{name}/{address}, so the address is the id. Leave "service.id" out.',
+  watchAs: (value: unknown) => `@WatchServices() option "as" must be "map" (the default: key -> value) or "instances"; got ${str(value)}.`,
+  watchCodec: (value: unknown) =>
+    `@WatchServices() option "codec" must be one of "etcd-service", "json", "go-zero", "kratos", "go-micro", "grpc-naming", or a codec object with a name and decode(entry); got ${str(value)}.`,
+  watchCodecWithoutInstances: () => '@WatchServices() option "codec" applies to instances: add as: "instances", or leave "codec" out.',
+  watchOptions: (value: unknown) => `@WatchServices() options must be an object such as { as: "instances" }; got ${str(value)}.`,
   autoRegister: (value: unknown) => `Option "autoRegister" must be true or false; got ${str(value)}.`,
   noService: () =>
     'No service is configured: pass "service: { name, address }" to EtcdRegistryModule.forRoot() to use registerService().',

@@ -1,4 +1,4 @@
-import type { RegistryOptions } from '../core';
+import type { InstanceCodecChoice, InstanceStatus, RegistryOptions } from '../core';
 
 /** The instance this application announces: key `${prefix}${name}/${id}`, value `value`. */
 export interface EtcdRegistryServiceOptions {
@@ -12,6 +12,24 @@ export interface EtcdRegistryServiceOptions {
   prefix?: string;
   /** Value stored under the key. Default `address` (plain `host:port`, as Go etcdService services expect). */
   value?: string;
+  /**
+   * How the instance is written: `etcd-service` (the default: plain `host:port`), `json` (our JSON
+   * value, which carries the fields below), or `grpc-naming` (etcd's gRPC naming, key
+   * `${prefix}${name}/${address}`, so Go gRPC clients resolving `etcd:///${prefix}${name}` find it).
+   */
+  codec?: InstanceCodecChoice;
+  /** URLs with a scheme where it answers, e.g. `['http://10.0.0.5:3000', 'grpc://10.0.0.5:5000']` (json). */
+  endpoints?: string[];
+  /** Version it runs, e.g. `1.4.2` (json; grpc-naming puts it in Metadata). */
+  version?: string;
+  /** String metadata (json, grpc-naming). */
+  metadata?: Record<string, string>;
+  /** Zone it runs in (json; grpc-naming puts it in Metadata). */
+  zone?: string;
+  /** Load-balancing weight >= 0, default 1 (json; grpc-naming puts it in Metadata). */
+  weight?: number;
+  /** `up` (default) or `draining` (json). */
+  status?: InstanceStatus;
 }
 
 /** Options of EtcdRegistryModule.forRoot / forRootAsync: the core's options plus the Nest-only ones. */
@@ -34,6 +52,8 @@ export interface ResolvedEtcdRegistryService {
   address: string;
   prefix: string;
   value: string;
-  /** `${prefix}${name}/${id}` */
+  /** `${prefix}${name}/${id}` (`${prefix}${name}/${address}` with the grpc-naming codec) */
   key: string;
+  /** Name of the codec that wrote `value`; absent when neither `service.codec` nor an instance field is set (plain `address`). */
+  codec?: string;
 }

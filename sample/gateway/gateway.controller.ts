@@ -7,7 +7,7 @@ export class GatewayController {
 
   constructor(private readonly pool: UserServicePool) {}
 
-  /** The gateway's view of the fleet (what the @WatchServices handler last received). */
+  /** The gateway's view of the fleet (what the @WatchServices handler last received): key -> address. */
   @Get('services')
   services() {
     return this.pool.map;
@@ -22,15 +22,15 @@ export class GatewayController {
   async user(@Param('id') id: string) {
     const candidates = this.pool.roundRobin();
     if (candidates.length === 0) throw new ServiceUnavailableException('no user-service instance is registered');
-    for (const [key, address] of candidates) {
+    for (const instance of candidates) {
       try {
-        const res = await fetch(`http://${address}/users/${encodeURIComponent(id)}`, { signal: AbortSignal.timeout(1000) });
+        const res = await fetch(`http://${instance.address}/users/${encodeURIComponent(id)}`, { signal: AbortSignal.timeout(1000) });
         if (res.ok) return await res.json();
-        if (this.pool.suspect(key)) this.logger.warn(`${key} answered ${res.status}: trying the next instance`);
+        if (this.pool.suspect(instance)) this.logger.warn(`${instance.key} answered ${res.status}: trying the next instance`);
       } catch (e) {
-        if (this.pool.suspect(key)) {
+        if (this.pool.suspect(instance)) {
           const reason = e instanceof Error ? e.message : String(e);
-          this.logger.warn(`${key} at ${address} did not answer (${reason}): tried last until the map changes`);
+          this.logger.warn(`${instance.key} at ${instance.address} did not answer (${reason}): tried last until the map changes`);
         }
       }
     }

@@ -141,8 +141,12 @@ export class PrefixWatcher {
     const revision = BigInt(res.header.revision);
     if (revision >= this.appliedRevision) {
       const next = new Map<string, string>();
-      for (const kv of res.kvs) next.set(kv.key.toString(), kv.value.toString());
-      const changed = this.state.replace(next);
+      const revisions = new Map<string, string>();
+      for (const kv of res.kvs) {
+        next.set(kv.key.toString(), kv.value.toString());
+        revisions.set(kv.key.toString(), kv.mod_revision);
+      }
+      const changed = this.state.replace(next, revisions);
       this.appliedRevision = revision;
       // A map that differs from what a live watch gave means that watch missed something: replace it too.
       if (changed) {
@@ -205,7 +209,7 @@ export class PrefixWatcher {
       if (BigInt(ev.kv.mod_revision) <= floor) continue;
       const key = ev.kv.key.toString();
       const deleted = String(ev.type).toLowerCase() === 'delete';
-      changed = (deleted ? this.state.delete(key) : this.state.put(key, ev.kv.value.toString())) || changed;
+      changed = (deleted ? this.state.delete(key) : this.state.put(key, ev.kv.value.toString(), ev.kv.mod_revision)) || changed;
     }
     // The header's revision: every event of this prefix up to it has been delivered.
     const revision = BigInt(res.header.revision);

@@ -1,3 +1,4 @@
+import { attachRevisions } from '../map-revisions';
 import { ServiceMap } from '../registry.interface';
 
 /**
@@ -8,6 +9,8 @@ import { ServiceMap } from '../registry.interface';
  */
 export class ServiceMapState {
   private readonly entries = new Map<string, string>();
+  /** etcd's mod_revision of each key's current value, when given. */
+  private readonly revisions = new Map<string, string>();
   private versionValue = 0;
   private snapshotValue?: { version: number; map: ServiceMap };
 
@@ -20,9 +23,10 @@ export class ServiceMapState {
   }
 
   /** Applies a put; returns whether the map changed. */
-  put(key: string, value: string): boolean {
+  put(key: string, value: string, revision?: string): boolean {
     if (this.entries.get(key) === value) return false;
     this.entries.set(key, value);
+    if (revision !== undefined) this.revisions.set(key, revision);
     this.versionValue++;
     return true;
   }
@@ -30,12 +34,13 @@ export class ServiceMapState {
   /** Applies a delete; returns whether the map changed. */
   delete(key: string): boolean {
     if (!this.entries.delete(key)) return false;
+    this.revisions.delete(key);
     this.versionValue++;
     return true;
   }
 
   /** Replaces the whole map (after a read of the prefix); returns whether it changed. */
-  replace(next: Map<string, string>): boolean {
+  replace(next: Map<string, string>, revisions?: Map<string, string>): boolean {
     let same = next.size === this.entries.size;
     if (same) {
       for (const [k, v] of next) {
@@ -48,6 +53,8 @@ export class ServiceMapState {
     if (same) return false;
     this.entries.clear();
     for (const [k, v] of next) this.entries.set(k, v);
+    this.revisions.clear();
+    if (revisions) for (const [k, r] of revisions) this.revisions.set(k, r);
     this.versionValue++;
     return true;
   }
@@ -57,7 +64,10 @@ export class ServiceMapState {
     if (this.snapshotValue?.version !== this.versionValue) {
       const map: Record<string, string> = Object.create(null);
       for (const [k, v] of this.entries) map[k] = v;
-      this.snapshotValue = { version: this.versionValue, map: Object.freeze(map) };
+      const version = this.versionValue;
+      this.snapshotValue = { version, map: Object.freeze(map) };
+      // Valid while the map is current: handlers read it synchronously when they are called.
+      attachRevisions(this.snapshotValue.map, (key) => (this.versionValue === version ? this.revisions.get(key) : undefined));
     }
     return this.snapshotValue;
   }

@@ -1,0 +1,9 @@
+export type { InstanceHandler, InstanceMap, InstanceRegistration, InstanceStatus, ServiceInstance, SkippedEntry } from './service-instance';
+export type { InstanceCodec, InstanceCodecChoice, InstanceCodecName, InstanceEntry } from './instance-codec.interface';
+export { DEFAULT_INSTANCE_CODEC, INSTANCE_CODECS, findInstanceCodec, resolveInstanceCodec } from './instance-codecs';
+export { JSON_FORMAT_VERSION } from './json.codec';
+export { InstanceDecoder } from './instance-decoder';
+export { getInstances, watchInstances } from './watch-instances';
+export type { InstanceWatchOptions } from './watch-instances';
+export { encodeRegistration, REGISTRATION_FIELDS } from './registration';
+export type { InstanceRegistrationFields } from './registration';

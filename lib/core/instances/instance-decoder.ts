@@ -1,0 +1,125 @@
+import type { RevisionLookup } from '../map-revisions';
+import { messages } from '../messages';
+import type { RegistryLogger, ServiceMap } from '../registry.interface';
+import type { InstanceCodec } from './instance-codec.interface';
+import { FrozenInstanceMap } from './instance-map';
+import type { InstanceMap, ServiceInstance, SkippedEntry } from './service-instance';
+
+interface Decoded {
+  /** The value these instances were decoded from. */
+  value: string;
+  instances: readonly ServiceInstance[];
+  /** Set when the codec could not read the value. */
+  reason?: string;
+}
+
+const NONE: readonly ServiceInstance[] = Object.freeze([]);
+const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Turns successive maps of one prefix into instance maps, decoding only what changed: a key whose
+ * value is the one already decoded is not decoded again, and only the services a change touches
+ * get a new instance list. Scanning a map for changes is a pointer comparison per key (values are
+ * kept, not copied, between versions); decoding, sorting and freezing cost per change. A value the
+ * codec cannot read is skipped, listed in `skipped`, and logged once (until its value changes).
+ */
+export class InstanceDecoder {
+  private readonly decoded = new Map<string, Decoded>();
+  /** Per service name, the instances of each of its keys. */
+  private readonly services = new Map<string, Map<string, readonly ServiceInstance[]>>();
+  /** Frozen instance list per service, rebuilt when the service is touched. */
+  private readonly lists = new Map<string, readonly ServiceInstance[]>();
+  private readonly skippedKeys = new Map<string, string>();
+  private skippedList: readonly SkippedEntry[] = Object.freeze([]);
+  private last?: { input: ServiceMap; output: InstanceMap };
+
+  constructor(
+    readonly codec: InstanceCodec,
+    private readonly prefix: string,
+    private readonly logger?: RegistryLogger,
+  ) {}
+
+  /** The instance map of `map`; `revisionOf` gives each key's mod_revision (read for changed keys only). */
+  apply(map: ServiceMap, revisionOf?: RevisionLookup): InstanceMap {
+    if (this.last?.input === map) return this.last.output;
+    const touched = new Set<string>();
+    let size = 0;
+    let skippedChanged = false;
+    for (const key in map) {
+      size++;
+      const value = map[key];
+      const previous = this.decoded.get(key);
+      if (previous?.value === value) continue;
+      if (previous) skippedChanged = this.forget(key, previous, touched) || skippedChanged;
+      skippedChanged = this.decode(key, value, revisionOf?.(key), touched) || skippedChanged;
+    }
+    // Every key of the map is decoded now: more decoded keys than the map has means some left it.
+    if (this.decoded.size > size) {
+      for (const [key, previous] of this.decoded) {
+        if (!(key in map)) {
+          this.decoded.delete(key);
+          skippedChanged = this.forget(key, previous, touched) || skippedChanged;
+        }
+      }
+    }
+    for (const name of touched) this.rebuild(name);
+    if (skippedChanged) {
+      this.skippedList = Object.freeze(
+        [...this.skippedKeys].sort(([a], [b]) => byKey(a, b)).map(([key, reason]) => Object.freeze({ key, reason })),
+      );
+    }
+    const output =
+      this.last && touched.size === 0 && !skippedChanged
+        ? this.last.output
+        : new FrozenInstanceMap(
+            [...this.lists].sort(([a], [b]) => byKey(a, b)),
+            this.skippedList,
+          );
+    this.last = { input: map, output };
+    return output;
+  }
+
+  /** Decodes one value; returns whether the set of skipped keys changed. */
+  private decode(key: string, value: string, revision: string | undefined, touched: Set<string>): boolean {
+    let instances: readonly ServiceInstance[];
+    try {
+      const result = this.codec.decode({ key, value, revision });
+      if (!Array.isArray(result)) throw new Error(messages.fieldType(`${this.codec.name} codec's decode()`, 'returning an array'));
+      instances = Object.freeze([...result]);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.decoded.set(key, { value, instances: NONE, reason });
+      this.skippedKeys.set(key, reason);
+      this.logger?.warn(messages.instanceSkipped(this.prefix, key, this.codec.name, reason));
+      return true;
+    }
+    this.decoded.set(key, { value, instances });
+    for (const instance of instances) {
+      let perKey = this.services.get(instance.name);
+      if (!perKey) this.services.set(instance.name, (perKey = new Map()));
+      perKey.set(key, [...(perKey.get(key) ?? []), instance]);
+      touched.add(instance.name);
+    }
+    return false;
+  }
+
+  /** Drops what a key contributed; returns whether the set of skipped keys changed. */
+  private forget(key: string, previous: Decoded, touched: Set<string>): boolean {
+    for (const instance of previous.instances) {
+      const perKey = this.services.get(instance.name);
+      if (perKey?.delete(key) && perKey.size === 0) this.services.delete(instance.name);
+      touched.add(instance.name);
+    }
+    return previous.reason !== undefined && this.skippedKeys.delete(key);
+  }
+
+  private rebuild(name: string): void {
+    const perKey = this.services.get(name);
+    if (!perKey) {
+      this.lists.delete(name);
+      return;
+    }
+    const keys = [...perKey.keys()].sort(byKey);
+    this.lists.set(name, Object.freeze(keys.flatMap((k) => perKey.get(k) ?? [])));
+  }
+}

@@ -1,0 +1,62 @@
+import { RegistryOptionsError } from '../errors';
+import { messages } from '../messages';
+import { isHostPort, parseEndpoint } from './address';
+import type { InstanceCodecChoice } from './instance-codec.interface';
+import { findInstanceCodec } from './instance-codecs';
+import type { InstanceRegistration, InstanceStatus } from './service-instance';
+
+/** The instance fields a registration may carry besides name, id, address and prefix (all optional). */
+export interface InstanceRegistrationFields {
+  codec?: InstanceCodecChoice;
+  endpoints?: readonly string[];
+  version?: string;
+  metadata?: Readonly<Record<string, string>>;
+  zone?: string;
+  weight?: number;
+  status?: InstanceStatus;
+}
+
+/** Field names of InstanceRegistrationFields: their presence means a codec writes the value. */
+export const REGISTRATION_FIELDS = ['codec', 'endpoints', 'version', 'metadata', 'zone', 'weight', 'status'] as const;
+
+const isNonEmptyString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+
+function check(ok: boolean, option: string, expected: string, value: unknown): void {
+  if (!ok) throw new RegistryOptionsError(option, messages.registrationField(option, expected, value));
+}
+
+/**
+ * Validates a registration's instance fields and encodes it with its codec (default
+ * `etcd-service`): the key (`path`) and `value` to register. Throws a RegistryOptionsError naming
+ * `${option}.<field>` and the fix. Pure.
+ */
+export function encodeRegistration(
+  registration: InstanceRegistration & { codec?: unknown },
+  option = 'service',
+): { path: string; value: string; codec: string } {
+  const r = registration as unknown as Record<string, unknown>;
+  const codec = findInstanceCodec(r.codec);
+  if (!codec) throw new RegistryOptionsError(`${option}.codec`, messages.codecInvalid(`${option}.codec`, r.codec));
+  if (!codec.encode) throw new RegistryOptionsError(`${option}.codec`, messages.codecNotWriter(`${option}.codec`, codec.name));
+  const carried = REGISTRATION_FIELDS.filter((f) => f !== 'codec' && r[f] !== undefined);
+  if (codec.name === 'etcd-service' && carried.length > 0) {
+    throw new RegistryOptionsError(`${option}.codec`, messages.registrationFieldsNeedCodec(option, carried));
+  }
+  check(isHostPort(r.address), `${option}.address`, 'host:port, such as "10.0.0.5:3000", when a codec writes the value', r.address);
+  if (r.endpoints !== undefined) {
+    const ok = Array.isArray(r.endpoints) && r.endpoints.every((e) => parseEndpoint(e) !== undefined);
+    check(ok, `${option}.endpoints`, 'an array of URLs with a scheme and a host, such as ["http://10.0.0.5:3000", "grpc://10.0.0.5:5000"]', r.endpoints);
+  }
+  if (r.version !== undefined) check(isNonEmptyString(r.version), `${option}.version`, 'a non-empty string such as "1.4.2"', r.version);
+  if (r.zone !== undefined) check(isNonEmptyString(r.zone), `${option}.zone`, 'a non-empty string such as "eu-west-1a"', r.zone);
+  if (r.metadata !== undefined) {
+    const m = r.metadata;
+    const ok = typeof m === 'object' && m !== null && !Array.isArray(m) && Object.values(m).every((v) => typeof v === 'string');
+    check(ok, `${option}.metadata`, 'an object of strings such as { team: "users" }', m);
+  }
+  if (r.weight !== undefined) {
+    check(typeof r.weight === 'number' && Number.isFinite(r.weight) && r.weight >= 0, `${option}.weight`, 'a number >= 0', r.weight);
+  }
+  if (r.status !== undefined) check(r.status === 'up' || r.status === 'draining', `${option}.status`, '"up" or "draining"', r.status);
+  return { ...codec.encode(registration), codec: codec.name };
+}
