@@ -35,7 +35,7 @@ describe('instances in a Nest application (real etcd)', () => {
     const moduleRef = await Test.createTestingModule({ imports: [module as never] }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     apps.push(app);
-    await app.init();
+    await app.listen(0, '127.0.0.1'); // an HTTP app registers in listen()
     return app;
   }
 
@@ -53,7 +53,7 @@ describe('instances in a Nest application (real etcd)', () => {
     await etcd?.stop();
   });
 
-  it('@WatchServices(prefix, { as: "instances", codec: "json" }) gets typed instances of a service registered with codec json, before init resolves', async () => {
+  it('@WatchServices(prefix, { as: "instances", codec: "json" }) gets typed instances of a service registered with codec json, before listen() resolves', async () => {
     @Module({
       imports: [
         EtcdRegistryModule.forRoot({
