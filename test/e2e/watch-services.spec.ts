@@ -1,9 +1,9 @@
 import { INestApplication, Logger, Module } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { createRegistry, EtcdRegistryModule, Registry, RegistryArgumentError } from '../../lib';
 import { EtcdServer, startEtcd } from '../support/etcd-launcher';
+import { withNestApps } from '../support/nest-app';
 import { waitFor } from '../support/wait-for';
-import { watcherFixtures } from '../fixtures/watchers.fixture';
+import { watcherFixtures } from '../support/watchers.fixture';
 
 jest.setTimeout(30_000);
 
@@ -12,22 +12,19 @@ const ROOT = `/e2e-watch-${process.pid}/`;
 describe('@WatchServices (real etcd)', () => {
   let etcd: EtcdServer;
   let writer: Registry;
-  let app: INestApplication | undefined;
   let n = 0;
   const spies: jest.SpyInstance[] = [];
+  const apps = withNestApps();
 
   /** Fresh fixture classes under a prefix of their own. */
   const fixtures = () => watcherFixtures(`${ROOT}t${++n}/`);
 
   async function start(options: { providers?: unknown[]; controllers?: unknown[]; imports?: unknown[] }): Promise<INestApplication> {
-    const moduleRef = await Test.createTestingModule({
+    return apps.start({
       imports: (options.imports ?? [EtcdRegistryModule.forRoot({ endpoints: etcd.endpoints })]) as never[],
       providers: (options.providers ?? []) as never[],
       controllers: (options.controllers ?? []) as never[],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
-    return app;
+    });
   }
 
   beforeAll(async () => {
@@ -35,10 +32,8 @@ describe('@WatchServices (real etcd)', () => {
     writer = await createRegistry({ endpoints: etcd.endpoints });
   });
 
-  afterEach(async () => {
+  afterEach(() => {
     for (const s of spies.splice(0)) s.mockRestore();
-    await app?.close();
-    app = undefined;
   });
 
   afterAll(async () => {

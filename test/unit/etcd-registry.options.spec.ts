@@ -1,6 +1,6 @@
-import { RegistryOptionsError } from './core';
-import { defaultInstanceId, resolveEtcdRegistryModuleOptions } from './etcd-registry.options';
-import type { EtcdRegistryModuleOptions } from './interfaces';
+import { RegistryOptionsError } from '../../lib/core';
+import { defaultInstanceId, resolveEtcdRegistryModuleOptions } from '../../lib/etcd-registry.options';
+import type { EtcdRegistryModuleOptions } from '../../lib/interfaces';
 
 const base = { endpoints: ['127.0.0.1:23790'] };
 const fixedId = () => 'fixed-id';
