@@ -1,14 +1,14 @@
 import { randomBytes } from 'crypto';
 import { hostname } from 'os';
-import { RegistryOptions, RegistryOptionsError } from './core';
+import { RegistryLogger, RegistryOptions, RegistryOptionsError, ResolvedRegistryOptions, resolveRegistryOptions } from './core';
 import { DEFAULT_SERVICE_PREFIX } from './etcd-registry.constants';
 import { nestMessages } from './errors/messages';
 import type { EtcdRegistryModuleOptions, ResolvedEtcdRegistryService } from './interfaces';
 
-/** The module options with defaults applied: what the registry (core) gets and what the Nest layer adds. */
+/** The module options with defaults applied, resolved once: what the registry (core) gets and what the Nest layer adds. */
 export interface ResolvedEtcdRegistryModuleOptions {
-  /** Handed to the core's createRegistry / resolveRegistryOptions (which validate them). */
-  registry: RegistryOptions;
+  /** The core's options, resolved by the core's resolveRegistryOptions (handed to the client factory and EtcdRegistry as they are). */
+  registry: ResolvedRegistryOptions;
   service?: ResolvedEtcdRegistryService;
   autoRegister: boolean;
 }
@@ -48,13 +48,14 @@ function resolveService(service: unknown, makeId: () => string): ResolvedEtcdReg
 }
 
 /**
- * Applies the defaults of the Nest-only options (`service`, `autoRegister`) and validates them;
- * throws RegistryOptionsError naming the option and the fix. The core options are split off
- * unchanged (the core validates them). Pure: the default id comes from `makeId`.
+ * Applies the defaults and validates, once: the Nest-only options (`service`, `autoRegister`) here,
+ * the core's through the core's resolveRegistryOptions (`defaultLogger` when no `logger` is given).
+ * Throws RegistryOptionsError naming the option and the fix. Pure: the default id comes from `makeId`.
  */
 export function resolveEtcdRegistryModuleOptions(
   options: EtcdRegistryModuleOptions,
   makeId: () => string = defaultInstanceId,
+  defaultLogger?: RegistryLogger,
 ): ResolvedEtcdRegistryModuleOptions {
   if (typeof options !== 'object' || options === null) {
     throw new RegistryOptionsError('options', nestMessages.optionsNotObject(options));
@@ -63,9 +64,11 @@ export function resolveEtcdRegistryModuleOptions(
   if (autoRegister !== undefined && typeof autoRegister !== 'boolean') {
     throw new RegistryOptionsError('autoRegister', nestMessages.autoRegister(autoRegister));
   }
+  const resolvedService = resolveService(service, makeId);
+  const core = registry as RegistryOptions;
   return {
-    registry: registry as RegistryOptions,
-    service: resolveService(service, makeId),
+    registry: resolveRegistryOptions(core.logger === undefined && defaultLogger ? { ...core, logger: defaultLogger } : core),
+    service: resolvedService,
     autoRegister: autoRegister ?? true,
   };
 }

@@ -134,12 +134,8 @@ export class EtcdRegistry implements Registry {
   }
 
   private reportHandlerError(prefix: string, fn: WatchHandler, error: unknown): void {
-    const name = fn.name || 'anonymous handler';
     const detail = error instanceof Error ? error.message : String(error);
-    this.options.logger.error(
-      `Watch handler ${name} on ${JSON.stringify(prefix)} failed: ${detail}`,
-      error instanceof Error ? error.stack : undefined,
-    );
+    this.options.logger.error(messages.handlerFailed(fn.name, prefix, detail), error instanceof Error ? error.stack : undefined);
   }
 
   private assertOpen(): void {

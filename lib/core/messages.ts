@@ -45,4 +45,7 @@ export const messages = {
       ? `Key ${JSON.stringify(path)} already exists without a lease (written by another client): delete it or register under another id.`
       : `Key ${JSON.stringify(path)} is held by another live lease (${holder}): another instance registered the same path; give each instance its own id.`,
   closed: () => 'The registry is closed: create a new one with createRegistry().',
+
+  handlerFailed: (name: string, prefix: string, detail: string) =>
+    `Watch handler ${name || 'anonymous handler'} on ${JSON.stringify(prefix)} failed: ${detail}`,
 } as const;
