@@ -57,18 +57,29 @@ export function resolveEtcdRegistryModuleOptions(
   makeId: () => string = defaultInstanceId,
   defaultLogger?: RegistryLogger,
 ): ResolvedEtcdRegistryModuleOptions {
+  const { core, ...nest } = splitEtcdRegistryModuleOptions(options, makeId, defaultLogger);
+  return { registry: resolveRegistryOptions(core as RegistryOptions), ...nest };
+}
+
+/**
+ * The Nest-only options resolved, and the core's options split off as given (with `defaultLogger`
+ * when no `logger` is set), for a core resolver: the core's, or the testing kit's.
+ */
+export function splitEtcdRegistryModuleOptions(
+  options: Partial<EtcdRegistryModuleOptions>,
+  makeId: () => string = defaultInstanceId,
+  defaultLogger?: RegistryLogger,
+): Omit<ResolvedEtcdRegistryModuleOptions, 'registry'> & { core: Partial<RegistryOptions> } {
   if (typeof options !== 'object' || options === null) {
     throw new RegistryOptionsError('options', nestMessages.optionsNotObject(options));
   }
-  const { service, autoRegister, ...registry } = options;
+  const { service, autoRegister, ...core } = options;
   if (autoRegister !== undefined && typeof autoRegister !== 'boolean') {
     throw new RegistryOptionsError('autoRegister', nestMessages.autoRegister(autoRegister));
   }
-  const resolvedService = resolveService(service, makeId);
-  const core = registry as RegistryOptions;
   return {
-    registry: resolveRegistryOptions(core.logger === undefined && defaultLogger ? { ...core, logger: defaultLogger } : core),
-    service: resolvedService,
+    core: core.logger === undefined && defaultLogger ? { ...core, logger: defaultLogger } : core,
+    service: resolveService(service, makeId),
     autoRegister: autoRegister ?? true,
   };
 }
