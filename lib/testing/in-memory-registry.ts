@@ -269,7 +269,8 @@ export class InMemoryRegistry implements Registry {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    queueMicrotask(() => {
+    // A promise job, not queueMicrotask: fake timers (jest, sinon) replace queueMicrotask, never promises.
+    void Promise.resolve().then(() => {
       this.flushScheduled = false;
       for (const watch of this.watches.values()) for (const delivery of watch.deliveries) delivery.notify();
     });
