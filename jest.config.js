@@ -4,6 +4,11 @@ const shared = {
   testEnvironment: 'node',
   rootDir: __dirname,
   testTimeout: 30_000,
+  // The package's names, as users import them (README examples run verbatim against the source).
+  moduleNameMapper: {
+    '^nestjs-etcd-registry$': '<rootDir>/lib/index.ts',
+    '^nestjs-etcd-registry/testing$': '<rootDir>/lib/testing/index.ts',
+  },
 };
 
 module.exports = {
