@@ -7,7 +7,7 @@ import { InMemoryRegistry } from './in-memory-registry';
 /**
  * Swaps an InMemoryRegistry into an application's EtcdRegistryModule (e.g. the AppModule of an e2e
  * test): the module's options factory (ConfigService, environment) never runs, no etcd client is
- * created, and RegistryService and @WatchServices handlers work on the in-memory registry. `options`
+ * created (ETCD_CLIENT is null), and RegistryService and @WatchServices handlers work on the in-memory registry. `options`
  * replace the application's registry options (`service`, `autoRegister`, `ttlSeconds`...); pass
  * `registry` to keep a handle on it.
  *

@@ -30,7 +30,7 @@ export interface ContractSide {
   read(prefix: string): Promise<Record<string, string>>;
   /**
    * Resolves once `condition` holds. In memory it must hold as soon as every delivery is done; against
-   * etcd it is polled with a deadline (`timeoutMs`, default 8 s).
+   * etcd it is polled with a deadline (`timeoutMs`, default 15 s: a loaded machine, not a slow registry).
    */
   eventually(condition: () => unknown, message: string, timeoutMs?: number): Promise<void>;
   /** A key prefix no other test uses. */

@@ -50,7 +50,7 @@ registryContract('EtcdRegistry (real etcd)', () => {
     passTtl: async () => undefined, // real time: `eventually` waits for the expiry
     setUnavailable: async (unavailable) => (unavailable ? proxy!.cut() : proxy!.heal()),
     read: (prefix) => freshRead(t.client, prefix),
-    eventually: async (condition, message, timeoutMs = 8000) => {
+    eventually: async (condition, message, timeoutMs = 15_000) => {
       await waitFor(condition, { timeoutMs, message });
     },
     prefix: () => uniquePrefix('contract'),
