@@ -4,6 +4,11 @@ const shared = {
   testEnvironment: 'node',
   rootDir: __dirname,
   testTimeout: 30_000,
+  // The package's names, as users import them (README examples run verbatim against the source).
+  moduleNameMapper: {
+    '^nestjs-etcd-registry$': '<rootDir>/lib/index.ts',
+    '^nestjs-etcd-registry/testing$': '<rootDir>/lib/testing/index.ts',
+  },
 };
 
 module.exports = {
@@ -14,7 +19,7 @@ module.exports = {
   workerIdleMemoryLimit: '1GB',
   // Each integration spec starts its own etcd on free loopback ports.
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/lib/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'] },
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.spec.ts'] },
     { ...shared, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.spec.ts'] },
     { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'] },
     { ...shared, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.spec.ts'] },

@@ -1,10 +1,10 @@
 import { Logger, Module, Provider } from '@nestjs/common';
 import { DiscoveryModule, ModulesContainer } from '@nestjs/core';
 import type { Etcd3 } from 'etcd3';
-import { createEtcdClient, createRegistry, resolveRegistryOptions } from './core';
+import { createEtcdClient, EtcdRegistry } from './core';
 import { ETCD_CLIENT, ETCD_REGISTRY, ETCD_REGISTRY_LOGGER_CONTEXT, ETCD_REGISTRY_RESOLVED_OPTIONS } from './etcd-registry.constants';
 import { ConfigurableModuleClass, ETCD_REGISTRY_MODULE_OPTIONS } from './etcd-registry.module-definition';
-import { resolveEtcdRegistryModuleOptions, ResolvedEtcdRegistryModuleOptions } from './etcd-registry.options';
+import { defaultInstanceId, resolveEtcdRegistryModuleOptions, ResolvedEtcdRegistryModuleOptions } from './etcd-registry.options';
 import type { EtcdRegistryModuleOptions } from './interfaces';
 import { RegistryMetadataAccessor } from './registry-metadata.accessor';
 import { RegistryService } from './registry.service';
@@ -12,29 +12,28 @@ import { RegistryStartup } from './registry-startup';
 import { assertImportedOnce } from './single-import.guard';
 import { WatchServicesExplorer } from './watch-services.explorer';
 
-/** Options validated at startup: a bad option fails the application's creation with an error naming it. */
+/**
+ * Options resolved once, at startup, before any client exists (a bad option fails the application's
+ * creation with an error naming it); every other provider takes them as they are.
+ */
 const resolvedOptionsProvider: Provider = {
   provide: ETCD_REGISTRY_RESOLVED_OPTIONS,
-  useFactory: (options: EtcdRegistryModuleOptions) => {
-    const resolved = resolveEtcdRegistryModuleOptions(options);
-    resolveRegistryOptions(resolved.registry); // the core's checks, before any client exists
-    return resolved;
-  },
+  useFactory: (options: EtcdRegistryModuleOptions): ResolvedEtcdRegistryModuleOptions =>
+    resolveEtcdRegistryModuleOptions(options, defaultInstanceId, new Logger(ETCD_REGISTRY_LOGGER_CONTEXT)),
   inject: [ETCD_REGISTRY_MODULE_OPTIONS],
 };
 
 /** The one place the etcd client is created; override ETCD_CLIENT to hand in another. */
 const etcdClientProvider: Provider = {
   provide: ETCD_CLIENT,
-  useFactory: (options: ResolvedEtcdRegistryModuleOptions) => createEtcdClient(resolveRegistryOptions(options.registry)),
+  useFactory: (options: ResolvedEtcdRegistryModuleOptions) => createEtcdClient(options.registry),
   inject: [ETCD_REGISTRY_RESOLVED_OPTIONS],
 };
 
-/** The core registry over that client (RegistryService closes the client after the registry). */
+/** The core registry over that client, with the options as resolved (RegistryService closes the client after the registry). */
 const registryProvider: Provider = {
   provide: ETCD_REGISTRY,
-  useFactory: (options: ResolvedEtcdRegistryModuleOptions, client: Etcd3) =>
-    createRegistry({ ...options.registry, logger: options.registry.logger ?? new Logger(ETCD_REGISTRY_LOGGER_CONTEXT) }, client),
+  useFactory: (options: ResolvedEtcdRegistryModuleOptions, client: Etcd3) => new EtcdRegistry(options.registry, client, false),
   inject: [ETCD_REGISTRY_RESOLVED_OPTIONS, ETCD_CLIENT],
 };
 

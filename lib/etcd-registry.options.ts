@@ -1,14 +1,22 @@
 import { randomBytes } from 'crypto';
 import { hostname } from 'os';
-import { REGISTRATION_FIELDS, RegistryOptions, RegistryOptionsError, encodeRegistration } from './core';
+import {
+  REGISTRATION_FIELDS,
+  RegistryLogger,
+  RegistryOptions,
+  RegistryOptionsError,
+  ResolvedRegistryOptions,
+  encodeRegistration,
+  resolveRegistryOptions,
+} from './core';
 import { DEFAULT_SERVICE_PREFIX } from './etcd-registry.constants';
 import { nestMessages } from './errors/messages';
 import type { EtcdRegistryModuleOptions, ResolvedEtcdRegistryService } from './interfaces';
 
-/** The module options with defaults applied: what the registry (core) gets and what the Nest layer adds. */
+/** The module options with defaults applied, resolved once: what the registry (core) gets and what the Nest layer adds. */
 export interface ResolvedEtcdRegistryModuleOptions {
-  /** Handed to the core's createRegistry / resolveRegistryOptions (which validate them). */
-  registry: RegistryOptions;
+  /** The core's options, resolved by the core's resolveRegistryOptions (handed to the client factory and EtcdRegistry as they are). */
+  registry: ResolvedRegistryOptions;
   service?: ResolvedEtcdRegistryService;
   autoRegister: boolean;
 }
@@ -55,11 +63,11 @@ const isEmpty = (v: unknown) => v === undefined || v === '';
  * empty mean no auth (both dropped); one set and the other empty is an error naming both.
  * Anything else goes to the core's checks unchanged.
  */
-function resolveCredentials(registry: RegistryOptions): RegistryOptions {
+function resolveCredentials<T extends Pick<RegistryOptions, 'username' | 'password'>>(registry: T): T {
   const { username, password } = registry;
   if (isEmpty(username) && isEmpty(password)) {
     const { username: _u, password: _p, ...rest } = registry;
-    return rest;
+    return rest as T;
   }
   if (isEmpty(username) && typeof password === 'string') throw new RegistryOptionsError('username', nestMessages.credentialsPair('password'));
   if (isEmpty(password) && typeof username === 'string') throw new RegistryOptionsError('password', nestMessages.credentialsPair('username'));
@@ -75,23 +83,37 @@ function resolveEncodedService(s: Record<string, unknown>, name: string, prefix:
 }
 
 /**
- * Applies the defaults of the Nest-only options (`service`, `autoRegister`) and validates them;
- * throws RegistryOptionsError naming the option and the fix. The core options are split off
- * unchanged (the core validates them). Pure: the default id comes from `makeId`.
+ * Applies the defaults and validates, once: the Nest-only options (`service`, `autoRegister`) here,
+ * the core's through the core's resolveRegistryOptions (`defaultLogger` when no `logger` is given).
+ * Throws RegistryOptionsError naming the option and the fix. Pure: the default id comes from `makeId`.
  */
 export function resolveEtcdRegistryModuleOptions(
   options: EtcdRegistryModuleOptions,
   makeId: () => string = defaultInstanceId,
+  defaultLogger?: RegistryLogger,
 ): ResolvedEtcdRegistryModuleOptions {
+  const { core, ...nest } = splitEtcdRegistryModuleOptions(options, makeId, defaultLogger);
+  return { registry: resolveRegistryOptions(core as RegistryOptions), ...nest };
+}
+
+/**
+ * The Nest-only options resolved, and the core's options split off as given (with `defaultLogger`
+ * when no `logger` is set), for a core resolver: the core's, or the testing kit's.
+ */
+export function splitEtcdRegistryModuleOptions(
+  options: Partial<EtcdRegistryModuleOptions>,
+  makeId: () => string = defaultInstanceId,
+  defaultLogger?: RegistryLogger,
+): Omit<ResolvedEtcdRegistryModuleOptions, 'registry'> & { core: Partial<RegistryOptions> } {
   if (typeof options !== 'object' || options === null) {
     throw new RegistryOptionsError('options', nestMessages.optionsNotObject(options));
   }
-  const { service, autoRegister, ...registry } = options;
+  const { service, autoRegister, ...core } = options;
   if (autoRegister !== undefined && typeof autoRegister !== 'boolean') {
     throw new RegistryOptionsError('autoRegister', nestMessages.autoRegister(autoRegister));
   }
   return {
-    registry: resolveCredentials(registry as RegistryOptions),
+    core: resolveCredentials(core.logger === undefined && defaultLogger ? { ...core, logger: defaultLogger } : core),
     service: resolveService(service, makeId),
     autoRegister: autoRegister ?? true,
   };

@@ -8,7 +8,6 @@ import {
 } from '@nestjs/common';
 import type { Etcd3 } from 'etcd3';
 import {
-  DEFAULT_TIMEOUT_MS,
   InstanceCodecChoice,
   InstanceHandler,
   InstanceMap,
@@ -86,7 +85,7 @@ export class RegistryService implements OnModuleDestroy, OnApplicationShutdown {
    * keys not deleted in time expire with the lease.
    */
   private startShutdownClock(): void {
-    this.shutdownDeadline ??= monotonicNow() + (this.options.registry.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.shutdownDeadline ??= monotonicNow() + this.options.registry.timeoutMs;
   }
 
   /** Registers the configured service (`service` option) under this registry's lease. */

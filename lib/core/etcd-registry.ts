@@ -3,7 +3,7 @@ import { ClusterIdentity } from './cluster-identity';
 import { withTimeout } from './deadline';
 import { RegistryClosedError, WatchRemovedError } from './errors';
 import { createEtcdClient } from './etcd-client.factory';
-import { HandlerDelivery } from './watch/handler-delivery';
+import { HandlerDelivery, loggedDeliveryReports } from './watch/handler-delivery';
 import { assertHandler, assertPath, assertPrefix, assertValue } from './input-validation';
 import { LeaseKeeper } from './lease-keeper';
 import { attachRevisions } from './map-revisions';
@@ -107,10 +107,7 @@ export class EtcdRegistry implements Registry {
     const watcher = entry.watcher;
     // removeWatch or close() may have stopped this watch while it was starting.
     this.assertStillWatching(prefix, watcher);
-    const delivery = watcher.add(fn, {
-      error: (error) => this.reportHandlerError(prefix, fn, error),
-      stuck: (ms) => this.options.logger.error(messages.handlerStuck(handlerName(fn), prefix, ms)),
-    });
+    const delivery = watcher.add(fn, loggedDeliveryReports(this.options.logger, prefix, fn));
     // 'stopped': removeWatch, remove() or close() came before the first call.
     if ((await delivery.first) === 'stopped') this.assertStillWatching(prefix, undefined);
     return { prefix, remove: async () => this.removeHandler(prefix, watcher, delivery) };
@@ -164,11 +161,6 @@ export class EtcdRegistry implements Registry {
     }
   }
 
-  private reportHandlerError(prefix: string, fn: WatchHandler, error: unknown): void {
-    const detail = error instanceof Error ? error.message : String(error);
-    this.options.logger.error(messages.handlerFailed(handlerName(fn), prefix, detail), error instanceof Error ? error.stack : undefined);
-  }
-
   /** Throws when the registry closed, or `watcher` is no longer the prefix's watch (removeWatch). */
   private assertStillWatching(prefix: string, watcher: PrefixWatcher | undefined): void {
     this.assertOpen();
@@ -178,10 +170,6 @@ export class EtcdRegistry implements Registry {
   private assertOpen(): void {
     if (this.closing) throw new RegistryClosedError(messages.closed());
   }
-}
-
-function handlerName(fn: WatchHandler): string {
-  return fn.name || 'anonymous handler';
 }
 
 /**

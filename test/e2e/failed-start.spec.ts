@@ -3,8 +3,9 @@ import { createServer, Server } from 'net';
 import { join } from 'path';
 import { EtcdServer, useEtcd } from '../support/etcd-launcher';
 import { freePort } from '../support/free-port';
-import { MapRecorder, RegistryPool, uniquePrefix } from '../support/registry-fixtures';
+import { RegistryPool, uniquePrefix } from '../support/registry-fixtures';
 import { freshRead } from '../support/registry-probe';
+import { WatchRecorder } from '../support/watch-recorder';
 import { waitFor } from '../support/wait-for';
 
 jest.setTimeout(60_000);
@@ -75,8 +76,8 @@ describe('a failed start leaves nothing behind (real Nest apps in child processe
   afterAll(() => etcd.stop());
 
   /** An independent watcher on `prefix`: every map it ever saw is kept. */
-  async function observe(prefix: string): Promise<MapRecorder> {
-    const recorder = new MapRecorder();
+  async function observe(prefix: string): Promise<WatchRecorder> {
+    const recorder = new WatchRecorder();
     await (await pool.create(etcd.endpoints)).addWatch(prefix, recorder.handler);
     return recorder;
   }

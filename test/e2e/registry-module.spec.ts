@@ -13,9 +13,11 @@ import {
 } from '../../lib';
 import { EtcdServer, startEtcd } from '../support/etcd-launcher';
 import { freePort } from '../support/free-port';
+import { withNestApps } from '../support/nest-app';
+import { EtcdRegistryConfig, optionsFromConfig } from '../support/registry-options.fixture';
 import { waitFor } from '../support/wait-for';
-import { EtcdRegistryConfig, optionsFromConfig } from '../fixtures/registry-options.fixture';
-import { watcherFixtures } from '../fixtures/watchers.fixture';
+import { recordWatch } from '../support/watch-recorder';
+import { watcherFixtures } from '../support/watchers.fixture';
 
 jest.setTimeout(30_000);
 
@@ -26,29 +28,21 @@ describe('EtcdRegistryModule (real etcd)', () => {
   let observer: Registry;
   let app: INestApplication | undefined;
   let n = 0;
+  const apps = withNestApps();
 
   /** A prefix of its own per test: `${ROOT}tN/`. */
   const nextPrefix = () => `${ROOT}t${++n}/`;
 
   /** An independent watcher (a separate core registry, its own client) on `prefix`. */
   async function observe(prefix: string) {
-    const seen: { map: ServiceMap; at: number }[] = [];
-    await observer.addWatch(prefix, (map) => {
-      seen.push({ map: { ...map }, at: Date.now() });
-    });
-    return {
-      latest: () => seen[seen.length - 1]?.map ?? {},
-      firstWithout: (key: string, after: number) => seen.find((s) => s.at >= after && !(key in s.map)),
-    };
+    const rec = await recordWatch(observer, prefix);
+    return { latest: () => rec.last ?? {}, firstWithout: (key: string, after: number) => rec.firstWithout(key, after) };
   }
 
   /** An HTTP application, listening on a free loopback port (an HTTP app registers once it listens). */
   async function start(imports: unknown[], extra: { overrideClient?: unknown } = {}): Promise<INestApplication> {
-    let builder = Test.createTestingModule({ imports: imports as never[] });
-    if (extra.overrideClient) builder = builder.overrideProvider(ETCD_CLIENT).useValue(extra.overrideClient);
-    const moduleRef = await builder.compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.listen(0, '127.0.0.1');
+    const client = extra.overrideClient;
+    app = await apps.start({ imports: imports as never[] }, client ? (b) => b.overrideProvider(ETCD_CLIENT).useValue(client) : undefined);
     return app;
   }
 
@@ -57,8 +51,7 @@ describe('EtcdRegistryModule (real etcd)', () => {
     observer = await createRegistry({ endpoints: etcd.endpoints });
   });
 
-  afterEach(async () => {
-    await app?.close();
+  afterEach(() => {
     app = undefined;
   });
 
@@ -96,9 +89,8 @@ describe('EtcdRegistryModule (real etcd)', () => {
     await start([EtcdRegistryModule.forRoot({ endpoints: etcd.endpoints, service: { name: 'users', id: 'u2', address: 'h:2', prefix } })]);
     await waitFor(() => key in watch.latest(), { message: 'the observer to see the key' });
     const closing = Date.now();
-    await app!.close();
+    await apps.close(app!);
     const closed = Date.now();
-    app = undefined;
     const gone = await waitFor(() => watch.firstWithout(key, closing), { timeoutMs: 5000, message: 'the key to disappear' });
     // The key is deleted while close() runs; the watcher sees it at most 100 ms after close() resolved.
     expect(gone!.at - closed).toBeLessThanOrEqual(100);
@@ -234,7 +226,7 @@ describe('EtcdRegistryModule (real etcd)', () => {
     const endpoint = `127.0.0.1:${port}`;
     const spies = (['log', 'warn', 'error', 'debug'] as const).map((m) => jest.spyOn(Logger.prototype, m));
     try {
-      const moduleRef = await Test.createTestingModule({
+      const failing = await apps.create({
         imports: [
           EtcdRegistryModule.forRoot({
             endpoints: [endpoint],
@@ -244,8 +236,7 @@ describe('EtcdRegistryModule (real etcd)', () => {
             service: { name: 'ff', address: 'h:7' },
           }),
         ],
-      }).compile();
-      const failing = moduleRef.createNestApplication({ logger: false });
+      });
       const started = Date.now();
       const error = await failing.init().then(
         () => undefined,
@@ -258,7 +249,7 @@ describe('EtcdRegistryModule (real etcd)', () => {
       expect(elapsed).toBeLessThan(1000 + 1000);
       const logged = spies.flatMap((s) => s.mock.calls.map((c) => c.map(String).join(' ')));
       expect(logged.join('\n')).not.toContain('s3cret-pw');
-      await failing.close();
+      await apps.close(failing);
     } finally {
       for (const s of spies) s.mockRestore();
     }
@@ -267,11 +258,10 @@ describe('EtcdRegistryModule (real etcd)', () => {
   it('fails fast with @WatchServices handlers too: init() rejects within timeoutMs + 1 s', async () => {
     const endpoint = `127.0.0.1:${await freePort()}`;
     const { PlainWatcher } = watcherFixtures(`${ROOT}ff/`);
-    const moduleRef = await Test.createTestingModule({
+    const failing = await apps.create({
       imports: [EtcdRegistryModule.forRoot({ endpoints: [endpoint], timeoutMs: 1000 })],
       providers: [PlainWatcher],
-    }).compile();
-    const failing = moduleRef.createNestApplication({ logger: false });
+    });
     const started = Date.now();
     const error = await failing.init().then(
       () => undefined,
@@ -281,7 +271,7 @@ describe('EtcdRegistryModule (real etcd)', () => {
     expect(error).toBeInstanceOf(RegistryUnavailableError);
     expect((error as Error).message).toContain(endpoint);
     expect(PlainWatcher.recorder.count()).toBe(0);
-    await failing.close();
+    await apps.close(failing);
   });
 
   it.each([

@@ -3,8 +3,9 @@ import { Test } from '@nestjs/testing';
 import { LazyModuleLoader } from '@nestjs/core';
 import { createRegistry, EtcdRegistryModule, Registry, RegistryArgumentError, RegistryOptionsError, RegistryService } from '../../lib';
 import { EtcdServer, startEtcd } from '../support/etcd-launcher';
+import { withNestApps } from '../support/nest-app';
 import { waitFor } from '../support/wait-for';
-import { watcherFixtures } from '../fixtures/watchers.fixture';
+import { watcherFixtures } from '../support/watchers.fixture';
 
 jest.setTimeout(30_000);
 
@@ -13,22 +14,19 @@ const ROOT = `/e2e-watch-${process.pid}/`;
 describe('@WatchServices (real etcd)', () => {
   let etcd: EtcdServer;
   let writer: Registry;
-  let app: INestApplication | undefined;
   let n = 0;
   const spies: jest.SpyInstance[] = [];
+  const apps = withNestApps();
 
   /** Fresh fixture classes under a prefix of their own. */
   const fixtures = () => watcherFixtures(`${ROOT}t${++n}/`);
 
   async function start(options: { providers?: unknown[]; controllers?: unknown[]; imports?: unknown[] }): Promise<INestApplication> {
-    const moduleRef = await Test.createTestingModule({
+    return apps.start({
       imports: (options.imports ?? [EtcdRegistryModule.forRoot({ endpoints: etcd.endpoints })]) as never[],
       providers: (options.providers ?? []) as never[],
       controllers: (options.controllers ?? []) as never[],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
-    return app;
+    });
   }
 
   beforeAll(async () => {
@@ -36,10 +34,8 @@ describe('@WatchServices (real etcd)', () => {
     writer = await createRegistry({ endpoints: etcd.endpoints });
   });
 
-  afterEach(async () => {
+  afterEach(() => {
     for (const s of spies.splice(0)) s.mockRestore();
-    await app?.close();
-    app = undefined;
   });
 
   afterAll(async () => {
@@ -188,8 +184,8 @@ describe('@WatchServices (real etcd)', () => {
   it('a module loaded with LazyModuleLoader: its handlers get their first map before load() resolves, then changes', async () => {
     const f = fixtures();
     await writer.register(`${f.b}l`, '1');
-    await start({ providers: [] });
-    await app!.get(LazyModuleLoader).load(() => f.LazyWatcherModule);
+    const app = await start({ providers: [] });
+    await app.get(LazyModuleLoader).load(() => f.LazyWatcherModule);
     expect(f.LazyWatcher.recorder.latest(f.b)).toEqual({ [`${f.b}l`]: '1' });
     await writer.register(`${f.b}m`, '2');
     await waitFor(() => f.LazyWatcher.recorder.latest(f.b)?.[`${f.b}m`], { message: 'the change in the lazy module' });
@@ -201,10 +197,9 @@ describe('@WatchServices (real etcd)', () => {
     const f = fixtures();
     const shared = new f.PlainWatcher();
     const provider = { provide: 'SHARED_WATCHER', useValue: shared };
-    await start({ providers: [provider] });
+    const first = await start({ providers: [provider] });
     expect(f.PlainWatcher.recorder.count()).toBe(1);
-    await app!.close();
-    app = undefined;
+    await apps.close(first);
     await writer.register(`${f.a}second`, '2');
     await start({ providers: [provider] });
     expect(f.PlainWatcher.recorder.count()).toBe(2);

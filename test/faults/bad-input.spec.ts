@@ -10,7 +10,8 @@ import {
 } from '../../lib/core';
 import { WatchServices } from '../../lib/decorators';
 import { startEtcd } from '../support/etcd-launcher';
-import { expectConverged, rawClient, recordWatch, WatchRecorder } from '../support/registry-probe';
+import { expectConverged, rawClient } from '../support/registry-probe';
+import { recordWatch, WatchRecorder } from '../support/watch-recorder';
 import { waitFor } from '../support/wait-for';
 
 jest.setTimeout(60_000);

@@ -1,5 +1,6 @@
 import { withCluster } from '../support/cluster-spec';
-import { expectConverged, freshRead, printFigures, recordFigure, recordWatch } from '../support/registry-probe';
+import { expectConverged, freshRead, printFigures, recordFigure } from '../support/registry-probe';
+import { recordWatch } from '../support/watch-recorder';
 import { waitFor } from '../support/wait-for';
 
 jest.setTimeout(120_000);

@@ -5,7 +5,8 @@ import { EtcdRegistryModule } from '../../lib/etcd-registry.module';
 import { RegistryService } from '../../lib/registry.service';
 import { startEtcdCluster } from '../support/etcd-cluster';
 import { FaultProxy } from '../support/fault-proxy';
-import { expectConverged, printFigures, rawClient, recordFigure, recordWatch } from '../support/registry-probe';
+import { expectConverged, printFigures, rawClient, recordFigure } from '../support/registry-probe';
+import { recordWatch } from '../support/watch-recorder';
 import { waitFor } from '../support/wait-for';
 
 jest.setTimeout(120_000);

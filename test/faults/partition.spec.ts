@@ -1,7 +1,8 @@
 import { createRegistry, EtcdRegistry } from '../../lib/core';
 import { EtcdCluster, startEtcdCluster } from '../support/etcd-cluster';
 import { FaultProxy, startFaultProxy } from '../support/fault-proxy';
-import { printFigures, rawClient, recordFigure, recordWatch } from '../support/registry-probe';
+import { printFigures, rawClient, recordFigure } from '../support/registry-probe';
+import { recordWatch } from '../support/watch-recorder';
 import { waitFor } from '../support/wait-for';
 
 jest.setTimeout(120_000);

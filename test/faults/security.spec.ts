@@ -2,7 +2,8 @@ import { createRegistry, Registry, RegistryAuthError, RegistryUnavailableError }
 import { enableEtcdAuth, shortTokenTtlArgs } from '../support/etcd-auth';
 import { startEtcd } from '../support/etcd-launcher';
 import { startFaultProxy } from '../support/fault-proxy';
-import { printFigures, recordFigure, recordWatch } from '../support/registry-probe';
+import { printFigures, recordFigure } from '../support/registry-probe';
+import { recordWatch } from '../support/watch-recorder';
 import { generateTlsMaterial, startTlsEtcd, TlsMaterial } from '../support/tls-certs';
 import { waitFor } from '../support/wait-for';
 

@@ -2,7 +2,8 @@ import { Etcd3 } from 'etcd3';
 import { RegistryUnavailableError } from '../../lib';
 import { EtcdServer, startEtcd } from '../support/etcd-launcher';
 import { FaultProxy, startFaultProxy } from '../support/fault-proxy';
-import { MapRecorder, RecordingLogger, RegistryPool, uniquePrefix } from '../support/registry-fixtures';
+import { RecordingLogger, RegistryPool, uniquePrefix } from '../support/registry-fixtures';
+import { WatchRecorder } from '../support/watch-recorder';
 import { waitFor } from '../support/wait-for';
 
 describe('writes that land after their caller gave up (real etcd)', () => {
@@ -29,7 +30,7 @@ describe('writes that land after their caller gave up (real etcd)', () => {
     const logger = new RecordingLogger();
     const registry = await pool.create(proxy.endpoints, { timeoutMs: 1000, logger });
     await registry.register(`${prefix}kept`, 'k');
-    const seen = new MapRecorder();
+    const seen = new WatchRecorder();
     const observer = await pool.create(etcd.endpoints);
     await observer.addWatch(prefix, seen.handler);
 

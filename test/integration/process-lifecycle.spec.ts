@@ -1,7 +1,8 @@
 import { ChildProcess, spawn } from 'child_process';
 import { join } from 'path';
 import { EtcdServer, useEtcd } from '../support/etcd-launcher';
-import { MapRecorder, RegistryPool, uniquePrefix } from '../support/registry-fixtures';
+import { RegistryPool, uniquePrefix } from '../support/registry-fixtures';
+import { WatchRecorder } from '../support/watch-recorder';
 import { freshRead } from '../support/registry-probe';
 import { waitFor } from '../support/wait-for';
 
@@ -56,7 +57,7 @@ describe('process lifecycle (real etcd, child processes)', () => {
   it('a process killed with SIGKILL disappears from other watchers once its lease expires', async () => {
     const prefix = uniquePrefix();
     const watcherRegistry = await pool.create(etcd.endpoints);
-    const rec = new MapRecorder();
+    const rec = new WatchRecorder();
     await watcherRegistry.addWatch(prefix, rec.handler);
     const { child, ready, exited } = startChild({
       ETCD_ENDPOINTS: etcd.endpoints.join(','),

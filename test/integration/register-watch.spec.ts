@@ -1,4 +1,5 @@
-import { MapRecorder, withEtcd, uniquePrefix } from '../support/registry-fixtures';
+import { withEtcd, uniquePrefix } from '../support/registry-fixtures';
+import { WatchRecorder } from '../support/watch-recorder';
 import { freshRead } from '../support/registry-probe';
 import { waitFor } from '../support/wait-for';
 
@@ -31,7 +32,7 @@ describe('register and watch against a real etcd', () => {
     const prefix = uniquePrefix();
     await t.client.put(`${prefix}a/1`).value('one');
     const registry = await t.pool.create(t.etcd.endpoints);
-    const rec = new MapRecorder();
+    const rec = new WatchRecorder();
     await registry.addWatch(prefix, rec.handler);
     expect(rec.maps).toEqual([{ [`${prefix}a/1`]: 'one' }]);
 
@@ -77,7 +78,7 @@ describe('register and watch against a real etcd', () => {
   it('applies the namespace to every key and hands maps over without it', async () => {
     const prefix = uniquePrefix();
     const registry = await t.pool.create(t.etcd.endpoints, { namespace: '/prod' });
-    const rec = new MapRecorder();
+    const rec = new WatchRecorder();
     await registry.addWatch(prefix, rec.handler);
     await registry.register(`${prefix}a/1`, 'x');
     expect((await t.client.get(`/prod${prefix}a/1`).string())).toBe('x');

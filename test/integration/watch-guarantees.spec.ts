@@ -1,5 +1,6 @@
 import { ServiceMap } from '../../lib';
-import { MapRecorder, RecordingLogger, withEtcd, uniquePrefix } from '../support/registry-fixtures';
+import { RecordingLogger, withEtcd, uniquePrefix } from '../support/registry-fixtures';
+import { WatchRecorder } from '../support/watch-recorder';
 import { freshRead, sameMap } from '../support/registry-probe';
 import { waitFor } from '../support/wait-for';
 
@@ -16,7 +17,7 @@ describe('watch guarantees (real etcd)', () => {
   it('loses no event written while the first read and the watch are being set up', async () => {
     const prefix = uniquePrefix();
     const registry = await t.pool.create(t.etcd.endpoints);
-    const rec = new MapRecorder();
+    const rec = new WatchRecorder();
     let writing = true;
     const writer = (async () => {
       for (let i = 0; writing && i < 400; i++) await t.client.put(`${prefix}k/${i}`).value(String(i));
@@ -69,7 +70,7 @@ describe('watch guarantees (real etcd)', () => {
     const prefix = uniquePrefix();
     const registry = await t.pool.create(t.etcd.endpoints);
     const before = await etcdWatcherCount(t.etcd.endpoints[0]);
-    const recs = Array.from({ length: 5 }, () => new MapRecorder());
+    const recs = Array.from({ length: 5 }, () => new WatchRecorder());
     for (const rec of recs) await registry.addWatch(prefix, rec.handler);
     // The etcd watch is created right after the first read: wait for it, then check it stays one.
     await waitFor(async () => (await etcdWatcherCount(t.etcd.endpoints[0])) > before, { message: 'etcd watch created' });
@@ -81,7 +82,7 @@ describe('watch guarantees (real etcd)', () => {
     await t.client.put(`${prefix}b`).value('2');
     await t.client.put(`${prefix}c`).value('3');
     // A fresh watcher proves the events went out; the removed handlers got none of them.
-    const probe = new MapRecorder();
+    const probe = new WatchRecorder();
     await registry.addWatch(prefix, probe.handler);
     expect(Object.keys(probe.last!)).toHaveLength(3);
     expect(recs.every((r) => r.maps.length === 2)).toBe(true);
@@ -96,7 +97,7 @@ describe('watch guarantees (real etcd)', () => {
       calls++;
       throw new Error('boom');
     });
-    const rec = new MapRecorder();
+    const rec = new WatchRecorder();
     await registry.addWatch(prefix, rec.handler);
     await t.client.put(`${prefix}a`).value('1');
     await t.client.put(`${prefix}b`).value('2');
@@ -133,7 +134,7 @@ describe('watch guarantees (real etcd)', () => {
   it('hands values that are not UTF-8 over as strings without crashing', async () => {
     const prefix = uniquePrefix();
     const registry = await t.pool.create(t.etcd.endpoints);
-    const rec = new MapRecorder();
+    const rec = new WatchRecorder();
     await registry.register(`${prefix}ours`, 'ok');
     await registry.addWatch(prefix, rec.handler);
     await t.client.put(`${prefix}odd`).value(Buffer.from([0xff, 0xfe, 0x00, 0xc3]));

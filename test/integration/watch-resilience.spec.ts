@@ -1,7 +1,8 @@
 import { Etcd3 } from 'etcd3';
 import { EtcdServer, startEtcd } from '../support/etcd-launcher';
 import { FaultProxy, startFaultProxy } from '../support/fault-proxy';
-import { MapRecorder, RecordingLogger, RegistryPool, uniquePrefix } from '../support/registry-fixtures';
+import { RecordingLogger, RegistryPool, uniquePrefix } from '../support/registry-fixtures';
+import { WatchRecorder } from '../support/watch-recorder';
 import { freshRead, sameMap } from '../support/registry-probe';
 import { waitFor } from '../support/wait-for';
 
@@ -25,7 +26,7 @@ describe('watch resilience (real etcd)', () => {
   it('survives an etcd restart: changes made afterwards are delivered', async () => {
     const prefix = uniquePrefix();
     const registry = await pool.create(etcd.endpoints);
-    const rec = new MapRecorder();
+    const rec = new WatchRecorder();
     await client.put(`${prefix}a`).value('1');
     await registry.addWatch(prefix, rec.handler);
     await etcd.member.kill();
@@ -43,7 +44,7 @@ describe('watch resilience (real etcd)', () => {
     proxy = await startFaultProxy(etcd.endpoints);
     const logger = new RecordingLogger();
     const registry = await pool.create(proxy.endpoints, { logger });
-    const rec = new MapRecorder();
+    const rec = new WatchRecorder();
     for (let i = 0; i < 5; i++) await client.put(`${prefix}k${i}`).value(String(i));
     await registry.addWatch(prefix, rec.handler);
     expect(Object.keys(rec.last!)).toHaveLength(5);

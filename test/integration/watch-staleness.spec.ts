@@ -1,7 +1,8 @@
 import { RegistryClosedError, ServiceMap, WatchRemovedError } from '../../lib';
 import { startEtcd } from '../support/etcd-launcher';
-import { MapRecorder, RecordingLogger, RegistryPool, uniquePrefix, withEtcd } from '../support/registry-fixtures';
+import { RecordingLogger, RegistryPool, uniquePrefix, withEtcd } from '../support/registry-fixtures';
 import { freshRead, sameMap } from '../support/registry-probe';
+import { WatchRecorder } from '../support/watch-recorder';
 import { waitFor } from '../support/wait-for';
 
 /** Issue 9 ("never silently stale"), watch side: status(), ordering, races, stuck handlers, a replaced etcd. */
@@ -46,7 +47,7 @@ describe('watch staleness signals and ordering (real etcd)', () => {
     const prefix = uniquePrefix();
     const registry = await t.pool.create(t.etcd.endpoints);
     await t.client.put(`${prefix}a`).value('1');
-    const rec = new MapRecorder();
+    const rec = new WatchRecorder();
     const adding = registry.addWatch(prefix, rec.handler);
     await registry.removeWatch(prefix);
     await expect(adding).rejects.toBeInstanceOf(WatchRemovedError);
@@ -58,7 +59,7 @@ describe('watch staleness signals and ordering (real etcd)', () => {
   it('addWatch racing close() rejects with RegistryClosedError; the handler is never called', async () => {
     const prefix = uniquePrefix();
     const registry = await t.pool.create(t.etcd.endpoints);
-    const rec = new MapRecorder();
+    const rec = new WatchRecorder();
     const adding = registry.addWatch(prefix, rec.handler);
     await registry.close();
     await expect(adding).rejects.toBeInstanceOf(RegistryClosedError);
@@ -79,7 +80,7 @@ describe('watch staleness signals and ordering (real etcd)', () => {
     expect(took).toBeGreaterThanOrEqual(250);
     expect(took).toBeLessThan(3000);
     expect(logger.has('error', new RegExp(`stuckHandler on "${prefix}" has not returned after 300 ms`))).toBe(true);
-    const rec = new MapRecorder();
+    const rec = new WatchRecorder();
     await registry.addWatch(prefix, rec.handler);
     await t.client.put(`${prefix}a`).value('1');
     await waitFor(() => rec.last?.[`${prefix}a`] === '1', { message: 'the other handler to get the change' });
@@ -100,7 +101,7 @@ describe('an etcd replaced by an empty one on the same endpoint (revisions start
       // Push the old revision well above what the new etcd will reach.
       for (let i = 0; i < 50; i++) await client.put(`/churn/${i}`).value('x');
       await registry.register(`${prefix}me`, 'ME');
-      const rec = new MapRecorder();
+      const rec = new WatchRecorder();
       await registry.addWatch(prefix, rec.handler);
       const oldRevision = BigInt((await client.get(`${prefix}me`).exec()).header.revision);
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'crypto';
 import { Etcd3 } from 'etcd3';
-import { EtcdRegistry, RegistryLogger, RegistryOptions, ServiceMap, createRegistry } from '../../lib';
+import { EtcdRegistry, RegistryLogger, RegistryOptions, createRegistry } from '../../lib';
 import { EtcdMember, EtcdServer, startEtcd, useEtcd } from './etcd-launcher';
 import { rawClient } from './registry-probe';
 
@@ -50,19 +50,6 @@ export class RegistryPool {
     await Promise.all(all.map((c) => Promise.resolve(c.close()).catch(() => undefined)));
   }
 }
-
-/** Records every map a handler gets, in order. */
-export class MapRecorder {
-  readonly maps: ServiceMap[] = [];
-  readonly handler = (map: ServiceMap): void => {
-    this.maps.push(map);
-  };
-  get last(): ServiceMap | undefined {
-    return this.maps[this.maps.length - 1];
-  }
-}
-
-
 
 export interface EtcdSpecContext {
   etcd: EtcdServer & { member?: EtcdMember };

@@ -2,37 +2,9 @@ import { Etcd3 } from 'etcd3';
 import { appendFileSync, existsSync, readFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import type { Registry, ServiceMap } from '../../lib/core';
+import type { ServiceMap } from '../../lib/core';
 import { waitFor } from './wait-for';
-
-/** Every map a watch handler received, with the time it arrived. */
-export class WatchRecorder {
-  readonly maps: { at: number; map: ServiceMap }[] = [];
-  readonly handler = (map: ServiceMap): void => {
-    this.maps.push({ at: Date.now(), map: { ...map } });
-  };
-
-  get last(): ServiceMap | undefined {
-    return this.maps[this.maps.length - 1]?.map;
-  }
-
-  /** Maps received since `since` (ms epoch) where `key` was absent. */
-  missingSince(key: string, since: number): number {
-    return this.maps.filter((m) => m.at >= since && !(key in m.map)).length;
-  }
-
-  /** First time at/after `since` the map held `key` (= `value` if given). */
-  firstWith(key: string, since: number, value?: string): number | undefined {
-    return this.maps.find((m) => m.at >= since && key in m.map && (value === undefined || m.map[key] === value))?.at;
-  }
-}
-
-/** Subscribes a recorder to `prefix` on `registry`. */
-export async function recordWatch(registry: Registry, prefix: string): Promise<WatchRecorder> {
-  const rec = new WatchRecorder();
-  await registry.addWatch(prefix, rec.handler);
-  return rec;
-}
+import type { WatchRecorder } from './watch-recorder';
 
 /** A plain etcd3 client for reading/writing etcd behind the registry's back. */
 export function rawClient(endpoints: string[]): Etcd3 {

@@ -1,4 +1,5 @@
-import { ServiceMap, WatchHandler } from '../registry.interface';
+import { messages } from '../messages';
+import { RegistryLogger, ServiceMap, WatchHandler } from '../registry.interface';
 
 export interface DeliverySource {
   readonly version: number;
@@ -10,6 +11,19 @@ export interface DeliveryReports {
   error(error: unknown): void;
   /** A call has not settled after `timeoutMs`. */
   stuck(timeoutMs: number): void;
+}
+
+/** Reports of a handler of `prefix` through `logger`, naming the handler (shared by every Registry implementation). */
+export function loggedDeliveryReports(logger: RegistryLogger, prefix: string, fn: WatchHandler): DeliveryReports {
+  const name = fn.name || 'anonymous handler';
+  return {
+    error: (error) =>
+      logger.error(
+        messages.handlerFailed(name, prefix, error instanceof Error ? error.message : String(error)),
+        error instanceof Error ? error.stack : undefined,
+      ),
+    stuck: (ms) => logger.error(messages.handlerStuck(name, prefix, ms)),
+  };
 }
 
 /** How the first call ended: `delivered` (made: returned, threw, timed out or stopped meanwhile) or `stopped` before it was made. */

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { RegistryArgumentError } from '../core';
-import { WATCH_SERVICES_METADATA } from '../etcd-registry.constants';
-import { WatchServices } from './watch-services.decorator';
+import { RegistryArgumentError } from '../../lib/core';
+import { WATCH_SERVICES_METADATA } from '../../lib/etcd-registry.constants';
+import { WatchServices } from '../../lib/decorators/watch-services.decorator';
 
 describe('@WatchServices', () => {
   it('stores the prefixes in declaration order under a namespaced key (stackable)', () => {

@@ -1,6 +1,6 @@
-import { RegistryOptionsError, resolveRegistryOptions } from './core';
-import { defaultInstanceId, resolveEtcdRegistryModuleOptions } from './etcd-registry.options';
-import type { EtcdRegistryModuleOptions } from './interfaces';
+import { DEFAULT_TIMEOUT_MS, RegistryOptionsError, resolveRegistryOptions } from '../../lib/core';
+import { defaultInstanceId, resolveEtcdRegistryModuleOptions } from '../../lib/etcd-registry.options';
+import type { EtcdRegistryModuleOptions } from '../../lib/interfaces';
 
 const base = { endpoints: ['127.0.0.1:23790'] };
 const fixedId = () => 'fixed-id';
@@ -39,11 +39,26 @@ describe('resolveEtcdRegistryModuleOptions', () => {
     expect(r.service?.value).toBe('{"x":1}');
   });
 
-  it('splits the core options off unchanged, without service and autoRegister', () => {
+  it('resolves the core options once, with the core resolver (defaults applied), without service and autoRegister', () => {
     const logger = { log() {}, warn() {}, error() {} };
     const r = resolveEtcdRegistryModuleOptions({ ...base, ttlSeconds: 3, password: 'p', username: 'u', logger, autoRegister: true }, fixedId);
-    expect(r.registry).toEqual({ ...base, ttlSeconds: 3, password: 'p', username: 'u', logger });
+    expect(r.registry).toEqual(resolveRegistryOptions({ ...base, ttlSeconds: 3, password: 'p', username: 'u', logger }));
+    expect(r.registry.timeoutMs).toBe(DEFAULT_TIMEOUT_MS);
+    expect(r.registry.hosts).toEqual(['http://127.0.0.1:23790']);
+    expect(r.registry.logger).toBe(logger);
     expect(r.service).toBeUndefined();
+  });
+
+  it('gives the core the default logger only when none is set', () => {
+    const fallback = { log() {}, warn() {}, error() {} };
+    const own = { log() {}, warn() {}, error() {} };
+    expect(resolveEtcdRegistryModuleOptions(base, fixedId, fallback).registry.logger).toBe(fallback);
+    expect(resolveEtcdRegistryModuleOptions({ ...base, logger: own }, fixedId, fallback).registry.logger).toBe(own);
+  });
+
+  it('rejects a bad core option at once, naming it (no second resolution later)', () => {
+    expect(optionError({ ...base, ttlSeconds: 0 }).option).toBe('ttlSeconds');
+    expect(optionError({ endpoints: 'a:1,b:2' }).option).toBe('endpoints');
   });
 
   it('generates an id from hostname, pid and a random part, different each time', () => {

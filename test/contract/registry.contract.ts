@@ -1,0 +1,262 @@
+import {
+  Registry,
+  RegistryArgumentError,
+  RegistryClosedError,
+  RegistryUnavailableError,
+  ServiceConflictError,
+  ServiceMap,
+} from '../../lib/core';
+import { recordWatch, WatchRecorder } from '../support/watch-recorder';
+
+/**
+ * One side of the contract: the registry under test and what the test drives around it. The etcd
+ * side drives a real etcd (other instances hold leases of their own, a proxy cuts the registry's
+ * link); the in-memory side drives InMemoryRegistry's helpers.
+ */
+export interface ContractSide {
+  /** A new registry under test (closed by the side after the test); other instances' TTL is `ttlSeconds`. */
+  registry(): Promise<Registry>;
+  /** Another instance registers `path` = `value` under a lease of its own. */
+  addInstance(path: string, value: string): Promise<void>;
+  /** That instance shuts down cleanly: its key goes at once. */
+  leave(path: string): Promise<void>;
+  /** That instance dies: its keep-alives stop, its key expires after the TTL. */
+  crash(path: string): Promise<void>;
+  /** Lets the TTL of crashed instances pass (in memory: the test clock; etcd: real time, nothing to do). */
+  passTtl(): Promise<void>;
+  /** etcd unreachable from the registry under test (true), or reachable again (false). */
+  setUnavailable(unavailable: boolean): Promise<void>;
+  /** What etcd holds under `prefix`, read behind the registry's back. */
+  read(prefix: string): Promise<Record<string, string>>;
+  /**
+   * Resolves once `condition` holds. In memory it must hold as soon as every delivery is done; against
+   * etcd it is polled with a deadline (`timeoutMs`, default 15 s: a loaded machine, not a slow registry).
+   */
+  eventually(condition: () => unknown, message: string, timeoutMs?: number): Promise<void>;
+  /** A key prefix no other test uses. */
+  prefix(): string;
+}
+
+/** The behaviour both registries keep: the etcd one against a real etcd, and InMemoryRegistry. */
+export function registryContract(name: string, side: () => ContractSide): void {
+  describe(`Registry contract: ${name}`, () => {
+    let s: ContractSide;
+    let p: string;
+    beforeEach(() => {
+      s = side();
+      p = s.prefix();
+    });
+
+    /** Waits until the recorder's last map equals `expected`. */
+    const until = (rec: WatchRecorder, expected: Record<string, string>, message: string) =>
+      s.eventually(() => sameMap(rec.last, expected), `${message}: ${JSON.stringify(expected)} (last: ${JSON.stringify(rec.last)})`);
+
+    it('addWatch calls the handler with the whole map first, and resolves after that call', async () => {
+      await s.addInstance(`${p}a/1`, 'one');
+      await s.addInstance(`${p}b/2`, 'two');
+      await s.addInstance(`${p.slice(0, -1)}-other/x`, 'outside the prefix');
+      const registry = await s.registry();
+      const rec = await recordWatch(registry, p);
+      expect(rec.maps).toEqual([{ [`${p}a/1`]: 'one', [`${p}b/2`]: 'two' }]);
+      expect(Object.isFrozen(rec.last)).toBe(true);
+      const empty = await recordWatch(registry, `${p}none/`);
+      expect(empty.maps).toEqual([{}]);
+    });
+
+    it('register: etcd holds it and the watcher gets it; unregister: gone; getServices reads the same', async () => {
+      const registry = await s.registry();
+      const rec = await recordWatch(registry, p);
+      await registry.register(`${p}me`, '10.0.0.1:1');
+      expect(await s.read(p)).toEqual({ [`${p}me`]: '10.0.0.1:1' });
+      await until(rec, { [`${p}me`]: '10.0.0.1:1' }, 'the registration');
+      expect(await registry.getServices(p)).toEqual({ [`${p}me`]: '10.0.0.1:1' });
+      await registry.register(`${p}me`, '10.0.0.1:2');
+      await until(rec, { [`${p}me`]: '10.0.0.1:2' }, 'the new value');
+      await registry.unregister(`${p}me`);
+      expect(await s.read(p)).toEqual({});
+      await until(rec, {}, 'the removal');
+      await registry.unregister(`${p}never-registered`); // resolves, deletes nothing
+    });
+
+    it('a change that changes nothing makes no call; each call gets a new map', async () => {
+      const registry = await s.registry();
+      const rec = await recordWatch(registry, p);
+      await registry.register(`${p}k`, 'v');
+      await until(rec, { [`${p}k`]: 'v' }, 'the first change');
+      await registry.register(`${p}k`, 'v'); // same value again
+      await registry.unregister(`${p}absent`);
+      await s.addInstance(`${p}marker`, 'm');
+      await until(rec, { [`${p}k`]: 'v', [`${p}marker`]: 'm' }, 'the marker');
+      expect(rec.maps).toEqual([{}, { [`${p}k`]: 'v' }, { [`${p}k`]: 'v', [`${p}marker`]: 'm' }]);
+      expect(new Set(rec.maps).size).toBe(rec.maps.length);
+    });
+
+    it('never two calls at once: changes made during a call coalesce into the latest map, never an older one after', async () => {
+      const registry = await s.registry();
+      let running = 0;
+      let overlapped = false;
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const slow = new WatchRecorder();
+      await registry.addWatch(p, async (map: ServiceMap) => {
+        overlapped ||= running > 0;
+        running++;
+        slow.handler(map);
+        if (slow.maps.length === 2) await gate; // the second call blocks until released
+        running--;
+      });
+      const fast = await recordWatch(registry, p);
+      await registry.register(`${p}k1`, '1');
+      await s.eventually(() => slow.maps.length === 2, 'the slow handler to be in its second call');
+      for (let i = 2; i <= 5; i++) await registry.register(`${p}k${i}`, String(i));
+      const all = { [`${p}k1`]: '1', [`${p}k2`]: '2', [`${p}k3`]: '3', [`${p}k4`]: '4', [`${p}k5`]: '5' };
+      await until(fast, all, 'the other handler on the prefix to have every change');
+      expect(slow.maps).toHaveLength(2);
+      release();
+      await until(slow, all, 'the slow handler to get the latest map');
+      expect(slow.maps).toEqual([{}, { [`${p}k1`]: '1' }, all]);
+      expect(overlapped).toBe(false);
+      for (let i = 1; i < fast.maps.length; i++) {
+        expect(Object.keys(fast.maps[i]).length).toBeGreaterThan(Object.keys(fast.maps[i - 1]).length);
+      }
+    });
+
+    it('another instance appears and leaves gracefully: the watcher sees both', async () => {
+      const registry = await s.registry();
+      const rec = await recordWatch(registry, p);
+      await s.addInstance(`${p}other`, 'o');
+      await until(rec, { [`${p}other`]: 'o' }, 'the other instance');
+      await s.leave(`${p}other`);
+      await until(rec, {}, 'the other instance gone');
+      expect(await s.read(p)).toEqual({});
+    });
+
+    it('a crashed instance stays until its TTL has passed, then disappears', async () => {
+      const registry = await s.registry();
+      await registry.register(`${p}me`, 'mine');
+      await s.addInstance(`${p}crashing`, 'c');
+      const rec = await recordWatch(registry, p);
+      await s.crash(`${p}crashing`);
+      expect(await s.read(p)).toEqual({ [`${p}me`]: 'mine', [`${p}crashing`]: 'c' });
+      expect(rec.last).toEqual({ [`${p}me`]: 'mine', [`${p}crashing`]: 'c' });
+      await s.passTtl();
+      await until(rec, { [`${p}me`]: 'mine' }, 'the crashed instance gone after its TTL');
+      expect(await s.read(p)).toEqual({ [`${p}me`]: 'mine' });
+    });
+
+    it('a path held by another instance is refused with a ServiceConflictError; unregister never deletes it', async () => {
+      const registry = await s.registry();
+      await s.addInstance(`${p}taken`, 'theirs');
+      const error = await registry.register(`${p}taken`, 'mine').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ServiceConflictError);
+      expect((error as ServiceConflictError).path).toBe(`${p}taken`);
+      expect((error as ServiceConflictError).holderLease).toMatch(/^[1-9]\d*$/);
+      await registry.unregister(`${p}taken`);
+      expect(await s.read(p)).toEqual({ [`${p}taken`]: 'theirs' });
+      await s.leave(`${p}taken`);
+      await registry.register(`${p}taken`, 'mine'); // free again
+      expect(await s.read(p)).toEqual({ [`${p}taken`]: 'mine' });
+    });
+
+    it('subscription.remove() stops one handler; removeWatch stops every handler of the prefix', async () => {
+      const registry = await s.registry();
+      const kept = await recordWatch(registry, p);
+      const removed = new WatchRecorder();
+      const subscription = await registry.addWatch(p, removed.handler);
+      expect(subscription.prefix).toBe(p);
+      await subscription.remove();
+      await registry.register(`${p}a`, '1');
+      await until(kept, { [`${p}a`]: '1' }, 'the remaining handler');
+      expect(removed.maps).toEqual([{}]);
+      await registry.removeWatch(p);
+      await registry.register(`${p}b`, '2');
+      const other = await recordWatch(registry, p); // a new watch of the prefix sees both keys
+      expect(other.last).toEqual({ [`${p}a`]: '1', [`${p}b`]: '2' });
+      await s.addInstance(`${p}c`, '3');
+      await until(other, { [`${p}a`]: '1', [`${p}b`]: '2', [`${p}c`]: '3' }, 'the new watch');
+      expect(kept.last).toEqual({ [`${p}a`]: '1' });
+    });
+
+    it('a handler that throws is isolated, and called again on the next change', async () => {
+      const registry = await s.registry();
+      const thrown = new WatchRecorder();
+      await registry.addWatch(p, (map) => {
+        thrown.handler(map);
+        throw new Error('boom');
+      });
+      const other = await recordWatch(registry, p);
+      await registry.register(`${p}x`, '1');
+      await until(other, { [`${p}x`]: '1' }, 'the other handler');
+      await until(thrown, { [`${p}x`]: '1' }, 'the throwing handler called again');
+    });
+
+    it('bad input is refused with a RegistryArgumentError naming the argument', async () => {
+      const registry = await s.registry();
+      const argument = async (call: () => Promise<unknown>) => {
+        const e = await call().then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(e).toBeInstanceOf(RegistryArgumentError);
+        return (e as RegistryArgumentError).argument;
+      };
+      expect(await argument(() => registry.register('', 'v'))).toBe('path');
+      expect(await argument(() => registry.register(`${p}k`, 42 as unknown as string))).toBe('value');
+      expect(await argument(() => registry.addWatch(`${p}no-slash`, () => undefined))).toBe('prefix');
+      expect(await argument(() => registry.addWatch(p, 'fn' as never))).toBe('fn');
+      expect(await argument(() => registry.getServices(''))).toBe('prefix');
+      expect(await s.read(p)).toEqual({});
+    });
+
+    it('etcd unreachable: operations reject with a RegistryUnavailableError; once back, the watcher has the exact map', async () => {
+      const registry = await s.registry();
+      await registry.register(`${p}me`, 'mine');
+      const rec = await recordWatch(registry, p);
+      await s.setUnavailable(true);
+      await expect(registry.getServices(p)).rejects.toBeInstanceOf(RegistryUnavailableError);
+      await expect(registry.register(`${p}more`, 'm')).rejects.toBeInstanceOf(RegistryUnavailableError);
+      await s.addInstance(`${p}while-away`, 'w'); // a change the watcher cannot see yet
+      expect(rec.last).toEqual({ [`${p}me`]: 'mine' });
+      await s.setUnavailable(false);
+      await until(rec, { [`${p}me`]: 'mine', [`${p}while-away`]: 'w' }, 'the exact map after the outage');
+      expect(await registry.getServices(p)).toEqual({ [`${p}me`]: 'mine', [`${p}while-away`]: 'w' });
+    });
+
+    it('close: its keys are gone, every method rejects with a RegistryClosedError, close again resolves', async () => {
+      const registry = await s.registry();
+      await registry.register(`${p}me`, 'mine');
+      await s.addInstance(`${p}other`, 'o');
+      const rec = await recordWatch(registry, p);
+      await registry.close();
+      expect(await s.read(p)).toEqual({ [`${p}other`]: 'o' });
+      expect(registry.status().closed).toBe(true);
+      await expect(registry.register(`${p}x`, 'x')).rejects.toBeInstanceOf(RegistryClosedError);
+      await expect(registry.unregister(`${p}me`)).rejects.toBeInstanceOf(RegistryClosedError);
+      await expect(registry.addWatch(p, () => undefined)).rejects.toBeInstanceOf(RegistryClosedError);
+      await expect(registry.getServices(p)).rejects.toBeInstanceOf(RegistryClosedError);
+      await registry.close();
+      await s.leave(`${p}other`);
+      expect(rec.last).toEqual({ [`${p}me`]: 'mine', [`${p}other`]: 'o' }); // no call after close
+    });
+
+    it('status() lists the registrations and says whether it is closed', async () => {
+      const registry = await s.registry();
+      await registry.register(`${p}a`, '1');
+      await registry.register(`${p}b`, '2');
+      expect(registry.status().registrations.map((r) => r.path).sort()).toEqual([`${p}a`, `${p}b`]);
+      expect(registry.status().closed).toBe(false);
+      await registry.unregister(`${p}a`);
+      expect(registry.status().registrations.map((r) => r.path)).toEqual([`${p}b`]);
+    });
+  });
+}
+
+function sameMap(a: ServiceMap | undefined, b: Record<string, string>): boolean {
+  if (!a) return false;
+  const ka = Object.keys(a).sort();
+  const kb = Object.keys(b).sort();
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k] === b[k]);
+}

@@ -1,0 +1,98 @@
+import { setImmediate as realSetImmediate } from 'timers';
+import { RegistryOptionsError, RegistryUnavailableError, ServiceMap } from '../../lib';
+import { InMemoryRegistry } from '../../lib/testing';
+import { recordWatch } from '../support/watch-recorder';
+
+/** What only the in-memory side has (the shared behaviour is in the contract suite). */
+describe('InMemoryRegistry', () => {
+  const open: InMemoryRegistry[] = [];
+  const make = (options = {}) => {
+    const r = new InMemoryRegistry(options);
+    open.push(r);
+    return r;
+  };
+  afterEach(async () => {
+    jest.useRealTimers();
+    await Promise.all(open.splice(0).map((r) => r.close()));
+  });
+
+  it('checks its options as the etcd registry does, and needs no endpoints', () => {
+    expect(() => new InMemoryRegistry({ ttlSeconds: 0 })).toThrow(RegistryOptionsError);
+    expect(() => new InMemoryRegistry(null as never)).toThrow(expect.objectContaining({ option: 'options' }));
+    expect(make().options).toMatchObject({ ttlSeconds: 5, timeoutMs: 5000, endpoints: ['in-memory'] });
+  });
+
+  it('a crashed instance goes exactly when its TTL has passed on the test clock (its own TTL if given)', async () => {
+    const r = make({ ttlSeconds: 3 });
+    await r.addInstance('/s/a', 'a');
+    await r.addInstance('/s/b', 'b', { ttlSeconds: 10 });
+    const rec = await recordWatch(r, '/s/');
+    const t0 = r.now();
+    await r.crash('/s/a');
+    await r.crash('/s/b');
+    await r.advanceTime(2999);
+    expect(rec.last).toEqual({ '/s/a': 'a', '/s/b': 'b' });
+    await r.advanceTime(1);
+    expect(rec.last).toEqual({ '/s/b': 'b' });
+    await r.advanceTime(7000);
+    expect(rec.last).toEqual({});
+    expect(r.now() - t0).toBe(10_000);
+  });
+
+  it('keys that expire together, and changes made in one go, reach a handler as one call', async () => {
+    const r = make({ ttlSeconds: 2 });
+    const rec = await recordWatch(r, '/s/');
+    await Promise.all([r.addInstance('/s/1', '1'), r.addInstance('/s/2', '2'), r.addInstance('/s/3', '3')]);
+    expect(rec.maps).toEqual([{}, { '/s/1': '1', '/s/2': '2', '/s/3': '3' }]);
+    await Promise.all(['/s/1', '/s/2', '/s/3'].map((p) => r.crash(p)));
+    await r.advanceTime(2000);
+    expect(rec.maps).toHaveLength(3);
+    expect(rec.last).toEqual({});
+  });
+
+  it('unavailable: errors name the label and timeoutMs; status() says the watches are not live, and since when', async () => {
+    const r = make({ timeoutMs: 1234 });
+    await r.register('/s/me', 'x');
+    await recordWatch(r, '/s/');
+    expect(r.status().watches).toEqual([{ prefix: '/s/', revision: expect.any(String), live: true, staleSince: undefined, handlers: 1 }]);
+    await r.advanceTime(500);
+    await r.setUnavailable(true);
+    const error = await r.getServices('/s/').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RegistryUnavailableError);
+    expect((error as Error).message).toContain('in-memory');
+    expect((error as Error).message).toContain('1234 ms');
+    expect(r.status().watches[0]).toMatchObject({ live: false, staleSince: r.now() });
+    await r.setUnavailable(false);
+    expect(r.status().watches[0]).toMatchObject({ live: true, staleSince: undefined });
+  });
+
+  it('status(): the lease exists while this registry holds a key', async () => {
+    const r = make({ ttlSeconds: 4 });
+    expect(r.status().lease).toBeUndefined();
+    await r.register('/s/a', '1');
+    expect(r.status().lease).toMatchObject({ id: expect.stringMatching(/^\d+$/), ttlSeconds: 4 });
+    await r.unregister('/s/a');
+    expect(r.status().lease).toBeUndefined();
+  });
+
+  it('helpers refuse what would be a test mistake, naming it', async () => {
+    const r = make();
+    await r.register('/s/mine', 'x');
+    expect(() => r.addInstance('/s/mine', 'y')).toThrow(/registered by this InMemoryRegistry/);
+    expect(() => r.leave('/s/nobody')).toThrow(/no other instance holds this path/);
+    expect(() => r.crash('/s/mine')).toThrow(/no other instance holds this path/);
+    expect(() => r.advanceTime(-1)).toThrow(RangeError);
+  });
+
+  it('settled() waits for an async handler, and works under jest fake timers', async () => {
+    jest.useFakeTimers();
+    const r = make();
+    const seen: ServiceMap[] = [];
+    await r.addWatch('/s/', async (map) => {
+      await new Promise((resolve) => realSetImmediate(resolve)); // a turn of the event loop
+      seen.push(map);
+    });
+    await r.addInstance('/s/a', 'a');
+    expect(seen).toEqual([{}, { '/s/a': 'a' }]);
+  });
+});

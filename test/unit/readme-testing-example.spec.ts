@@ -1,0 +1,61 @@
+/**
+ * Runs README's Nest 11 handler test (`src/users.watcher.spec.ts` and the blocks it imports) verbatim,
+ * against this repository's source: jest maps 'nestjs-etcd-registry' and 'nestjs-etcd-registry/testing'
+ * to lib/ (moduleNameMapper), and the type check maps them the same way. No etcd is started, none is
+ * configured, and the example opens no connection at all.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'fs';
+import { Socket } from 'net';
+import { dirname, join } from 'path';
+import * as ts from 'typescript';
+import { filesForNest, readmeFiles, withRelativeImports } from '../support/readme-examples';
+
+const ROOT = join(__dirname, '..', '..');
+/** A dot-directory: tsc's include globs skip it; ts-jest compiles it when it is required. */
+const APP = join(ROOT, 'test', '.readme-app');
+const ENTRY = 'src/users.watcher.spec.ts';
+
+const files = withRelativeImports(filesForNest(readmeFiles(join(ROOT, 'README.md')), 11), ENTRY);
+rmSync(APP, { recursive: true, force: true });
+for (const file of files) {
+  mkdirSync(dirname(join(APP, file.path)), { recursive: true });
+  writeFileSync(join(APP, file.path), file.text);
+}
+
+describe('README Testing example (Nest 11, jest), verbatim', () => {
+  let connect: jest.SpyInstance;
+  beforeAll(() => {
+    connect = jest.spyOn(Socket.prototype, 'connect');
+  });
+  afterAll(() => {
+    const calls = connect.mock.calls.length;
+    connect.mockRestore();
+    expect(calls).toBe(0);
+  });
+
+  it('is made of the README blocks, with no etcd configured', () => {
+    expect(files.map((f) => f.path).sort()).toEqual(['src/users.watcher.spec.ts', 'src/users.watcher.ts']);
+    expect(process.env.ETCD_ENDPOINTS).toBeUndefined();
+  });
+
+  it('type-checks against the source (strict, as the repository)', () => {
+    const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+    const program = ts.createProgram(
+      files.map((f) => join(APP, f.path)),
+      {
+        ...config!.options,
+        noEmit: true,
+        incremental: false,
+        paths: { 'nestjs-etcd-registry': [join(ROOT, 'lib/index.ts')], 'nestjs-etcd-registry/testing': [join(ROOT, 'lib/testing/index.ts')] },
+      },
+    );
+    const problems = ts
+      .getPreEmitDiagnostics(program)
+      .map((d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+    expect(problems).toEqual([]);
+  });
+
+  // The example's own describe/it blocks, registered inside this one.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require(join(APP, ENTRY));
+});
