@@ -6,11 +6,9 @@ import { ETCD_CLIENT, ETCD_REGISTRY, ETCD_REGISTRY_LOGGER_CONTEXT, ETCD_REGISTRY
 import { ConfigurableModuleClass, ETCD_REGISTRY_MODULE_OPTIONS } from './etcd-registry.module-definition';
 import { defaultInstanceId, resolveEtcdRegistryModuleOptions, ResolvedEtcdRegistryModuleOptions } from './etcd-registry.options';
 import type { EtcdRegistryModuleOptions } from './interfaces';
-import { RegistryMetadataAccessor } from './registry-metadata.accessor';
+import { registryFaceProviders } from './etcd-registry.providers';
 import { RegistryService } from './registry.service';
-import { RegistryStartup } from './registry-startup';
 import { assertImportedOnce } from './single-import.guard';
-import { WatchServicesExplorer } from './watch-services.explorer';
 
 /**
  * Options resolved once, at startup, before any client exists (a bad option fails the application's
@@ -57,10 +55,7 @@ const registryProvider: Provider = {
     resolvedOptionsProvider,
     etcdClientProvider,
     registryProvider,
-    RegistryService,
-    RegistryStartup,
-    RegistryMetadataAccessor,
-    WatchServicesExplorer,
+    ...registryFaceProviders,
   ],
   exports: [RegistryService, ETCD_CLIENT],
 })

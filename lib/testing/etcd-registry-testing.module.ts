@@ -2,9 +2,8 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ETCD_REGISTRY, ETCD_REGISTRY_RESOLVED_OPTIONS } from '../etcd-registry.constants';
 import type { ResolvedEtcdRegistryModuleOptions } from '../etcd-registry.options';
-import { RegistryMetadataAccessor } from '../registry-metadata.accessor';
+import { registryFaceProviders } from '../etcd-registry.providers';
 import { RegistryService } from '../registry.service';
-import { WatchServicesExplorer } from '../watch-services.explorer';
 import { EtcdRegistryTestingOptions, resolveTestingOptions } from './etcd-registry-testing.options';
 import { InMemoryRegistry } from './in-memory-registry';
 
@@ -30,9 +29,7 @@ export class EtcdRegistryTestingModule {
       providers: [
         ...testingRegistryProviders(options),
         { provide: ETCD_REGISTRY, useExisting: InMemoryRegistry },
-        RegistryService,
-        RegistryMetadataAccessor,
-        WatchServicesExplorer,
+        ...registryFaceProviders,
       ],
       exports: [RegistryService, InMemoryRegistry, ETCD_REGISTRY],
     };

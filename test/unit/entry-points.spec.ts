@@ -32,7 +32,7 @@ describe('entry points', () => {
 
   it('the testing kit loads the Nest face and the core, and @nestjs/testing only for types', () => {
     const kit = runtimeGraph(join(LIB, 'testing', 'index.ts'));
-    expect(kit).toEqual(expect.arrayContaining(['registry.service.ts', 'watch-services.explorer.ts', 'core/handler-delivery.ts']));
+    expect(kit).toEqual(expect.arrayContaining(['registry.service.ts', 'watch-services.explorer.ts', 'core/watch/handler-delivery.ts']));
     for (const file of kit) {
       expect(readFileSync(join(LIB, file), 'utf8')).not.toMatch(/^import (?!type )[^;]*'@nestjs\/testing'/m);
     }

@@ -95,7 +95,7 @@ describe('EtcdRegistryTestingModule and overrideEtcdRegistry (no etcd)', () => {
     }).compile();
     const registry = moduleRef.get(InMemoryRegistry);
     const app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
+    await app.listen(0, '127.0.0.1'); // an HTTP app registers its service in listen()
     const service = app.get(RegistryService);
     expect(service.serviceKey).toBe('/services/users/me');
     expect(registry.read('/services/')).toEqual({ '/services/users/me': '10.0.0.5:3000' });
