@@ -1,5 +1,5 @@
 import { INestApplication, Injectable, Module } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import { withNestApps } from '../support/nest-app';
 import { Etcd3 } from 'etcd3';
 import { EtcdRegistryModule, InstanceMap, RegistryService, ServiceMap, WatchServices } from '../../lib';
 import { EtcdServer, startEtcd } from '../support/etcd-launcher';
@@ -29,23 +29,12 @@ class FleetWatcher {
 describe('instances in a Nest application (real etcd)', () => {
   let etcd: EtcdServer;
   let client: Etcd3;
-  const apps: INestApplication[] = [];
-
-  async function start(module: unknown): Promise<INestApplication> {
-    const moduleRef = await Test.createTestingModule({ imports: [module as never] }).compile();
-    const app = moduleRef.createNestApplication({ logger: false });
-    apps.push(app);
-    await app.listen(0, '127.0.0.1'); // an HTTP app registers in listen()
-    return app;
-  }
+  const apps = withNestApps();
+  const start = (module: unknown): Promise<INestApplication> => apps.start({ imports: [module as never] });
 
   beforeAll(async () => {
     etcd = await startEtcd();
     client = rawClient(etcd.endpoints);
-  });
-
-  afterEach(async () => {
-    for (const app of apps.splice(0)) await app.close();
   });
 
   afterAll(async () => {

@@ -1,5 +1,4 @@
 import { INestApplication, Injectable, Logger, Module } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { LazyModuleLoader } from '@nestjs/core';
 import { createRegistry, EtcdRegistryModule, Registry, RegistryArgumentError, RegistryOptionsError, RegistryService } from '../../lib';
 import { EtcdServer, startEtcd } from '../support/etcd-launcher';

@@ -1,8 +1,8 @@
 import { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { EtcdRegistryModule, InstanceMap, ServiceMap, watchInstances } from '../../lib';
 import { GoProcess, GoProgram, buildGoPrograms, goToolchain, runGo } from '../support/go-programs';
 import { withEtcd, uniquePrefix } from '../support/registry-fixtures';
+import { withNestApps } from '../support/nest-app';
 import { waitFor } from '../support/wait-for';
 
 const go = goToolchain();
@@ -13,7 +13,7 @@ describeGo('interop with Go programs (etcd clientv3)', () => {
   const t = withEtcd('shared');
   let bin: Record<GoProgram, string>;
   const processes: GoProcess[] = [];
-  const apps: INestApplication[] = [];
+  const apps = withNestApps();
 
   beforeAll(async () => {
     const { paths, buildMs } = await buildGoPrograms(go!);
@@ -23,7 +23,6 @@ describeGo('interop with Go programs (etcd clientv3)', () => {
 
   afterEach(async () => {
     await Promise.all(processes.splice(0).map((p) => p.stop()));
-    for (const app of apps.splice(0)) await app.close();
   });
 
   const endpoints = () => t.etcd.endpoints.join(',');
@@ -34,15 +33,8 @@ describeGo('interop with Go programs (etcd clientv3)', () => {
   };
   const read = <T>(args: string[]) => runGo<T>(bin.reader, ['-endpoints', endpoints(), ...args]);
 
-  async function nestApp(service: Record<string, unknown>): Promise<INestApplication> {
-    const moduleRef = await Test.createTestingModule({
-      imports: [EtcdRegistryModule.forRoot({ endpoints: t.etcd.endpoints, service: service as never })],
-    }).compile();
-    const app = moduleRef.createNestApplication({ logger: false });
-    apps.push(app);
-    await app.init();
-    return app;
-  }
+  const nestApp = (service: Record<string, unknown>): Promise<INestApplication> =>
+    apps.start({ imports: [EtcdRegistryModule.forRoot({ endpoints: t.etcd.endpoints, service: service as never })] });
 
   it('a Go program registering like etcdService (plain host:port under a lease) is an instance to us, and leaves when it stops', async () => {
     const prefix = uniquePrefix('go');

@@ -11,7 +11,8 @@ function isExecutable(file: string): boolean {
   }
 }
 
-function lookup(name: string): string | undefined {
+/** An executable on PATH (then /usr/bin, /usr/local/bin). */
+export function lookup(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (dir && isExecutable(join(dir, name))) return join(dir, name);
   }
@@ -21,12 +22,12 @@ function lookup(name: string): string | undefined {
   return undefined;
 }
 
-function canInstallWithApt(): boolean {
+export function canInstallWithApt(): boolean {
   return process.getuid?.() === 0 && lookup('apt-get') !== undefined;
 }
 
-/** Installs Debian's etcd packages with apt-get (root only); throws `hint` when that is not possible. */
-function aptInstall(packages: string[], hint: string): void {
+/** Installs Debian packages with apt-get (root only); throws `hint` when that is not possible. */
+export function aptInstall(packages: string[], hint: string): void {
   if (!canInstallWithApt()) throw new Error(hint);
   process.stderr.write(`installing Debian package(s) ${packages.join(' ')} (apt-get)...\n`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };

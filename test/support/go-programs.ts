@@ -1,8 +1,9 @@
 import { ChildProcess, execFile, execFileSync, spawn } from 'child_process';
 import { createHash } from 'crypto';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'fs';
 import { tmpdir } from 'os';
-import { delimiter, join } from 'path';
+import { join } from 'path';
+import { aptInstall, canInstallWithApt, lookup } from './etcd-binary';
 import { waitFor } from './wait-for';
 
 /** The Go sources of the interop programs, one directory per program. */
@@ -15,28 +16,25 @@ const INSTALL = 'apt-get install -y golang-go golang-etcd-server-dev';
 
 export type GoProgram = (typeof PROGRAMS)[number];
 
-function findGo(): string | undefined {
-  const candidates = [process.env.GO_BIN, ...(process.env.PATH ?? '').split(delimiter).map((d) => d && join(d, 'go')), '/usr/bin/go'];
-  for (const file of candidates) {
-    if (!file) continue;
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      /* next */
-    }
-  }
-  return undefined;
+function missingPart(go: string | undefined): string | undefined {
+  return !go ? 'the go toolchain' : !existsSync(CLIENTV3) ? `etcd's Go client sources (${CLIENTV3})` : undefined;
 }
 
 /**
- * The Go toolchain and Debian's etcd client sources, checked when a spec file loads. Absent
- * outside CI: the interop specs are skipped with a loud message. Absent in CI (CI=true): an error,
- * so the run fails.
+ * The Go toolchain and Debian's etcd client sources, checked when a spec file loads. Missing, they
+ * are installed with apt-get where that is possible (root), as the etcd launcher does for etcd.
+ * Otherwise: outside CI the interop specs are skipped with a loud message; in CI (CI=true) it is
+ * an error, so the run fails.
  */
 export function goToolchain(): string | undefined {
-  const go = findGo();
-  const missing = !go ? 'the go toolchain' : !existsSync(CLIENTV3) ? `etcd's Go client sources (${CLIENTV3})` : undefined;
+  const find = () => process.env.GO_BIN ?? lookup('go');
+  let go = find();
+  let missing = missingPart(go);
+  if (missing && canInstallWithApt()) {
+    aptInstall(['golang-go', 'golang-etcd-server-dev'], `Go interop tests need ${missing}: ${INSTALL}`);
+    go = find();
+    missing = missingPart(go);
+  }
   if (!missing) return go;
   const message = `Go interop tests need ${missing}: ${INSTALL}`;
   if (process.env.CI === 'true') throw new Error(`${message} (CI=true: a missing toolchain fails the run)`);
