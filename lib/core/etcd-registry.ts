@@ -4,7 +4,7 @@ import { RegistryClosedError } from './errors';
 import { createEtcdClient } from './etcd-client.factory';
 import { HandlerDelivery } from './handler-delivery';
 import { assertHandler, assertPath, assertPrefix, assertValue } from './input-validation';
-import { LeaseKeeper } from './lease-keeper';
+import { LeaseKeeper } from './lease/lease-keeper';
 import { messages } from './messages';
 import { OperationRunner } from './operation-runner';
 import { ResolvedRegistryOptions, resolveRegistryOptions } from './options';
@@ -47,10 +47,11 @@ export class EtcdRegistry implements Registry {
 
   /** A synchronous snapshot of the lease, the registrations and the watches. */
   status(): RegistryStatus {
-    // Filled in by the lease keeper and the prefix watchers (issue 9, item 9).
+    // The watches' half is filled in by the prefix watchers (issue 9, item 9).
+    const { lease, registrations } = this.keeper.status();
     return {
-      lease: undefined,
-      registrations: this.keeper.paths.map((path) => ({ path, state: 'registered' as const })),
+      lease,
+      registrations,
       watches: [...this.watches.keys()].map((prefix) => ({ prefix, live: true, handlers: 0 })),
       closed: this.closing !== undefined,
     };
