@@ -39,6 +39,7 @@ describe('ownership guard (real etcd)', () => {
     const { guard, seen, register } = guarded([lease]);
     const p = uniquePrefix();
     await register(lease, `${p}a/1`, `${p}a/2`, `${p}b/1`);
+    await waitFor(() => guard.prefixes[0] === p, { message: 'one range over the common prefix' });
     expect(guard.prefixes).toEqual([p]);
     await waitFor(async () => (await watchers()) === 1, { message: 'one etcd watcher' });
     await t.client.put(`${p}a/3`).value('not ours, not registered');
@@ -59,6 +60,8 @@ describe('ownership guard (real etcd)', () => {
     // The delete is not yet delivered when the watch is replaced: the new one replays it.
     await t.client.delete().key(`${p}x/1`);
     await register(lease, `${p}y/1`);
+    // The wider range is checked (a count-only read) before its watch replaces the old one.
+    await waitFor(() => guard.prefixes[0] === p, { message: 'widened' });
     expect(guard.prefixes).toEqual([p]);
     expect(guard.watchCount).toBe(1);
     await waitFor(() => seen.includes(`deleted ${p}x/1`), { message: 'the delete made before the widening' });
@@ -79,7 +82,7 @@ describe('ownership guard (real etcd)', () => {
     confirmed.set(`${p}a`, BigInt(rev));
     // Widening resumes from before those changes: the replayed delete is older than the confirmation.
     guard.cover([`${p}a`], rev);
-    expect(guard.prefixes).toEqual([p]);
+    await waitFor(() => guard.prefixes[0] === p, { message: 'widened' });
     await t.client.delete().key(`${p}z`);
     await waitFor(() => seen.includes(`deleted ${p}z`), { message: 'the later delete' });
     expect(seen).toEqual([`deleted ${p}z`]);

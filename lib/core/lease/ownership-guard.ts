@@ -2,7 +2,7 @@ import { IWatchResponse, Namespace, Watcher } from 'etcd3';
 import { messages } from '../messages';
 import { RegistryLogger } from '../registry.interface';
 import { isPermissionDenied } from './lease-errors';
-import { commonPrefix, coveringPrefixes, coversDenied, hasPrefix, resumeRevision } from './key-range';
+import { commonPrefix, commonPrefixOf, coveringPrefixes, coversDenied, hasPrefix, resumeRevision } from './key-range';
 
 /** What the guard asks of, and reports to, the keeper. */
 export interface GuardHost {
@@ -32,19 +32,25 @@ interface Range {
  * widening it (one re-created watch, resumed where the old one stopped) only when a new key falls
  * outside it: at most once per byte of prefix, in practice once or twice in a registry's life.
  * Events are filtered to the registered set and to changes after the registry last confirmed the
- * key. A range etcd refuses (a role allowed on several disjoint prefixes) is split into narrower
- * ones, so the count stays the number of permitted prefixes the keys span.
+ * key. A wider range etcd would refuse (a role allowed on several disjoint prefixes) is never
+ * watched: the keys get narrower ranges, so the count stays the number of permitted prefixes the
+ * keys span.
  */
 export class OwnershipGuard {
   private ranges: Range[] = [];
   private readonly denied: Buffer[] = [];
+  private widening: Promise<void> = Promise.resolve();
+  /** The guard's own watch stream (a namespace object of its own), apart from the registry's prefix watchers. */
+  private watchKv: Namespace;
   private closed = false;
 
   constructor(
     private readonly kv: Namespace,
     private readonly host: GuardHost,
     private readonly logger: RegistryLogger,
-  ) {}
+  ) {
+    this.watchKv = kv.namespace('');
+  }
 
   /** Number of etcd watches the guard holds. */
   get watchCount(): number {
@@ -60,26 +66,64 @@ export class OwnershipGuard {
   cover(paths: readonly string[], revision: string): void {
     if (this.closed || paths.length === 0) return;
     const written = BigInt(revision);
-    const touched = new Map<Range, bigint>();
+    const rearm = new Map<Range, bigint>();
+    const widenings = new Map<Range, { start: bigint; keys: Buffer[] }>();
     for (const path of paths) {
       const key = Buffer.from(path);
       const inside = this.ranges.find((r) => hasPrefix(key, r.prefix));
       if (inside) {
-        if (!inside.watcher && !touched.has(inside)) touched.set(inside, written + 1n);
+        if (!inside.watcher && !rearm.has(inside)) rearm.set(inside, written + 1n);
         continue;
       }
       const widen = this.bestWidening(key);
       if (widen) {
         const start = widen.watcher ? resumeRevision(widen.progress, written) : written + 1n;
-        widen.prefix = commonPrefix(widen.prefix, key);
-        touched.set(widen, minOf(touched.get(widen), start));
+        const planned = widenings.get(widen) ?? { start, keys: [] };
+        planned.start = minOf(planned.start, start);
+        planned.keys.push(key);
+        widenings.set(widen, planned);
       } else {
         const range: Range = { prefix: key, progress: written };
         this.ranges.push(range);
-        touched.set(range, written + 1n);
+        rearm.set(range, written + 1n);
       }
     }
-    for (const [range, start] of touched) this.arm(range, start);
+    for (const [range, start] of rearm) this.arm(range, start);
+    for (const [range, { start, keys }] of widenings) {
+      this.widening = this.widening.then(() => this.widen(range, start, keys)).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Widens `range` over `keys`, after checking with a count-only read that etcd lets us read (so
+   * watch) the wider range: a refused watch would stall etcd3's watch stream. Until then the old
+   * watch keeps going; the new one starts at `start`, so nothing in between is missed.
+   */
+  private async widen(range: Range, start: bigint, keys: Buffer[]): Promise<void> {
+    if (this.closed || !this.ranges.includes(range)) return;
+    const outside = keys.filter((k) => !hasPrefix(k, range.prefix));
+    if (outside.length === 0) return;
+    const prefix = commonPrefixOf([range.prefix, ...outside]);
+    if (!(await this.readable(prefix))) {
+      this.denied.push(prefix);
+      this.logger.debug?.(messages.guardSplit(prefix.toString()));
+      // Placed again: in another range that may widen, or in a range of their own.
+      if (!this.closed) this.cover(outside.map((k) => k.toString()), String(start - 1n));
+      return;
+    }
+    if (this.closed || !this.ranges.includes(range)) return;
+    range.prefix = prefix;
+    this.arm(range, range.watcher ? minOf(start, range.progress + 1n) : start);
+  }
+
+  private async readable(prefix: Buffer): Promise<boolean> {
+    try {
+      await this.kv.getAll().prefix(prefix).count();
+      return true;
+    } catch (error) {
+      // Anything but a refusal: the watch itself will tell (and report a gap if it fails).
+      return !isPermissionDenied(error);
+    }
   }
 
   /** The registry holds no key any more: stop watching. */
@@ -109,7 +153,7 @@ export class OwnershipGuard {
   private arm(range: Range, start: bigint): void {
     this.disarm(range);
     range.progress = start - 1n;
-    const watcher = this.kv.watch().prefix(range.prefix).startRevision(String(start)).watcher();
+    const watcher = this.watchKv.watch().prefix(range.prefix).startRevision(String(start)).watcher();
     range.watcher = watcher;
     const live = () => range.watcher === watcher && !this.closed;
     watcher.on('data', (res: IWatchResponse) => live() && this.handle(range, res));
@@ -142,9 +186,13 @@ export class OwnershipGuard {
     if (last > range.progress) range.progress = last;
   }
 
-  /** etcd refused a watch over `range`: narrower ranges that avoid every refused one take its place. */
+  /**
+   * etcd refused a watch over `range` (read permission taken away since the check): narrower ranges
+   * that avoid every refused one take its place, on a new watch stream (etcd3's stalls after a refusal).
+   */
   private split(range: Range): void {
     this.denied.push(range.prefix);
+    this.watchKv = this.kv.namespace('');
     this.ranges = this.ranges.filter((r) => r !== range);
     const keys = this.host
       .paths()
