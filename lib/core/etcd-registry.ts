@@ -5,7 +5,7 @@ import { RegistryClosedError, WatchRemovedError } from './errors';
 import { createEtcdClient } from './etcd-client.factory';
 import { HandlerDelivery, loggedDeliveryReports } from './watch/handler-delivery';
 import { assertHandler, assertPath, assertPrefix, assertValue } from './input-validation';
-import { LeaseKeeper } from './lease-keeper';
+import { LeaseKeeper } from './lease/lease-keeper';
 import { attachRevisions } from './map-revisions';
 import { messages } from './messages';
 import { OperationRunner } from './operation-runner';
@@ -62,14 +62,10 @@ export class EtcdRegistry implements Registry {
 
   /** A synchronous snapshot of the lease, the registrations and the watches. */
   status(): RegistryStatus {
-    const keeper = this.keeper as LeaseKeeper & { status?(): KeeperStatus };
-    const leaseHalf: KeeperStatus = keeper.status?.() ?? {
-      lease: undefined,
-      registrations: this.keeper.paths.map((path) => ({ path, state: 'registered' as const })),
-    };
+    const { lease, registrations } = this.keeper.status();
     return {
-      lease: leaseHalf.lease,
-      registrations: leaseHalf.registrations,
+      lease,
+      registrations,
       watches: [...this.watches.values()].map(({ watcher }) => watcher.status()),
       closed: this.closing !== undefined,
     };

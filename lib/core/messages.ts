@@ -90,4 +90,35 @@ export const messages = {
     `Watch on ${JSON.stringify(prefix)} is not live: re-read or watch creation failed (attempt ${attempt}: ${cause}); retrying`,
   clusterChanged: (reason: string) =>
     `etcd behind the endpoints is a new cluster (${reason}): every watch starts again from a new read, every key is written again`,
+  // Lease keeper (lib/core/lease/): `log` for registered and restored, `warn` for a lost lease or key, the rest `debug`.
+  registered: (path: string, lease: string) => `Registered ${JSON.stringify(path)} under lease ${lease}`,
+  unregistered: (path: string) => `Unregistered ${JSON.stringify(path)}`,
+  leaseGranted: (id: string, ttlSeconds: number) => `Lease ${id} granted (ttl ${ttlSeconds} s)`,
+  leaseLost: (id: string, cause: string, keys: number) => `Lease ${id} lost (${cause}): re-registering ${keys} key(s)`,
+  leaseRestored: (keys: number, id: string) => `Lease restored: ${keys} key(s) re-registered under lease ${id}`,
+  leaseRevoked: (id: string) => `Lease ${id} revoked: the registry holds no key`,
+  leaseNotRevoked: (id: string, cause: string, ttlSeconds: number) => `Lease ${id} not revoked (${cause}); it expires within ${ttlSeconds} s`,
+  closedRevoked: (keys: number, id: string) => `Unregistered ${keys} key(s): lease ${id} revoked`,
+  revokeFailed: (cause: string, ttlSeconds: number) => `Could not revoke the lease (${cause}): its keys expire within ${ttlSeconds} s`,
+  revokeTimedOut: (timeoutMs: number, keys: number, ttlSeconds: number) =>
+    `etcd did not answer the lease revoke within ${timeoutMs} ms: the ${keys} key(s) expire within ${ttlSeconds} s`,
+  keyDeleted: (path: string) => `${JSON.stringify(path)} was deleted from etcd: putting it back`,
+  keyFreeAgain: (path: string, lease: string) => `${JSON.stringify(path)} is free again: registered under lease ${lease}`,
+  keyRace: (path: string, keys: number) =>
+    `${JSON.stringify(path)}${keys > 1 ? ` and ${keys - 1} other key(s)` : ''} changed while being written; retrying`,
+  notDeletingForeign: (path: string, holder: string) =>
+    `Not deleting ${JSON.stringify(path)}: it is held by another lease (${holder}), not by this registry`,
+  lateWriteRemoved: (path: string) => `Removed ${JSON.stringify(path)}: a late write had put it back after it was unregistered`,
+  restoreFailed: (attempt: number, cause: string) => `Re-registration attempt ${attempt} failed (${cause}); retrying`,
+  restoring: (keys: number) => `re-registration of ${keys} key(s)`,
+  registering: (path: string, keys: number) =>
+    keys === 1 ? `registration of ${JSON.stringify(path)}` : `registration of ${keys} keys (${JSON.stringify(path)}, ...)`,
+  guardWatching: (prefix: string, start: string, ranges: number) =>
+    `Ownership watch over prefix ${JSON.stringify(prefix)} from revision ${start} (${ranges} range(s))`,
+  guardDisconnected: () => 'ownership watch disconnected',
+  guardCancelled: (reason: string) => `ownership watch cancelled by etcd (${reason})`,
+  guardGap: (reason: string, keys: number) => `${reason}: verifying ${keys} key(s)`,
+  guardSplit: (prefix: string) => `etcd refused an ownership watch over prefix ${JSON.stringify(prefix)}: watching narrower ranges`,
+  guardRefused: (path: string) =>
+    `etcd refused to watch ${JSON.stringify(path)}: a deletion of it from outside will only be noticed by the next check; grant the user's role read on it`,
 } as const;

@@ -1,7 +1,9 @@
+import { Etcd3 } from 'etcd3';
 import { RegistryAuthError, RegistryUnavailableError, ServiceConflictError } from '../../lib';
+import { waitFor } from '../support/wait-for';
 import { enableEtcdAuth } from '../support/etcd-auth';
 import { EtcdServer, startEtcd } from '../support/etcd-launcher';
-import { withEtcd, RegistryPool, uniquePrefix } from '../support/registry-fixtures';
+import { RecordingLogger, withEtcd, RegistryPool, uniquePrefix } from '../support/registry-fixtures';
 
 describe('key ownership and failures of register (real etcd)', () => {
   const t = withEtcd('shared');
@@ -65,13 +67,18 @@ describe('key ownership and failures of register (real etcd)', () => {
 
 describe('register with etcd auth (real etcd)', () => {
   let etcd: EtcdServer;
+  let root: Etcd3;
+  const leaseIds = async () => (await root.leaseClient.leaseLeases()).leases.map((l) => String(l.ID));
   const pool = new RegistryPool();
 
   beforeAll(async () => {
     etcd = await startEtcd();
     const admin = await enableEtcdAuth({ endpoints: etcd.endpoints, rootPassword: 'rootpw' });
     await admin.addUserWithPrefixes('svc', 'svcpw', ['/services/']);
+    await admin.addUserWithPrefixes('multi', 'multipw', ['/services/', '/jobs/']);
+    root = new Etcd3({ hosts: etcd.endpoints.map((e) => `http://${e}`), auth: { username: 'root', password: 'rootpw' } });
   });
+  afterAll(() => root.close());
   afterEach(() => pool.closeAll());
   afterAll(() => etcd.stop());
 
@@ -95,5 +102,31 @@ describe('register with etcd auth (real etcd)', () => {
     const registry = await pool.create(etcd.endpoints, { username: 'svc', password: 'svcpw' });
     await expect(registry.register('/elsewhere/1', 'x')).rejects.toThrow(/etcd denied .* to user "svc"/);
     await registry.register('/services/auth/3', 'y');
+  });
+
+  it('a register refused for lack of permission fails at once and leaves no lease behind', async () => {
+    const registry = await pool.create(etcd.endpoints, { username: 'svc', password: 'svcpw' });
+    const started = Date.now();
+    await expect(registry.register('/elsewhere/2', 'x')).rejects.toBeInstanceOf(RegistryAuthError);
+    expect(Date.now() - started).toBeLessThan(1500);
+    await waitFor(async () => (await leaseIds()).length === 0, { timeoutMs: 3000, message: 'no lease left' });
+    expect(registry.leaseId).toBeUndefined();
+  });
+
+  it('guards keys under two permitted prefixes although a watch over their common prefix is refused', async () => {
+    const logger = new RecordingLogger();
+    const registry = await pool.create(etcd.endpoints, { username: 'multi', password: 'multipw', logger });
+    await registry.register('/services/m/1', 'a');
+    await registry.register('/jobs/m/1', 'b');
+    await root.delete().key('/jobs/m/1');
+    await root.delete().key('/services/m/1');
+    await waitFor(async () => (await root.getAll().prefix('/jobs/m/').keys()).length === 1 && (await root.getAll().prefix('/services/m/').keys()).length === 1, {
+      timeoutMs: 5000,
+      message: 'both keys put back',
+    }).catch((e) => {
+      console.log(logger.lines);
+      throw e;
+    });
+    expect(registry.status().registrations.map((r) => r.state)).toEqual(['registered', 'registered']);
   });
 });

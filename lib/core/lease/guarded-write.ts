@@ -1,0 +1,81 @@
+import { Namespace } from 'etcd3';
+import type { ClusterIdentity } from '../cluster-identity';
+import { messages } from '../messages';
+import { Holding, KeyDecision, decide } from './write-batches';
+
+/** Not final: the operation runner retries it (keys changed between our read and our write). */
+export class KeyRaceError extends Error {}
+
+export interface WriteItem {
+  path: string;
+  value: string;
+}
+
+/** Per key: `written` (or already ours with this value) at `revision`, or held by `holder`. */
+export type WriteOutcome = { kind: 'written'; revision: string; rewritten: boolean } | { kind: 'conflict'; holder: string; revision: string };
+
+/** Rounds of read-then-compare before a batch is handed back to the runner as a race. */
+const MAX_ROUNDS = 4;
+
+/**
+ * Writes `items` under `leaseId` in one transaction per round: every key is compared with what we
+ * expect of it (absent, or unchanged since our read), and all are put together or none. When a
+ * compare fails, the same transaction's else branch reads every key, each key is decided again
+ * (create, keep, update or conflict: see `decide`) and the keys still to write go in the next
+ * round. A key held by another lease (or by no lease) is never written. Paths must be distinct.
+ * Each answer's header goes to `identity` (a revision that went back says the cluster was replaced).
+ */
+export async function writeGuarded(
+  kv: Namespace,
+  items: readonly WriteItem[],
+  leaseId: string,
+  isOwn: (lease: string) => boolean,
+  identity?: ClusterIdentity,
+): Promise<WriteOutcome[]> {
+  const outcomes: (WriteOutcome | undefined)[] = new Array(items.length);
+  let pending = items.map((item, index) => ({ item, index, decision: { kind: 'create' } as KeyDecision }));
+  for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round++) {
+    const [first, ...rest] = pending;
+    let txn = kv.if(first.item.path, ...expectation(first.decision));
+    for (const p of rest) txn = txn.and(p.item.path, ...expectation(p.decision));
+    const floor = identity?.highestRevision;
+    const res = await txn
+      .then(...pending.map((p) => kv.put(p.item.path).value(p.item.value).lease(leaseId)))
+      .else(...pending.map((p) => kv.get(p.item.path)))
+      .commit();
+    identity?.observe(res.header, floor);
+    if (res.succeeded) {
+      for (const p of pending) outcomes[p.index] = { kind: 'written', revision: res.header.revision, rewritten: true };
+      pending = [];
+      break;
+    }
+    const next: typeof pending = [];
+    pending.forEach((p, i) => {
+      const kvs = res.responses[i]?.response_range?.kvs ?? [];
+      const holding: Holding | undefined = kvs[0] && { lease: String(kvs[0].lease), value: kvs[0].value.toString(), modRevision: String(kvs[0].mod_revision) };
+      const decision = decide(holding, p.item.value, leaseId, isOwn);
+      if (decision.kind === 'keep') outcomes[p.index] = { kind: 'written', revision: res.header.revision, rewritten: false };
+      else if (decision.kind === 'conflict') outcomes[p.index] = { kind: 'conflict', holder: decision.holder, revision: res.header.revision };
+      else next.push({ ...p, decision });
+    });
+    pending = next;
+  }
+  if (pending.length > 0) throw new KeyRaceError(messages.keyRace(pending[0].item.path, pending.length));
+  return outcomes as WriteOutcome[];
+}
+
+/** The compare for one key: absent (create revision 0), or unchanged since our read (mod revision). */
+function expectation(decision: KeyDecision): ['Create' | 'Mod', '==', string | number] {
+  return decision.kind === 'update' ? ['Mod', '==', decision.modRevision] : ['Create', '==', 0];
+}
+
+/** Deletes `path` only if one of our leases holds it; returns false when another holder has it. */
+export async function deleteIfOurs(kv: Namespace, path: string, isOwn: (lease: string) => boolean): Promise<{ deleted: boolean; holder?: string }> {
+  const kvs = (await kv.get(path).exec()).kvs;
+  if (!kvs[0]) return { deleted: false };
+  const holder = String(kvs[0].lease);
+  if (!isOwn(holder)) return { deleted: false, holder };
+  const res = await kv.if(path, 'Lease', '==', holder).and(path, 'Mod', '==', String(kvs[0].mod_revision)).then(kv.delete().key(path)).commit();
+  if (!res.succeeded) throw new KeyRaceError(messages.keyRace(path, 1));
+  return { deleted: true };
+}

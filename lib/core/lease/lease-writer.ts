@@ -1,0 +1,83 @@
+import { Namespace } from 'etcd3';
+import type { ClusterIdentity } from '../cluster-identity';
+import { RegistryUnavailableError } from '../errors';
+import { messages } from '../messages';
+import { OperationRunner } from '../operation-runner';
+import { RegistryLogger } from '../registry.interface';
+import { WriteItem, WriteOutcome, deleteIfOurs, writeGuarded } from './guarded-write';
+import { isLeaseGone } from './lease-errors';
+import { LeaseLifecycle } from './lease-lifecycle';
+
+/**
+ * The keeper's etcd calls, each through the operation runner with a deadline that starts when the
+ * call starts (never while it waits in the keeper's queue). It notes uncertain outcomes (an attempt
+ * that ended without an answer may still be applied by etcd later) for the verify passes.
+ */
+export class LeaseWriter {
+  /** A write or delete ended without an answer since the last take(): verify (and sweep) later. */
+  private uncertain = false;
+
+  constructor(
+    private readonly kv: Namespace,
+    private readonly runner: OperationRunner,
+    private readonly lifecycle: LeaseLifecycle,
+    private readonly logger: RegistryLogger,
+    private readonly identity?: ClusterIdentity,
+  ) {}
+
+  /** Writes `items` (distinct paths) under the current lease, granting one first if needed. */
+  write(what: string, items: readonly WriteItem[]): Promise<{ lease: string; outcomes: WriteOutcome[] }> {
+    return this.run(what, async () => {
+      const lease = await this.lifecycle.acquire();
+      try {
+        return { lease, outcomes: await writeGuarded(this.kv, items, lease, (l) => this.lifecycle.isOwn(l), this.identity) };
+      } catch (error) {
+        // Revoked from outside or expired: the next attempt grants a new lease at once.
+        if (isLeaseGone(error)) this.lifecycle.invalidate(lease, error);
+        throw error;
+      }
+    });
+  }
+
+  /** Deletes `path` if one of our leases holds it. */
+  async remove(path: string): Promise<void> {
+    const res = await this.run(`unregistration of ${JSON.stringify(path)}`, () => deleteIfOurs(this.kv, path, (l) => this.lifecycle.isOwn(l)));
+    if (res.holder !== undefined) this.logger.debug?.(messages.notDeletingForeign(path, res.holder));
+  }
+
+  /** Deletes keys under the current lease that the registry does not hold registered (late writes). */
+  async sweep(registered: (path: string) => boolean, namespace: string): Promise<void> {
+    const lease = this.lifecycle.id;
+    if (!lease) return;
+    const res = await this.run('sweep of the lease', () => this.kv.leaseClient.leaseTimeToLive({ ID: lease, keys: true }));
+    for (const raw of res.keys ?? []) {
+      const full = Buffer.from(raw).toString();
+      if (!full.startsWith(namespace)) continue;
+      const path = full.slice(namespace.length);
+      if (registered(path)) continue;
+      const del = await this.run('sweep of the lease', () => this.kv.if(path, 'Lease', '==', lease).then(this.kv.delete().key(path)).commit());
+      if (del.succeeded) this.logger.debug?.(messages.lateWriteRemoved(path));
+    }
+  }
+
+  /** True once after any uncertain outcome since the last call. */
+  takeUncertain(): boolean {
+    const was = this.uncertain;
+    this.uncertain = false;
+    return was;
+  }
+
+  private async run<T>(what: string, attempt: () => Promise<T>): Promise<T> {
+    const tracked = () =>
+      attempt().catch((error: unknown) => {
+        if (!this.runner.classify(error, what)) this.uncertain = true;
+        throw error;
+      });
+    try {
+      return await this.runner.run(what, this.runner.deadline(), tracked);
+    } catch (error) {
+      if (error instanceof RegistryUnavailableError) this.uncertain = true;
+      throw error;
+    }
+  }
+}
