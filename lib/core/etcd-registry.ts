@@ -16,10 +16,6 @@ import { Registry, RegistryOptions, ServiceMap, WatchHandler, WatchSubscription 
 import type { LeaseStatus, RegistrationStatus, RegistryStatus } from './status.interface';
 
 /** The lease half of the status, when the keeper provides it. */
-interface KeeperStatus {
-  lease?: LeaseStatus;
-  registrations: RegistrationStatus[];
-}
 
 interface WatchEntry {
   watcher: PrefixWatcher;
