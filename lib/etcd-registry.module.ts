@@ -1,11 +1,12 @@
-import { Logger, Module, Provider } from '@nestjs/common';
+import { Module, Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import type { Etcd3 } from 'etcd3';
 import { createEtcdClient, createRegistry, resolveRegistryOptions } from './core';
-import { ETCD_CLIENT, ETCD_REGISTRY, ETCD_REGISTRY_LOGGER_CONTEXT, ETCD_REGISTRY_RESOLVED_OPTIONS } from './etcd-registry.constants';
+import { ETCD_CLIENT, ETCD_REGISTRY, ETCD_REGISTRY_RESOLVED_OPTIONS } from './etcd-registry.constants';
 import { ConfigurableModuleClass, ETCD_REGISTRY_MODULE_OPTIONS } from './etcd-registry.module-definition';
 import { resolveEtcdRegistryModuleOptions, ResolvedEtcdRegistryModuleOptions } from './etcd-registry.options';
 import type { EtcdRegistryModuleOptions } from './interfaces';
+import { defaultRegistryLogger } from './registry-logger';
 import { RegistryMetadataAccessor } from './registry-metadata.accessor';
 import { RegistryService } from './registry.service';
 import { WatchServicesExplorer } from './watch-services.explorer';
@@ -32,7 +33,7 @@ const etcdClientProvider: Provider = {
 const registryProvider: Provider = {
   provide: ETCD_REGISTRY,
   useFactory: (options: ResolvedEtcdRegistryModuleOptions, client: Etcd3) =>
-    createRegistry({ ...options.registry, logger: options.registry.logger ?? new Logger(ETCD_REGISTRY_LOGGER_CONTEXT) }, client),
+    createRegistry({ ...options.registry, logger: options.registry.logger ?? defaultRegistryLogger() }, client),
   inject: [ETCD_REGISTRY_RESOLVED_OPTIONS, ETCD_CLIENT],
 };
 
