@@ -41,7 +41,12 @@ describe('Default logging of the Nest face (real etcd)', () => {
       imports: [
         EtcdRegistryModule.forRoot({
           endpoints: etcd.endpoints,
-          service: { name: 'logging-service', id: `default-${process.pid}`, address: '127.0.0.1:3000', prefix: `/e2e-logging-${process.pid}/` },
+          service: {
+            name: 'logging-service',
+            id: `default-${process.pid}`,
+            address: '127.0.0.1:3000',
+            prefix: `/e2e-logging-${process.pid}/`,
+          },
         }),
       ],
     }).compile();
