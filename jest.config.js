@@ -18,5 +18,7 @@ module.exports = {
     { ...shared, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.spec.ts'] },
     { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'] },
     { ...shared, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.spec.ts'] },
+    // Builds and packs the package (npm pack --dry-run), then checks what a user would install.
+    { ...shared, displayName: 'package', testMatch: ['<rootDir>/test/package/**/*.spec.ts'] },
   ],
 };
