@@ -17,12 +17,12 @@
  * new temp dir, removed at the end unless COMPAT_KEEP=1), COMPAT_CACHE (Node binaries and schematics,
  * default <tmp>/nestjs-etcd-registry-compat-cache).
  */
-import { execFileSync, spawn } from 'child_process';
+import { execFileSync, spawn, spawnSync } from 'child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import { startEtcd } from '../support/etcd-launcher';
-import { checkApp } from './app-check';
+import { AppCheckResult, checkApp } from './app-check';
 import { currentNode, NodeRuntime, registryNode } from './node-binaries';
 import { filesFor, installArgs, isTestFile, readmeFiles } from './readme-examples';
 import { fetchTemplates, renderApplication, SCAFFOLDS, ScaffoldSpec } from './scaffold';
@@ -70,6 +70,33 @@ function envWith(node: NodeRuntime, extra: NodeJS.ProcessEnv = {}): NodeJS.Proce
   return { ...process.env, PATH: `${node.binDir}:${process.env.PATH ?? ''}`, CI: 'true', ...extra };
 }
 
+/** The problems `npm ls --all` reports (invalid or missing peers, extraneous packages...). */
+function npmLsProblems(appDir: string): string[] {
+  const res = spawnSync('npm', ['ls', '--all', '--json'], { cwd: appDir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return ((JSON.parse(res.stdout) as { problems?: string[] }).problems ?? []);
+}
+
+/** `invalid: typescript@6.0.3 /path` -> `typescript`. */
+function problemPackage(problem: string): string {
+  return /^[a-z ]+: (@?[^@\s]+)@/.exec(problem)?.[1] ?? problem;
+}
+
+/** Names of the packages `roots` brought into the app (their whole dependency trees, peers included). */
+function installedTree(appDir: string, roots: string[]): Set<string> {
+  const names = roots.map((r) => r.replace(/(.)@[^@]*$/, '$1'));
+  const res = spawnSync('npm', ['ls', ...names, '--all', '--json'], { cwd: appDir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const found = new Set<string>(names);
+  type Node = { dependencies?: Record<string, Node> };
+  const walk = (node: Node) => {
+    for (const [name, child] of Object.entries(node.dependencies ?? {})) {
+      found.add(name);
+      walk(child);
+    }
+  };
+  walk(JSON.parse(res.stdout) as Node);
+  return found;
+}
+
 interface Outcome {
   name: string;
   ok: boolean;
@@ -83,11 +110,23 @@ async function prepare(spec: ScaffoldSpec, work: string, cache: string, tarball:
     renderApplication(templates.dir, appDir, spec.id, spec),
   );
   await stage(`${spec.id}: npm install (the scaffold's dependencies)`, () => run('npm', ['install', '--no-audit', '--no-fund'], appDir));
+  const before = npmLsProblems(appDir);
+  if (before.length > 0) console.log(`[compat] ${spec.id}: the bare scaffold's own npm ls --all problems (not ours): ${before.join('; ')}`);
   const args = installArgs(readme, spec.major).map((a) => (a === 'nestjs-etcd-registry' ? tarball : a));
   await stage(`${spec.id}: npm install ${args.join(' ')} (README, Nest ${spec.major})`, () =>
     run('npm', ['install', '--no-audit', '--no-fund', ...args], appDir),
   );
-  await stage(`${spec.id}: npm ls --all is clean`, () => run('npm', ['ls', '--all'], appDir));
+  await stage(`${spec.id}: npm ls is clean, npm ls --all has no new problem`, async () => {
+    await run('npm', ['ls'], appDir);
+    const added = npmLsProblems(appDir).filter((p) => !before.includes(p));
+    const brought = installedTree(appDir, args.filter((a) => a !== tarball).concat('nestjs-etcd-registry'));
+    const ours = added.filter((p) => brought.has(problemPackage(p)));
+    const theirs = added.filter((p) => !ours.includes(p));
+    // npm's second install can re-resolve a conflict the scaffold has in itself (Nest 12's ESM scaffold:
+    // vite-tsconfig-paths -> tsconfck wants typescript ^5 beside the scaffold's typescript ^6): shown, not ours.
+    if (theirs.length > 0) console.log(`[compat] ${spec.id}: npm ls --all, changed problems of the scaffold's own packages (not ours): ${theirs.join('; ')}`);
+    if (ours.length > 0) throw new Error(`npm ls --all: problems in what the README's install brought:\n${ours.join('\n')}`);
+  });
   const files = filesFor(readmeFiles(readme), spec.major).filter((f) => spec.readmeTests || !isTestFile(f.path));
   for (const f of files) {
     mkdirSync(dirname(join(appDir, f.path)), { recursive: true });
@@ -105,6 +144,10 @@ async function runOn(spec: ScaffoldSpec, appDir: string, node: NodeRuntime, kitE
   const app = await stage(`${spec.id} on Node ${node.version}: application against etcd (register, own instance seen, SIGTERM)`, () =>
     checkApp(appDir, node.binDir, env),
   );
+  if (spec.testNodeFloor && !atLeast(node.version, spec.testNodeFloor)) {
+    console.log(`[compat] !!! ${spec.id} on Node ${node.version}: npm test SKIPPED: ${spec.testNodeFloorReason}`);
+    return `${describe(app)}; npm test skipped below Node ${spec.testNodeFloor}`;
+  }
   const etcd = await startEtcd();
   try {
     await stage(`${spec.id} on Node ${node.version}: npm test (the scaffold's runner${kitExample ? ', README testing-kit example included' : ''})`, () =>
@@ -113,7 +156,19 @@ async function runOn(spec: ScaffoldSpec, appDir: string, node: NodeRuntime, kitE
   } finally {
     await etcd.stop();
   }
+  return describe(app);
+}
+
+function describe(app: AppCheckResult): string {
   return `registered ${app.registeredMs.toFixed(0)} ms, own instance seen ${app.handlerSawItselfMs.toFixed(0)} ms, key gone ${app.deregisteredMs.toFixed(0)} ms after SIGTERM`;
+}
+
+/** True when Node `version` (v24.9.1) is at least `floor` (24.9.0). */
+function atLeast(version: string, floor: string): boolean {
+  const a = version.replace(/^v/, '').split('.').map(Number);
+  const b = floor.split('.').map(Number);
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] > b[i];
+  return true;
 }
 
 async function main(): Promise<number> {

@@ -16,12 +16,25 @@ export interface ScaffoldSpec {
   strict: boolean;
   /** Whether this scaffold runs the README's test examples (the default scaffold of its major does). */
   readmeTests: boolean;
+  /** Oldest Node on which the scaffold's own test runner works, when it has one (checked by the matrix). */
+  testNodeFloor?: string;
+  testNodeFloorReason?: string;
 }
 
 export const SCAFFOLDS: ScaffoldSpec[] = [
   { id: 'nest11-cjs', major: 11, template: 'ts', strict: false, readmeTests: true },
   { id: 'nest12-esm', major: 12, template: 'ts-esm', strict: true, readmeTests: true },
-  { id: 'nest12-cjs', major: 12, template: 'ts', strict: true, readmeTests: false },
+  {
+    id: 'nest12-cjs',
+    major: 12,
+    template: 'ts',
+    strict: true,
+    readmeTests: false,
+    // Its jest loads the ESM-only @nestjs/testing 12 through require(esm), which jest supports from Node
+    // 24.9; below that the scaffold's own app.controller.spec fails, with or without this package.
+    testNodeFloor: '24.9.0',
+    testNodeFloorReason: "jest in Nest 12's CommonJS scaffold needs Node 24.9+ (require of the ESM-only @nestjs/testing)",
+  },
 ];
 
 /**
