@@ -70,14 +70,19 @@ export async function checkApp(appDir: string, binDir: string, env: NodeJS.Proce
 
     const t1 = performance.now();
     running.kill('SIGTERM');
-    const exit = await Promise.race([exited(running), new Promise<never>((_, r) => setTimeout(() => r(new Error('no exit 10 s after SIGTERM')), 10_000))]);
-    if (exit.code !== 0 && exit.signal !== 'SIGTERM') throw new Error(`exit after SIGTERM: code ${exit.code}, signal ${exit.signal}:\n${output}`);
+    const exit = await Promise.race([
+      exited(running),
+      new Promise<never>((_, r) => setTimeout(() => r(new Error('no exit 10 s after SIGTERM')), 10_000)),
+    ]);
+    if (exit.code !== 0 && exit.signal !== 'SIGTERM')
+      throw new Error(`exit after SIGTERM: code ${exit.code}, signal ${exit.signal}:\n${output}`);
     const left = await client.get(key).string();
     const deregisteredMs = performance.now() - t1;
     if (left !== null) throw new Error(`${key} is still in etcd after the application exited on SIGTERM:\n${output}`);
     return { registeredMs, handlerSawItselfMs, deregisteredMs };
   } catch (error) {
-    if (error instanceof Error && !error.message.includes(output.slice(-200)) && output) error.message += `\n--- application output ---\n${output}`;
+    if (error instanceof Error && !error.message.includes(output.slice(-200)) && output)
+      error.message += `\n--- application output ---\n${output}`;
     throw error;
   } finally {
     if (child && child.exitCode === null && child.signalCode === null) {

@@ -73,7 +73,7 @@ function envWith(node: NodeRuntime, extra: NodeJS.ProcessEnv = {}): NodeJS.Proce
 /** The problems `npm ls --all` reports (invalid or missing peers, extraneous packages...). */
 function npmLsProblems(appDir: string): string[] {
   const res = spawnSync('npm', ['ls', '--all', '--json'], { cwd: appDir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  return ((JSON.parse(res.stdout) as { problems?: string[] }).problems ?? []);
+  return (JSON.parse(res.stdout) as { problems?: string[] }).problems ?? [];
 }
 
 /** `invalid: typescript@6.0.3 /path` -> `typescript`. */
@@ -124,7 +124,8 @@ async function prepare(spec: ScaffoldSpec, work: string, cache: string, tarball:
     const theirs = added.filter((p) => !ours.includes(p));
     // npm's second install can re-resolve a conflict the scaffold has in itself (Nest 12's ESM scaffold:
     // vite-tsconfig-paths -> tsconfck wants typescript ^5 beside the scaffold's typescript ^6): shown, not ours.
-    if (theirs.length > 0) console.log(`[compat] ${spec.id}: npm ls --all, changed problems of the scaffold's own packages (not ours): ${theirs.join('; ')}`);
+    if (theirs.length > 0)
+      console.log(`[compat] ${spec.id}: npm ls --all, changed problems of the scaffold's own packages (not ours): ${theirs.join('; ')}`);
     if (ours.length > 0) throw new Error(`npm ls --all: problems in what the README's install brought:\n${ours.join('\n')}`);
   });
   const files = filesFor(readmeFiles(readme), spec.major).filter((f) => spec.readmeTests || !isTestFile(f.path));
@@ -150,8 +151,9 @@ async function runOn(spec: ScaffoldSpec, appDir: string, node: NodeRuntime, kitE
   }
   const etcd = await startEtcd();
   try {
-    await stage(`${spec.id} on Node ${node.version}: npm test (the scaffold's runner${kitExample ? ', README testing-kit example included' : ''})`, () =>
-      run('npm', ['test'], appDir, envWith(node, { ETCD_ENDPOINTS: etcd.endpoints.join(',') })),
+    await stage(
+      `${spec.id} on Node ${node.version}: npm test (the scaffold's runner${kitExample ? ', README testing-kit example included' : ''})`,
+      () => run('npm', ['test'], appDir, envWith(node, { ETCD_ENDPOINTS: etcd.endpoints.join(',') })),
     );
   } finally {
     await etcd.stop();
@@ -179,7 +181,9 @@ async function main(): Promise<number> {
   const nodeMajors = (process.env.COMPAT_NODES ?? '20,22,24').split(',').map((s) => Number(s.trim()));
   const wanted = process.env.COMPAT_SCAFFOLDS?.split(',').map((s) => s.trim());
   const scaffolds = SCAFFOLDS.filter((s) => !wanted || wanted.includes(s.id));
-  console.log(`[compat] work dir ${work}, cache ${cache}; scaffolds ${scaffolds.map((s) => s.id).join(', ')}; Node ${nodeMajors.join(', ')}`);
+  console.log(
+    `[compat] work dir ${work}, cache ${cache}; scaffolds ${scaffolds.map((s) => s.id).join(', ')}; Node ${nodeMajors.join(', ')}`,
+  );
 
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const kitExamples = readmeFiles(readme).filter((f) => isTestFile(f.path));

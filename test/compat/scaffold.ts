@@ -47,7 +47,7 @@ export function renderTemplate(text: string, data: Record<string, unknown>): str
   for (const m of text.matchAll(/<%(=?)([\s\S]*?)%>/g)) {
     body += `__out += ${JSON.stringify(text.slice(last, m.index))};\n`;
     body += m[1] === '=' ? `__out += String(${m[2]});\n` : `${m[2]}\n`;
-    last = m.index! + m[0].length;
+    last = m.index + m[0].length;
   }
   body += `__out += ${JSON.stringify(text.slice(last))};\n`;
   const names = Object.keys(data);
@@ -68,7 +68,10 @@ export function fetchTemplates(major: number, template: string, cacheDir: string
   const root = join(cacheDir, `schematics-${major}`);
   if (!existsSync(join(root, 'package', 'package.json'))) {
     mkdirSync(root, { recursive: true });
-    const tgz = execFileSync('npm', ['pack', `@nestjs/schematics@${major}`, '--silent'], { cwd: root, encoding: 'utf8' }).trim().split('\n').pop()!;
+    const tgz = execFileSync('npm', ['pack', `@nestjs/schematics@${major}`, '--silent'], { cwd: root, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop()!;
     execFileSync('tar', ['xzf', tgz], { cwd: root });
   }
   const version = (JSON.parse(readFileSync(join(root, 'package', 'package.json'), 'utf8')) as { version: string }).version;

@@ -52,7 +52,7 @@ describe('README examples for the compatibility matrix', () => {
   it('refuses two blocks writing the same file for one major, a non-ts file block, and an unclosed block', () => {
     const twice = `${fence}ts\n// file: src/x.ts\n${fence}\n${fence}ts\n// file: src/x.ts\n// nest: 12\n${fence}\n`;
     expect(() => readmeFiles(twice)).toThrow(/lines 2 and 5: two blocks write src\/x\.ts/);
-    expect(() => readmeFiles(`${fence}js\n// file: src/x.js\n${fence}\n`)).toThrow(/must be a \`\`\`ts block/);
+    expect(() => readmeFiles(`${fence}js\n// file: src/x.js\n${fence}\n`)).toThrow(/must be a ```ts block/);
     expect(() => readmeFiles(`${fence}ts\n// file: src/x.ts\n`)).toThrow(/never closed/);
   });
 
