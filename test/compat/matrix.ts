@@ -228,8 +228,8 @@ async function main(): Promise<number> {
   console.log('\n[compat] summary');
   for (const o of outcomes) console.log(`[compat]   ${o.ok ? 'PASS' : 'FAIL'}  ${o.name}: ${o.detail}`);
   if (!kitExample) console.log('[compat]   SKIP  README testing-kit example: testing kit example not found in README');
-  console.log(`[compat] matrix took ${secondsSince(started)}`);
   if (process.env.COMPAT_KEEP !== '1' && !process.env.COMPAT_DIR) rmSync(work, { recursive: true, force: true });
+  console.log(`[compat] matrix took ${secondsSince(started)} (deleting the apps included)`);
   const failed = outcomes.filter((o) => !o.ok).length;
   console.log(`compat: ${outcomes.length - failed} passed, ${failed} failed`);
   return failed === 0 ? 0 : 1;
