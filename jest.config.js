@@ -25,5 +25,7 @@ module.exports = {
     { ...shared, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.spec.ts'] },
     // Go programs (built once per source version, see test/support/go-programs.ts) against our registry.
     { ...shared, displayName: 'interop', testMatch: ['<rootDir>/test/interop/**/*.spec.ts'] },
+    // Builds and packs the package (npm pack --dry-run), then checks what a user would install.
+    { ...shared, displayName: 'package', testMatch: ['<rootDir>/test/package/**/*.spec.ts'] },
   ],
 };

@@ -10,7 +10,7 @@ type CreateRegistry = (options: { endpoints: string[]; ttlSeconds?: number }) =>
 /** The core's `createRegistry`, or undefined while lib/core does not export it yet. */
 export function loadCreateRegistry(): CreateRegistry | undefined {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const core = require('../lib/core') as { createRegistry?: CreateRegistry };
     return typeof core.createRegistry === 'function' ? core.createRegistry : undefined;
   } catch {

@@ -1,12 +1,13 @@
-import { Logger, Module, Provider } from '@nestjs/common';
+import { Module, Provider } from '@nestjs/common';
 import { DiscoveryModule, ModulesContainer } from '@nestjs/core';
 import type { Etcd3 } from 'etcd3';
 import { createEtcdClient, EtcdRegistry } from './core';
-import { ETCD_CLIENT, ETCD_REGISTRY, ETCD_REGISTRY_LOGGER_CONTEXT, ETCD_REGISTRY_RESOLVED_OPTIONS } from './etcd-registry.constants';
+import { ETCD_CLIENT, ETCD_REGISTRY, ETCD_REGISTRY_RESOLVED_OPTIONS } from './etcd-registry.constants';
 import { ConfigurableModuleClass, ETCD_REGISTRY_MODULE_OPTIONS } from './etcd-registry.module-definition';
 import { defaultInstanceId, resolveEtcdRegistryModuleOptions, ResolvedEtcdRegistryModuleOptions } from './etcd-registry.options';
 import type { EtcdRegistryModuleOptions } from './interfaces';
 import { registryFaceProviders } from './etcd-registry.providers';
+import { defaultRegistryLogger } from './registry-logger';
 import { RegistryService } from './registry.service';
 import { assertImportedOnce } from './single-import.guard';
 
@@ -17,7 +18,7 @@ import { assertImportedOnce } from './single-import.guard';
 const resolvedOptionsProvider: Provider = {
   provide: ETCD_REGISTRY_RESOLVED_OPTIONS,
   useFactory: (options: EtcdRegistryModuleOptions): ResolvedEtcdRegistryModuleOptions =>
-    resolveEtcdRegistryModuleOptions(options, defaultInstanceId, new Logger(ETCD_REGISTRY_LOGGER_CONTEXT)),
+    resolveEtcdRegistryModuleOptions(options, defaultInstanceId, defaultRegistryLogger()),
   inject: [ETCD_REGISTRY_MODULE_OPTIONS],
 };
 

