@@ -1,24 +1,28 @@
 import { ConsecutiveBreaker, ExponentialBackoff, IBackoff, circuitBreaker, handleWhen, retry } from 'cockatiel';
 import { Etcd3, IOptions, isRecoverableError } from 'etcd3';
+import { CallContext, attemptTimeoutMs, unaryCallDeadline } from './call-deadline';
+import { hostFailureInterceptor } from './host-failure.interceptor';
 import { ResolvedRegistryOptions } from './options';
 
 function pem(value: string | Buffer | undefined): Buffer | undefined {
   return value === undefined ? undefined : Buffer.isBuffer(value) ? value : Buffer.from(value);
 }
 
-/** Deadline of one unary call: shorter than the operation budget so an operation can retry (e.g. across a leader failover). */
-export function perCallTimeoutMs(timeoutMs: number): number {
-  return Math.min(timeoutMs, Math.max(500, Math.floor(timeoutMs / 2)));
-}
-
 /**
  * The one place where the etcd client is created. Its fault handling is tuned so that recovery
  * follows etcd's own election time rather than etcd3's defaults (a breaker open for 5 s, watch
- * backoff up to 30 s), and unary calls get a deadline (streams do not: it would kill them).
+ * backoff up to 30 s). A unary call's deadline is its operation's (call-deadline.ts; streams get
+ * none), and calls that end by our own deadline or cancel, or by a NOSPACE refusal, are not taken
+ * by etcd3 as host failures (host-failure.interceptor.ts): they never reset the connection nor
+ * open the breaker.
  */
 export function createEtcdClient(options: ResolvedRegistryOptions): Etcd3 {
-  const callTimeoutMs = perCallTimeoutMs(options.timeoutMs);
-  const unaryDeadline = (ctx: { isStream: boolean }) => (ctx.isStream ? {} : { deadline: Date.now() + callTimeoutMs });
+  const attemptMs = attemptTimeoutMs(options.timeoutMs);
+  const interceptors = [hostFailureInterceptor];
+  const unaryDeadline = (ctx: CallContext) => {
+    const deadline = unaryCallDeadline(ctx, options.timeoutMs, attemptMs);
+    return deadline ? { deadline, interceptors } : { interceptors };
+  };
   const config: IOptions = {
     hosts: options.hosts,
     defaultCallOptions: unaryDeadline,
