@@ -6,8 +6,6 @@ import { messages } from './messages';
 import { ResolvedRegistryOptions } from './options';
 import { TlsMismatchProbe } from './tls-probe';
 
-/** Attempts of one operation in flight at once (a stuck one plus the ones started next to it). */
-const MAX_IN_FLIGHT = 3;
 const TLS_PROBE_MS = 1000;
 
 /**
@@ -85,7 +83,8 @@ export class OperationRunner {
         if (this.closed) return fail(new RegistryClosedError(messages.closed()));
         inFlight++;
         clearTimeout(nextAttemptTimer);
-        if (inFlight < MAX_IN_FLIGHT) nextAttemptTimer = setTimeout(launch, this.attemptMs);
+        // attemptMs is at least half the budget: two attempts at most run side by side.
+        nextAttemptTimer = setTimeout(launch, this.attemptMs);
         let call: Promise<T>;
         try {
           call = withCallDeadline(deadline, attempt);
