@@ -1,5 +1,9 @@
+import { Test } from '@nestjs/testing';
 import { Etcd3 } from 'etcd3';
 import { createRegistry, Registry } from '../../lib/core';
+import { EtcdRegistryModule } from '../../lib/etcd-registry.module';
+import { RegistryService } from '../../lib/registry.service';
+import { watcherFixtures } from '../fixtures/watchers.fixture';
 import { startEtcd } from '../support/etcd-launcher';
 import { FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { printFigures, rawClient, recordFigure, recordWatch } from '../support/registry-probe';
@@ -105,5 +109,44 @@ describe('a slow link whose round trip fits the budget', () => {
     recordFigure(SPEC, 'timeoutMs 3000: connections accepted by the proxy', proxy.connectionsAccepted, 'connections');
     expect(failures).toEqual([]);
     expect(proxy.connectionsAccepted).toBe(1);
+  });
+
+  it('Nest: app.init() (register + the first map of a @WatchServices handler) and app.close() over the slow link, twice, one connection each (a guard: this passed before the fix too)', async () => {
+    const f = watcherFixtures('/slow-nest/');
+    await checker.put(`${f.a}peer`).value('10.0.0.9:9');
+    const counts: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      proxy = await startFaultProxy(etcd.endpoints);
+      proxy.delay(DELAY_MIN_MS, DELAY_MAX_MS);
+      const moduleRef = await Test.createTestingModule({
+        imports: [
+          EtcdRegistryModule.forRoot({
+            endpoints: proxy.endpoints,
+            ttlSeconds: 5,
+            timeoutMs: 5000,
+            service: { name: 'slow', id: `n${i}`, address: '127.0.0.1:1', prefix: '/slow-nest/svc/' },
+          }),
+        ],
+        providers: [f.PlainWatcher],
+      }).compile();
+      const app = moduleRef.createNestApplication({ logger: false });
+      const started = Date.now();
+      try {
+        await app.init();
+        recordFigure(SPEC, `Nest ${i}: app.init()`, Date.now() - started);
+        expect(f.PlainWatcher.recorder.latest(f.a)).toEqual({ [`${f.a}peer`]: '10.0.0.9:9' });
+        const key = app.get(RegistryService).serviceKey!;
+        expect(await checker.get(key).string()).toBe('127.0.0.1:1');
+        const closing = Date.now();
+        await app.close();
+        recordFigure(SPEC, `Nest ${i}: app.close()`, Date.now() - closing);
+        expect(await checker.get(key).string()).toBeNull();
+      } finally {
+        await app.close().catch(() => undefined);
+      }
+      counts.push(proxy.connectionsAccepted);
+      await proxy.close();
+    }
+    expect(counts).toEqual([1, 1]);
   });
 });
