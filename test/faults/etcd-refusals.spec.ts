@@ -8,6 +8,7 @@ import { EtcdRegistryModule } from '../../lib/etcd-registry.module';
 import { startEtcd } from '../support/etcd-launcher';
 import { printFigures, recordFigure } from '../support/registry-probe';
 import { generateTlsMaterial, startTlsEtcd, TlsMaterial } from '../support/tls-certs';
+import { speaksTls } from '../../lib/core/tls-probe';
 
 jest.setTimeout(120_000);
 
@@ -236,6 +237,17 @@ describe('etcd refusals are named right, at once', () => {
     });
 
     const TLS_HINT = /speaks TLS.*https:\/\/.*"tls"/;
+
+    it('the probe: a TLS etcd speaks TLS; a plaintext etcd and a closed port do not', async () => {
+      const plain = await startEtcd();
+      try {
+        expect(await speaksTls(plainEndpoints[0], 1000)).toBe(true);
+        expect(await speaksTls(plain.endpoints[0], 1000)).toBe(false);
+        expect(await speaksTls('127.0.0.1:9', 1000)).toBe(false);
+      } finally {
+        await plain.stop();
+      }
+    });
 
     it('core: register, getServices and addWatch fail at once with a TLS hint', async () => {
       const reg = open(plainEndpoints);
