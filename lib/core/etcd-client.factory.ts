@@ -19,13 +19,13 @@ function pem(value: string | Buffer | undefined): Buffer | undefined {
 export function createEtcdClient(options: ResolvedRegistryOptions): Etcd3 {
   const attemptMs = attemptTimeoutMs(options.timeoutMs);
   const interceptors = [hostFailureInterceptor];
-  const unaryDeadline = (ctx: CallContext) => {
+  const callOptions = (ctx: CallContext) => {
     const deadline = unaryCallDeadline(ctx, options.timeoutMs, attemptMs);
     return deadline ? { deadline, interceptors } : { interceptors };
   };
   const config: IOptions = {
     hosts: options.hosts,
-    defaultCallOptions: unaryDeadline,
+    defaultCallOptions: callOptions,
     grpcOptions: {
       'grpc.max_receive_message_length': -1,
       'grpc.keepalive_time_ms': 10_000,
@@ -42,7 +42,7 @@ export function createEtcdClient(options: ResolvedRegistryOptions): Etcd3 {
     },
   };
   if (options.username !== undefined && options.password !== undefined) {
-    config.auth = { username: options.username, password: options.password, callOptions: unaryDeadline };
+    config.auth = { username: options.username, password: options.password, callOptions };
   }
   if (options.tls) {
     config.credentials = {
