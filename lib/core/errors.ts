@@ -24,6 +24,19 @@ export class RegistryArgumentError extends RegistryError {
 /** etcd did not answer within the time budget. */
 export class RegistryUnavailableError extends RegistryError {}
 
+/** Why etcd refused a request although it runs and answers (`RegistryRefusedError.reason`). */
+export type RefusalReason = 'NOSPACE' | 'TOO_MANY_TXN_OPS' | 'REQUEST_TOO_LARGE' | 'INVALID_REQUEST';
+
+/**
+ * etcd answered and refused the request for a reason of its own state or configuration, named by
+ * `reason`: final (retrying cannot help until the operator acts); the message says what to do.
+ */
+export class RegistryRefusedError extends RegistryError {
+  constructor(readonly reason: RefusalReason, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
 /** etcd refused the credentials or the user lacks a permission. */
 export class RegistryAuthError extends RegistryError {}
 

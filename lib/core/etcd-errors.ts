@@ -6,12 +6,13 @@ import {
   GRPCUnauthenticatedError,
 } from 'etcd3';
 import {
-  RegistryArgumentError,
   RegistryAuthError,
   RegistryClosedError,
   RegistryError,
+  RegistryRefusedError,
   RegistryUnavailableError,
 } from './errors';
+import { OWN_CANCEL, OWN_DEADLINE } from './host-failure.interceptor';
 import { messages } from './messages';
 
 export interface ErrorContext {
@@ -20,6 +21,13 @@ export interface ErrorContext {
   /** What was being done, e.g. `registration of "/services/a/1"`. */
   what: string;
 }
+
+const NO_SPACE = /database space exceeded/;
+const TOO_MANY_OPS = /too many operations in txn request/;
+/** etcd's own check (--max-request-bytes), or its gRPC server's (the limit plus 512 KiB). */
+const TOO_LARGE = /request is too large|received message larger than max/i;
+/** A plaintext client whose connection etcd drops (e.g. because etcd speaks TLS). */
+const CONNECTION_FAILED = /No connection established|Connection dropped|Failed to connect|circuit breaker is open/i;
 
 const TLS_FAILURE = /certificate|self[- ]signed|unable to (get|verify)|SSL|TLS|handshake|wrong version number/i;
 
@@ -35,6 +43,12 @@ export function causeOf(error: unknown): string {
  */
 export function finalError(error: unknown, ctx: ErrorContext): Error | undefined {
   if (error instanceof RegistryError) return error;
+  const text = error instanceof Error ? error.message : '';
+  // Ends of our own making (host-failure.interceptor.ts): transient for the operation.
+  if (text.includes(OWN_DEADLINE) || text.includes(OWN_CANCEL)) return undefined;
+  if (NO_SPACE.test(text)) return new RegistryRefusedError('NOSPACE', messages.noSpace(ctx.endpoints, ctx.what), { cause: error });
+  if (TOO_MANY_OPS.test(text)) return new RegistryRefusedError('TOO_MANY_TXN_OPS', messages.tooManyTxnOps(ctx.what), { cause: error });
+  if (TOO_LARGE.test(text)) return new RegistryRefusedError('REQUEST_TOO_LARGE', messages.requestTooLarge(ctx.what), { cause: error });
   if (error instanceof EtcdAuthenticationFailedError || error instanceof GRPCUnauthenticatedError) {
     return new RegistryAuthError(messages.authFailed(ctx.endpoints, ctx.username), { cause: error });
   }
@@ -43,11 +57,16 @@ export function finalError(error: unknown, ctx: ErrorContext): Error | undefined
   }
   if (error instanceof ClientClosedError) return new RegistryClosedError(messages.closed(), { cause: error });
   if (error instanceof GRPCInvalidArgumentError) {
-    return new RegistryArgumentError('value', `etcd rejected the ${ctx.what}: ${causeOf(error)}.`);
+    return new RegistryRefusedError('INVALID_REQUEST', messages.invalidRequest(ctx.what, causeOf(error)), { cause: error });
   }
   if (error instanceof Error && TLS_FAILURE.test(error.message)) {
     return new RegistryUnavailableError(messages.tlsFailed(ctx.endpoints, causeOf(error)), { cause: error });
   }
   if (error instanceof Error && /^(TypeError|RangeError|ReferenceError)$/.test(error.name)) return error;
   return undefined;
+}
+
+/** Whether a transient error may be etcd dropping a plaintext client's connections (worth a TLS probe). */
+export function mayBeTlsMismatch(error: unknown): boolean {
+  return error instanceof Error && CONNECTION_FAILED.test(error.message);
 }

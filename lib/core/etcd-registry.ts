@@ -69,7 +69,7 @@ export class EtcdRegistry implements Registry {
 
   async register(path: string, value: string): Promise<void> {
     assertPath(path);
-    assertValue(path, value);
+    assertValue(path, value, this.options.namespace, this.options.username);
     this.assertOpen();
     await this.keeper.register(path, value);
   }

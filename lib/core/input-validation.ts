@@ -1,17 +1,61 @@
 import { RegistryArgumentError } from './errors';
 import { messages } from './messages';
 
-/** etcd's default request size limit (--max-request-bytes), minus room for the request's framing. */
+/** etcd's default request size limit (--max-request-bytes): 1.5 MiB. */
 export const MAX_REQUEST_BYTES = 1.5 * 1024 * 1024;
+
+/**
+ * Bytes of a guarded write besides its key and value: the raft request header (request id,
+ * user name length, auth revision), the lease id, the compares' targets and revisions, and the
+ * tags and lengths of every nested message, counted generously (measured: under 100).
+ */
+export const REQUEST_OVERHEAD_BYTES = 256;
+
+/** A guarded write carries its key three times: in the compare, the put, and the read of the other branch. */
+export const KEY_COPIES_PER_REQUEST = 3;
+
+/** Size of the largest request a registration of `key` with `value` sends (key with namespace). */
+export function registrationRequestBytes(key: string, value: string, username = ''): number {
+  return KEY_COPIES_PER_REQUEST * Buffer.byteLength(key) + Buffer.byteLength(value) + Buffer.byteLength(username) + REQUEST_OVERHEAD_BYTES;
+}
+
+/**
+ * Index of the first UTF-16 code unit that is a lone surrogate (it has no UTF-8 encoding: it
+ * would reach etcd as U+FFFD, a different key), or -1 when `text` is well formed.
+ */
+export function loneSurrogateAt(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0xd800 || unit > 0xdfff) continue;
+    const next = text.charCodeAt(i + 1);
+    if (unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+      i++;
+      continue;
+    }
+    return i;
+  }
+  return -1;
+}
+
+function assertWellFormed(argument: string, text: string): void {
+  const at = loneSurrogateAt(text);
+  if (at >= 0) throw new RegistryArgumentError(argument, messages.loneSurrogate(argument, text, at));
+}
 
 export function assertPath(path: unknown, argument = 'path'): asserts path is string {
   if (typeof path !== 'string' || path.length === 0) throw new RegistryArgumentError(argument, messages.pathInvalid(argument, path));
+  assertWellFormed(argument, path);
 }
 
-export function assertValue(path: string, value: unknown): asserts value is string {
+/** `keyPrefix` is the registry's namespace (etcd receives it in front of the path); `username` travels in the request header. */
+export function assertValue(path: string, value: unknown, keyPrefix = '', username = ''): asserts value is string {
   if (typeof value !== 'string') throw new RegistryArgumentError('value', messages.valueInvalid(value));
-  const bytes = Buffer.byteLength(path) + Buffer.byteLength(value);
-  if (bytes > MAX_REQUEST_BYTES - 512) throw new RegistryArgumentError('value', messages.tooLarge(path, bytes, MAX_REQUEST_BYTES));
+  assertWellFormed('value', value);
+  const bytes = registrationRequestBytes(keyPrefix + path, value, username);
+  if (bytes > MAX_REQUEST_BYTES) {
+    const room = Math.max(0, MAX_REQUEST_BYTES - (bytes - Buffer.byteLength(value)));
+    throw new RegistryArgumentError('value', messages.tooLarge(path, Buffer.byteLength(keyPrefix + path), Buffer.byteLength(value), bytes, MAX_REQUEST_BYTES, room));
+  }
 }
 
 export function assertPrefix(prefix: unknown): asserts prefix is string {

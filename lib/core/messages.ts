@@ -37,8 +37,10 @@ export const messages = {
   prefixNoSlash: (prefix: string) =>
     `Prefix ${JSON.stringify(prefix)} must end with "/": "${prefix}" would also match keys such as "${prefix}x/..." of other services. Use ${JSON.stringify(prefix + '/')}.`,
   handlerInvalid: () => 'Argument "fn" must be a function (services: ServiceMap) => void | Promise<void>.',
-  tooLarge: (path: string, bytes: number, limit: number) =>
-    `Key ${JSON.stringify(path)} with its value is ${bytes} bytes, over etcd's request limit of ${limit} bytes: store a smaller value (an address, not a document).`,
+  tooLarge: (path: string, keyBytes: number, valueBytes: number, bytes: number, limit: number, room: number) =>
+    `Key ${JSON.stringify(path)} (${keyBytes} bytes with the namespace; a registration sends it 3 times) with its value (${valueBytes} bytes) makes a request of ${bytes} bytes, over etcd's request limit of ${limit} bytes (--max-request-bytes): with this key the value may take ${room} bytes. Store a smaller value (an address, not a document) or use a shorter key.`,
+  loneSurrogate: (argument: string, text: string, at: number) =>
+    `Argument "${argument}" holds a lone UTF-16 surrogate (\\u${text.charCodeAt(at).toString(16).toUpperCase()}) at index ${at} of ${JSON.stringify(text.length > 80 ? text.slice(0, 80) + '...' : text)}: it has no UTF-8 form, so etcd would store U+FFFD in its place and the text would never match itself. Remove the broken character or complete its surrogate pair.`,
 
   // Instances and codecs: the reasons an entry is skipped (each logged once per key) and the codec arguments.
   instanceSkipped: (prefix: string, key: string, codec: string, reason: string) =>
@@ -72,6 +74,15 @@ export const messages = {
     } on that key range.`,
   tlsFailed: (endpoints: readonly string[], cause: string) =>
     `TLS connection to etcd at ${list(endpoints)} failed (${cause}): check "tls.ca" (the CA that signed etcd's certificate) and, for mutual TLS, "tls.cert"/"tls.key".`,
+  noSpace: (endpoints: readonly string[], what: string) =>
+    `etcd at ${list(endpoints)} refused ${what}: its database is full (NOSPACE alarm, "mvcc: database space exceeded"); until an operator frees space it takes only reads and deletes. Compact and defragment etcd (etcdctl compact <revision>, etcdctl defrag), then clear the alarm (etcdctl alarm disarm), or raise etcd's --quota-backend-bytes.`,
+  tooManyTxnOps: (what: string) =>
+    `etcd refused ${what}: "too many operations in txn request": etcd's --max-txn-ops is below the 2 operations per transaction this library needs. Start every etcd member with --max-txn-ops 2 or more (the default is 128).`,
+  requestTooLarge: (what: string) =>
+    `etcd refused ${what}: "request is too large": the request exceeds etcd's --max-request-bytes (default 1.5 MiB). Store a smaller value, or raise --max-request-bytes on every etcd member.`,
+  invalidRequest: (what: string, cause: string) => `etcd rejected ${what} as invalid: ${cause}.`,
+  plaintextToTls: (endpoints: readonly string[]) =>
+    `etcd at ${list(endpoints)} speaks TLS but the client connects in plaintext, so etcd drops every connection: use https:// endpoints and the "tls" option ("tls.ca": the CA that signed etcd's certificate).`,
   conflict: (path: string, holder: string) =>
     holder === '0'
       ? `Key ${JSON.stringify(path)} already exists without a lease (written by another client): delete it or register under another id.`

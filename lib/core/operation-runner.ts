@@ -1,18 +1,34 @@
+import { attemptTimeoutMs, withCallDeadline } from './call-deadline';
+import { TimeoutError, monotonicNow } from './deadline';
 import { RegistryClosedError, RegistryUnavailableError } from './errors';
-import { causeOf, finalError } from './etcd-errors';
-import { TimeoutError, monotonicNow, sleep, withTimeout } from './deadline';
+import { causeOf, finalError, mayBeTlsMismatch } from './etcd-errors';
 import { messages } from './messages';
 import { ResolvedRegistryOptions } from './options';
+import { TlsMismatchProbe } from './tls-probe';
+
+const TLS_PROBE_MS = 1000;
 
 /**
  * Runs one etcd operation within a deadline: transient failures (etcd unreachable, leader
- * election, a call's own deadline) are retried with a short backoff until the deadline; final
- * ones (auth, permission, bad request, TLS) reject at once with a clear RegistryError.
+ * election) are retried with a short backoff until the deadline; final ones (auth, permission,
+ * etcd's refusals, TLS) reject at once with a clear RegistryError.
+ *
+ * Every etcd call an attempt makes carries the operation's deadline (call-deadline.ts), so it is
+ * never cut before the budget is spent: on a slow link a call that fits the budget succeeds.
+ * An attempt still running after `attemptTimeoutMs` is not given up: a second one starts next to
+ * it (a write stuck on a follower whose leader died goes through another member) and the first
+ * answer wins.
  */
 export class OperationRunner {
   private closed = false;
+  private readonly attemptMs: number;
+  private readonly tlsProbe?: TlsMismatchProbe;
 
-  constructor(private readonly options: ResolvedRegistryOptions) {}
+  constructor(private readonly options: ResolvedRegistryOptions) {
+    this.attemptMs = attemptTimeoutMs(options.timeoutMs);
+    const plaintext = options.tls === undefined && options.hosts.every((h) => h.startsWith('http://'));
+    if (plaintext) this.tlsProbe = new TlsMismatchProbe(options.endpoints);
+  }
 
   /** A deadline timeoutMs from now, on the monotonic clock (monotonicNow). */
   deadline(): number {
@@ -25,6 +41,7 @@ export class OperationRunner {
 
   /** Wraps a final error for `what`, or undefined for a transient one. */
   classify(error: unknown, what: string): Error | undefined {
+    if (this.tlsProbe?.detected && mayBeTlsMismatch(error)) return this.tlsMismatch(error);
     return finalError(error, { endpoints: this.options.endpoints, username: this.options.username, what });
   }
 
@@ -35,29 +52,83 @@ export class OperationRunner {
     );
   }
 
-  async run<T>(what: string, deadline: number, attempt: () => Promise<T>): Promise<T> {
-    let lastError: unknown;
-    let pause = 50;
-    for (;;) {
-      if (this.closed) throw new RegistryClosedError(messages.closed());
-      const remaining = deadline - monotonicNow();
-      if (remaining <= 0) throw this.unavailable(what, lastError);
-      try {
-        return await withTimeout(attempt(), remaining);
-      } catch (error) {
-        if (error instanceof TimeoutError) {
-          // The budget ran out mid-call: the error of an earlier attempt says more than our own clock.
-          lastError ??= new TimeoutError(this.options.timeoutMs);
-        } else {
-          const final = this.classify(error, what);
-          if (final) throw final;
-          lastError = error;
+  /**
+   * Runs `attempt` until it succeeds, fails for good, or the deadline passes. `leftInFlight` is
+   * called when the operation ends while an attempt it started is still running (a write that
+   * may still land).
+   */
+  run<T>(what: string, deadline: number, attempt: () => Promise<T>, leftInFlight?: () => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let inFlight = 0;
+      let settled = false;
+      let lastError: unknown;
+      let pause = 50;
+      let retryTimer: NodeJS.Timeout | undefined;
+      let nextAttemptTimer: NodeJS.Timeout | undefined;
+
+      const finish = (settle: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(retryTimer);
+        clearTimeout(nextAttemptTimer);
+        clearTimeout(deadlineTimer);
+        if (inFlight > 0) leftInFlight?.();
+        settle();
+      };
+      const fail = (error: Error) => finish(() => reject(error));
+      const timeUp = () => fail(this.unavailable(what, lastError ?? new TimeoutError(this.options.timeoutMs)));
+
+      const launch = () => {
+        if (settled) return;
+        if (this.closed) return fail(new RegistryClosedError(messages.closed()));
+        inFlight++;
+        clearTimeout(nextAttemptTimer);
+        // attemptMs is at least half the budget: two attempts at most run side by side.
+        nextAttemptTimer = setTimeout(launch, this.attemptMs);
+        let call: Promise<T>;
+        try {
+          call = withCallDeadline(deadline, attempt);
+        } catch (error) {
+          call = Promise.reject(error);
         }
-      }
-      const left = deadline - monotonicNow();
-      if (left <= 0) throw this.unavailable(what, lastError);
-      await sleep(Math.min(pause * (0.5 + Math.random() / 2), left));
-      pause = Math.min(pause * 2, 500);
-    }
+        call.then(
+          (value) => {
+            inFlight--;
+            finish(() => resolve(value));
+          },
+          (error: unknown) => {
+            inFlight--;
+            failed(error);
+          },
+        );
+      };
+
+      const failed = (error: unknown) => {
+        if (settled) return;
+        const final = this.classify(error, what);
+        if (final) return fail(final);
+        lastError = error;
+        if (this.tlsProbe && mayBeTlsMismatch(error)) {
+          const probeMs = Math.min(TLS_PROBE_MS, Math.max(0, deadline - monotonicNow()));
+          void this.tlsProbe.check(probeMs).then((tls) => tls && fail(this.tlsMismatch(error)));
+        }
+        if (inFlight > 0) return; // an attempt still running may yet succeed
+        clearTimeout(nextAttemptTimer);
+        const left = deadline - monotonicNow();
+        if (left <= 0) return timeUp();
+        retryTimer = setTimeout(launch, Math.min(pause * (0.5 + Math.random() / 2), left));
+        pause = Math.min(pause * 2, 500);
+      };
+
+      const budget = deadline - monotonicNow();
+      const deadlineTimer = setTimeout(timeUp, Math.max(0, budget));
+      if (this.closed) return fail(new RegistryClosedError(messages.closed()));
+      if (budget <= 0) return timeUp();
+      launch();
+    });
+  }
+
+  private tlsMismatch(cause: unknown): RegistryUnavailableError {
+    return new RegistryUnavailableError(messages.plaintextToTls(this.options.endpoints), { cause });
   }
 }

@@ -10,7 +10,7 @@ import {
 } from '../../lib/core';
 import { WatchServices } from '../../lib/decorators';
 import { startEtcd } from '../support/etcd-launcher';
-import { expectConverged, rawClient } from '../support/registry-probe';
+import { expectConverged, freshRead, rawClient } from '../support/registry-probe';
 import { recordWatch, WatchRecorder } from '../support/watch-recorder';
 import { waitFor } from '../support/wait-for';
 
@@ -146,6 +146,40 @@ describe('bad input', () => {
       ['without a trailing slash', '/bi'],
     ])('addWatch with a prefix that is %s: RegistryArgumentError("prefix")', async (_n, prefix) => {
       await argumentError(reg.addWatch(any(prefix), () => undefined), 'prefix');
+    });
+
+    // A lone surrogate has no UTF-8 form: etcd would get U+FFFD instead, so the key written would
+    // not be the key registered (the sweep deleted it as foreign, the guard put it back: forever).
+    it.each([
+      ['register, a lone high surrogate in the path', () => reg.register(`${P}lone\uD800x`, 'v'), 'path', /\\uD800\) at index 8/],
+      ['register, a lone low surrogate at the end of the path', () => reg.register(`${P}lone\uDC00`, 'v'), 'path', /\\uDC00\) at index 8/],
+      ['register, a reversed pair in the path', () => reg.register(`${P}lone\uDC00\uD800`, 'v'), 'path', /index 8/],
+      ['register, a lone surrogate in the value', () => reg.register(`${P}lone-value`, 'ok\uD83D'), 'value', /index 2/],
+      ['unregister', () => reg.unregister(`${P}lone\uD800x`), 'path', /lone UTF-16 surrogate/],
+      ['addWatch', () => reg.addWatch(`${P}lone\uD800/`, () => undefined), 'prefix', /lone UTF-16 surrogate/],
+      ['getServices', () => reg.getServices(`${P}\uDFFF/`), 'prefix', /lone UTF-16 surrogate/],
+    ])('%s: RegistryArgumentError naming the argument and the position', async (_n, call, argument, pattern) => {
+      await argumentError(call(), argument, pattern);
+    });
+
+    it('a rejected lone-surrogate path writes nothing: no key flaps in and out of etcd', async () => {
+      const since = Date.now();
+      await argumentError(reg.register(`${P}flap\uD800`, 'v'), 'path');
+      await argumentError(reg.register(`${P}flap-value`, '\uDBFF'), 'value');
+      // A registration made after them has reached the watcher, so anything they sent would have too.
+      await reg.register(`${P}after-lone`, 'A');
+      await waitFor(() => rec.last?.[`${P}after-lone`] === 'A', { message: 'the later registration in the map' });
+      const seen = rec.calls.filter((m) => m.at >= since).flatMap((m) => Object.keys(m.map));
+      expect(seen.filter((k) => k.includes('\uFFFD') || k.startsWith(`${P}flap`))).toEqual([]);
+      expect(Object.keys(await freshRead(checker, P)).filter((k) => k.startsWith(`${P}flap`))).toEqual([]);
+      await reg.unregister(`${P}after-lone`);
+    });
+
+    it('well-formed pairs (emoji, CJK extension B) are fine', async () => {
+      const key = `${P}pair/😀/𠀀`;
+      await reg.register(key, '🚀');
+      expect(await checker.get(key).string()).toBe('🚀');
+      await reg.unregister(key);
     });
 
     it('addWatch with a handler that is not a function: RegistryArgumentError("fn")', async () => {

@@ -28,21 +28,22 @@ describe('writes that land after their caller gave up (real etcd)', () => {
   it('removes a key that a timed-out register wrote late, so only registered keys stay under the lease', async () => {
     const prefix = uniquePrefix();
     const logger = new RecordingLogger();
-    const registry = await pool.create(proxy.endpoints, { timeoutMs: 1000, logger });
+    const registry = await pool.create(proxy.endpoints, { timeoutMs: 2000, logger });
     await registry.register(`${prefix}kept`, 'k');
     const seen = new WatchRecorder();
     const observer = await pool.create(etcd.endpoints);
     await observer.addWatch(prefix, seen.handler);
 
-    // Hold the link: the register request reaches etcd only after the caller has given up.
-    proxy.blackhole();
+    // Slow the link: the register request reaches etcd only after the caller has given up (2 s),
+    // and well before the cancel of the call (sent at the operation's deadline, 2 s after the request).
+    proxy.delay(3000);
     const error = await registry.register(`${prefix}late`, 'l').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RegistryUnavailableError);
-    proxy.heal();
 
-    // The late write lands (etcd applies the held request), then the registry removes it.
-    await waitFor(() => seen.maps.some((m) => `${prefix}late` in m), { timeoutMs: 5000, message: 'late write landed' });
-    await waitFor(() => seen.last && !(`${prefix}late` in seen.last), { timeoutMs: 8000, message: 'late write swept' });
+    // The late write lands (etcd applies the delayed request), then the registry removes it.
+    await waitFor(() => seen.maps.some((m) => `${prefix}late` in m), { timeoutMs: 8000, message: 'late write landed' });
+    proxy.heal();
+    await waitFor(() => seen.last && !(`${prefix}late` in seen.last), { timeoutMs: 15_000, message: 'late write swept' });
     expect(seen.last).toEqual({ [`${prefix}kept`]: 'k' });
     expect(logger.has('debug', /late write had put it back/)).toBe(true);
     const lease = await client.leaseClient.leaseTimeToLive({ ID: registry.leaseId!, keys: true });

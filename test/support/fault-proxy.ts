@@ -18,6 +18,7 @@ function sleep(ms: number): Promise<void> {
 export class FaultProxy {
   private mode: Mode = 'up';
   private delayMs = 0;
+  private delayJitterMs = 0;
   private readonly links = new Set<Link>();
   private servers: Server[] = [];
   /** Connections accepted since creation (refused ones included). */
@@ -84,7 +85,7 @@ export class FaultProxy {
   private forward(from: Socket, to: Socket): void {
     let chain = Promise.resolve();
     from.on('data', (chunk: Buffer) => {
-      const releaseAt = Date.now() + this.delayMs;
+      const releaseAt = Date.now() + this.delayMs + Math.random() * this.delayJitterMs;
       chain = chain.then(async () => {
         const wait = releaseAt - Date.now();
         if (wait > 0) await sleep(wait);
@@ -112,15 +113,20 @@ export class FaultProxy {
     this.mode = 'blackhole';
   }
 
-  /** Every chunk, both ways, is forwarded `ms` later. 0 removes the delay. */
-  delay(ms: number): void {
+  /**
+   * Every chunk, both ways, is forwarded `ms` later; with `maxMs`, a random delay between `ms` and
+   * `maxMs` per chunk (order kept: a chunk never overtakes an earlier one). 0 removes the delay.
+   */
+  delay(ms: number, maxMs = ms): void {
     this.delayMs = ms;
+    this.delayJitterMs = Math.max(0, maxMs - ms);
   }
 
   /** Back to a clean link: new connections are forwarded, held data flows, no delay. */
   heal(): void {
     this.mode = 'up';
     this.delayMs = 0;
+    this.delayJitterMs = 0;
   }
 
   /** Closes the listeners and every connection. */
