@@ -23,6 +23,8 @@ export class OperationRunner {
   private closed = false;
   private readonly attemptMs: number;
   private readonly tlsProbe?: TlsMismatchProbe;
+  /** The errors unavailable() made: the budget ran out (as opposed to a diagnosis). */
+  private readonly budgetErrors = new WeakSet<Error>();
 
   constructor(private readonly options: ResolvedRegistryOptions) {
     this.attemptMs = attemptTimeoutMs(options.timeoutMs);
@@ -46,10 +48,22 @@ export class OperationRunner {
   }
 
   unavailable(what: string, cause?: unknown): RegistryUnavailableError {
-    return new RegistryUnavailableError(
+    const error = new RegistryUnavailableError(
       messages.unavailable(this.options.endpoints, this.options.timeoutMs, what, cause === undefined ? undefined : causeOf(cause)),
       { cause },
     );
+    this.budgetErrors.add(error);
+    return error;
+  }
+
+  /**
+   * `error` as the error of another operation (`what`) that failed with it: "etcd did not answer
+   * ... within timeoutMs" is said again naming `what`; any other error (a diagnosis such as the
+   * TLS hint, a refusal) is the same for every operation and is handed on as it is.
+   */
+  forOperation(error: unknown, what: string): unknown {
+    if (!(error instanceof RegistryUnavailableError) || !this.budgetErrors.has(error)) return error;
+    return this.unavailable(what, (error as { cause?: unknown }).cause);
   }
 
   /**

@@ -232,9 +232,8 @@ export class LeaseKeeper {
 
   /** The error of `op` when its batch (or the call ahead of it) failed with `error`: unavailability names the op itself. */
   private errorFor(op: RegisterOp | UnregisterOp, error: unknown): unknown {
-    if (!(error instanceof RegistryUnavailableError)) return error;
     const what = op.kind === 'register' ? messages.registering(op.path, 1) : `unregistration of ${JSON.stringify(op.path)}`;
-    return this.runner.unavailable(what, (error as { cause?: unknown }).cause);
+    return this.runner.forOperation(error, what);
   }
 
   // --- restoring ------------------------------------------------------------------------------

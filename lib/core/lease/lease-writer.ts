@@ -74,7 +74,8 @@ export class LeaseWriter {
         throw error;
       });
     try {
-      return await this.runner.run(what, this.runner.deadline(), tracked);
+      // An attempt still in flight when another one won may land later: uncertain too.
+      return await this.runner.run(what, this.runner.deadline(), tracked, () => (this.uncertain = true));
     } catch (error) {
       if (error instanceof RegistryUnavailableError) this.uncertain = true;
       throw error;
