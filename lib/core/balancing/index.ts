@@ -2,7 +2,7 @@ export { BalancedInstance } from './balanced-instance';
 export type { BalancerEventMap, InstanceEjectedEvent, InstanceRestoredEvent } from './balancer-events';
 export { NoInstanceAddressError, NoLiveInstanceError, UnknownServiceError } from './balancing.errors';
 export { DEFAULT_SERVICES_PREFIX, LoadBalancer } from './load-balancer';
-export type { LoadBalancerOptions, LoadBalancerStatus } from './load-balancer';
+export type { InstanceWatchSource, LoadBalancerOptions, LoadBalancerStatus } from './load-balancer';
 export { DEFAULT_EJECTION, resolveEjectionOptions } from './outlier-ejection';
 export type { EjectionOptions, ResolvedEjectionOptions } from './outlier-ejection';
 export type { Picker, PickerChoice, PickerFactory, PickerName, RandomSource, ZoneAffinePickerChoice } from './picker.interface';

@@ -33,6 +33,11 @@ export interface LoadBalancerOptions {
   logger?: RegistryLogger;
 }
 
+/** What LoadBalancer.watch needs of a source other than a core Registry (RegistryService fits). */
+export interface InstanceWatchSource {
+  watchInstances(prefix: string, fn: (fleet: InstanceMap) => void, options: { codec?: InstanceCodecChoice }): Promise<WatchSubscription>;
+}
+
 export interface LoadBalancerStatus {
   prefix: string;
   transport: string;
@@ -73,14 +78,26 @@ export class LoadBalancer {
     this.events.setMaxListeners(0);
   }
 
-  /** A balancer fed by a watch of `options.prefix` on `registry`; resolves once the first map is in. */
-  static async watch(registry: Registry, options: LoadBalancerOptions = {}): Promise<LoadBalancer> {
+  /**
+   * A balancer fed by a watch of `options.prefix`; resolves once the first map is in. `source`: a
+   * core Registry, or anything with `watchInstances(prefix, fn, { codec })` (Nest's RegistryService).
+   */
+  static async watch(source: Registry | InstanceWatchSource, options: LoadBalancerOptions = {}): Promise<LoadBalancer> {
     const balancer = new LoadBalancer(options);
-    balancer.subscription = await watchInstances(registry, balancer.prefix, (fleet) => balancer.apply(fleet), {
-      codec: options.codec,
-      logger: options.logger,
-    });
+    await balancer.follow(source);
     return balancer;
+  }
+
+  /** Starts this balancer's watch of its prefix on `source` (see watch); resolves once the first map is in. */
+  async follow(source: Registry | InstanceWatchSource): Promise<void> {
+    if (this.closed) throw new RegistryClosedError(balancingMessages.closed(this.prefix));
+    const fn = (fleet: InstanceMap) => this.apply(fleet);
+    const subscription =
+      'watchInstances' in source
+        ? await source.watchInstances(this.prefix, fn, { codec: this.options.codec })
+        : await watchInstances(source, this.prefix, fn, { codec: this.options.codec, logger: this.options.logger });
+    if (this.closed) await subscription.remove();
+    else this.subscription = subscription;
   }
 
   /** Takes a new instance map (what the watch delivers). */
