@@ -20,8 +20,17 @@ export interface InstanceRestoredEvent {
   readonly reason: 'timeout' | 're-registered';
 }
 
+/** Emitted when an instance stops being a candidate: its key left, it drains, or its address changed. */
+export interface InstanceLeftEvent {
+  readonly service: string;
+  readonly key: string;
+  /** The address it had (a client holding a connection to it closes that connection). */
+  readonly address: string;
+}
+
 /** The balancer's events (`balancer.events.on('ejected', fn)`). */
 export interface BalancerEventMap {
   ejected: [InstanceEjectedEvent];
   restored: [InstanceRestoredEvent];
+  left: [InstanceLeftEvent];
 }

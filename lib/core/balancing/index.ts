@@ -1,5 +1,5 @@
 export { BalancedInstance } from './balanced-instance';
-export type { BalancerEventMap, InstanceEjectedEvent, InstanceRestoredEvent } from './balancer-events';
+export type { BalancerEventMap, InstanceEjectedEvent, InstanceLeftEvent, InstanceRestoredEvent } from './balancer-events';
 export { NoInstanceAddressError, NoLiveInstanceError, UnknownServiceError } from './balancing.errors';
 export { DEFAULT_SERVICES_PREFIX, LoadBalancer } from './load-balancer';
 export type { InstanceWatchSource, LoadBalancerOptions, LoadBalancerStatus } from './load-balancer';

@@ -91,6 +91,7 @@ export class ServiceBalancer {
       }
       if (known.instance !== instance) {
         // A new value under the key: the instance registered again (a new lease, a new address...).
+        if (known.address !== address) this.events.emit('left', { service: this.service, key: known.key, address: known.address });
         known.instance = instance;
         known.address = address;
         if (known.ejected) this.restore(known, 're-registered');
@@ -188,7 +189,9 @@ export class ServiceBalancer {
   private forget(key: string): void {
     clearTimeout(this.timers.get(key));
     this.timers.delete(key);
+    const c = this.byKey.get(key)!;
     this.byKey.delete(key);
+    this.events.emit('left', { service: this.service, key, address: c.address });
   }
 
   private rebuild(): void {
