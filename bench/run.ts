@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (full run, writes BENCHMARKS.md and bench/results/latest.json) and
  * `npm run bench -- --small` (CI size: writes bench/results/small.json and prints the table only).
- * Options: `--only=propagation,departure,scale,fanout,load,growth` runs a subset (no BENCHMARKS.md),
+ * Options: `--only=propagation,departure,scale,fanout,load,growth,pickers` runs a subset (no BENCHMARKS.md),
  * `--profile` writes CPU profiles of our watcher to bench/results/profiles/.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
@@ -12,12 +12,13 @@ import { measureDeparture } from './figures/departure';
 import { measureFanout } from './figures/fanout';
 import { measureGrowth } from './figures/growth';
 import { measureLoad } from './figures/load';
+import { measurePickers } from './figures/pickers';
 import { measurePropagation } from './figures/propagation';
 import { measureScale } from './figures/scale';
 import { loadCreateRegistry } from './ours';
 import { BenchResults, describeMachine, renderMarkdown } from './report';
 
-const FIGURES = ['propagation', 'departure', 'scale', 'fanout', 'load', 'growth'] as const;
+const FIGURES = ['propagation', 'departure', 'scale', 'fanout', 'load', 'growth', 'pickers'] as const;
 type Figure = (typeof FIGURES)[number];
 
 async function main(): Promise<void> {
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
   results.fanout = await step('fanout', () => measureFanout(ctx));
   results.load = await step('load', () => measureLoad(ctx));
   results.growth = await step('growth', () => measureGrowth(ctx));
+  results.pickers = await step('pickers', () => measurePickers(ctx));
   results.durationS = (Date.now() - started) / 1000;
 
   const markdown = renderMarkdown(results);
