@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { firstValueFrom } from 'rxjs';
-import { EtcdRegistryModule, InstanceEjectedEvent, NoInstanceAddressError, NoLiveInstanceError, RegistryService, UnknownServiceError } from '../../lib';
+import { EtcdRegistryModule, InstanceEjectedEvent, NoInstanceAddressError, NoLiveInstanceError, RegistryOptionsError, RegistryService, UnknownServiceError } from '../../lib';
 import { RegistryHttpModule, RegistryHttpService } from '../../lib/axios';
 import { withNestApps } from '../support/nest-app';
 import { uniquePrefix, withEtcd } from '../support/registry-fixtures';
@@ -121,5 +121,17 @@ describe('RegistryHttpService: HTTP by service name (real etcd, real Nest apps i
     const notByName = await timed('/users/1');
     expect((notByName.error as Error).message).toMatch(/must look like "http:\/\/<service-name>\/path"/);
     for (const r of [unknown, draining, tcpOnly, notByName]) expect(r.ms).toBeLessThan(200);
+  });
+
+  it('without a global EtcdRegistryModule the start fails, saying so; a bad option fails the start naming it', async () => {
+    const app = await apps.create({ imports: [RegistryHttpModule.register()] });
+    const error = await app.init().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RegistryOptionsError);
+    expect((error as Error).message).toContain('import EtcdRegistryModule.forRoot({ ..., isGlobal: true })');
+    const bad = await apps
+      .create({ imports: [EtcdRegistryModule.forRoot({ endpoints: t.etcd.endpoints, isGlobal: true }), RegistryHttpModule.register({ picker: 'fastest' as never })] })
+      .then((a) => a.init())
+      .catch((e: unknown) => e);
+    expect((bad as Error).message).toMatch(/Option "picker" must be one of/);
   });
 });
