@@ -23,6 +23,8 @@ export interface BenchSizes {
   growthSizes: number[];
   growthChanges: number;
   growthBurst: number;
+  /** Picks per picker in the pickers figure (no etcd). */
+  pickerPicks: number;
 }
 
 export const FULL_SIZES: BenchSizes = {
@@ -43,6 +45,7 @@ export const FULL_SIZES: BenchSizes = {
   growthSizes: [1000, 10_000, 50_000],
   growthChanges: 100,
   growthBurst: 200,
+  pickerPicks: 5_000_000,
 };
 
 export const SMALL_SIZES: BenchSizes = {
@@ -63,6 +66,7 @@ export const SMALL_SIZES: BenchSizes = {
   growthSizes: [100, 500],
   growthChanges: 10,
   growthBurst: 20,
+  pickerPicks: 1_000_000,
 };
 
 export interface BenchContext {

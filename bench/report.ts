@@ -10,6 +10,7 @@ import { FanoutResult } from './figures/fanout';
 import { GrowthPoint } from './figures/growth';
 import { LeasePoint } from './figures/lease';
 import { LoadResult } from './figures/load';
+import { PickersResult } from './figures/pickers';
 import { PropagationResult } from './figures/propagation';
 import { ScaleResult } from './figures/scale';
 import { fmt, fmtRatio, fmtSpread, percentile, ratio } from './stats';
@@ -37,6 +38,7 @@ export interface BenchResults {
   load?: LoadResult[];
   growth?: GrowthPoint[];
   lease?: LeasePoint[];
+  pickers?: PickersResult;
 }
 
 export async function describeMachine(): Promise<Machine> {
@@ -221,6 +223,26 @@ function growthSections(r: BenchResults): string {
   );
 }
 
+/** Target of the pickers figure: more than a million picks per second per picker. */
+const TARGET_PICKS_PER_SECOND = 1e6;
+
+export function pickersSection(p: PickersResult): string {
+  const body = table(
+    ['picker', 'instances', 'picks', 'M picks/s', 'ns per pick', '> 1 M/s'],
+    p.speeds.map((s) => [s.picker, fmt(s.instances, 0), fmt(s.picks, 0), fmt(s.picksPerSecond / 1e6), fmt(s.nsPerPick, 0), verdict(s.picksPerSecond > TARGET_PICKS_PER_SECOND)]),
+  );
+  const shares = table(
+    ['weight', 'expected share', 'observed share'],
+    p.weighted.shares.map((s) => [String(s.weight), `${(s.expected * 100).toFixed(2)} %`, `${(s.observed * 100).toFixed(3)} %`]),
+  );
+  return (
+    `## 8. Picking an instance
+
+\`LoadBalancer.pick(service)\` over the live instances it holds from the watch (no etcd call per pick), one process, one pick after another (\`lib/core/balancing\`). Target: more than a million picks per second for every picker.\n\n${body}\n\n` +
+    `Weighted picker over 4 instances of weights 1:2:3:4, ${fmt(p.weighted.picks, 0)} picks (Math.random): chi-square ${p.weighted.chiSquare.toFixed(2)} with 3 degrees of freedom (below 16.27 is within p = 0.001).\n\n${shares}\n`
+  );
+}
+
 export function renderMarkdown(r: BenchResults): string {
   const m = r.machine;
   const parts = [
@@ -229,7 +251,7 @@ export function renderMarkdown(r: BenchResults): string {
       `- **seed design**: the Go seed's design in \`bench/seed-design.ts\`: one lease per key, a full Get of the prefix every 5 s, the whole map rebuilt and handed over on every event.\n` +
       `- **ours**: \`createRegistry\` from \`lib/core\`, default options (TTL 5 s unless stated).\n\n` +
       `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB; Node ${m.node}; etcd ${m.etcd} (single node, loopback, data dir in the OS temp dir, \`--heartbeat-interval 20 --election-timeout 200\`); etcd3 ${m.etcd3}. Absolute times on a 2-core VM carry noise; designs are interleaved or run side by side so the ratios are fair.\n\n` +
-      `Reproduce: \`npm run bench\` (full, a few minutes; rewrites this file and \`bench/results/latest.json\`), or \`npm run bench -- --small\` (CI size, about a minute; prints the table and writes \`bench/results/small.json\`). \`--only=propagation,departure,scale,fanout,load,growth\` runs a subset; \`--profile\` writes CPU profiles of our watcher to \`bench/results/profiles/\`.\n`,
+      `Reproduce: \`npm run bench\` (full, a few minutes; rewrites this file and \`bench/results/latest.json\`), or \`npm run bench -- --small\` (CI size, about a minute; prints the table and writes \`bench/results/small.json\`). \`--only=propagation,departure,scale,fanout,load,growth,pickers\` runs a subset; \`--profile\` writes CPU profiles of our watcher to \`bench/results/profiles/\`.\n`,
   ];
   if (r.propagation) parts.push(propagationSection(r));
   if (r.departure) parts.push(departureSection(r));
@@ -238,6 +260,7 @@ export function renderMarkdown(r: BenchResults): string {
   if (r.load) parts.push(loadSection(r));
   if (r.growth) parts.push(growthSections(r));
   if (r.lease?.length) parts.push(leaseSection(r.lease));
+  if (r.pickers) parts.push(pickersSection(r.pickers));
   parts.push('## Analysis\n\n<!-- notes:start -->\n(Written by hand after the run.)\n<!-- notes:end -->\n');
   return parts.join('\n');
 }

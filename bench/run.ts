@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (full run, writes BENCHMARKS.md and bench/results/latest.json) and
  * `npm run bench -- --small` (CI size: writes bench/results/small.json and prints the table only).
- * Options: `--only=propagation,departure,scale,fanout,load,growth,lease` runs a subset (no BENCHMARKS.md),
+ * Options: `--only=propagation,departure,scale,fanout,load,growth,lease,pickers` runs a subset (no BENCHMARKS.md),
  * `--profile` writes CPU profiles of our watcher to bench/results/profiles/.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
@@ -13,12 +13,13 @@ import { measureFanout } from './figures/fanout';
 import { measureGrowth } from './figures/growth';
 import { measureLease } from './figures/lease';
 import { measureLoad } from './figures/load';
+import { measurePickers } from './figures/pickers';
 import { measurePropagation } from './figures/propagation';
 import { measureScale } from './figures/scale';
 import { loadCreateRegistry } from './ours';
 import { BenchResults, describeMachine, renderMarkdown } from './report';
 
-const FIGURES = ['propagation', 'departure', 'scale', 'fanout', 'load', 'growth', 'lease'] as const;
+const FIGURES = ['propagation', 'departure', 'scale', 'fanout', 'load', 'growth', 'lease', 'pickers'] as const;
 type Figure = (typeof FIGURES)[number];
 
 async function main(): Promise<void> {
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
   results.load = await step('load', () => measureLoad(ctx));
   results.growth = await step('growth', () => measureGrowth(ctx));
   results.lease = await step('lease', () => measureLease(ctx));
+  results.pickers = await step('pickers', () => measurePickers(ctx));
   results.durationS = (Date.now() - started) / 1000;
 
   const markdown = renderMarkdown(results);

@@ -5,11 +5,12 @@ import type { EtcdRegistryModuleOptions } from '../lib';
 /**
  * The registry options of an app of the fleet named `name`, from the environment through
  * ConfigService: ETCD_ENDPOINTS (comma-separated), ETCD_NAMESPACE (optional), ETCD_TTL_SECONDS,
- * SERVICE_ID (optional), PORT. The instance registers itself after `app.listen()` (autoRegister: false),
+ * SERVICE_ID (optional), PORT, TCP_PORT (optional: a TCP microservice port, announced as a tcp:// endpoint). The instance registers itself after `app.listen()` (autoRegister: false),
  * so it is announced only once its port answers, as JSON (codec "json") with its version and URL.
  */
 export const registryOptions = (name: string) => (config: ConfigService): EtcdRegistryModuleOptions => {
   const port = config.getOrThrow<string>('PORT');
+  const tcpPort = config.get<string>('TCP_PORT');
   return {
     endpoints: config.getOrThrow<string>('ETCD_ENDPOINTS').split(','),
     namespace: config.get<string>('ETCD_NAMESPACE') || undefined,
@@ -24,7 +25,8 @@ export const registryOptions = (name: string) => (config: ConfigService): EtcdRe
       // `codec` out to write plain host:port when Go etcdService programs read this prefix.)
       codec: 'json',
       version: '1.0.0',
-      endpoints: [`http://127.0.0.1:${port}`],
+      // Where each transport answers: the gateway's HTTP client dials http://, its TCP client tcp://.
+      endpoints: [`http://127.0.0.1:${port}`, ...(tcpPort ? [`tcp://127.0.0.1:${tcpPort}`] : [])],
     },
   };
 };

@@ -4,8 +4,9 @@
  * Starts a local etcd (unless ETCD_ENDPOINTS is set), three user-service instances and a gateway,
  * each a Nest app in its own process configured through the environment. Then it shows discovery
  * (requests through the gateway reach every instance, round robin), a graceful leave (SIGTERM: the
- * instance is gone from the gateway's map at once) and a crash (SIGKILL: gone after the lease TTL),
- * while requests keep being answered by the survivor. Prints what happened with timings, stops
+ * instance is gone from the gateway's map at once) and a crash (SIGKILL mid-traffic: gone after the
+ * lease TTL), while the gateway's calls by name, over HTTP (RegistryHttpModule) and over TCP
+ * (RegistryClientsModule), keep being answered with zero failures. Prints what happened with timings, stops
  * everything it started by PID, and exits non-zero when any expectation failed.
  */
 import { ChildProcess, spawn } from 'child_process';
@@ -52,10 +53,10 @@ async function poll<T>(fn: () => Promise<T | undefined | false>, timeoutMs: numb
   }
 }
 
-function startApp(name: string, id: string, port: number, entry: string, env: Record<string, string>): App {
+function startApp(name: string, id: string, port: number, entry: string, env: Record<string, string>, tcpPort?: number): App {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, entry)], {
     cwd: join(__dirname, '..'),
-    env: { ...process.env, ...env, PORT: String(port), SERVICE_ID: id, NO_COLOR: '1', TS_NODE_TRANSPILE_ONLY: 'true' },
+    env: { ...process.env, ...env, PORT: String(port), ...(tcpPort ? { TCP_PORT: String(tcpPort) } : {}), SERVICE_ID: id, NO_COLOR: '1', TS_NODE_TRANSPILE_ONLY: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = `[${id}]`.padEnd(10);
@@ -127,7 +128,8 @@ async function main(): Promise<void> {
 
 async function runFleet(env: Record<string, string>): Promise<void> {
   const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const users = ['user-1', 'user-2', 'user-3'].map((id, i) => startApp('user-service', id, ports[i], 'user-service/main.ts', env));
+  const tcpPorts = await Promise.all([freePort(), freePort(), freePort()]);
+  const users = ['user-1', 'user-2', 'user-3'].map((id, i) => startApp('user-service', id, ports[i], 'user-service/main.ts', env, tcpPorts[i]));
   const gateway = startApp('gateway', 'gateway', ports[3], 'gateway/main.ts', env);
   const [graceful, crashing, survivor] = users;
   say(`started ${apps.map((a) => `${a.id} (pid ${a.child.pid}, port ${a.port})`).join(', ')}`);
@@ -151,20 +153,30 @@ async function runFleet(env: Record<string, string>): Promise<void> {
   const spread = [...servedBy].map(([id, n]) => `${id}×${n}`).join(', ');
   expect(users.every((u) => servedBy.get(u.id) === 2), `6 requests through the gateway, round robin: ${spread}`);
 
-  // Background traffic from here on: every request must be answered by some instance.
-  const traffic = { sent: 0, failed: 0, by: new Map<string, number>(), stop: false };
-  const loop = (async () => {
+  // 2b. The same by TCP microservice: the gateway's ClientProxy reaches every instance too.
+  const rpcBy = new Set<string>();
+  for (let i = 0; i < 6; i++) {
+    const body = await getJson<{ servedBy: string }>(gateway.port, `/rpc/users/${i}`).catch(() => ({ servedBy: 'error' }));
+    rpcBy.add(body.servedBy);
+  }
+  expect(users.every((u) => rpcBy.has(u.id)), `6 calls through the gateway's microservice client (TCP) reach ${[...rpcBy].join(', ')}`);
+
+  // Background traffic from here on, 4 callers over HTTP and 4 over TCP: every call must be answered.
+  const traffic = { sent: 0, failed: 0, by: new Map<string, number>(), stop: false, errors: new Set<string>() };
+  const caller = async (path: string) => {
     while (!traffic.stop) {
-      traffic.sent++;
+      const n = ++traffic.sent;
       try {
-        const body = await getJson<{ servedBy: string }>(gateway.port, `/users/${traffic.sent}`);
+        const body = await getJson<{ servedBy: string }>(gateway.port, `${path}${n}`);
         traffic.by.set(body.servedBy, (traffic.by.get(body.servedBy) ?? 0) + 1);
-      } catch {
+      } catch (e) {
         traffic.failed++;
+        traffic.errors.add(`${path}: ${e instanceof Error ? e.message : String(e)}`);
       }
-      await sleep(50);
+      await sleep(5);
     }
-  })();
+  };
+  const loop = Promise.all([...['/users/', '/users/', '/users/', '/users/'], ...['/rpc/users/', '/rpc/users/', '/rpc/users/', '/rpc/users/']].map(caller));
 
   // 3. Graceful leave: SIGTERM runs app.close() (enableShutdownHooks), which deletes the key.
   const termAt = Date.now();
@@ -176,7 +188,8 @@ async function runFleet(env: Record<string, string>): Promise<void> {
   const termExit = await Promise.race([graceful.exited, sleep(5000).then(() => undefined)]);
   expect(!!termExit, `${graceful.id} exited after SIGTERM (${termExit ? termExit.signal ?? `code ${termExit.code}` : 'still running'})`);
 
-  // 4. Crash: SIGKILL deletes nothing; the key goes when the lease expires (TTL), the gateway skips the dead instance meanwhile.
+  // 4. Crash mid-traffic: SIGKILL deletes nothing; the key goes when the lease expires (TTL). Meanwhile
+  // calls to the dead instance are refused: retried on another instance, and it is ejected after 3.
   const killAt = Date.now();
   crashing.child.kill('SIGKILL');
   say(`SIGKILL to ${crashing.id} (pid ${crashing.child.pid}): its key stays until the lease expires (ttl ${TTL_SECONDS} s)`);
@@ -193,7 +206,12 @@ async function runFleet(env: Record<string, string>): Promise<void> {
   await loop;
   expect(afterFailover.every((b) => b?.servedBy === survivor.id), `after both left, ${survivor.id} answers every request`);
   const during = [...traffic.by].map(([id, n]) => `${id}×${n}`).join(', ');
-  expect(traffic.failed === 0 && traffic.sent > 0, `${traffic.sent} requests during the leave and the crash: ${traffic.failed} failed (${during})`);
+  expect(
+    traffic.failed === 0 && traffic.sent > 0,
+    `${traffic.sent} calls (HTTP and TCP) during the leave and the crash: ${traffic.failed} failed (${during})${traffic.errors.size ? `: ${[...traffic.errors].slice(0, 3).join('; ')}` : ''}`,
+  );
+  const clients = await getJson<{ http: { services: { service: string; instances: unknown[] }[] } }>(gateway.port, '/clients');
+  say(`the gateway's HTTP client now holds ${clients.http.services.map((x) => `${x.service}: ${x.instances.length} instance(s)`).join(', ')}`);
   const map = await gatewayMap(gateway);
   const left = Object.keys(map).filter((k) => k.startsWith(USER_PREFIX));
   expect(left.length === 1 && left[0] === userKey(survivor), `the gateway's map ends with ${left.join(', ') || 'nothing'}`);

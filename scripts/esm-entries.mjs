@@ -7,7 +7,7 @@
 // The names are listed explicitly (read from the built module), not left to Node's CommonJS export
 // detection, so an ESM `import { X }` works for every export whatever the emitted code looks like.
 import { createRequire } from 'node:module';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,8 +15,14 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const require = createRequire(import.meta.url);
 
-/** Entry points relative to dist/, without extension: each has a .js and a .d.ts from tsc. */
-export const ENTRIES = ['index', 'testing/index'];
+/**
+ * Entry points relative to dist/, without extension (each has a .js and a .d.ts from tsc): one per
+ * subpath of package.json's exports map (`.` -> index, `./testing` -> testing/index).
+ */
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+export const ENTRIES = Object.keys(pkg.exports)
+  .filter((subpath) => subpath !== './package.json')
+  .map((subpath) => (subpath === '.' ? 'index' : `${subpath.slice(2)}/index`));
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 

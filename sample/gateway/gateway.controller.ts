@@ -1,11 +1,19 @@
-import { BadGatewayException, Controller, Get, Logger, Param, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject, Param } from '@nestjs/common';
+import { firstValueFrom } from 'rxjs';
+// In an application: from 'nestjs-etcd-registry/axios'
+import { RegistryHttpService } from '../../lib/axios';
+import { RegistryClientProxy } from '../../lib/microservices';
 import { UserServicePool } from './user-service-pool';
+
+export const USERS_CLIENT = 'USERS';
 
 @Controller()
 export class GatewayController {
-  private readonly logger = new Logger('Gateway');
-
-  constructor(private readonly pool: UserServicePool) {}
+  constructor(
+    private readonly pool: UserServicePool,
+    private readonly http: RegistryHttpService,
+    @Inject(USERS_CLIENT) private readonly users: RegistryClientProxy, // a ClientProxy
+  ) {}
 
   /** The gateway's view of the fleet (what the @WatchServices handler last received): key -> address. */
   @Get('services')
@@ -14,26 +22,25 @@ export class GatewayController {
   }
 
   /**
-   * Forwards to a user-service instance, round robin. An instance that crashed stays in the map
-   * until its lease expires: a refused connection moves on to the next instance, and the
-   * instance is tried last until the map changes.
+   * Over HTTP, by service name: a picked live user-service instance answers. A crashed instance
+   * (still in etcd until its lease expires) refuses the connection: the call goes to another
+   * instance, and after 3 failures in a row the instance is ejected for a while.
    */
   @Get('users/:id')
   async user(@Param('id') id: string) {
-    const candidates = this.pool.roundRobin();
-    if (candidates.length === 0) throw new ServiceUnavailableException('no user-service instance is registered');
-    for (const instance of candidates) {
-      try {
-        const res = await fetch(`http://${instance.address}/users/${encodeURIComponent(id)}`, { signal: AbortSignal.timeout(1000) });
-        if (res.ok) return await res.json();
-        if (this.pool.suspect(instance)) this.logger.warn(`${instance.key} answered ${res.status}: trying the next instance`);
-      } catch (e) {
-        if (this.pool.suspect(instance)) {
-          const reason = e instanceof Error ? e.message : String(e);
-          this.logger.warn(`${instance.key} at ${instance.address} did not answer (${reason}): tried last until the map changes`);
-        }
-      }
-    }
-    throw new BadGatewayException('no user-service instance answered');
+    const res = await firstValueFrom(this.http.get(`http://user-service/users/${encodeURIComponent(id)}`, { timeout: 2000 }));
+    return res.data;
+  }
+
+  /** Over the user-service's TCP microservice port, by service name (RegistryClientsModule). */
+  @Get('rpc/users/:id')
+  rpcUser(@Param('id') id: string) {
+    return firstValueFrom(this.users.send('get-user', { id }));
+  }
+
+  /** Ejections and calls in flight, per service, for each client. */
+  @Get('clients')
+  clients() {
+    return { http: this.http.status(), users: this.users.balancerStatus() };
   }
 }

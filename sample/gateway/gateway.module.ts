@@ -1,18 +1,29 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { Transport } from '@nestjs/microservices';
 import { EtcdRegistryModule } from '../../lib';
+// In an application: from 'nestjs-etcd-registry/axios' and 'nestjs-etcd-registry/microservices'
+import { RegistryHttpModule } from '../../lib/axios';
+import { RegistryClientsModule } from '../../lib/microservices';
 import { registryOptions } from '../registry-options';
-import { GatewayController } from './gateway.controller';
+import { GatewayController, USERS_CLIENT } from './gateway.controller';
 import { UserServicePool } from './user-service-pool';
 
 @Module({
   imports: [
     ConfigModule.forRoot({ ignoreEnvFile: true }),
     EtcdRegistryModule.forRootAsync({
+      isGlobal: true, // the client modules use its RegistryService
       imports: [ConfigModule],
       inject: [ConfigService],
       useFactory: registryOptions('gateway'),
     }),
+    // http://user-service/... goes to a live instance; json reads our values (and plain host:port).
+    RegistryHttpModule.register({ codec: 'json' }),
+    // ClientProxy 'USERS': send/emit to a live instance's tcp:// endpoint. get-user is a read: safe to send again.
+    RegistryClientsModule.register([
+      { name: USERS_CLIENT, service: 'user-service', transport: Transport.TCP, codec: 'json', retry: { idempotent: true } },
+    ]),
   ],
   controllers: [GatewayController],
   providers: [UserServicePool],

@@ -1,4 +1,5 @@
 import { Controller, Get, Param } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
 import { RegistryService } from '../../lib';
 
 @Controller('users')
@@ -9,5 +10,11 @@ export class UsersController {
   @Get(':id')
   find(@Param('id') id: string) {
     return { id, name: `user ${id}`, servedBy: this.registry.service?.id };
+  }
+
+  /** The same over the TCP microservice port (the gateway's RegistryClientsModule client). */
+  @MessagePattern('get-user')
+  get(@Payload() data: { id: string }) {
+    return { id: data.id, name: `user ${data.id}`, servedBy: this.registry.service?.id };
   }
 }

@@ -37,4 +37,17 @@ describe('entry points', () => {
       expect(readFileSync(join(LIB, file), 'utf8')).not.toMatch(/^import (?!type )[^;]*'@nestjs\/testing'/m);
     }
   });
+
+  it('the main entry never loads an optional peer or a client wing; each wing loads its peer, the face and the core, never the other wing', () => {
+    const OPTIONAL_PEERS = /^import (?!type )[^;]*'(@nestjs\/axios|axios|@nestjs\/microservices|@grpc\/grpc-js)'/m;
+    const main = runtimeGraph(join(LIB, 'index.ts'));
+    expect(main.filter((f) => f.startsWith('axios/') || f.startsWith('microservices/'))).toEqual([]);
+    for (const file of main) expect(readFileSync(join(LIB, file), 'utf8')).not.toMatch(OPTIONAL_PEERS);
+    const axios = runtimeGraph(join(LIB, 'axios', 'index.ts'));
+    expect(axios).toEqual(expect.arrayContaining(['registry.service.ts', 'core/balancing/load-balancer.ts']));
+    expect(axios.filter((f) => f.startsWith('microservices/'))).toEqual([]);
+    const microservices = runtimeGraph(join(LIB, 'microservices', 'index.ts'));
+    expect(microservices).toEqual(expect.arrayContaining(['registry.service.ts', 'core/balancing/load-balancer.ts']));
+    expect(microservices.filter((f) => f.startsWith('axios/'))).toEqual([]);
+  });
 });

@@ -1,0 +1,6 @@
+export { RegistryHttpModule } from './registry-http.module';
+export { RegistryHttpService, HTTP_ADDRESSING } from './registry-http.service';
+export type { RegistryHttpModuleOptions } from './registry-http-options.interface';
+export { DEFAULT_HTTP_RETRY, failureKind } from './http-retry';
+export type { HttpRetryOptions } from './http-retry';
+export { balancedAdapter } from './balanced-adapter';

@@ -1,0 +1,1 @@
+export const REGISTRY_HTTP_OPTIONS = Symbol('etcd-registry:http-options');

@@ -1,0 +1,60 @@
+import { HttpService } from '@nestjs/axios';
+import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import axios from 'axios';
+import { LoadBalancer, LoadBalancerStatus } from '../core/balancing/load-balancer';
+import { endpointAddressing } from '../core/balancing/transport-address';
+import { RegistryOptionsError } from '../core/errors';
+import type { RegistryService } from '../registry.service';
+import { balancedAdapter } from './balanced-adapter';
+import { resolveHttpRetry } from './http-retry';
+import { httpMessages } from './messages';
+import type { RegistryHttpModuleOptions } from './registry-http-options.interface';
+
+/** HTTP endpoints first (`http://` or `https://`), else the plain address of formats without endpoints. */
+export const HTTP_ADDRESSING = endpointAddressing('http', ['http', 'https'], { origin: true });
+
+/**
+ * @nestjs/axios's HttpService that calls services by name: `get('http://user-service/users/1')`
+ * goes to a picked, live instance of `user-service`, retried on another one when the instance
+ * cannot be reached (see RegistryHttpModuleOptions.retry). Its balancer's `status()` and
+ * `events` (`ejected`, `restored`) are here too.
+ */
+export class RegistryHttpService extends HttpService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('RegistryHttp');
+
+  constructor(
+    /** The balancer behind the calls, fed by a watch of the services' prefix from onModuleInit. */
+    readonly loadBalancer: LoadBalancer,
+    private readonly registry: RegistryService | undefined,
+    options: RegistryHttpModuleOptions,
+  ) {
+    super(axios.create({ ...options.axios, adapter: balancedAdapter(() => loadBalancer, resolveHttpRetry(options.retry), options.adapter) }));
+    loadBalancer.events.on('ejected', (e) => this.logger.warn(`ejected ${e.key} (${e.address}) for ${e.forMs} ms after ${e.failures} failed calls`));
+    loadBalancer.events.on('restored', (e) => this.logger.log(`${e.key} (${e.address}) is back (${e.reason})`));
+  }
+
+  /** Builds it from the module's options; a bad option throws here, so the start fails, not the first call. */
+  static create(options: RegistryHttpModuleOptions, registry: RegistryService | undefined): RegistryHttpService {
+    return new RegistryHttpService(new LoadBalancer({ ...options, transport: HTTP_ADDRESSING }), registry, options);
+  }
+
+  /** Per service called so far: its instances, calls in flight, and which are ejected until when. */
+  status(): LoadBalancerStatus {
+    return this.loadBalancer.status();
+  }
+
+  /** `ejected` and `restored` (see BalancerEventMap). */
+  get events(): LoadBalancer['events'] {
+    return this.loadBalancer.events;
+  }
+
+  /** Starts the watch of the services' prefix; the first map is in once it resolves. */
+  async onModuleInit(): Promise<void> {
+    if (!this.registry) throw new RegistryOptionsError('EtcdRegistryModule', httpMessages.noRegistry());
+    await this.loadBalancer.follow(this.registry);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.loadBalancer.close();
+  }
+}

@@ -1,0 +1,176 @@
+import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { ClientProxy, ClientProxyFactory, ReadPacket, Transport, WritePacket } from '@nestjs/microservices';
+import { connectable, defer, Observable, Subject, throwError } from 'rxjs';
+import { catchError, tap } from 'rxjs/operators';
+import type { BalancedInstance } from '../core/balancing/balanced-instance';
+import { LoadBalancer, LoadBalancerStatus } from '../core/balancing/load-balancer';
+import { endpointAddressing } from '../core/balancing/transport-address';
+import { RegistryOptionsError } from '../core/errors';
+import type { RegistryService } from '../registry.service';
+import { clientFailureKind, resolveClientRetry, ResolvedClientRetry } from './client-retry';
+import { clientMessages } from './messages';
+import type { RegistryClientOptions } from './registry-client-options.interface';
+
+/** A `tcp://host:port` endpoint, else the address of a plain host:port instance. */
+export const TCP_ADDRESSING = endpointAddressing('tcp', ['tcp']);
+
+/**
+ * A ClientProxy of a service by name: each `send` / `emit` goes to a picked live instance, over
+ * one TCP client per instance (connected on first use, closed when the instance leaves). A call
+ * whose connection was refused goes to another instance; one whose connection dropped after
+ * sending goes again only for idempotent patterns (`retry.idempotent`). Errors the instance
+ * answers (RpcException) are returned as they are.
+ */
+export class RegistryClientProxy extends ClientProxy implements OnModuleInit, OnModuleDestroy {
+  private readonly clients = new Map<string, { address: string; client: ClientProxy }>();
+  private readonly logger = new Logger('RegistryClients');
+
+  constructor(
+    readonly service: string,
+    /** The balancer behind the calls, fed by a watch of the services' prefix from onModuleInit. */
+    readonly loadBalancer: LoadBalancer,
+    private readonly retry: ResolvedClientRetry,
+    private readonly clientOptions: RegistryClientOptions['options'],
+    private readonly registry: RegistryService | undefined,
+  ) {
+    super();
+    loadBalancer.events.on('left', (e) => this.drop(e.key));
+    loadBalancer.events.on('ejected', (e) => this.logger.warn(`ejected ${e.key} (${e.address}) for ${e.forMs} ms after ${e.failures} failed calls`));
+    loadBalancer.events.on('restored', (e) => this.logger.log(`${e.key} (${e.address}) is back (${e.reason})`));
+  }
+
+  /** Validates `options` (a bad one fails the start) and builds the proxy. */
+  static create(options: RegistryClientOptions, registry: RegistryService | undefined): RegistryClientProxy {
+    const name = String(options.name);
+    if (options.transport !== undefined && options.transport !== Transport.TCP) {
+      throw new RegistryOptionsError('transport', clientMessages.transport(name, options.transport));
+    }
+    if (typeof options.service !== 'string' || options.service.length === 0) throw new RegistryOptionsError('service', clientMessages.service(name, options.service));
+    const balancer = new LoadBalancer({ ...options, transport: TCP_ADDRESSING });
+    return new RegistryClientProxy(options.service, balancer, resolveClientRetry(options.retry), options.options, registry);
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (!this.registry) throw new RegistryOptionsError('EtcdRegistryModule', clientMessages.noRegistry());
+    await this.loadBalancer.follow(this.registry);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.close();
+  }
+
+  /** Nothing to do up front: each instance's client connects on its first call. */
+  async connect(): Promise<void> {}
+
+  /** Closes every instance's connection and stops the watch. */
+  async close(): Promise<void> {
+    for (const key of [...this.clients.keys()]) this.drop(key);
+    await this.loadBalancer.close();
+  }
+
+  /**
+   * The balancer's status (instances, in flight, ejected until when), plus the open connections
+   * (one per instance called). (`status` is ClientProxy's connection-status Observable.)
+   */
+  balancerStatus(): LoadBalancerStatus & { connections: number } {
+    return { ...this.loadBalancer.status(), connections: this.clients.size };
+  }
+
+  /** `ejected`, `restored`, `left` (see BalancerEventMap). */
+  get events(): LoadBalancer['events'] {
+    return this.loadBalancer.events;
+  }
+
+  unwrap<T>(): T {
+    return this.clients as T;
+  }
+
+  override send<TResult = unknown, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult> {
+    return defer(() => this.attempt<TResult>('send', pattern, data, new Set(), Date.now(), 1));
+  }
+
+  /** Sent at once, as Nest's clients do (hot); retried elsewhere only when the connection was refused. */
+  override emit<TResult = unknown, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult> {
+    const source = connectable(defer(() => this.attempt<TResult>('emit', pattern, data, new Set(), Date.now(), 1)), {
+      connector: () => new Subject<TResult>(),
+      resetOnDisconnect: false,
+    });
+    source.connect();
+    return source;
+  }
+
+  private attempt<T>(kind: 'send' | 'emit', pattern: unknown, data: unknown, tried: Set<string>, began: number, n: number): Observable<T> {
+    let target: BalancedInstance;
+    try {
+      target = this.loadBalancer.pick(this.service, tried);
+    } catch (e) {
+      return throwError(() => e);
+    }
+    tried.add(target.key);
+    const client = this.clientFor(target);
+    const t0 = Date.now();
+    let settled = false;
+    let emitted = false;
+    const settle = (ok: boolean) => {
+      if (settled) return;
+      settled = true;
+      this.loadBalancer.finished(target, ok ? { ok, latencyMs: Date.now() - t0 } : { ok });
+    };
+    this.loadBalancer.started(target);
+    const call$ = kind === 'send' ? client.send<T>(pattern, data) : client.emit<T>(pattern, data);
+    return call$.pipe(
+      tap({
+        next: () => {
+          emitted = true;
+          settle(true);
+        },
+        complete: () => settle(true),
+        unsubscribe: () => settle(true),
+      }),
+      catchError((error: unknown) => {
+        const failure = clientFailureKind(error);
+        settle(failure === 'answered');
+        const safe = failure === 'not-sent' || (failure === 'maybe-sent' && kind === 'send' && this.retry.idempotent(pattern));
+        if (!safe || emitted || n >= this.retry.attempts || Date.now() - began >= this.retry.budgetMs) return throwError(() => error);
+        return defer(() => this.attempt<T>(kind, pattern, data, tried, began, n + 1));
+      }),
+    );
+  }
+
+  private clientFor(target: BalancedInstance): ClientProxy {
+    const known = this.clients.get(target.key);
+    if (known && known.address === target.address) return known.client;
+    if (known) this.drop(target.key);
+    const [host, port] = splitHostPort(target.address);
+    const client = ClientProxyFactory.create({ transport: Transport.TCP, options: { ...this.clientOptions, host, port } }) as ClientProxy;
+    this.clients.set(target.key, { address: target.address, client });
+    return client;
+  }
+
+  private drop(key: string): void {
+    const known = this.clients.get(key);
+    if (!known) return;
+    this.clients.delete(key);
+    try {
+      void Promise.resolve(known.client.close()).catch(() => undefined);
+    } catch {
+      /* already closed */
+    }
+  }
+
+  // Never called: send and emit are overridden to pick an instance per call.
+  protected publish(_packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    callback({ err: new Error('RegistryClientProxy.publish is not used') });
+    return () => undefined;
+  }
+
+  protected async dispatchEvent<T = unknown>(): Promise<T> {
+    throw new Error('RegistryClientProxy.dispatchEvent is not used');
+  }
+}
+
+function splitHostPort(address: string): [string, number] {
+  const colon = address.lastIndexOf(':');
+  return [address.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), Number(address.slice(colon + 1))];
+}
+
