@@ -51,7 +51,7 @@ describe('Default logging of the Nest face (real etcd)', () => {
       ],
     }).compile();
     app = moduleRef.createNestApplication({ logger });
-    await app.init();
+    await app.listen(0, '127.0.0.1'); // an HTTP app registers in listen()
     expect(app.get(RegistryService).serviceKey).toBe(`/e2e-logging-${process.pid}/logging-service/default-${process.pid}`);
 
     const ours = logger.lines.filter((l) => l.context === 'EtcdRegistry');

@@ -1,7 +1,7 @@
 import { Controller, Get, Injectable, INestApplication, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Etcd3 } from 'etcd3';
-import { ConnectionPool } from 'etcd3/lib/connection-pool';
+import { countEtcdClients } from '../support/etcd-client-counter';
 import {
   ETCD_CLIENT,
   ETCD_REGISTRY,
@@ -56,8 +56,7 @@ describe('EtcdRegistryTestingModule and overrideEtcdRegistry (no etcd)', () => {
 
   beforeEach(() => {
     delete process.env.ETCD_ENDPOINTS;
-    // Every etcd3 client builds its connection pool, which builds its credentials: counts clients made.
-    etcdClients = jest.spyOn(ConnectionPool.prototype as unknown as { buildAuthentication(): unknown }, 'buildAuthentication');
+    etcdClients = countEtcdClients();
   });
   afterEach(async () => {
     for (const app of apps.splice(0)) await app.close();

@@ -2,12 +2,12 @@
  * Runs README's Nest 11 handler test (`src/users.watcher.spec.ts` and the blocks it imports) verbatim,
  * against this repository's source: jest maps 'nestjs-etcd-registry' and 'nestjs-etcd-registry/testing'
  * to lib/ (moduleNameMapper), and the type check maps them the same way. No etcd is started, none is
- * configured, and the example opens no connection at all.
+ * configured, and the example creates no etcd client at all.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'fs';
-import { Socket } from 'net';
 import { dirname, join } from 'path';
 import * as ts from 'typescript';
+import { countEtcdClients } from '../support/etcd-client-counter';
 import { filesForNest, readmeFiles, withRelativeImports } from '../support/readme-examples';
 
 const ROOT = join(__dirname, '..', '..');
@@ -23,14 +23,14 @@ for (const file of files) {
 }
 
 describe('README Testing example (Nest 11, jest), verbatim', () => {
-  let connect: jest.SpyInstance;
+  let etcdClients: jest.SpyInstance;
   beforeAll(() => {
-    connect = jest.spyOn(Socket.prototype, 'connect');
+    etcdClients = countEtcdClients();
   });
   afterAll(() => {
-    const calls = connect.mock.calls.length;
-    connect.mockRestore();
-    expect(calls).toBe(0);
+    const made = etcdClients.mock.calls.length;
+    etcdClients.mockRestore();
+    expect(made).toBe(0);
   });
 
   it('is made of the README blocks, with no etcd configured', () => {
