@@ -8,6 +8,7 @@ const shared = {
   moduleNameMapper: {
     '^nestjs-etcd-registry$': '<rootDir>/lib/index.ts',
     '^nestjs-etcd-registry/testing$': '<rootDir>/lib/testing/index.ts',
+    '^nestjs-etcd-registry/dashboard$': '<rootDir>/lib/dashboard/index.ts',
   },
 };
 
