@@ -3,8 +3,8 @@ import { Etcd3 } from 'etcd3';
 import { join } from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { INestApplication } from '@nestjs/common';
-import { createRegistry, EtcdRegistryModule, Registry } from 'nestjs-etcd-registry';
-import { EtcdRegistryDashboardModule } from 'nestjs-etcd-registry/dashboard';
+import { createRegistry, EtcdRegistryModule, Registry } from '../../lib';
+import { EtcdRegistryDashboardModule } from '../../lib/dashboard';
 import { launchChromium } from '../support/chromium';
 import { EtcdServer, useEtcd } from '../support/etcd-launcher';
 import { withNestApps } from '../support/nest-app';
@@ -19,25 +19,30 @@ const SCREENSHOT = process.env.UPDATE_DASHBOARD_SCREENSHOT ? join(__dirname, '..
 
 const json = (value: object) => JSON.stringify({ v: 1, ...value });
 
+/** The browser's globals, typed just enough (the project's TypeScript has no DOM lib). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type BrowserGlobals = { document: any; MutationObserver: any; rows: Record<string, { added?: number; removed?: number }>; pwned?: number };
+
 /** Records, in the page, when each row (by etcd key) appears and disappears, on the machine's clock. */
 async function recordRows(page: Page): Promise<void> {
   await page.evaluate(() => {
-    const w = window as unknown as { rows: Record<string, { added?: number; removed?: number }> };
+    const w = globalThis as unknown as BrowserGlobals;
+    const document = w.document;
     w.rows = {};
     let present = new Set<string>();
     const scan = () => {
-      const now = new Set([...document.querySelectorAll('tr[data-key]')].map((tr) => tr.getAttribute('data-key')!));
+      const now = new Set<string>([...document.querySelectorAll('tr[data-key]')].map((tr: { getAttribute(n: string): string }) => tr.getAttribute('data-key')));
       for (const k of now) if (!present.has(k)) w.rows[k] = { added: Date.now() };
       for (const k of present) if (!now.has(k)) w.rows[k] = { ...w.rows[k], removed: Date.now() };
       present = now;
     };
     scan();
-    new MutationObserver(scan).observe(document.getElementById('services')!, { childList: true, subtree: true });
+    new w.MutationObserver(scan).observe(document.getElementById('services'), { childList: true, subtree: true });
   });
 }
 
 const rowTimes = (page: Page, key: string) =>
-  page.evaluate((k) => (window as unknown as { rows: Record<string, { added?: number; removed?: number }> }).rows[k] ?? {}, key);
+  page.evaluate((k) => (globalThis as unknown as BrowserGlobals).rows[k] ?? {}, key);
 
 describe('live registry page (EtcdRegistryDashboardModule) in headless Chromium', () => {
   const apps = withNestApps();
@@ -138,7 +143,7 @@ describe('live registry page (EtcdRegistryDashboardModule) in headless Chromium'
     const row = page.locator(`tr[data-key="${key.replace(/"/g, '\\"')}"]`);
     await row.waitFor({ timeout: 10_000 });
     expect(await row.locator('td').allTextContents()).toEqual([encodeURIComponent('x"><b>'), '127.0.0.1:6666', 'up', evil, '<script>window.pwned=2</script>', expect.stringMatching(/^\d+s$/)]);
-    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as BrowserGlobals).pwned)).toBeUndefined();
     expect(await page.locator('#services img, #services script, #services b').count()).toBe(0);
     await registry.unregister(key);
     await row.waitFor({ state: 'detached', timeout: 10_000 });
