@@ -10,6 +10,7 @@ const shared = {
     '^nestjs-etcd-registry/testing$': '<rootDir>/lib/testing/index.ts',
     '^nestjs-etcd-registry/axios$': '<rootDir>/lib/axios/index.ts',
     '^nestjs-etcd-registry/microservices$': '<rootDir>/lib/microservices/index.ts',
+    '^nestjs-etcd-registry/dashboard$': '<rootDir>/lib/dashboard/index.ts',
   },
 };
 

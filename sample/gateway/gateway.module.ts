@@ -5,6 +5,8 @@ import { EtcdRegistryModule } from '../../lib';
 // In an application: from 'nestjs-etcd-registry/axios' and 'nestjs-etcd-registry/microservices'
 import { RegistryHttpModule } from '../../lib/axios';
 import { RegistryClientsModule } from '../../lib/microservices';
+// In an application: import { EtcdRegistryDashboardModule } from 'nestjs-etcd-registry/dashboard';
+import { EtcdRegistryDashboardModule } from '../../lib/dashboard';
 import { registryOptions } from '../registry-options';
 import { GatewayController, USERS_CLIENT } from './gateway.controller';
 import { UserServicePool } from './user-service-pool';
@@ -24,6 +26,8 @@ import { UserServicePool } from './user-service-pool';
     RegistryClientsModule.register([
       { name: USERS_CLIENT, service: 'user-service', transport: Transport.TCP, codec: 'json', retry: { idempotent: true } },
     ]),
+    // The live registry page: GET /registry on the gateway's port (read-only).
+    EtcdRegistryDashboardModule.forRoot({ path: '/registry', prefix: '/services/' }),
   ],
   controllers: [GatewayController],
   providers: [UserServicePool],

@@ -51,3 +51,25 @@ describe('entry points', () => {
     expect(microservices.filter((f) => f.startsWith('axios/'))).toEqual([]);
   });
 });
+
+describe('entry points of the CLI and the registry page', () => {
+  it('the main entry loads neither the CLI nor the page', () => {
+    const main = runtimeGraph(join(LIB, 'index.ts'));
+    expect(main.filter((f) => f.startsWith('cli/') || f.startsWith('dashboard/'))).toEqual([]);
+  });
+
+  it('the CLI uses the core only (no Nest), and its bin file starts with a shebang', () => {
+    const cli = runtimeGraph(join(LIB, 'cli', 'main.ts'));
+    expect(cli.filter((f) => !f.startsWith('cli/') && !f.startsWith('core/'))).toEqual([]);
+    for (const file of cli) expect(readFileSync(join(LIB, file), 'utf8')).not.toMatch(/from '@nestjs\//);
+    expect(readFileSync(join(LIB, 'cli', 'main.ts'), 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+    const pkg = JSON.parse(readFileSync(join(LIB, '..', 'package.json'), 'utf8'));
+    expect(pkg.bin).toEqual({ 'nestjs-etcd-registry': 'dist/cli/main.js' });
+  });
+
+  it('the page loads the Nest face and the core, and nothing of the testing kit', () => {
+    const page = runtimeGraph(join(LIB, 'dashboard', 'index.ts'));
+    expect(page).toContain('registry.service.ts');
+    expect(page.filter((f) => f.startsWith('testing/') || f.startsWith('cli/'))).toEqual([]);
+  });
+});

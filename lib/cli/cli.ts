@@ -1,0 +1,38 @@
+import type { CliIo } from './cli-io';
+import { exitCodeOf, isAuthRequired } from './cli-errors';
+import { CliEnv, CliOptions, parseCliOptions, wantsHelp } from './cli-options';
+import { doctorCommand } from './commands/doctor.command';
+import { getCommand } from './commands/get.command';
+import { lsCommand } from './commands/ls.command';
+import { watchCommand } from './commands/watch.command';
+import { ExitCode } from './exit-codes';
+import { cliMessages } from './messages';
+
+const COMMANDS: Record<CliOptions['command'], (options: CliOptions, io: CliIo) => Promise<ExitCode>> = {
+  ls: lsCommand,
+  get: getCommand,
+  watch: watchCommand,
+  doctor: doctorCommand,
+};
+
+/**
+ * The CLI as a function: parses `argv` (without node and the script) with `env` as fallback, runs
+ * the command, and resolves with the exit code. Never throws: every error is printed (one line,
+ * naming what was wrong and the fix) and turned into its exit code.
+ */
+export async function runCli(argv: readonly string[], env: CliEnv, io: CliIo): Promise<ExitCode> {
+  if (wantsHelp(argv)) {
+    io.out(cliMessages.usage());
+    return ExitCode.ok;
+  }
+  try {
+    const options = parseCliOptions(argv, env);
+    return await COMMANDS[options.command](options, io);
+  } catch (e) {
+    const code = exitCodeOf(e);
+    const message = isAuthRequired(e) ? cliMessages.authRequired() : e instanceof Error ? e.message : String(e);
+    io.err(`nestjs-etcd-registry: ${message}`);
+    if (code === ExitCode.usage) io.err(cliMessages.seeHelp());
+    return code;
+  }
+}

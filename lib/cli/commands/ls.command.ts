@@ -1,0 +1,27 @@
+import { createRegistry, getInstances } from '../../core';
+import type { CliIo } from '../cli-io';
+import type { CliOptions } from '../cli-options';
+import { ExitCode } from '../exit-codes';
+import { instanceJson, instanceTable, skippedLines } from '../instance-format';
+import { cliMessages } from '../messages';
+
+/** `ls`: one read of the prefix, every instance as a table row (or JSON). */
+export async function lsCommand(options: CliOptions, io: CliIo): Promise<ExitCode> {
+  const registry = createRegistry(options.registry);
+  try {
+    const map = await getInstances(registry, options.prefix, { codec: options.codec });
+    if (options.json) {
+      io.out(JSON.stringify({ prefix: options.prefix, instances: map.all().map(instanceJson), skipped: map.skipped }, null, 2));
+      return ExitCode.ok;
+    }
+    if (map.all().length === 0) io.err(cliMessages.nothingUnder(options.prefix));
+    else for (const line of instanceTable(map.all())) io.out(line);
+    if (map.skipped.length > 0) {
+      io.err(cliMessages.skipped(map.skipped.length));
+      for (const line of skippedLines(map)) io.err(line);
+    }
+    return ExitCode.ok;
+  } finally {
+    await registry.close();
+  }
+}

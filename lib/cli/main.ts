@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+import { runCli } from './cli';
+import { processIo } from './cli-io';
+
+// `npx nestjs-etcd-registry ...`: the exit code is set, and the process ends once the command
+// has closed its etcd client (nothing of it is left running).
+runCli(process.argv.slice(2), process.env, processIo).then((code) => {
+  process.exitCode = code;
+});
