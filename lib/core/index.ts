@@ -14,3 +14,4 @@ export type { ResolvedRegistryOptions } from './options';
 export { createEtcdClient } from './etcd-client.factory';
 export { createRegistry, EtcdRegistry } from './etcd-registry';
 export * from './instances';
+export * from './events';
