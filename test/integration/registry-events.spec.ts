@@ -80,7 +80,7 @@ describe('registry events (real etcd)', () => {
 
     const cutAt = Date.now();
     proxy.cut();
-    const [stale] = await waitFor(() => rec.of('watch-stale').length > 0 && rec.of('watch-stale'), { timeoutMs: 10_000, message: 'watch-stale' });
+    const [stale] = await waitFor(() => (rec.of('watch-stale').length > 0 ? rec.of('watch-stale') : undefined), { timeoutMs: 10_000, message: 'watch-stale' });
     expect(stale).toMatchObject({ prefix, reason: expect.any(String) });
     expect(stale.at).toBeGreaterThanOrEqual(cutAt);
     expect(registry.status().watches[0]).toMatchObject({ live: false });
@@ -88,10 +88,10 @@ describe('registry events (real etcd)', () => {
     await t.client.put(`${prefix}b`).value('2');
     const healedAt = Date.now();
     proxy.heal();
-    const [live] = await waitFor(() => rec.of('watch-live').length > 0 && rec.of('watch-live'), { timeoutMs: 10_000, message: 'watch-live' });
+    const [live] = await waitFor(() => (rec.of('watch-live').length > 0 ? rec.of('watch-live') : undefined), { timeoutMs: 10_000, message: 'watch-live' });
     expect(live.prefix).toBe(prefix);
     expect(live.staleMs).toBeGreaterThanOrEqual(healedAt - stale.at - 50);
-    const [resynced] = await waitFor(() => rec.of('watch-resynced').length > 0 && rec.of('watch-resynced'), { message: 'watch-resynced' });
+    const [resynced] = await waitFor(() => (rec.of('watch-resynced').length > 0 ? rec.of('watch-resynced') : undefined), { message: 'watch-resynced' });
     expect(resynced).toMatchObject({ prefix, size: 2 });
     expect(rec.of('watch-stale')).toHaveLength(1);
     expect(registry.status().watches[0]).toMatchObject({ live: true });
