@@ -15,6 +15,7 @@ import {
   Registry,
   RegistryClosedError,
   RegistryEvent,
+  RegistryEvents,
   RegistryOptionsError,
   RegistryStatus,
   ServiceMap,
@@ -88,6 +89,17 @@ export class RegistryService implements OnModuleDestroy, OnApplicationShutdown {
         void subscription?.remove().catch(() => undefined);
       };
     }).pipe(takeUntil(this.closed$));
+  }
+
+  /** The core registry's event emitter (what events$ is built on; the metrics wings listen to it); absent for a registry without events. */
+  get events(): RegistryEvents | undefined {
+    return this.registry.events;
+  }
+
+  /** Resolves once etcd answers within `timeoutMs`, else rejects with RegistryUnavailableError (health checks). */
+  async ping(timeoutMs?: number): Promise<void> {
+    const registry = await this.ready();
+    if (registry.ping) await registry.ping(timeoutMs);
   }
 
   /** True from the start of a graceful drain (shutdown with drainMs): a readiness check is then down. */
