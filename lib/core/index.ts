@@ -15,3 +15,4 @@ export { createEtcdClient } from './etcd-client.factory';
 export { createRegistry, EtcdRegistry } from './etcd-registry';
 export * from './instances';
 export * from './events';
+export * from './metrics';
