@@ -7,7 +7,7 @@ import {
   OnModuleDestroy,
 } from '@nestjs/common';
 import type { Etcd3 } from 'etcd3';
-import { NEVER, Observable, Subject, takeUntil } from 'rxjs';
+import { NEVER, Observable, ReplaySubject, takeUntil } from 'rxjs';
 import {
   InstanceCodecChoice,
   InstanceHandler,
@@ -50,8 +50,8 @@ export class RegistryService implements OnModuleDestroy, OnApplicationShutdown {
   /** One budget for the whole shutdown (unregister, then close), set when it starts. */
   private shutdownDeadline?: number;
   private isDraining = false;
-  /** Emits once this service is closed: every Observable it gave completes. */
-  private readonly closed$ = new Subject<void>();
+  /** Emits once this service is closed (replayed to later subscribers): every Observable it gives completes. */
+  private readonly closed$ = new ReplaySubject<void>(1);
 
   /**
    * What the registry reports as it happens: registered, unregistered, lease-lost, restored,
