@@ -19,6 +19,8 @@ export interface ResolvedEtcdRegistryModuleOptions {
   registry: ResolvedRegistryOptions;
   service?: ResolvedEtcdRegistryService;
   autoRegister: boolean;
+  /** Graceful drain on shutdown, ms (0: none). */
+  drainMs: number;
 }
 
 /** `${hostname}-${pid}-${6 hex}`: unique per process, readable in etcdctl output. */
@@ -79,7 +81,10 @@ function resolveEncodedService(s: Record<string, unknown>, name: string, prefix:
   if (s.value !== undefined) throw new RegistryOptionsError('service.value', nestMessages.serviceValueAndCodec());
   if (s.codec === 'grpc-naming' && s.id !== undefined) throw new RegistryOptionsError('service.id', nestMessages.serviceIdWithNaming());
   const { path, value, codec } = encodeRegistration({ ...(s as object), prefix, name, id, address: s.address as string });
-  return { name, id: codec === 'grpc-naming' ? (s.address as string) : id, address: s.address as string, prefix, value, key: path, codec };
+  // Only the json codec carries a status: its draining value is the same registration marked draining.
+  const drainingValue =
+    codec === 'json' ? encodeRegistration({ ...(s as object), prefix, name, id, address: s.address as string, status: 'draining' }).value : undefined;
+  return { name, id: codec === 'grpc-naming' ? (s.address as string) : id, address: s.address as string, prefix, value, key: path, codec, drainingValue };
 }
 
 /**
@@ -108,13 +113,17 @@ export function splitEtcdRegistryModuleOptions(
   if (typeof options !== 'object' || options === null) {
     throw new RegistryOptionsError('options', nestMessages.optionsNotObject(options));
   }
-  const { service, autoRegister, ...core } = options;
+  const { service, autoRegister, drainMs, ...core } = options;
   if (autoRegister !== undefined && typeof autoRegister !== 'boolean') {
     throw new RegistryOptionsError('autoRegister', nestMessages.autoRegister(autoRegister));
+  }
+  if (drainMs !== undefined && (typeof drainMs !== 'number' || !Number.isInteger(drainMs) || drainMs < 0)) {
+    throw new RegistryOptionsError('drainMs', nestMessages.drainMs(drainMs));
   }
   return {
     core: resolveCredentials(core.logger === undefined && defaultLogger ? { ...core, logger: defaultLogger } : core),
     service: resolveService(service, makeId),
     autoRegister: autoRegister ?? true,
+    drainMs: drainMs ?? 0,
   };
 }

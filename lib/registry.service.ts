@@ -7,12 +7,15 @@ import {
   OnModuleDestroy,
 } from '@nestjs/common';
 import type { Etcd3 } from 'etcd3';
+import { NEVER, Observable, ReplaySubject, takeUntil } from 'rxjs';
 import {
   InstanceCodecChoice,
   InstanceHandler,
   InstanceMap,
   Registry,
   RegistryClosedError,
+  RegistryEvent,
+  RegistryEvents,
   RegistryOptionsError,
   RegistryStatus,
   ServiceMap,
@@ -21,7 +24,7 @@ import {
   getInstances,
   watchInstances,
 } from './core';
-import { monotonicNow, withTimeout } from './core/deadline';
+import { monotonicNow, sleep, withTimeout } from './core/deadline';
 import {
   ETCD_CLIENT,
   ETCD_REGISTRY,
@@ -46,13 +49,63 @@ export class RegistryService implements OnModuleDestroy, OnApplicationShutdown {
   private closing?: Promise<void>;
   /** One budget for the whole shutdown (unregister, then close), set when it starts. */
   private shutdownDeadline?: number;
+  private isDraining = false;
+  /** Emits once this service is closed (replayed to later subscribers): every Observable it gives completes. */
+  private readonly closed$ = new ReplaySubject<void>(1);
+
+  /**
+   * What the registry reports as it happens: registered, unregistered, lease-lost, restored,
+   * watch-resynced, watch-stale, watch-live, delivered, instance-ejected (emitted by the clients),
+   * error. Hot: a subscriber gets the events from its subscription on; completes at shutdown.
+   */
+  readonly events$: Observable<RegistryEvent>;
 
   constructor(
     @Inject(ETCD_REGISTRY_RESOLVED_OPTIONS) private readonly options: ResolvedEtcdRegistryModuleOptions,
     @Inject(ETCD_REGISTRY) private readonly registry: Registry,
     /** Absent when the testing kit replaces the registry. */
     @Optional() @Inject(ETCD_CLIENT) private readonly client?: Etcd3,
-  ) {}
+  ) {
+    const events = registry.events;
+    const source = events ? new Observable<RegistryEvent>((subscriber) => events.on((e) => subscriber.next(e))) : NEVER;
+    this.events$ = source.pipe(takeUntil(this.closed$));
+  }
+
+  /**
+   * The instances under `prefix` by service name (see watchInstances), first the current map,
+   * then one per change. Each subscription shares the prefix's one etcd watch; unsubscribing
+   * removes its handler; errors when the watch cannot start; completes at shutdown.
+   */
+  instances$(prefix: string, options: { codec?: InstanceCodecChoice } = {}): Observable<InstanceMap> {
+    return new Observable<InstanceMap>((subscriber) => {
+      let subscription: WatchSubscription | undefined;
+      let unsubscribed = false;
+      this.watchInstances(prefix, (map) => subscriber.next(map), options).then(
+        (s) => (unsubscribed ? void s.remove().catch(() => undefined) : (subscription = s)),
+        (error) => subscriber.error(error),
+      );
+      return () => {
+        unsubscribed = true;
+        void subscription?.remove().catch(() => undefined);
+      };
+    }).pipe(takeUntil(this.closed$));
+  }
+
+  /** The core registry's event emitter (what events$ is built on; the metrics wings listen to it); absent for a registry without events. */
+  get events(): RegistryEvents | undefined {
+    return this.registry.events;
+  }
+
+  /** Resolves once etcd answers within `timeoutMs`, else rejects with RegistryUnavailableError (health checks). */
+  async ping(timeoutMs?: number): Promise<void> {
+    const registry = await this.ready();
+    if (registry.ping) await registry.ping(timeoutMs);
+  }
+
+  /** True from the start of a graceful drain (shutdown with drainMs): a readiness check is then down. */
+  get draining(): boolean {
+    return this.isDraining;
+  }
 
   /** The configured instance's key, `${prefix}${name}/${id}`; undefined when no service is configured. */
   get serviceKey(): string | undefined {
@@ -68,10 +121,42 @@ export class RegistryService implements OnModuleDestroy, OnApplicationShutdown {
     this.startShutdownClock();
     if (!this.registered || !this.options.service || this.closing) return;
     try {
-      await this.unregisterService();
+      if (this.options.drainMs > 0) await this.drain(this.options.service);
+      if (this.registered) await this.withinShutdownBudget(this.unregisterService());
     } catch (e) {
       this.logger.warn(nestMessages.unregisterFailed(this.options.service.key, reason(e)));
     }
+  }
+
+  /**
+   * Takes the instance out of rotation, then keeps serving for drainMs (counted from the start).
+   * A json value is re-written with status `draining` (watchers that pick `up` instances stop
+   * picking it; the key stays until the end); a plain value cannot say draining, so the key is
+   * deleted first: every watcher stops picking it at once, and requests already routed finish.
+   */
+  private async drain(service: ResolvedEtcdRegistryService): Promise<void> {
+    const started = monotonicNow();
+    this.isDraining = true;
+    const how = service.drainingValue ? 'marked draining' : 'deleted first: a plain value cannot carry a status';
+    this.logger.log(nestMessages.draining(service.key, this.options.drainMs, how));
+    if (service.drainingValue) {
+      try {
+        await this.withinShutdownBudget(this.registry.register(service.key, service.drainingValue));
+      } catch (e) {
+        this.logger.warn(nestMessages.drainMarkFailed(service.key, reason(e)));
+        await this.withinShutdownBudget(this.unregisterService()).catch(() => undefined);
+      }
+    } else {
+      await this.withinShutdownBudget(this.unregisterService());
+    }
+    const left = started + this.options.drainMs - monotonicNow();
+    if (left > 0) await sleep(left);
+  }
+
+  /** `work` bounded by what is left of the shutdown budget. */
+  private withinShutdownBudget<T>(work: Promise<T>): Promise<T> {
+    const left = this.shutdownDeadline === undefined ? undefined : this.shutdownDeadline - monotonicNow();
+    return left === undefined ? work : withTimeout(work, Math.max(0, left));
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -80,12 +165,12 @@ export class RegistryService implements OnModuleDestroy, OnApplicationShutdown {
   }
 
   /**
-   * Shutdown (unregister in onModuleDestroy, then close in onApplicationShutdown) shares one
-   * timeoutMs budget, so app.close() ends within about timeoutMs even while etcd does not answer:
-   * keys not deleted in time expire with the lease.
+   * Shutdown (drain and unregister in onModuleDestroy, then close in onApplicationShutdown) shares
+   * one budget of drainMs + timeoutMs, so app.close() ends within about that even while etcd does
+   * not answer: keys not deleted in time expire with the lease.
    */
   private startShutdownClock(): void {
-    this.shutdownDeadline ??= monotonicNow() + this.options.registry.timeoutMs;
+    this.shutdownDeadline ??= monotonicNow() + this.options.drainMs + this.options.registry.timeoutMs;
   }
 
   /** Registers the configured service (`service` option) under this registry's lease. */
@@ -166,6 +251,8 @@ export class RegistryService implements OnModuleDestroy, OnApplicationShutdown {
         this.logger.warn(nestMessages.closeFailed(reason(e)));
       }
       await this.closeClient();
+      this.closed$.next();
+      this.closed$.complete();
     })();
     return this.closing;
   }

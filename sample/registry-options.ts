@@ -5,7 +5,7 @@ import type { EtcdRegistryModuleOptions } from '../lib';
 /**
  * The registry options of an app of the fleet named `name`, from the environment through
  * ConfigService: ETCD_ENDPOINTS (comma-separated), ETCD_NAMESPACE (optional), ETCD_TTL_SECONDS,
- * SERVICE_ID (optional), PORT, TCP_PORT (optional: a TCP microservice port, announced as a tcp:// endpoint). The instance registers itself after `app.listen()` (autoRegister: false),
+ * SERVICE_ID (optional), PORT, TCP_PORT (optional: a TCP microservice port, announced as a tcp:// endpoint), DRAIN_MS (graceful drain on shutdown, default 0). The instance registers itself after `app.listen()` (autoRegister: false),
  * so it is announced only once its port answers, as JSON (codec "json") with its version and URL.
  */
 export const registryOptions = (name: string) => (config: ConfigService): EtcdRegistryModuleOptions => {
@@ -17,6 +17,8 @@ export const registryOptions = (name: string) => (config: ConfigService): EtcdRe
     ttlSeconds: Number(config.get<string>('ETCD_TTL_SECONDS') ?? 5),
     timeoutMs: 3000,
     autoRegister: false,
+    // Graceful drain on SIGTERM: marked draining (the gateway stops picking it), serving DRAIN_MS more, then deleted.
+    drainMs: Number(config.get<string>('DRAIN_MS') ?? 0),
     service: {
       name,
       id: config.get<string>('SERVICE_ID') || undefined,

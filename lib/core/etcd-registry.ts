@@ -1,9 +1,11 @@
 import { Etcd3, Namespace } from 'etcd3';
 import { ClusterIdentity } from './cluster-identity';
-import { withTimeout } from './deadline';
+import { monotonicNow, withTimeout } from './deadline';
 import { RegistryClosedError, WatchRemovedError } from './errors';
 import { createEtcdClient } from './etcd-client.factory';
-import { HandlerDelivery, loggedDeliveryReports } from './watch/handler-delivery';
+import { causeOf } from './etcd-errors';
+import { RegistryEvents } from './events/registry-events';
+import { DeliveryReports, HandlerDelivery, loggedDeliveryReports } from './watch/handler-delivery';
 import { assertHandler, assertPath, assertPrefix, assertValue } from './input-validation';
 import { LeaseKeeper } from './lease/lease-keeper';
 import { attachRevisions } from './map-revisions';
@@ -56,6 +58,20 @@ export class EtcdRegistry implements Registry {
     return this.keeper.leaseId;
   }
 
+  /** What the registry reports as it happens (registered, lease lost, restored, watch stale/live, ...). */
+  get events(): RegistryEvents {
+    return this.options.events;
+  }
+
+  /**
+   * Resolves once etcd answers a status request within `timeoutMs` (default: the registry's);
+   * rejects with RegistryUnavailableError otherwise. Health checks use it.
+   */
+  async ping(timeoutMs = this.options.timeoutMs): Promise<void> {
+    this.assertOpen();
+    await this.runner.run('health probe (status of an etcd member)', monotonicNow() + timeoutMs, () => this.client.maintenance.status());
+  }
+
   /** A synchronous snapshot of the lease, the registrations and the watches. */
   status(): RegistryStatus {
     const { lease, registrations } = this.keeper.status();
@@ -99,7 +115,7 @@ export class EtcdRegistry implements Registry {
     const watcher = entry.watcher;
     // removeWatch or close() may have stopped this watch while it was starting.
     this.assertStillWatching(prefix, watcher);
-    const delivery = watcher.add(fn, loggedDeliveryReports(this.options.logger, prefix, fn));
+    const delivery = watcher.add(fn, this.deliveryReports(prefix, fn));
     // 'stopped': removeWatch, remove() or close() came before the first call.
     if ((await delivery.first) === 'stopped') this.assertStillWatching(prefix, undefined);
     return { prefix, remove: async () => this.removeHandler(prefix, watcher, delivery) };
@@ -143,6 +159,24 @@ export class EtcdRegistry implements Registry {
     await withTimeout(this.keeper.close(), this.options.timeoutMs + 250).catch(() => undefined);
     this.runner.close();
     if (this.ownsClient) this.client.close();
+  }
+
+  /** The log lines of a handler of `prefix`, and the matching events (error, delivered). */
+  private deliveryReports(prefix: string, fn: WatchHandler): DeliveryReports {
+    const logged = loggedDeliveryReports(this.options.logger, prefix, fn);
+    const events = this.options.events;
+    const name = fn.name || 'anonymous handler';
+    return {
+      error: (error) => {
+        logged.error(error);
+        events.emit({ type: 'error', source: 'handler', subject: prefix, message: messages.handlerFailed(name, prefix, causeOf(error)), error });
+      },
+      stuck: (ms) => {
+        logged.stuck(ms);
+        events.emit({ type: 'error', source: 'handler', subject: prefix, message: messages.handlerStuck(name, prefix, ms) });
+      },
+      delivered: (latencyMs) => events.emit({ type: 'delivered', prefix, latencyMs }),
+    };
   }
 
   private removeHandler(prefix: string, watcher: PrefixWatcher, delivery: HandlerDelivery): void {

@@ -15,3 +15,5 @@ export { createEtcdClient } from './etcd-client.factory';
 export { createRegistry, EtcdRegistry } from './etcd-registry';
 export * from './instances';
 export * from './balancing';
+export * from './events';
+export * from './metrics';

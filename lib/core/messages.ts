@@ -132,4 +132,13 @@ export const messages = {
   guardSplit: (prefix: string) => `etcd refused an ownership watch over prefix ${JSON.stringify(prefix)}: watching narrower ranges`,
   guardRefused: (path: string) =>
     `etcd refused to watch ${JSON.stringify(path)}: a deletion of it from outside will only be noticed by the next check; grant the user's role read on it`,
+
+  // --- events and health (issue 14) ---
+  eventListenerFailed: (reason: string) => `a registry event listener threw (the registry and the other listeners go on): ${reason}`,
+  healthUnreachable: (reason: string) => `etcd unreachable: ${reason}`,
+  healthLeaseLost: (keys: number) => `lease lost: ${keys} registered key(s) are being written again under a new lease`,
+  healthRegistrationMissing: (path: string, state: string) => `registration missing: ${JSON.stringify(path)} is ${state}`,
+  healthWatchStale: (prefix: string, staleMs?: number) =>
+    `watch not live: ${JSON.stringify(prefix)}${staleMs === undefined ? '' : ` (stale for ${(staleMs / 1000).toFixed(1)} s)`}`,
+  healthClosed: () => 'the registry is closed',
 } as const;

@@ -1,4 +1,5 @@
 import { RegistryOptionsError } from './errors';
+import { RegistryEvents } from './events/registry-events';
 import { messages } from './messages';
 import { RegistryLogger, RegistryOptions, RegistryTlsOptions } from './registry.interface';
 
@@ -20,6 +21,8 @@ export interface ResolvedRegistryOptions {
   resyncIntervalMs?: number;
   handlerTimeoutMs: number;
   logger: RegistryLogger;
+  /** The registry's events (registered, lease lost, ...): every unit emits into this one emitter. */
+  events: RegistryEvents;
 }
 
 const silentLogger: RegistryLogger = { log() {}, warn() {}, error() {}, debug() {} };
@@ -90,6 +93,7 @@ export function resolveRegistryOptions(options: RegistryOptions): ResolvedRegist
   const namespace = options.namespace === undefined ? '' : optionalString('namespace', options.namespace)!;
   const resyncIntervalMs =
     options.resyncIntervalMs === undefined ? undefined : positiveInteger('resyncIntervalMs', options.resyncIntervalMs, 0, 'milliseconds');
+  const logger = resolveLogger(options.logger);
   return {
     endpoints,
     hosts,
@@ -101,6 +105,7 @@ export function resolveRegistryOptions(options: RegistryOptions): ResolvedRegist
     namespace,
     resyncIntervalMs,
     handlerTimeoutMs: positiveInteger('handlerTimeoutMs', options.handlerTimeoutMs, DEFAULT_HANDLER_TIMEOUT_MS, 'milliseconds'),
-    logger: resolveLogger(options.logger),
+    logger,
+    events: new RegistryEvents(logger),
   };
 }

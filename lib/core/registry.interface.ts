@@ -1,3 +1,4 @@
+import type { RegistryEvents } from './events/registry-events';
 import type { RegistryStatus } from './status.interface';
 
 /** What addWatch resolves with: removes this one handler (removeWatch removes all of a prefix). */
@@ -73,4 +74,8 @@ export interface Registry {
   status(): RegistryStatus;
   /** Unregisters everything, cancels the watches and closes the client. Idempotent, bounded by timeoutMs. */
   close(): Promise<void>;
+  /** What the registry reports as it happens (registered, lease lost, ...); absent in registries that report nothing. */
+  readonly events?: RegistryEvents;
+  /** Resolves once etcd answers within `timeoutMs`, else rejects with RegistryUnavailableError (health checks); optional. */
+  ping?(timeoutMs?: number): Promise<void>;
 }

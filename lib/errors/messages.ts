@@ -30,6 +30,10 @@ export const nestMessages = {
   watchCodecWithoutInstances: () => '@WatchServices() option "codec" applies to instances: add as: "instances", or leave "codec" out.',
   watchOptions: (value: unknown) => `@WatchServices() options must be an object such as { as: "instances" }; got ${str(value)}.`,
   autoRegister: (value: unknown) => `Option "autoRegister" must be true or false; got ${str(value)}.`,
+  drainMs: (value: unknown) =>
+    `Option "drainMs" must be an integer >= 0 (milliseconds to keep serving after the instance is taken out of rotation); got ${str(value)}.`,
+  draining: (key: string, drainMs: number, how: string) => `draining ${key} for ${drainMs} ms (${how}), then unregistering`,
+  drainMarkFailed: (key: string, reason: string) => `could not mark ${key} draining (${reason}): deleting it first instead`,
   noService: () =>
     'No service is configured: pass "service: { name, address }" to EtcdRegistryModule.forRoot() to use registerService().',
   watchPrefix: (value: unknown) =>

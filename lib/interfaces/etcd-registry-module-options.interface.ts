@@ -43,6 +43,14 @@ export interface EtcdRegistryModuleOptions extends RegistryOptions {
    * in etcd.
    */
   autoRegister?: boolean;
+  /**
+   * Graceful drain on shutdown (app.close(), SIGTERM with enableShutdownHooks): the instance is
+   * first taken out of rotation (re-written with status `draining` by the json codec; deleted at
+   * once for values that cannot carry a status, such as plain host:port), the application keeps
+   * serving for `drainMs` while in-flight requests finish, then the key is deleted and the lease
+   * revoked. Default 0: deleted at once. The shutdown then takes at most drainMs + timeoutMs.
+   */
+  drainMs?: number;
 }
 
 /** The configured service with defaults applied. */
@@ -56,4 +64,6 @@ export interface ResolvedEtcdRegistryService {
   key: string;
   /** Name of the codec that wrote `value`; absent when neither `service.codec` nor an instance field is set (plain `address`). */
   codec?: string;
+  /** The value with status `draining`, when the codec carries a status (json); written at the start of a drain. */
+  drainingValue?: string;
 }

@@ -7,6 +7,7 @@ import { RegistryHttpModule } from '../../lib/axios';
 import { RegistryClientsModule } from '../../lib/microservices';
 // In an application: import { EtcdRegistryDashboardModule } from 'nestjs-etcd-registry/dashboard';
 import { EtcdRegistryDashboardModule } from '../../lib/dashboard';
+import { OpsModule } from '../ops/ops.module';
 import { registryOptions } from '../registry-options';
 import { GatewayController, USERS_CLIENT } from './gateway.controller';
 import { UserServicePool } from './user-service-pool';
@@ -28,6 +29,7 @@ import { UserServicePool } from './user-service-pool';
     ]),
     // The live registry page: GET /registry on the gateway's port (read-only).
     EtcdRegistryDashboardModule.forRoot({ path: '/registry', prefix: '/services/' }),
+    OpsModule,
   ],
   controllers: [GatewayController],
   providers: [UserServicePool],

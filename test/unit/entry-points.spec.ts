@@ -74,3 +74,27 @@ describe('entry points of the CLI and the registry page', () => {
     expect(page.filter((f) => f.startsWith('testing/') || f.startsWith('cli/'))).toEqual([]);
   });
 });
+
+describe('optional wings (issue 14)', () => {
+  const PEERS = ['@nestjs/terminus', 'prom-client', '@opentelemetry/api', '@nestjs/event-emitter'];
+  const loadsPeer = (file: string) => {
+    const source = readFileSync(join(LIB, file), 'utf8');
+    return PEERS.filter((peer) => new RegExp(`^(?:import|export) (?!type )[^;]*from '${peer.replace('/', '\\/')}'`, 'm').test(source));
+  };
+
+  it('the main entry never loads an optional peer (terminus, prom-client, OpenTelemetry, event-emitter) nor a wing', () => {
+    const main = runtimeGraph(join(LIB, 'index.ts'));
+    expect(main.filter((f) => /^(terminus|prometheus|opentelemetry|event-emitter)\//.test(f))).toEqual([]);
+    expect(main.flatMap(loadsPeer)).toEqual([]);
+  });
+
+  it.each([
+    ['terminus', '@nestjs/terminus'],
+    ['prometheus', 'prom-client'],
+    ['opentelemetry', '@opentelemetry/api'],
+    ['event-emitter', '@nestjs/event-emitter'],
+  ])('the %s wing loads %s and no other optional peer', (wing, peer) => {
+    const graph = runtimeGraph(join(LIB, wing, 'index.ts'));
+    expect([...new Set(graph.flatMap(loadsPeer))]).toEqual([peer]);
+  });
+});

@@ -1,5 +1,8 @@
 import {
   InstanceEjectedEvent,
+  InstanceMap,
+  RegistryEvent,
+  RegistryEvents,
   InstanceRestoredEvent,
   LoadBalancer,
   NoInstanceAddressError,
@@ -54,6 +57,30 @@ describe('outlier ejection', () => {
     expect(restored).toEqual([{ service: 'user-service', key: '/services/user-service/u1', address: 'http://10.0.0.1:3000', reason: 'timeout' }]);
     expect(countPicks(100, () => lb.pick('user-service')).get('u1')).toBe(50);
     expect(lb.status().services[0].ejected).toBe(0);
+  });
+
+  it("an ejection is also an 'instance-ejected' event of the registry the balancer follows (events$, metrics)", async () => {
+    const registryEvents = new RegistryEvents();
+    const seen: RegistryEvent[] = [];
+    registryEvents.on((e) => seen.push(e), ['instance-ejected']);
+    // The source: what a Registry or RegistryService offers (watchInstances and events).
+    const source = {
+      events: registryEvents,
+      watchInstances: async (prefix: string, fn: (fleet: InstanceMap) => void) => {
+        fn(fleetOf(instance('user-service', 'u1'), instance('user-service', 'u2')));
+        return { prefix, remove: async () => undefined };
+      },
+    };
+    const lb = await LoadBalancer.watch(source, { picker: 'round-robin', random: seededRandom(1), ejection: { consecutiveFailures: 3 } });
+    for (let i = 0; i < 3; i++) {
+      const c = [...Array(4)].map(() => lb.pick('user-service')).find((p) => p.instance.id === 'u1')!;
+      lb.started(c);
+      lb.finished(c, { ok: false });
+    }
+    expect(seen).toEqual([
+      expect.objectContaining({ type: 'instance-ejected', service: 'user-service', key: '/services/user-service/u1', reason: '3 failed call(s) in a row' }),
+    ]);
+    await lb.close();
   });
 
   it('a success resets the count: failures must be consecutive', () => {

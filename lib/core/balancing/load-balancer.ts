@@ -1,3 +1,4 @@
+import type { RegistryEvents } from '../events/registry-events';
 import { EventEmitter } from 'events';
 import { RegistryArgumentError, RegistryClosedError } from '../errors';
 import { assertPrefix } from '../input-validation';
@@ -92,12 +93,29 @@ export class LoadBalancer {
   async follow(source: Registry | InstanceWatchSource): Promise<void> {
     if (this.closed) throw new RegistryClosedError(balancingMessages.closed(this.prefix));
     const fn = (fleet: InstanceMap) => this.apply(fleet);
+    this.forwardEjections(source);
     const subscription =
       'watchInstances' in source
         ? await source.watchInstances(this.prefix, fn, { codec: this.options.codec })
         : await watchInstances(source, this.prefix, fn, { codec: this.options.codec, logger: this.options.logger });
     if (this.closed) await subscription.remove();
     else this.subscription = subscription;
+  }
+
+  /** Ejections also go to the registry's events (`instance-ejected`), where events$ and the metrics see them. */
+  private forwardEjections(source: Registry | InstanceWatchSource): void {
+    const registryEvents = (source as { events?: RegistryEvents }).events;
+    if (!registryEvents) return;
+    this.events.on('ejected', (e) =>
+      registryEvents.emit({
+        type: 'instance-ejected',
+        service: e.service,
+        key: e.key,
+        address: e.address,
+        reason: balancingMessages.ejectedReason(e.failures),
+        forMs: e.forMs,
+      }),
+    );
   }
 
   /** Takes a new instance map (what the watch delivers). */

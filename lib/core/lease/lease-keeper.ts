@@ -165,6 +165,7 @@ export class LeaseKeeper {
       covered.push(op.path);
       if (revision === undefined || BigInt(outcome.revision) < revision) revision = BigInt(outcome.revision);
       this.options.logger.log(messages.registered(op.path, written.lease));
+      this.options.events.emit({ type: 'registered', path: op.path, lease: written.lease });
       op.resolve();
     });
     if (revision !== undefined) this.guard.cover(covered, String(revision));
@@ -187,6 +188,7 @@ export class LeaseKeeper {
       this.verifyIfUncertain();
     }
     this.options.logger.debug?.(messages.unregistered(op.path));
+    this.options.events.emit({ type: 'unregistered', path: op.path });
     await this.revokeIfIdle();
     op.resolve();
   }
@@ -246,6 +248,7 @@ export class LeaseKeeper {
     }
     this.leaseWasLost = true;
     this.options.logger.warn(messages.leaseLost(id, causeOf(cause), this.regs.entries.size));
+    this.options.events.emit({ type: 'lease-lost', lease: id, cause: causeOf(cause), keys: this.regs.entries.size });
     this.scheduleRestore();
   }
 
@@ -274,6 +277,7 @@ export class LeaseKeeper {
     if (result.failure !== undefined) {
       this.restoreAttempt++;
       this.options.logger.debug?.(messages.restoreFailed(this.restoreAttempt, causeOf(result.failure)));
+      this.options.events.emit({ type: 'error', source: 'lease', message: messages.restoreFailed(this.restoreAttempt, causeOf(result.failure)), error: result.failure });
       if (result.failure instanceof RegistryUnavailableError) this.drain(result.failure);
       this.scheduleRestore();
       return;
@@ -282,6 +286,7 @@ export class LeaseKeeper {
     const lease = this.lifecycle.id;
     if (lease && (this.leaseWasLost || result.rewritten > 0)) {
       this.options.logger.log(messages.leaseRestored(result.rewritten, lease));
+      this.options.events.emit({ type: 'restored', lease, keys: result.rewritten });
       this.leaseWasLost = false;
     }
     await this.revokeIfIdle();
@@ -323,6 +328,7 @@ export class LeaseKeeper {
         if (!entry || entry.conflictWith !== undefined) return;
         entry.conflictWith = lease;
         this.options.logger.warn(messages.conflict(path, lease));
+        this.options.events.emit({ type: 'error', source: 'conflict', subject: path, message: messages.conflict(path, lease) });
       },
       onGap: (reason) => {
         this.options.logger.debug?.(messages.guardGap(reason, this.regs.entries.size));

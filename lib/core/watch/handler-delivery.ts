@@ -1,3 +1,4 @@
+import { performance } from 'perf_hooks';
 import { messages } from '../messages';
 import { RegistryLogger, ServiceMap, WatchHandler } from '../registry.interface';
 
@@ -11,6 +12,8 @@ export interface DeliveryReports {
   error(error: unknown): void;
   /** A call has not settled after `timeoutMs`. */
   stuck(timeoutMs: number): void;
+  /** A call settled, `latencyMs` after the change it carries reached this handler's queue (metrics). */
+  delivered?(latencyMs: number): void;
 }
 
 /** Reports of a handler of `prefix` through `logger`, naming the handler (shared by every Registry implementation). */
@@ -43,6 +46,8 @@ export class HandlerDelivery {
   private running = false;
   private stopped = false;
   private delivered = -1;
+  /** performance.now() when an undelivered change first reached this handler (cleared when a call takes it). */
+  private pendingSince?: number;
   private resolveFirst!: (how: FirstCall) => void;
   /** Settles after the first call has returned or timed out, or when the delivery was stopped before it. */
   readonly first: Promise<FirstCall> = new Promise((resolve) => (this.resolveFirst = resolve));
@@ -60,7 +65,9 @@ export class HandlerDelivery {
 
   /** Called on every change of the source; starts a call unless one is running. */
   notify(): void {
-    if (this.running || this.stopped || this.source.version <= this.delivered) return;
+    if (this.stopped || this.source.version <= this.delivered) return;
+    this.pendingSince ??= performance.now();
+    if (this.running) return;
     void this.loop();
   }
 
@@ -74,9 +81,12 @@ export class HandlerDelivery {
     this.running = true;
     try {
       while (!this.stopped && this.source.version > this.delivered) {
+        const since = this.pendingSince ?? performance.now();
+        this.pendingSince = undefined;
         const { version, map } = this.source.snapshot();
         this.delivered = version;
         await this.call(map);
+        this.reports.delivered?.(performance.now() - since);
         this.resolveFirst('delivered');
       }
     } finally {

@@ -48,6 +48,8 @@ export class PrefixWatcher {
   /** performance.now() before which the next delivery waits (see flush). */
   private nextFlushAt = 0;
   private closed = false;
+  /** True after a 'watch-stale' event, until the matching 'watch-live'. */
+  private staleAnnounced = false;
   /** Syncs in progress: a watch lost meanwhile is re-created by their own retries. */
   private syncing = 0;
   private readonly unsubscribe: () => void;
@@ -165,6 +167,8 @@ export class PrefixWatcher {
     const mine = () => watcher === this.watcher && !this.closed;
     watcher.on('connected', (res: IWatchResponse) => {
       if (!mine()) return;
+      if (this.staleAnnounced) this.ctx.options.events.emit({ type: 'watch-live', prefix: this.prefix, staleMs: Date.now() - (this.staleSinceMs ?? Date.now()) });
+      this.staleAnnounced = false;
       this.connected = true;
       this.staleSinceMs = undefined;
       this.ctx.identity.observe({ cluster_id: res.header?.cluster_id });
@@ -219,8 +223,13 @@ export class PrefixWatcher {
 
   /** The etcd watch is gone or suspect: read again and watch from there, with backoff until etcd answers. */
   private lost(reason: string, error?: unknown): void {
+    const wasLive = this.connected;
     this.dropWatcher();
     this.ctx.options.logger.debug?.(messages.watchLost(this.prefix, reason));
+    if (wasLive) {
+      this.staleAnnounced = true;
+      this.ctx.options.events.emit({ type: 'watch-stale', prefix: this.prefix, reason });
+    }
     if (this.syncing) return;
     // A watch refused because of its token: the repaired stream re-authenticates, so retry at once.
     if (error instanceof Error && error.name === 'EtcdInvalidAuthTokenError') this.resyncNow(reason);
@@ -254,6 +263,7 @@ export class PrefixWatcher {
       this.resyncAttempt = 0;
       if (this.state.version !== before) {
         this.ctx.options.logger.log(messages.watchResynced(this.prefix, reason, this.state.size, this.appliedRevision.toString()));
+        this.ctx.options.events.emit({ type: 'watch-resynced', prefix: this.prefix, reason, size: this.state.size, revision: this.appliedRevision.toString() });
       }
     } catch (error) {
       this.resyncTimer = undefined;
@@ -262,6 +272,7 @@ export class PrefixWatcher {
       this.resyncAttempt++;
       if (this.resyncAttempt === 1 || this.resyncAttempt % 10 === 0) {
         this.ctx.options.logger.warn(messages.watchRetrying(this.prefix, this.resyncAttempt, causeOf(error)));
+        this.ctx.options.events.emit({ type: 'error', source: 'watch', subject: this.prefix, message: messages.watchRetrying(this.prefix, this.resyncAttempt, causeOf(error)), error });
       }
       this.scheduleResync(reason);
     }

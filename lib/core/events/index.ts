@@ -1,0 +1,3 @@
+export * from './registry-event.interface';
+export { RegistryEvents } from './registry-events';
+export type { RegistryEventInput, RegistryEventListener } from './registry-events';

@@ -1,0 +1,116 @@
+/**
+ * What a registry reports as it happens (a framework-free typed union; `at` is epoch ms).
+ * Every event but `delivered` matches a log line of the registry.
+ */
+export type RegistryEvent =
+  | RegisteredEvent
+  | UnregisteredEvent
+  | LeaseLostEvent
+  | RestoredEvent
+  | WatchResyncedEvent
+  | WatchStaleEvent
+  | WatchLiveEvent
+  | DeliveredEvent
+  | RegistryInstanceEjectedEvent
+  | RegistryErrorEvent;
+
+/** The type names of RegistryEvent. */
+export type RegistryEventType = RegistryEvent['type'];
+
+/** `path` is in etcd under `lease` (a first write; a re-write after a loss is `restored`). */
+export interface RegisteredEvent {
+  readonly type: 'registered';
+  readonly at: number;
+  readonly path: string;
+  readonly lease: string;
+}
+
+/** `path` was deleted by unregister(). */
+export interface UnregisteredEvent {
+  readonly type: 'unregistered';
+  readonly at: number;
+  readonly path: string;
+}
+
+/** The lease of `keys` registered paths is gone (expired, revoked from outside, etcd restarted without data); a restore follows. */
+export interface LeaseLostEvent {
+  readonly type: 'lease-lost';
+  readonly at: number;
+  readonly lease: string;
+  readonly cause: string;
+  readonly keys: number;
+}
+
+/** Every registered path is in etcd again, under `lease` (`keys` of them were written again). */
+export interface RestoredEvent {
+  readonly type: 'restored';
+  readonly at: number;
+  readonly lease: string;
+  readonly keys: number;
+}
+
+/** The watch of `prefix` read the prefix again (after a disconnect, compaction, a new cluster) and its map changed. */
+export interface WatchResyncedEvent {
+  readonly type: 'watch-resynced';
+  readonly at: number;
+  readonly prefix: string;
+  readonly reason: string;
+  readonly size: number;
+  readonly revision: string;
+}
+
+/** The watch of `prefix` stopped being live: its handlers keep the last map until it is live again. */
+export interface WatchStaleEvent {
+  readonly type: 'watch-stale';
+  readonly at: number;
+  readonly prefix: string;
+  readonly reason: string;
+}
+
+/** The watch of `prefix` is live again after `staleMs` ms. */
+export interface WatchLiveEvent {
+  readonly type: 'watch-live';
+  readonly at: number;
+  readonly prefix: string;
+  readonly staleMs: number;
+}
+
+/**
+ * A handler of `prefix` got a map: `latencyMs` from the change reaching the handler's queue to
+ * the handler's call having returned (coalescing wait and the handler's own time included).
+ */
+export interface DeliveredEvent {
+  readonly type: 'delivered';
+  readonly at: number;
+  readonly prefix: string;
+  readonly latencyMs: number;
+}
+
+/**
+ * A client stopped picking an instance that failed (outlier ejection). Emitted by the clients of
+ * the balancing work (lib/core/balancing), not by the registry itself.
+ */
+export interface RegistryInstanceEjectedEvent {
+  readonly type: 'instance-ejected';
+  readonly at: number;
+  readonly service: string;
+  readonly key: string;
+  readonly address: string;
+  readonly reason: string;
+  /** How long the instance stays out, if known. */
+  readonly forMs?: number;
+}
+
+/** Where an error event comes from. */
+export type RegistryErrorSource = 'handler' | 'watch' | 'lease' | 'conflict';
+
+/** Something failed that the registry keeps working around (a handler threw, a resync or restore attempt failed, a conflict). */
+export interface RegistryErrorEvent {
+  readonly type: 'error';
+  readonly at: number;
+  readonly source: RegistryErrorSource;
+  readonly message: string;
+  /** The path or prefix concerned, when there is one. */
+  readonly subject?: string;
+  readonly error?: unknown;
+}

@@ -1,0 +1,3 @@
+export { InstanceCounts } from './instance-counts';
+export type { CountedPrefix, InstanceCount } from './instance-counts';
+export { watchLagSeconds } from './watch-lag';

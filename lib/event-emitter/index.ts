@@ -1,0 +1,1 @@
+export { EtcdRegistryEventEmitterModule, EtcdRegistryEventBridge, registryEventName } from './etcd-registry-event-emitter.module';

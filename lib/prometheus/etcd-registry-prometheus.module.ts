@@ -1,0 +1,41 @@
+import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { RegistryService } from '../registry.service';
+import { PrometheusMetricsOptions, RegistryMetricsHandle, registerPrometheusMetrics } from './prometheus-metrics';
+
+const PROMETHEUS_OPTIONS = Symbol('ETCD_REGISTRY_PROMETHEUS_OPTIONS');
+
+/** Registers the registry's metrics when the application starts and removes them when it stops. */
+@Injectable()
+export class EtcdRegistryPrometheusMetrics implements OnApplicationBootstrap, OnModuleDestroy {
+  private handle?: RegistryMetricsHandle;
+
+  constructor(
+    private readonly registry: RegistryService,
+    @Inject(PROMETHEUS_OPTIONS) private readonly options: PrometheusMetricsOptions,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.handle ??= await registerPrometheusMetrics(this.registry, this.options);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.handle?.close();
+    this.handle = undefined;
+  }
+}
+
+/**
+ * `EtcdRegistryPrometheusModule.forRoot({ instances: [{ prefix: '/services/', codec: 'json' }] })`:
+ * the registry's metrics in prom-client's registry (the global one unless `register` is given);
+ * serve them with `await register.metrics()` on your `/metrics` route.
+ */
+@Module({})
+export class EtcdRegistryPrometheusModule {
+  static forRoot(options: PrometheusMetricsOptions = {}): DynamicModule {
+    return {
+      module: EtcdRegistryPrometheusModule,
+      providers: [{ provide: PROMETHEUS_OPTIONS, useValue: options }, EtcdRegistryPrometheusMetrics],
+      exports: [EtcdRegistryPrometheusMetrics],
+    };
+  }
+}
