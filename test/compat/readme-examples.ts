@@ -133,7 +133,10 @@ export function isE2eTestFile(path: string): boolean {
 export function withRelativeImports(files: ReadmeFile[], entry: string): ReadmeFile[] {
   const byPath = new Map<string, ReadmeFile>();
   for (const f of files) {
-    if (byPath.has(f.path)) throw new Error(`README.md lines ${byPath.get(f.path)!.line} and ${f.line}: pick the blocks of one kind of application first (filesFor)`);
+    if (byPath.has(f.path))
+      throw new Error(
+        `README.md lines ${byPath.get(f.path)!.line} and ${f.line}: pick the blocks of one kind of application first (filesFor)`,
+      );
     byPath.set(f.path, f);
   }
   const wanted = new Map<string, ReadmeFile>();

@@ -50,7 +50,8 @@ describe('README examples for the compatibility matrix', () => {
 
   it('restricts a block to the applications whose module kind and Nest major match its markers', () => {
     const files = readmeFiles(sample);
-    const paths = (major: number, module: 'esm' | 'cjs') => filesFor(files, { major, module }).map((f) => f.content.split('\n').slice(-2)[0]);
+    const paths = (major: number, module: 'esm' | 'cjs') =>
+      filesFor(files, { major, module }).map((f) => f.content.split('\n').slice(-2)[0]);
     expect(paths(11, 'cjs')).toEqual(['export const a = 1;', "it('runs', () => undefined);"]);
     expect(paths(12, 'cjs')).toEqual(['export const a = 1;', "it('runs', () => undefined);", 'export const b = 2;']);
     expect(paths(12, 'esm')).toEqual(['export const a = 1;', "test('runs', () => undefined);"]);
@@ -111,10 +112,20 @@ describe('README examples for the compatibility matrix', () => {
   it('finds in the real README the application files and an install command per major', () => {
     const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
     const files = readmeFiles(readme);
-    for (const app of [{ major: 11, module: 'cjs' }, { major: 12, module: 'cjs' }, { major: 12, module: 'esm' }] as const) {
+    for (const app of [
+      { major: 11, module: 'cjs' },
+      { major: 12, module: 'cjs' },
+      { major: 12, module: 'esm' },
+    ] as const) {
       const paths = filesFor(files, app).map((f) => f.path);
       expect(paths).toEqual(
-        expect.arrayContaining(['src/app.module.ts', 'src/main.ts', 'src/user-service.pool.ts', 'src/users.watcher.spec.ts', 'test/app.e2e-spec.ts']),
+        expect.arrayContaining([
+          'src/app.module.ts',
+          'src/main.ts',
+          'src/user-service.pool.ts',
+          'src/users.watcher.spec.ts',
+          'test/app.e2e-spec.ts',
+        ]),
       );
     }
     expect(installArgs(readme, 11)).toEqual(['nestjs-etcd-registry', '@nestjs/config@^4']);
@@ -123,12 +134,16 @@ describe('README examples for the compatibility matrix', () => {
 
   it("has one AppModule per kind of application, the quick start's, which the e2e tests import", () => {
     const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-    for (const app of [{ major: 11, module: 'cjs' }, { major: 12, module: 'cjs' }, { major: 12, module: 'esm' }] as const) {
+    for (const app of [
+      { major: 11, module: 'cjs' },
+      { major: 12, module: 'cjs' },
+      { major: 12, module: 'esm' },
+    ] as const) {
       const files = filesFor(readmeFiles(readme), app);
       const e2e = files.find((f) => f.path === 'test/app.e2e-spec.ts');
       expect(e2e?.content).toMatch(/^import \{ AppModule \} from '\.\/\.\.\/src\/app\.module(\.js)?';$/m);
       const appModule = files.find((f) => f.path === 'src/app.module.ts');
-      expect(appModule?.content).toContain("EtcdRegistryModule.forRootAsync");
+      expect(appModule?.content).toContain('EtcdRegistryModule.forRootAsync');
       expect(appModule?.content).toContain("config.getOrThrow<string>('ETCD_ENDPOINTS')");
     }
   });
