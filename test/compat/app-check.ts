@@ -13,6 +13,8 @@ export interface AppCheckResult {
   handlerSawItselfMs: number;
   /** From SIGTERM to the key gone from etcd (the process exit included). */
   deregisteredMs: number;
+  /** The endpoints of the etcd the check started (and stopped before returning). */
+  etcdEndpoints: string[];
 }
 
 function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
@@ -79,7 +81,7 @@ export async function checkApp(appDir: string, binDir: string, env: NodeJS.Proce
     const left = await client.get(key).string();
     const deregisteredMs = performance.now() - t1;
     if (left !== null) throw new Error(`${key} is still in etcd after the application exited on SIGTERM:\n${output}`);
-    return { registeredMs, handlerSawItselfMs, deregisteredMs };
+    return { registeredMs, handlerSawItselfMs, deregisteredMs, etcdEndpoints: etcd.endpoints };
   } catch (error) {
     if (error instanceof Error && !error.message.includes(output.slice(-200)) && output)
       error.message += `\n--- application output ---\n${output}`;

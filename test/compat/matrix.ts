@@ -7,11 +7,15 @@
  *
  * Per scaffold, once: render the real template of @nestjs/schematics of that major, `npm install` its
  * dependencies, then the README's install command for that major with the tarball (a plain install: no
- * legacy peer deps, no force), `npm ls --all` (must be clean), and write the README's `// file:` examples.
- * Then per Node version (node_modules is shared: the scaffolds' native parts are N-API binaries, which do
- * not depend on the Node version): `npm run build` (nest build), run the application against a fresh etcd
- * (registers, its handler sees its own instance, SIGTERM deletes its key), and `npm test` (the scaffold's
- * runner, which picks up the README's test example of the testing kit).
+ * legacy peer deps, no force), `npm ls --all` (must be clean), write the README's `// file:` examples of the
+ * scaffold's kind (Nest major, `// module: esm|cjs`), and type-check the whole app with its own tsconfig.json
+ * (`nest build` leaves the test files out, and ts-jest and vitest only transpile them). Then per Node version
+ * (node_modules is shared: the scaffolds' native parts are N-API binaries, which do not depend on the Node
+ * version): `npm run build` (nest build), run the application against a fresh etcd (registers, its handler
+ * sees its own instance, SIGTERM deletes its key), then, with that etcd stopped, no ETCD_* variable set and
+ * nothing listening on etcd's default port, `npm test` and `npm run test:e2e` (the scaffold's runners, which
+ * pick up the README's testing-kit examples: a unit test of a handler, the e2e test of the quick start's
+ * AppModule).
  *
  * Env: COMPAT_NODES (default 20,22,24), COMPAT_SCAFFOLDS (default all), COMPAT_DIR (work folder, default a
  * new temp dir, removed at the end unless COMPAT_KEEP=1), COMPAT_CACHE (Node binaries and schematics,
@@ -21,10 +25,10 @@ import { execFileSync, spawn, spawnSync } from 'child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
-import { startEtcd } from '../support/etcd-launcher';
 import { AppCheckResult, checkApp } from './app-check';
 import { currentNode, NodeRuntime, registryNode } from './node-binaries';
-import { filesFor, installArgs, isTestFile, readmeFiles } from './readme-examples';
+import { assertNoEtcdListening, withoutEtcd } from './etcd-free-env';
+import { filesFor, installArgs, isE2eTestFile, isTestFile, readmeFiles } from './readme-examples';
 import { fetchTemplates, renderApplication, SCAFFOLDS, ScaffoldSpec } from './scaffold';
 
 const ROOT = join(__dirname, '..', '..');
@@ -128,16 +132,19 @@ async function prepare(spec: ScaffoldSpec, work: string, cache: string, tarball:
       console.log(`[compat] ${spec.id}: npm ls --all, changed problems of the scaffold's own packages (not ours): ${theirs.join('; ')}`);
     if (ours.length > 0) throw new Error(`npm ls --all: problems in what the README's install brought:\n${ours.join('\n')}`);
   });
-  const files = filesFor(readmeFiles(readme), spec.major).filter((f) => spec.readmeTests || !isTestFile(f.path));
+  const files = filesFor(readmeFiles(readme), spec);
   for (const f of files) {
     mkdirSync(dirname(join(appDir, f.path)), { recursive: true });
     writeFileSync(join(appDir, f.path), f.content);
   }
-  console.log(`[compat] ${spec.id}: README examples written: ${files.map((f) => f.path).join(', ')}`);
+  console.log(`[compat] ${spec.id}: README examples written: ${files.map((f) => `${f.path} (line ${f.line})`).join(', ')}`);
+  await stage(`${spec.id}: tsc --noEmit -p tsconfig.json (the app and README examples, tests included)`, () =>
+    run(join(appDir, 'node_modules', '.bin', 'tsc'), ['--noEmit', '--incremental', 'false', '-p', 'tsconfig.json'], appDir),
+  );
   return appDir;
 }
 
-async function runOn(spec: ScaffoldSpec, appDir: string, node: NodeRuntime, kitExample: boolean): Promise<string> {
+async function runOn(spec: ScaffoldSpec, appDir: string, node: NodeRuntime): Promise<string> {
   const env = envWith(node);
   await stage(`${spec.id} on Node ${node.version}: npm run build (nest build, README examples compiled)`, () =>
     run('npm', ['run', 'build'], appDir, env),
@@ -146,19 +153,21 @@ async function runOn(spec: ScaffoldSpec, appDir: string, node: NodeRuntime, kitE
     checkApp(appDir, node.binDir, env),
   );
   if (spec.testNodeFloor && !atLeast(node.version, spec.testNodeFloor)) {
-    console.log(`[compat] !!! ${spec.id} on Node ${node.version}: npm test SKIPPED: ${spec.testNodeFloorReason}`);
-    return `${describe(app)}; npm test skipped below Node ${spec.testNodeFloor}`;
+    console.log(`[compat] !!! ${spec.id} on Node ${node.version}: npm test and npm run test:e2e SKIPPED: ${spec.testNodeFloorReason}`);
+    return `${describe(app)}; tests skipped below Node ${spec.testNodeFloor}`;
   }
-  const etcd = await startEtcd();
-  try {
-    await stage(
-      `${spec.id} on Node ${node.version}: npm test (the scaffold's runner${kitExample ? ', README testing-kit example included' : ''})`,
-      () => run('npm', ['test'], appDir, envWith(node, { ETCD_ENDPOINTS: etcd.endpoints.join(',') })),
+  // The testing kit's examples must pass with no etcd: none configured, none reachable by accident.
+  const noEtcd = withoutEtcd(env);
+  const timings: string[] = [];
+  for (const script of ['test', 'test:e2e']) {
+    const t = performance.now();
+    assertNoEtcdListening(app.etcdEndpoints);
+    await stage(`${spec.id} on Node ${node.version}: npm run ${script} (the scaffold's runner, README testing-kit examples, no etcd)`, () =>
+      run('npm', ['run', script], appDir, noEtcd),
     );
-  } finally {
-    await etcd.stop();
+    timings.push(`${script} ${secondsSince(t)}`);
   }
-  return describe(app);
+  return `${describe(app)}; ${timings.join(', ')}`;
 }
 
 function describe(app: AppCheckResult): string {
@@ -186,13 +195,14 @@ async function main(): Promise<number> {
   );
 
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const kitExamples = readmeFiles(readme).filter((f) => isTestFile(f.path));
-  const kitExample = kitExamples.length > 0;
-  if (!kitExample) {
-    console.log('[compat] !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!');
-    console.log('[compat] !!! testing kit example not found in README: no "// file: src/*.spec.ts" block. The apps run');
-    console.log("[compat] !!! only the scaffold's own tests; re-run once the README's Testing section has its example.");
-    console.log('[compat] !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!');
+  for (const spec of scaffolds) {
+    const files = filesFor(readmeFiles(readme), spec);
+    if (!files.some((f) => isTestFile(f.path)) || !files.some((f) => isE2eTestFile(f.path))) {
+      throw new Error(
+        `README.md: no testing-kit example for ${spec.id} (Nest ${spec.major}, ${spec.module}): it needs a "// file: src/*.spec.ts" ` +
+          'and a "// file: test/*.e2e-spec.ts" block that apply to it (see test/compat/readme-examples.ts)',
+      );
+    }
   }
 
   const tarball = await stage('npm pack (build included)', () => {
@@ -217,7 +227,7 @@ async function main(): Promise<number> {
     for (const node of nodes) {
       const name = `${spec.id} / Node ${node.version}`;
       try {
-        outcomes.push({ name, ok: true, detail: await runOn(spec, appDir, node, spec.readmeTests && kitExample) });
+        outcomes.push({ name, ok: true, detail: await runOn(spec, appDir, node) });
       } catch (error) {
         console.log(String(error instanceof Error ? error.message : error));
         outcomes.push({ name, ok: false, detail: 'failed' });
@@ -227,7 +237,6 @@ async function main(): Promise<number> {
 
   console.log('\n[compat] summary');
   for (const o of outcomes) console.log(`[compat]   ${o.ok ? 'PASS' : 'FAIL'}  ${o.name}: ${o.detail}`);
-  if (!kitExample) console.log('[compat]   SKIP  README testing-kit example: testing kit example not found in README');
   if (process.env.COMPAT_KEEP !== '1' && !process.env.COMPAT_DIR) rmSync(work, { recursive: true, force: true });
   console.log(`[compat] matrix took ${secondsSince(started)} (deleting the apps included)`);
   const failed = outcomes.filter((o) => !o.ok).length;

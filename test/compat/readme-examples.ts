@@ -1,25 +1,47 @@
 /**
- * Finds the README examples that the compatibility matrix compiles, so that the README cannot drift
- * from what compiles.
+ * Finds the README examples that the compatibility matrix compiles and runs, so that the README cannot
+ * drift from what compiles. One extractor for the whole repository: the matrix and the unit specs that run
+ * README examples (test/unit/readme-testing-example.spec.ts) read the README through it.
  *
- * Convention (shared with the testing kit's README section): a fenced ```ts block whose FIRST line is
- * `// file: <path>` is a complete file, `<path>` being relative to the root of an application freshly
- * scaffolded by `nest new` (e.g. `// file: src/user-service.pool.ts`). The matrix writes it there
- * verbatim (over the scaffold's own file of that name, if any) and compiles it; a test file that the
- * scaffold's test runner picks up is also run. An optional SECOND line `// nest: 11` or `// nest: 12`
- * restricts the block to that Nest major (e.g. a jest test for Nest 11 and a vitest test for Nest 12).
- * Blocks without the `// file:` line are illustrative and not compiled.
+ * Convention: a fenced ```ts block whose FIRST line is `// file: <path>` is a complete file, `<path>` being
+ * relative to the root of an application freshly scaffolded by `nest new` (e.g. `// file: src/user-service.pool.ts`).
+ * The matrix writes it there verbatim (over the scaffold's own file of that name, if any), compiles it, and
+ * runs it when it is a test file of the scaffold's runners (`src/*.spec.ts` for `npm test`,
+ * `test/*.e2e-spec.ts` for `npm run test:e2e`). Blocks without the `// file:` line are illustrative and not
+ * compiled.
+ *
+ * Optional marker lines right after the `// file:` line (any order) restrict a block to some applications:
+ *   `// module: esm` or `// module: cjs`  the application's module kind: `esm` for `"type": "module"` (Nest 12's
+ *                                        `nest new`, vitest), `cjs` for CommonJS (Nest 11's `nest new`, Nest 12's
+ *                                        `nest new --type cjs`, both jest). This is the marker the README uses:
+ *                                        an ESM file's relative imports end with `.js`, which jest (ts-jest,
+ *                                        no moduleNameMapper) cannot resolve in a CommonJS app, and the test
+ *                                        runner (vitest or jest) follows the module kind, not the Nest major.
+ *   `// nest: 11` or `// nest: 12`       the Nest major (for what differs between majors only).
+ * A block applies to an application when every marker it has matches; two blocks writing one path must
+ * never both apply to one kind of application (an error names their lines). A marker-like line that is not
+ * one of these (`// module: commonjs`) is an error, not a silently universal block.
  *
  * The installation commands are found the same way: a line `npm install nestjs-etcd-registry ... # Nest N`
  * in a fenced bash block is what the matrix runs in the Nest N applications (with the packed tarball in
  * place of the package name).
  */
 
+export type ModuleKind = 'esm' | 'cjs';
+
+/** What a README block can be restricted to: a scaffolded application's Nest major and module kind. */
+export interface AppKind {
+  major: number;
+  module: ModuleKind;
+}
+
 export interface ReadmeFile {
   /** Path relative to the application root, e.g. `src/app.module.ts`. */
   path: string;
   /** Nest major the block is restricted to, or undefined for every major. */
   nest?: number;
+  /** Module kind the block is restricted to, or undefined for both. */
+  module?: ModuleKind;
   /** The file's text, the marker lines included (they are comments), with a final newline. */
   content: string;
   /** 1-based line of the block's first line in README.md (for error messages). */
@@ -29,6 +51,8 @@ export interface ReadmeFile {
 const FENCE = /^```(\w*)\s*$/;
 const FILE_MARKER = /^\/\/ file: (\S+)\s*$/;
 const NEST_MARKER = /^\/\/ nest: (\d+)\s*$/;
+const MODULE_MARKER = /^\/\/ module: (esm|cjs)\s*$/;
+const ANY_MARKER = /^\/\/ (nest|module):/;
 const INSTALL = /^npm install (nestjs-etcd-registry(?:\s+\S+)*?)\s+# Nest (\d+)\s*$/;
 
 interface Block {
@@ -52,36 +76,90 @@ function blocks(markdown: string): Block[] {
   return out;
 }
 
-/** Every `// file:` block of the README, in order; a path given twice for one major is an error. */
+/** Reads the marker lines after `// file:` into `file`. */
+function readMarkers(block: Block, file: ReadmeFile): void {
+  for (let i = 1; i < block.lines.length && ANY_MARKER.test(block.lines[i]); i++) {
+    const text = block.lines[i];
+    const nest = NEST_MARKER.exec(text);
+    const module = MODULE_MARKER.exec(text);
+    const where = `README.md line ${block.line + i}`;
+    if (nest && file.nest === undefined) file.nest = Number(nest[1]);
+    else if (module && file.module === undefined) file.module = module[1] as ModuleKind;
+    else if (nest || module) throw new Error(`${where}: "${text}" repeats a marker of the block`);
+    else throw new Error(`${where}: "${text}" is not a marker; use "// nest: 11", "// nest: 12", "// module: esm" or "// module: cjs"`);
+  }
+}
+
+/** True when some application gets both blocks. */
+function overlap(a: ReadmeFile, b: ReadmeFile): boolean {
+  const same = <T>(x: T | undefined, y: T | undefined) => x === undefined || y === undefined || x === y;
+  return same(a.nest, b.nest) && same(a.module, b.module);
+}
+
+/** Every `// file:` block of the README, in order; a path two blocks write for one kind of application is an error. */
 export function readmeFiles(markdown: string): ReadmeFile[] {
   const files: ReadmeFile[] = [];
   for (const block of blocks(markdown)) {
-    const file = FILE_MARKER.exec(block.lines[0] ?? '');
-    if (!file) continue;
+    const path = FILE_MARKER.exec(block.lines[0] ?? '');
+    if (!path) continue;
     if (block.lang !== 'ts') throw new Error(`README.md line ${block.line}: a "// file:" block must be a \`\`\`ts block`);
-    const nest = NEST_MARKER.exec(block.lines[1] ?? '');
-    files.push({
-      path: file[1],
-      nest: nest ? Number(nest[1]) : undefined,
-      content: block.lines.join('\n').replace(/\s*$/, '\n'),
-      line: block.line,
-    });
+    const file: ReadmeFile = { path: path[1], content: block.lines.join('\n').replace(/\s*$/, '\n'), line: block.line };
+    readMarkers(block, file);
+    files.push(file);
   }
   for (const f of files) {
-    const twin = files.find((g) => g !== f && g.path === f.path && (g.nest === undefined || f.nest === undefined || g.nest === f.nest));
-    if (twin) throw new Error(`README.md lines ${f.line} and ${twin.line}: two blocks write ${f.path} for the same Nest major`);
+    const twin = files.find((g) => g !== f && g.path === f.path && overlap(f, g));
+    if (twin) throw new Error(`README.md lines ${f.line} and ${twin.line}: two blocks write ${f.path} for the same kind of application`);
   }
   return files;
 }
 
-/** The `// file:` blocks that apply to an application of Nest `major`. */
-export function filesFor(files: ReadmeFile[], major: number): ReadmeFile[] {
-  return files.filter((f) => f.nest === undefined || f.nest === major);
+/** The `// file:` blocks that apply to an application of that Nest major and module kind. */
+export function filesFor(files: ReadmeFile[], app: AppKind): ReadmeFile[] {
+  return files.filter((f) => (f.nest === undefined || f.nest === app.major) && (f.module === undefined || f.module === app.module));
 }
 
-/** True for a file the scaffolds' unit test runners pick up (`*.spec.ts`). */
+/** True for a unit test file of the scaffolds' runners (`npm test`: `*.spec.ts`, not `*.e2e-spec.ts`). */
 export function isTestFile(path: string): boolean {
   return /\.spec\.ts$/.test(path);
+}
+
+/** True for an e2e test file of the scaffolds' runners (`npm run test:e2e`: `test/*.e2e-spec.ts`). */
+export function isE2eTestFile(path: string): boolean {
+  return /\.e2e-spec\.ts$/.test(path);
+}
+
+/** `entry` and every block it imports through relative paths (`./x` or `./x.js` is `x.ts`), transitively. */
+export function withRelativeImports(files: ReadmeFile[], entry: string): ReadmeFile[] {
+  const byPath = new Map<string, ReadmeFile>();
+  for (const f of files) {
+    if (byPath.has(f.path))
+      throw new Error(
+        `README.md lines ${byPath.get(f.path)!.line} and ${f.line}: pick the blocks of one kind of application first (filesFor)`,
+      );
+    byPath.set(f.path, f);
+  }
+  const wanted = new Map<string, ReadmeFile>();
+  const visit = (path: string) => {
+    const file = byPath.get(path);
+    if (!file) throw new Error(`README.md has no "// file: ${path}" block for this kind of application`);
+    if (wanted.has(path)) return;
+    wanted.set(path, file);
+    const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/') + 1) : '';
+    for (const [, spec] of file.content.matchAll(/from '(\.{1,2}\/[^']+)'/g)) visit(normalise(dir + spec.replace(/\.js$/, '')) + '.ts');
+  };
+  visit(entry);
+  return [...wanted.values()];
+}
+
+function normalise(path: string): string {
+  const out: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '.' || part === '') continue;
+    if (part === '..') out.pop();
+    else out.push(part);
+  }
+  return out.join('/');
 }
 
 /** The README's install command for Nest `major`, as arguments after `npm install`. */

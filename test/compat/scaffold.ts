@@ -1,6 +1,7 @@
 import { execFileSync } from 'child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'fs';
 import { dirname, join, relative } from 'path';
+import type { ModuleKind } from './readme-examples';
 
 /**
  * A Nest application as `nest new` writes it, rendered from the real templates of
@@ -14,24 +15,25 @@ export interface ScaffoldSpec {
   template: 'ts' | 'ts-esm';
   /** `nest new`'s default for --strict in that major's CLI (false in 11, true in 12). */
   strict: boolean;
-  /** Whether this scaffold runs the README's test examples (the default scaffold of its major does). */
-  readmeTests: boolean;
+  /** The application's module kind (which README blocks it gets: `// module: esm|cjs`). */
+  module: ModuleKind;
   /** Oldest Node on which the scaffold's own test runner works, when it has one (checked by the matrix). */
   testNodeFloor?: string;
   testNodeFloorReason?: string;
 }
 
 export const SCAFFOLDS: ScaffoldSpec[] = [
-  { id: 'nest11-cjs', major: 11, template: 'ts', strict: false, readmeTests: true },
-  { id: 'nest12-esm', major: 12, template: 'ts-esm', strict: true, readmeTests: true },
+  { id: 'nest11-cjs', major: 11, template: 'ts', module: 'cjs', strict: false },
+  { id: 'nest12-esm', major: 12, template: 'ts-esm', module: 'esm', strict: true },
   {
     id: 'nest12-cjs',
     major: 12,
     template: 'ts',
+    module: 'cjs',
     strict: true,
-    readmeTests: false,
     // Its jest loads the ESM-only @nestjs/testing 12 through require(esm), which jest supports from Node
-    // 24.9; below that the scaffold's own app.controller.spec fails, with or without this package.
+    // 24.9; below that the scaffold's own app.controller.spec fails, with or without this package. Its
+    // unit and e2e tests (the README's included) run on Node 24.
     testNodeFloor: '24.9.0',
     testNodeFloorReason: "jest in Nest 12's CommonJS scaffold needs Node 24.9+ (require of the ESM-only @nestjs/testing)",
   },
@@ -90,7 +92,7 @@ export function renderApplication(templateDir: string, appDir: string, name: str
     packageManager: 'npm',
     observe: false,
     language: 'ts',
-    type: spec.template === 'ts-esm' ? 'esm' : 'cjs',
+    type: spec.module,
   };
   const written: string[] = [];
   for (const file of walk(templateDir)) {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { filesFor, installArgs, isTestFile, readmeFiles } from '../compat/readme-examples';
+import { filesFor, installArgs, isE2eTestFile, isTestFile, readmeFiles, withRelativeImports } from '../compat/readme-examples';
 import { renderTemplate } from '../compat/scaffold';
 
 const fence = '```';
@@ -17,13 +17,19 @@ describe('README examples for the compatibility matrix', () => {
     fence,
     `${fence}ts`,
     '// file: src/a.spec.ts',
-    '// nest: 11',
+    '// module: cjs',
     "it('runs', () => undefined);",
     fence,
     `${fence}ts`,
     '// file: src/a.spec.ts',
-    '// nest: 12',
+    '// module: esm',
     "test('runs', () => undefined);",
+    fence,
+    `${fence}ts`,
+    '// file: src/b.ts',
+    '// nest: 12',
+    '// module: cjs',
+    'export const b = 2;',
     fence,
     `${fence}bash`,
     'npm install nestjs-etcd-registry @nestjs/config@^4    # Nest 11',
@@ -33,25 +39,66 @@ describe('README examples for the compatibility matrix', () => {
 
   it('takes the blocks whose first line is "// file:", verbatim, and leaves the others out', () => {
     const files = readmeFiles(sample);
-    expect(files.map((f) => [f.path, f.nest, f.line])).toEqual([
-      ['src/a.ts', undefined, 3],
-      ['src/a.spec.ts', 11, 10],
-      ['src/a.spec.ts', 12, 15],
+    expect(files.map((f) => [f.path, f.nest, f.module, f.line])).toEqual([
+      ['src/a.ts', undefined, undefined, 3],
+      ['src/a.spec.ts', undefined, 'cjs', 10],
+      ['src/a.spec.ts', undefined, 'esm', 15],
+      ['src/b.ts', 12, 'cjs', 20],
     ]);
     expect(files[0].content).toBe('// file: src/a.ts\nexport const a = 1;\n');
   });
 
-  it('restricts a block with "// nest: N" to that major', () => {
+  it('restricts a block to the applications whose module kind and Nest major match its markers', () => {
     const files = readmeFiles(sample);
-    expect(filesFor(files, 11).map((f) => f.content)).toEqual([expect.stringContaining('a = 1'), expect.stringContaining("it('runs'")]);
-    expect(filesFor(files, 12).map((f) => f.content)).toEqual([expect.stringContaining('a = 1'), expect.stringContaining("test('runs'")]);
+    const paths = (major: number, module: 'esm' | 'cjs') =>
+      filesFor(files, { major, module }).map((f) => f.content.split('\n').slice(-2)[0]);
+    expect(paths(11, 'cjs')).toEqual(['export const a = 1;', "it('runs', () => undefined);"]);
+    expect(paths(12, 'cjs')).toEqual(['export const a = 1;', "it('runs', () => undefined);", 'export const b = 2;']);
+    expect(paths(12, 'esm')).toEqual(['export const a = 1;', "test('runs', () => undefined);"]);
+    expect(paths(11, 'esm')).toEqual(['export const a = 1;', "test('runs', () => undefined);"]);
     expect(isTestFile('src/a.spec.ts')).toBe(true);
     expect(isTestFile('src/a.ts')).toBe(false);
+    expect(isE2eTestFile('test/app.e2e-spec.ts')).toBe(true);
+    expect(isTestFile('test/app.e2e-spec.ts')).toBe(false);
+  });
+
+  it('follows relative imports (with or without .js) from an entry, among the blocks of one kind of application', () => {
+    const md = [
+      `${fence}ts`,
+      '// file: test/app.e2e-spec.ts',
+      "import { AppModule } from './../src/app.module.js';",
+      fence,
+      `${fence}ts`,
+      '// file: src/app.module.ts',
+      "import { Pool } from './pool';",
+      fence,
+      `${fence}ts`,
+      '// file: src/pool.ts',
+      fence,
+      `${fence}ts`,
+      '// file: src/unrelated.ts',
+      fence,
+    ].join('\n');
+    expect(withRelativeImports(readmeFiles(md), 'test/app.e2e-spec.ts').map((f) => f.path)).toEqual([
+      'test/app.e2e-spec.ts',
+      'src/app.module.ts',
+      'src/pool.ts',
+    ]);
+    expect(() => withRelativeImports(readmeFiles(md), 'src/missing.ts')).toThrow(/no "\/\/ file: src\/missing\.ts" block/);
+    expect(() => withRelativeImports(readmeFiles(sample), 'src/a.spec.ts')).toThrow(/pick the blocks of one kind/);
   });
 
   it('refuses two blocks writing the same file for one major, a non-ts file block, and an unclosed block', () => {
     const twice = `${fence}ts\n// file: src/x.ts\n${fence}\n${fence}ts\n// file: src/x.ts\n// nest: 12\n${fence}\n`;
-    expect(() => readmeFiles(twice)).toThrow(/lines 2 and 5: two blocks write src\/x\.ts/);
+    expect(() => readmeFiles(twice)).toThrow(/lines 2 and 5: two blocks write src\/x\.ts for the same kind of application/);
+    const esmAndNest12 = `${fence}ts\n// file: src/x.ts\n// module: esm\n${fence}\n${fence}ts\n// file: src/x.ts\n// nest: 12\n${fence}\n`;
+    expect(() => readmeFiles(esmAndNest12)).toThrow(/two blocks write src\/x\.ts/);
+    const esmAndCjs = `${fence}ts\n// file: src/x.ts\n// module: esm\n${fence}\n${fence}ts\n// file: src/x.ts\n// module: cjs\n${fence}\n`;
+    expect(readmeFiles(esmAndCjs)).toHaveLength(2);
+    expect(() => readmeFiles(`${fence}ts\n// file: src/x.ts\n// module: commonjs\n${fence}\n`)).toThrow(
+      /line 3: "\/\/ module: commonjs" is not a marker/,
+    );
+    expect(() => readmeFiles(`${fence}ts\n// file: src/x.ts\n// nest: 11\n// nest: 12\n${fence}\n`)).toThrow(/line 4: .* repeats a marker/);
     expect(() => readmeFiles(`${fence}js\n// file: src/x.js\n${fence}\n`)).toThrow(/must be a ```ts block/);
     expect(() => readmeFiles(`${fence}ts\n// file: src/x.ts\n`)).toThrow(/never closed/);
   });
@@ -64,10 +111,53 @@ describe('README examples for the compatibility matrix', () => {
 
   it('finds in the real README the application files and an install command per major', () => {
     const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-    const paths = readmeFiles(readme).map((f) => f.path);
-    expect(paths).toEqual(expect.arrayContaining(['src/app.module.ts', 'src/main.ts', 'src/user-service.pool.ts']));
+    const files = readmeFiles(readme);
+    for (const app of [
+      { major: 11, module: 'cjs' },
+      { major: 12, module: 'cjs' },
+      { major: 12, module: 'esm' },
+    ] as const) {
+      const paths = filesFor(files, app).map((f) => f.path);
+      expect(paths).toEqual(
+        expect.arrayContaining([
+          'src/app.module.ts',
+          'src/main.ts',
+          'src/user-service.pool.ts',
+          'src/users.watcher.spec.ts',
+          'test/app.e2e-spec.ts',
+        ]),
+      );
+    }
     expect(installArgs(readme, 11)).toEqual(['nestjs-etcd-registry', '@nestjs/config@^4']);
     expect(installArgs(readme, 12)).toEqual(['nestjs-etcd-registry', '@nestjs/config@^12']);
+  });
+
+  it("has one AppModule per kind of application, the quick start's, which the e2e tests import", () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    for (const app of [
+      { major: 11, module: 'cjs' },
+      { major: 12, module: 'cjs' },
+      { major: 12, module: 'esm' },
+    ] as const) {
+      const files = filesFor(readmeFiles(readme), app);
+      const e2e = files.find((f) => f.path === 'test/app.e2e-spec.ts');
+      expect(e2e?.content).toMatch(/^import \{ AppModule \} from '\.\/\.\.\/src\/app\.module(\.js)?';$/m);
+      const appModule = files.find((f) => f.path === 'src/app.module.ts');
+      expect(appModule?.content).toContain('EtcdRegistryModule.forRootAsync');
+      expect(appModule?.content).toContain("config.getOrThrow<string>('ETCD_ENDPOINTS')");
+    }
+  });
+
+  it('writes relative imports with .js in ES module blocks and without in CommonJS ones (jest there cannot resolve them)', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const relative = (f: { content: string }) => [...f.content.matchAll(/from '(\.{1,2}\/[^']+)'/g)].map((m) => m[1]);
+    const files = readmeFiles(readme);
+    const esm = filesFor(files, { major: 12, module: 'esm' }).flatMap(relative);
+    const cjs = filesFor(files, { major: 11, module: 'cjs' }).flatMap(relative);
+    expect(esm.length).toBeGreaterThan(0);
+    expect(cjs.length).toBeGreaterThan(0);
+    expect(esm.filter((p) => !p.endsWith('.js'))).toEqual([]);
+    expect(cjs.filter((p) => p.endsWith('.js'))).toEqual([]);
   });
 
   it("uses 'import type' for the package's types in the README's decorated signatures (TS1272 otherwise)", () => {

@@ -1,28 +1,29 @@
 /**
- * Runs README's Nest 11 handler test (`src/users.watcher.spec.ts` and the blocks it imports) verbatim,
+ * Runs README's jest handler test (`src/users.watcher.spec.ts` of a CommonJS Nest 11 application, and the
+ * blocks it imports) verbatim,
  * against this repository's source: jest maps 'nestjs-etcd-registry' and 'nestjs-etcd-registry/testing'
  * to lib/ (moduleNameMapper), and the type check maps them the same way. No etcd is started, none is
  * configured, and the example creates no etcd client at all.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
 import * as ts from 'typescript';
 import { countEtcdClients } from '../support/etcd-client-counter';
-import { filesForNest, readmeFiles, withRelativeImports } from '../support/readme-examples';
+import { filesFor, readmeFiles, withRelativeImports } from '../compat/readme-examples';
 
 const ROOT = join(__dirname, '..', '..');
 /** A dot-directory: tsc's include globs skip it; ts-jest compiles it when it is required. */
 const APP = join(ROOT, 'test', '.readme-app');
 const ENTRY = 'src/users.watcher.spec.ts';
 
-const files = withRelativeImports(filesForNest(readmeFiles(join(ROOT, 'README.md')), 11), ENTRY);
+const files = withRelativeImports(filesFor(readmeFiles(readFileSync(join(ROOT, 'README.md'), 'utf8')), { major: 11, module: 'cjs' }), ENTRY);
 rmSync(APP, { recursive: true, force: true });
 for (const file of files) {
   mkdirSync(dirname(join(APP, file.path)), { recursive: true });
-  writeFileSync(join(APP, file.path), file.text);
+  writeFileSync(join(APP, file.path), file.content);
 }
 
-describe('README Testing example (Nest 11, jest), verbatim', () => {
+describe('README Testing example (Nest 11 CommonJS, jest), verbatim', () => {
   let etcdClients: jest.SpyInstance;
   beforeAll(() => {
     etcdClients = countEtcdClients();
