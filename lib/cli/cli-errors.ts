@@ -6,8 +6,9 @@ export class CliUsageError extends Error {
   override readonly name = 'CliUsageError';
 }
 
-/** etcd answers "user name is empty" to a call without a token when auth is enabled. */
-export const isAuthRequired = (error: unknown): boolean => error instanceof Error && /user name is empty/.test(error.message);
+/** etcd answers "user name is empty" to a call without a token when auth is enabled (the core's RegistryAuthError carries it as its cause). */
+export const isAuthRequired = (error: unknown): boolean =>
+  error instanceof Error && (/user name is empty/.test(error.message) || isAuthRequired((error as { cause?: unknown }).cause));
 
 /** The exit code an error stands for (see ExitCode). */
 export function exitCodeOf(error: unknown): ExitCode {

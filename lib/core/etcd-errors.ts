@@ -29,6 +29,9 @@ const TOO_LARGE = /request is too large|received message larger than max/i;
 /** A plaintext client whose connection etcd drops (e.g. because etcd speaks TLS). */
 const CONNECTION_FAILED = /No connection established|Connection dropped|Failed to connect|circuit breaker is open/i;
 
+/** etcd's answer to a call without a token when auth is enabled. */
+const NO_CREDENTIALS = /user name is empty/;
+
 const TLS_FAILURE = /certificate|self[- ]signed|unable to (get|verify)|SSL|TLS|handshake|wrong version number/i;
 
 /** The message of an error, with what etcd3/gRPC put in front of it trimmed. */
@@ -49,6 +52,7 @@ export function finalError(error: unknown, ctx: ErrorContext): Error | undefined
   if (NO_SPACE.test(text)) return new RegistryRefusedError('NOSPACE', messages.noSpace(ctx.endpoints, ctx.what), { cause: error });
   if (TOO_MANY_OPS.test(text)) return new RegistryRefusedError('TOO_MANY_TXN_OPS', messages.tooManyTxnOps(ctx.what), { cause: error });
   if (TOO_LARGE.test(text)) return new RegistryRefusedError('REQUEST_TOO_LARGE', messages.requestTooLarge(ctx.what), { cause: error });
+  if (NO_CREDENTIALS.test(text)) return new RegistryAuthError(messages.credentialsRequired(ctx.endpoints), { cause: error });
   if (error instanceof EtcdAuthenticationFailedError || error instanceof GRPCUnauthenticatedError) {
     return new RegistryAuthError(messages.authFailed(ctx.endpoints, ctx.username), { cause: error });
   }

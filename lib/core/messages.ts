@@ -66,6 +66,8 @@ export const messages = {
 
   unavailable: (endpoints: readonly string[], timeoutMs: number, what: string, cause?: string) =>
     `etcd at ${list(endpoints)} did not answer ${what} within ${timeoutMs} ms${cause ? ` (${cause})` : ''}: check that etcd runs and the endpoints are right, or raise "timeoutMs".`,
+  credentialsRequired: (endpoints: readonly string[]) =>
+    `etcd at ${list(endpoints)} has auth enabled and no credentials were given: set "username" and "password".`,
   authFailed: (endpoints: readonly string[], username: string | undefined) =>
     `etcd at ${list(endpoints)} refused the credentials of user ${JSON.stringify(username ?? '')}: check "username" and "password".`,
   permissionDenied: (what: string, username: string | undefined) =>

@@ -81,6 +81,18 @@ describe('etcd with auth enabled (users, a prefix role, a short token TTL)', () 
     }
   });
 
+  it('no credentials against an etcd with auth on: a RegistryAuthError asking for username and password, at once', async () => {
+    const r = createRegistry({ endpoints: etcd.endpoints, timeoutMs: 5000 });
+    try {
+      const took = await rejection(r.register('/sec/none/a', 'A'), RegistryAuthError, /auth enabled and no credentials.*"username" and "password"/);
+      recordFigure(SPEC, 'no credentials: RegistryAuthError after', took);
+      expect(took).toBeLessThan(2000);
+      await rejection(r.getServices('/sec/none/'), RegistryAuthError, /no credentials/);
+    } finally {
+      await r.close();
+    }
+  });
+
   it('a token that expires mid-run is renewed: the lease, the watch and new calls keep working', async () => {
     const owner = await registry('svc', 'svc-pw');
     const watcher = await registry('svc', 'svc-pw');
