@@ -13,7 +13,7 @@ export interface MapSnapshot {
 const NO_KEYS: readonly string[] = Object.freeze([]);
 
 /** etcd's mod_revision as a small integer (a string in etcd3's answers); 0 when unknown. */
-const revisionNumber = (revision?: string): number => (revision === undefined ? 0 : Number(revision));
+export const revisionNumber = (revision?: string): number => (revision === undefined ? 0 : Number(revision));
 
 /**
  * The live map of one prefix and its version. The version moves only when the map really
@@ -59,20 +59,16 @@ export class ServiceMapState {
     return true;
   }
 
-  /** Replaces the whole map (after a read of the prefix); returns whether it changed. */
+  /** Replaces the whole map; returns whether it changed. */
   replace(next: Map<string, string>, revisions?: Map<string, string>): boolean {
-    let same = next.size === this.count;
-    if (same) {
-      for (const [k, v] of next) {
-        if (lookup(this.root, k)?.value !== v) {
-          same = false;
-          break;
-        }
-      }
-    }
-    if (same) return false;
     const leaves: Leaf[] = [];
     for (const [k, v] of next) leaves.push(new Leaf(k, v, revisionNumber(revisions?.get(k))));
+    return this.replaceLeaves(leaves);
+  }
+
+  /** Replaces the whole map with `leaves` (distinct keys: a read of the prefix); returns whether it changed. */
+  replaceLeaves(leaves: Leaf[]): boolean {
+    if (leaves.length === this.count && leaves.every((l) => lookup(this.root, l.key)?.value === l.value)) return false;
     this.root = build(leaves);
     this.count = leaves.length;
     this.versionValue++;
