@@ -2,7 +2,8 @@
  * `npm run bench` (full run, writes BENCHMARKS.md and bench/results/latest.json) and
  * `npm run bench -- --small` (CI size: writes bench/results/small.json and prints the table only).
  * Options: `--only=propagation,departure,scale,fanout,load,growth,lease` runs a subset (no BENCHMARKS.md),
- * `--profile` writes CPU profiles of our watcher to bench/results/profiles/.
+ * `--profile` writes CPU profiles of our watcher to bench/results/profiles/, `--growth=1000,100000` sets the
+ * map sizes of the growth figure, `--impls=raw,ours` a subset of the designs.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
@@ -15,6 +16,7 @@ import { measureLease } from './figures/lease';
 import { measureLoad } from './figures/load';
 import { measurePropagation } from './figures/propagation';
 import { measureScale } from './figures/scale';
+import { buildGoFloor } from './go-floor';
 import { loadCreateRegistry } from './ours';
 import { BenchResults, describeMachine, renderMarkdown } from './report';
 
@@ -37,7 +39,11 @@ async function main(): Promise<void> {
   if (loadCreateRegistry()) impls.push('ours');
   else console.warn('lib/core does not export createRegistry: measuring the baselines only');
   if (implsArg) impls = impls.filter((i) => implsArg.slice('--impls='.length).split(',').includes(i));
-  const ctx: BenchContext = { small, sizes: small ? SMALL_SIZES : FULL_SIZES, impls, profileDir, log: (m) => console.log(m) };
+  const growthArg = args.find((a) => a.startsWith('--growth='));
+  const sizes = { ...(small ? SMALL_SIZES : FULL_SIZES) };
+  if (growthArg) sizes.growthSizes = growthArg.slice('--growth='.length).split(',').map(Number);
+  const ctx: BenchContext = { small, sizes, impls, profileDir, log: (m) => console.log(m) };
+  if (only.includes('propagation') && !args.includes('--no-go')) ctx.goFloor = await buildGoFloor(ctx.log);
 
   const started = Date.now();
   const results: BenchResults = { small, sizes: ctx.sizes, impls, machine: await describeMachine(), startedAt: new Date().toISOString(), durationS: 0 };
