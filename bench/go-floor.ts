@@ -85,10 +85,28 @@ export class GoFloorPair {
 
   /** Puts (under the writer's lease) or deletes `key`; ms from the request until the watcher had the event. */
   async change(kind: 'put' | 'delete', key: string, value = ''): Promise<number> {
+    const seen = this.expectEvent(kind, key);
+    const t = await this.write(kind, key, value);
+    return Number((await seen) - t.t0) / 1e6;
+  }
+
+  /** A change whose event the Go watcher is expected to see too: the writer's times and the watcher's. */
+  async timedChange(kind: 'put' | 'delete', key: string, value = ''): Promise<{ t0: bigint; callMs: number; seenMs: number }> {
+    const seen = this.expectEvent(kind, key);
+    const t = await this.write(kind, key, value);
+    return { t0: t.t0, callMs: Number(t.t1 - t.t0) / 1e6, seenMs: Number((await seen) - t.t0) / 1e6 };
+  }
+
+  /** The Go writer's request alone: its monotonic times before the request and once etcd answered. */
+  async write(kind: 'put' | 'delete', key: string, value = ''): Promise<{ t0: bigint; t1: bigint }> {
     this.writer.send(kind === 'put' ? `put ${key} ${value}` : `delete ${key}`);
-    const [t0] = (await this.writer.next(() => true)).split(' ');
-    const seen = await this.watcher.next((l) => l.startsWith(`${kind} ${key} `));
-    return Number(BigInt(seen.split(' ')[2]) - BigInt(t0)) / 1e6;
+    const [t0, t1] = (await this.writer.next(() => true)).split(' ').map((x) => BigInt(x));
+    return { t0, t1 };
+  }
+
+  /** The monotonic time (ns) at which the Go watcher gets the event of `key`. */
+  expectEvent(kind: 'put' | 'delete', key: string): Promise<bigint> {
+    return this.watcher.next((l) => l.startsWith(`${kind} ${key} `)).then((l) => BigInt(l.split(' ')[2]));
   }
 
   async stop(): Promise<void> {

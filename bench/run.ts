@@ -14,13 +14,15 @@ import { measureFanout } from './figures/fanout';
 import { measureGrowth } from './figures/growth';
 import { measureLease } from './figures/lease';
 import { measureLoad } from './figures/load';
+import { measurePath } from './figures/path';
 import { measurePropagation } from './figures/propagation';
 import { measureScale } from './figures/scale';
 import { buildGoFloor } from './go-floor';
 import { loadCreateRegistry } from './ours';
+import { growthLatencyPlot, growthPlot, propagationPlot } from './plots';
 import { BenchResults, describeMachine, renderMarkdown } from './report';
 
-const FIGURES = ['propagation', 'departure', 'scale', 'fanout', 'load', 'growth', 'lease'] as const;
+const FIGURES = ['propagation', 'path', 'departure', 'scale', 'fanout', 'load', 'growth', 'lease'] as const;
 type Figure = (typeof FIGURES)[number];
 
 async function main(): Promise<void> {
@@ -43,7 +45,7 @@ async function main(): Promise<void> {
   const sizes = { ...(small ? SMALL_SIZES : FULL_SIZES) };
   if (growthArg) sizes.growthSizes = growthArg.slice('--growth='.length).split(',').map(Number);
   const ctx: BenchContext = { small, sizes, impls, profileDir, log: (m) => console.log(m) };
-  if (only.includes('propagation') && !args.includes('--no-go')) ctx.goFloor = await buildGoFloor(ctx.log);
+  if ((only.includes('propagation') || only.includes('path')) && !args.includes('--no-go')) ctx.goFloor = await buildGoFloor(ctx.log);
 
   const started = Date.now();
   const results: BenchResults = { small, sizes: ctx.sizes, impls, machine: await describeMachine(), startedAt: new Date().toISOString(), durationS: 0 };
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
     return value;
   };
   results.propagation = await step('propagation', () => measurePropagation(ctx));
+  results.path = await step('path', () => measurePath(ctx));
   results.departure = await step('departure', () => measureDeparture(ctx));
   results.scale = await step('scale', () => measureScale(ctx));
   results.fanout = await step('fanout', () => measureFanout(ctx));
@@ -72,6 +75,7 @@ async function main(): Promise<void> {
     console.log(`\n${markdown}\nRaw figures: ${file} (BENCHMARKS.md is only written by a full run).`);
   } else {
     writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+    writePlots(join(resultsDir, 'plots'), results);
     const target = join(root, 'BENCHMARKS.md');
     const previous = (() => {
       try {
@@ -82,6 +86,15 @@ async function main(): Promise<void> {
     })();
     writeFileSync(target, mergeNotes(markdown, previous));
     console.log(`\n${markdown}\nWrote BENCHMARKS.md and bench/results/latest.json in ${results.durationS.toFixed(0)} s.`);
+  }
+}
+
+function writePlots(dir: string, r: BenchResults): void {
+  mkdirSync(dir, { recursive: true });
+  if (r.propagation) writeFileSync(join(dir, 'propagation.svg'), propagationPlot(r.propagation));
+  if (r.growth) {
+    writeFileSync(join(dir, 'growth-cpu.svg'), growthPlot(r.growth));
+    writeFileSync(join(dir, 'growth-latency.svg'), growthLatencyPlot(r.growth));
   }
 }
 
