@@ -221,7 +221,6 @@ export class LeaseKeeper {
    */
   private async revokeIfIdle(linger = false): Promise<void> {
     if (this.closed || !this.regs.empty || this.ops.some((o) => o.kind === 'register')) return;
-    this.guard.release();
     const lease = this.lifecycle.id;
     const ms = this.options.leaseLingerMs;
     if (linger && lease && ms > 0) {
@@ -236,6 +235,9 @@ export class LeaseKeeper {
     }
     clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
+    // While the lease lingers the guard keeps its watch (it reports registered keys only), so a
+    // register meanwhile needs no new one.
+    this.guard.release();
     await this.lifecycle.revoke(monotonicNow() + this.options.timeoutMs);
   }
 
