@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'fs';
 import { Session } from 'inspector';
 import { BenchClient, BenchClientOptions, BenchMap, ImplName, mapHas, mapSize } from './bench-client.interface';
-import { OursClient } from './ours';
+import { OursClient, loadCreateRegistry } from './ours';
 import { RawEtcd3Client } from './raw-etcd3';
 import { SeedDesignClient } from './seed-design';
 
@@ -145,9 +145,12 @@ const ops: Record<string, (a: any) => Promise<unknown> | unknown> = {
     if (state && e.kind !== 'size') checkKeyExpectations(a.watchId, state, state.lastAt);
   },
   stats,
-  gc: () => {
+  /** Full GCs, then a pause for the heap to hand freed pages back (RSS follows with a delay). */
+  gc: async () => {
     const g = (global as { gc?: () => void }).gc;
     g?.();
+    g?.();
+    await new Promise((resolve) => setTimeout(resolve, 500));
     g?.();
     return stats();
   },
@@ -184,4 +187,8 @@ process.on('message', (msg: { id: number; op: string; args: unknown }) => {
 });
 process.on('disconnect', () => process.exit(0));
 process.on('unhandledRejection', () => undefined);
+// Every design's code is loaded before anything is measured, so a memory baseline taken after
+// 'open' is the same process for all of them (a first require of lib/core would otherwise grow
+// the heap during the baseline and shrink it later).
+loadCreateRegistry();
 send({ event: 'ready', pid: process.pid });
