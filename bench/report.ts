@@ -102,7 +102,18 @@ function propagationSection(r: BenchResults): string {
           ? ` Against the Go clientv3 floor: ours p50 ${fmtRatio(ours.registerP50 / go.registerP50)} (aim <= ${TARGET_GO}x), raw etcd3 ${fmtRatio(raw.registerP50 / go.registerP50)}.`
           : ' The Go floor was not measured (no Go toolchain).')
       : '';
-  return `## 1. Propagation\n\n\`register()\` in one process until a watcher in another process holds the new map (timestamps from the shared monotonic clock), then \`unregister()\` until it is gone. ${r.sizes.rounds} round(s) of ${r.sizes.propagationChangesPerRound} changes per design, interleaved.\n\n${body}\n\n${target}\n`;
+  return `## 1. Propagation\n\n\`register()\` in one process until a watcher in another process holds the new map (timestamps from the shared monotonic clock), then \`unregister()\` until it is gone. ${r.sizes.rounds} round(s) of ${r.sizes.propagationChangesPerRound} changes per design, interleaved. The Go clientv3 floor is \`bench/go/floor\` (a Go writer and a Go watcher process doing what raw etcd3 does).\n\n${body}\n\n${target}\n\n![Propagation latency, cumulative distribution](bench/results/plots/propagation.svg)\n${r.path?.length ? pathSection(r) : ''}`;
+}
+
+function pathSection(r: BenchResults): string {
+  const rows = r.path!;
+  const label = (x: string) => (x === 'go' ? 'Go clientv3' : IMPL_LABELS[x as ImplName]);
+  const floor = rows.find((x) => x.writer === 'go' && x.watcher === 'go');
+  const body = table(
+    ['writer', 'watcher', 'p50 ms', 'p99 ms', 'p50 above the Go floor, ms', "writer's call p50 ms"],
+    rows.map((x) => [label(x.writer), label(x.watcher), fmt(x.p50), fmt(x.p99), floor ? fmt(x.p50 - floor.p50) : 'n/a', fmt(x.callP50)]),
+  );
+  return `\n### 1b. Where the time of one change goes\n\nThe same put-to-watcher measurement with each side swapped for the Go floor, pairs interleaved: Go writer -> Go watcher is the floor; Go writer -> a Node watcher adds that watcher's receive path (grpc-js, protobufjs, etcd3 and the design's own delivery); a Node writer -> Go watcher adds that writer's send path (the design's own work, etcd3, protobufjs, grpc-js).\n\n${body}\n`;
 }
 
 function departureSection(r: BenchResults): string {
