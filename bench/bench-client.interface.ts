@@ -1,15 +1,22 @@
 /** The map a watcher hands over: ours and the seed's design give a plain object, raw etcd3 its live Map. */
 export type BenchMap = ReadonlyMap<string, string> | Readonly<Record<string, string>>;
 
-export type BenchHandler = (map: BenchMap) => void;
+/** What changed since the previous call (ours gives it; the others do not). */
+export interface BenchChanges {
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+}
 
-/** The three designs measured side by side. */
-export type ImplName = 'raw' | 'seed' | 'ours';
+export type BenchHandler = (map: BenchMap, changes?: BenchChanges) => void;
+
+/** The three designs measured side by side (in Node), and the Go clientv3 floor (figure 1 only). */
+export type ImplName = 'raw' | 'seed' | 'ours' | 'go';
 
 export const IMPL_LABELS: Record<ImplName, string> = {
   raw: 'raw etcd3 (floor)',
   seed: 'seed design',
   ours: 'ours (createRegistry)',
+  go: 'Go clientv3 (floor)',
 };
 
 export interface BenchClientOptions {
@@ -30,6 +37,7 @@ export function mapHas(map: BenchMap, key: string): boolean {
   return map instanceof Map ? map.has(key) : Object.prototype.hasOwnProperty.call(map, key);
 }
 
+/** Reflect.ownKeys, not Object.keys: one listing of the keys, no per-key descriptor (a record's keys are all enumerable strings). */
 export function mapSize(map: BenchMap): number {
-  return map instanceof Map ? map.size : Object.keys(map).length;
+  return map instanceof Map ? map.size : Reflect.ownKeys(map).length;
 }

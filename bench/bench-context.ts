@@ -42,7 +42,7 @@ export const FULL_SIZES: BenchSizes = {
   loadRegistries: 100,
   loadWatchers: 100,
   loadSeconds: 60,
-  growthSizes: [1000, 10_000, 50_000],
+  growthSizes: [1000, 10_000, 100_000],
   growthChanges: 100,
   growthBurst: 200,
   pickerPicks: 5_000_000,
@@ -73,6 +73,8 @@ export interface BenchContext {
   small: boolean;
   sizes: BenchSizes;
   impls: ImplName[];
+  /** The Go clientv3 floor program, when Go could build it (figure 1 measures it beside the Node designs). */
+  goFloor?: string;
   /** Where CPU profiles go, when asked for with --profile. */
   profileDir?: string;
   log(message: string): void;

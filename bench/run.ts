@@ -2,7 +2,8 @@
  * `npm run bench` (full run, writes BENCHMARKS.md and bench/results/latest.json) and
  * `npm run bench -- --small` (CI size: writes bench/results/small.json and prints the table only).
  * Options: `--only=propagation,departure,scale,fanout,load,growth,lease,pickers` runs a subset (no BENCHMARKS.md),
- * `--profile` writes CPU profiles of our watcher to bench/results/profiles/.
+ * `--profile` writes CPU profiles of our watcher to bench/results/profiles/, `--growth=1000,100000` sets the
+ * map sizes of the growth figure, `--impls=raw,ours` a subset of the designs.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
@@ -14,12 +15,15 @@ import { measureGrowth } from './figures/growth';
 import { measureLease } from './figures/lease';
 import { measureLoad } from './figures/load';
 import { measurePickers } from './figures/pickers';
+import { measurePath } from './figures/path';
 import { measurePropagation } from './figures/propagation';
 import { measureScale } from './figures/scale';
+import { buildGoFloor } from './go-floor';
 import { loadCreateRegistry } from './ours';
+import { growthLatencyPlot, growthPlot, propagationPlot } from './plots';
 import { BenchResults, describeMachine, renderMarkdown } from './report';
 
-const FIGURES = ['propagation', 'departure', 'scale', 'fanout', 'load', 'growth', 'lease', 'pickers'] as const;
+const FIGURES = ['propagation', 'path', 'departure', 'scale', 'fanout', 'load', 'growth', 'lease', 'pickers'] as const;
 type Figure = (typeof FIGURES)[number];
 
 async function main(): Promise<void> {
@@ -38,7 +42,11 @@ async function main(): Promise<void> {
   if (loadCreateRegistry()) impls.push('ours');
   else console.warn('lib/core does not export createRegistry: measuring the baselines only');
   if (implsArg) impls = impls.filter((i) => implsArg.slice('--impls='.length).split(',').includes(i));
-  const ctx: BenchContext = { small, sizes: small ? SMALL_SIZES : FULL_SIZES, impls, profileDir, log: (m) => console.log(m) };
+  const growthArg = args.find((a) => a.startsWith('--growth='));
+  const sizes = { ...(small ? SMALL_SIZES : FULL_SIZES) };
+  if (growthArg) sizes.growthSizes = growthArg.slice('--growth='.length).split(',').map(Number);
+  const ctx: BenchContext = { small, sizes, impls, profileDir, log: (m) => console.log(m) };
+  if ((only.includes('propagation') || only.includes('path')) && !args.includes('--no-go')) ctx.goFloor = await buildGoFloor(ctx.log);
 
   const started = Date.now();
   const results: BenchResults = { small, sizes: ctx.sizes, impls, machine: await describeMachine(), startedAt: new Date().toISOString(), durationS: 0 };
@@ -51,6 +59,7 @@ async function main(): Promise<void> {
     return value;
   };
   results.propagation = await step('propagation', () => measurePropagation(ctx));
+  results.path = await step('path', () => measurePath(ctx));
   results.departure = await step('departure', () => measureDeparture(ctx));
   results.scale = await step('scale', () => measureScale(ctx));
   results.fanout = await step('fanout', () => measureFanout(ctx));
@@ -68,6 +77,7 @@ async function main(): Promise<void> {
     console.log(`\n${markdown}\nRaw figures: ${file} (BENCHMARKS.md is only written by a full run).`);
   } else {
     writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+    writePlots(join(resultsDir, 'plots'), results);
     const target = join(root, 'BENCHMARKS.md');
     const previous = (() => {
       try {
@@ -78,6 +88,15 @@ async function main(): Promise<void> {
     })();
     writeFileSync(target, mergeNotes(markdown, previous));
     console.log(`\n${markdown}\nWrote BENCHMARKS.md and bench/results/latest.json in ${results.durationS.toFixed(0)} s.`);
+  }
+}
+
+function writePlots(dir: string, r: BenchResults): void {
+  mkdirSync(dir, { recursive: true });
+  if (r.propagation) writeFileSync(join(dir, 'propagation.svg'), propagationPlot(r.propagation));
+  if (r.growth) {
+    writeFileSync(join(dir, 'growth-cpu.svg'), growthPlot(r.growth));
+    writeFileSync(join(dir, 'growth-latency.svg'), growthLatencyPlot(r.growth));
   }
 }
 

@@ -16,6 +16,10 @@ export interface GrowthPoint {
   burstMs: number;
   /** Heap (+ external) held by the watch, after GC, once the map is complete. */
   watchHeapMb: number;
+  /** RSS of the watcher process once the map is complete (after GC), minus the same process before it watched. */
+  watchRssMb: number;
+  /** Every one-at-a-time change's latency, ms (for the distribution plot). */
+  sequentialMs?: number[];
 }
 
 interface Stats {
@@ -76,11 +80,13 @@ export async function measureGrowth(ctx: BenchContext): Promise<GrowthPoint[]> {
             burstCpuPerChangeMs: cpuMs(s1, s2) / burst,
             burstMs,
             watchHeapMb: (heap(m1) - heap(m0)) / 1024 / 1024,
+            watchRssMb: (m1.mem.rss - m0.mem.rss) / 1024 / 1024,
+            sequentialMs: lat,
           };
           points.push(point);
           ctx.log(
             `  growth ${impl} N=${n}: seq ${point.sequentialCpuPerChangeMs.toFixed(3)} ms CPU/change, burst ${point.burstHandlerCalls} calls for ${burst} changes, ` +
-              `${point.burstCpuPerChangeMs.toFixed(3)} ms CPU/change, heap ${point.watchHeapMb.toFixed(1)} MB`,
+              `${point.burstCpuPerChangeMs.toFixed(3)} ms CPU/change, heap ${point.watchHeapMb.toFixed(1)} MB, RSS +${point.watchRssMb.toFixed(1)} MB`,
           );
         } finally {
           await agent.kill();

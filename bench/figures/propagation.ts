@@ -1,6 +1,7 @@
 import { Agent, killAll } from '../agent-client';
 import { ImplName } from '../bench-client.interface';
 import { BenchContext, instanceValue, msBetween, withEtcd } from '../bench-context';
+import { GoFloorPair } from '../go-floor';
 import { percentile, spread, Spread } from '../stats';
 
 export interface PropagationResult {
@@ -20,13 +21,16 @@ export interface PropagationResult {
 }
 
 /**
- * Figure 1. A registrar process and a watcher process, one client of each design in each.
- * Rounds are interleaved across designs so drift on the shared machine hits all of them alike.
+ * Figure 1. A registrar process and a watcher process, one client of each design in each (for the
+ * Go floor: a Go writer and a Go watcher, on the same shared monotonic clock). Rounds are
+ * interleaved across designs so drift on the shared machine hits all of them alike.
  */
 export async function measurePropagation(ctx: BenchContext): Promise<PropagationResult[]> {
   const { rounds, propagationChangesPerRound: changes } = ctx.sizes;
   return withEtcd(async (etcd) => {
     const [registrar, watcher] = await Promise.all([Agent.spawn('prop-registrar'), Agent.spawn('prop-watcher')]);
+    const go = ctx.goFloor ? await GoFloorPair.start(ctx.goFloor, etcd.endpoints, '/prop/go/', 5) : undefined;
+    const designs: ImplName[] = go ? [...ctx.impls, 'go'] : ctx.impls;
     try {
       for (const impl of ctx.impls) {
         const opts = { impl, endpoints: etcd.endpoints, ttlSeconds: 5 };
@@ -36,10 +40,23 @@ export async function measurePropagation(ctx: BenchContext): Promise<Propagation
         await registrar.call('register', { clientId: impl, key: `/prop/${impl}/anchor`, value: instanceValue(0) });
         await watcher.call('watch', { clientId: impl, watchId: impl, prefix: `/prop/${impl}/` });
       }
-      const perRound = new Map<ImplName, { reg: number[]; unreg: number[]; call: number[] }[]>(ctx.impls.map((i) => [i, []]));
+      if (go) await go.change('put', '/prop/go/anchor', instanceValue(0));
+      const perRound = new Map<ImplName, { reg: number[]; unreg: number[]; call: number[] }[]>(designs.map((i) => [i, []]));
       for (let r = 0; r < rounds; r++) {
-        const order = ctx.impls.map((_, k) => ctx.impls[(k + r) % ctx.impls.length]);
+        const order = designs.map((_, k) => designs[(k + r) % designs.length]);
         for (const impl of order) {
+          if (impl === 'go' && go) {
+            const reg: number[] = [];
+            const unreg: number[] = [];
+            for (let i = 0; i < changes; i++) {
+              const key = `/prop/go/r${r}-${i}`;
+              reg.push(await go.change('put', key, instanceValue(i)));
+              unreg.push(await go.change('delete', key));
+            }
+            perRound.get(impl)!.push({ reg, unreg, call: [] });
+            ctx.log(`  propagation round ${r + 1}/${rounds} go: p50 ${percentile(reg, 50).toFixed(2)} ms, p99 ${percentile(reg, 99).toFixed(2)} ms`);
+            continue;
+          }
           if (ctx.profileDir && impl === 'ours' && r === 0) await watcher.call('profileStart');
           const reg: number[] = [];
           const unreg: number[] = [];
@@ -62,7 +79,7 @@ export async function measurePropagation(ctx: BenchContext): Promise<Propagation
         }
       }
       for (const impl of ctx.impls) await registrar.call('close', { clientId: impl }).catch(() => undefined);
-      return ctx.impls.map((impl) => {
+      return designs.map((impl) => {
         const rs = perRound.get(impl)!;
         const registerMs = rs.flatMap((x) => x.reg);
         const unregisterMs = rs.flatMap((x) => x.unreg);
@@ -70,7 +87,7 @@ export async function measurePropagation(ctx: BenchContext): Promise<Propagation
           impl,
           registerMs,
           unregisterMs,
-          registerCallMs: rs.flatMap((x) => x.call),
+          registerCallMs: impl === 'go' ? undefined : rs.flatMap((x) => x.call),
           registerP50: percentile(registerMs, 50),
           registerP99: percentile(registerMs, 99),
           unregisterP50: percentile(unregisterMs, 50),
@@ -80,6 +97,7 @@ export async function measurePropagation(ctx: BenchContext): Promise<Propagation
         };
       });
     } finally {
+      await go?.stop();
       await killAll([registrar, watcher]);
     }
   });

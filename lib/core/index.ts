@@ -1,5 +1,6 @@
 export * from './errors';
 export type {
+  MapChanges,
   Registry,
   RegistryLogger,
   RegistryOptions,

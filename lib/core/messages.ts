@@ -17,6 +17,8 @@ export const messages = {
     `Option "endpoints" has an invalid entry ${JSON.stringify(value)}: use "host:port" or "http(s)://host:port".`,
   endpointsMixedScheme: () =>
     'Option "endpoints" mixes http:// and https:// endpoints: use one scheme for all of them (https:// with "tls").',
+  nonNegativeInteger: (option: string, value: unknown, unit: string) =>
+    `Option "${option}" must be an integer >= 0 (${unit}); got ${JSON.stringify(value)}. Use 0 to turn it off.`,
   positiveInteger: (option: string, value: unknown, unit: string) =>
     `Option "${option}" must be an integer >= 1 (${unit}); got ${JSON.stringify(value)}.`,
   stringOption: (option: string, value: unknown) =>
@@ -106,6 +108,7 @@ export const messages = {
   // Lease keeper (lib/core/lease/): `log` for registered and restored, `warn` for a lost lease or key, the rest `debug`.
   registered: (path: string, lease: string) => `Registered ${JSON.stringify(path)} under lease ${lease}`,
   unregistered: (path: string) => `Unregistered ${JSON.stringify(path)}`,
+  leaseLingers: (id: string, ms: number) => `Lease ${id} holds no key any more: revoked in ${ms} ms unless a key is registered meanwhile`,
   leaseGranted: (id: string, ttlSeconds: number) => `Lease ${id} granted (ttl ${ttlSeconds} s)`,
   leaseLost: (id: string, cause: string, keys: number) => `Lease ${id} lost (${cause}): re-registering ${keys} key(s)`,
   leaseRestored: (keys: number, id: string) => `Lease restored: ${keys} key(s) re-registered under lease ${id}`,

@@ -6,6 +6,7 @@ import { RegistryLogger, RegistryOptions, RegistryTlsOptions } from './registry.
 export const DEFAULT_TIMEOUT_MS = 5000;
 export const DEFAULT_TTL_SECONDS = 5;
 export const DEFAULT_HANDLER_TIMEOUT_MS = 5000;
+export const DEFAULT_LEASE_LINGER_MS = 3000;
 
 /** Options with defaults applied and every field checked. */
 export interface ResolvedRegistryOptions {
@@ -20,6 +21,7 @@ export interface ResolvedRegistryOptions {
   namespace: string;
   resyncIntervalMs?: number;
   handlerTimeoutMs: number;
+  leaseLingerMs: number;
   logger: RegistryLogger;
   /** The registry's events (registered, lease lost, ...): every unit emits into this one emitter. */
   events: RegistryEvents;
@@ -33,6 +35,14 @@ function positiveInteger(option: string, value: unknown, fallback: number, unit:
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
     throw new RegistryOptionsError(option, messages.positiveInteger(option, value, unit));
+  }
+  return value;
+}
+
+function nonNegativeInteger(option: string, value: unknown, fallback: number, unit: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new RegistryOptionsError(option, messages.nonNegativeInteger(option, value, unit));
   }
   return value;
 }
@@ -105,6 +115,7 @@ export function resolveRegistryOptions(options: RegistryOptions): ResolvedRegist
     namespace,
     resyncIntervalMs,
     handlerTimeoutMs: positiveInteger('handlerTimeoutMs', options.handlerTimeoutMs, DEFAULT_HANDLER_TIMEOUT_MS, 'milliseconds'),
+    leaseLingerMs: nonNegativeInteger('leaseLingerMs', options.leaseLingerMs, DEFAULT_LEASE_LINGER_MS, 'milliseconds'),
     logger,
     events: new RegistryEvents(logger),
   };

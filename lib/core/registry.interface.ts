@@ -10,8 +10,25 @@ export interface WatchSubscription {
 /** The services under a prefix: key (the path as registered, without the namespace) -> value. */
 export type ServiceMap = Readonly<Record<string, string>>;
 
-/** A watch callback: gets the whole map first, then a new map after each change. */
-export type WatchHandler = (services: ServiceMap) => void | Promise<void>;
+/**
+ * What changed between the map a handler was handed before (`previous`; undefined on its first
+ * call, when every key counts as added) and the map of this call: keys only, read values from the
+ * map. Computed on first read, in time proportional to the change, not to the map.
+ */
+export interface MapChanges {
+  readonly previous: ServiceMap | undefined;
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly updated: readonly string[];
+}
+
+/**
+ * A watch callback: gets the whole map first, then a new map after each change (changes made while
+ * it runs coalesce into one call), with what changed since its previous call. Each map is
+ * read-only and never changes after it was handed over; handing it over costs O(1) whatever its
+ * size (see docs: reading one key is a lookup, listing the keys is O(N)).
+ */
+export type WatchHandler = (services: ServiceMap, changes: MapChanges) => void | Promise<void>;
 
 /** Where the core writes what it does. A Nest `Logger` and `console` both fit. */
 export interface RegistryLogger {
@@ -51,6 +68,12 @@ export interface RegistryOptions {
    * until that call settles; other handlers are not held up. Default 5000.
    */
   handlerTimeoutMs?: number;
+  /**
+   * How long the lease outlives the registry's last key (after an unregister) before it is
+   * revoked, so that a register soon after reuses it instead of granting a new one (one round
+   * trip instead of two). 0 revokes at once. Default 3000. Close revokes it at once whatever this is.
+   */
+  leaseLingerMs?: number;
   /** Where to log; silent by default. */
   logger?: RegistryLogger;
 }

@@ -62,16 +62,29 @@ describe('guarded batch writes (real etcd)', () => {
     expect(await held('static')).toBe('s@0');
   });
 
-  it('deletes only a key one of our leases holds', async () => {
+  it('deletes only a key one of our leases holds, in one transaction when it is under the current lease', async () => {
     const client = pool.client(etcd.endpoints);
-    const [ours, theirs] = await Promise.all([10, 10].map((ttl) => client.lease(ttl, { autoKeepAlive: false }).grant()));
+    const [ours, older, theirs] = await Promise.all([10, 10, 10].map((ttl) => client.lease(ttl, { autoKeepAlive: false }).grant()));
     const prefix = uniquePrefix();
     await client.put(`${prefix}a`).value('x').lease(ours);
     await client.put(`${prefix}b`).value('y').lease(theirs);
+    await client.put(`${prefix}old`).value('z').lease(older);
     const kv = client.namespace('');
-    expect(await deleteIfOurs(kv, `${prefix}a`, (l) => l === ours)).toEqual({ deleted: true });
-    expect(await deleteIfOurs(kv, `${prefix}b`, (l) => l === ours)).toEqual({ deleted: false, holder: theirs });
-    expect(await deleteIfOurs(kv, `${prefix}none`, (l) => l === ours)).toEqual({ deleted: false });
+    const isOwn = (l: string) => l === ours || l === older;
+    const calls = async () => {
+      const m = await scrapeMetrics(port());
+      return (m.handled.Txn ?? 0) + (m.handled.Range ?? 0) + (m.handled.DeleteRange ?? 0);
+    };
+    const c0 = await calls();
+    expect(await deleteIfOurs(kv, `${prefix}a`, ours, isOwn)).toEqual({ deleted: true });
+    expect((await calls()) - c0).toBe(1);
+    expect(await deleteIfOurs(kv, `${prefix}b`, ours, isOwn)).toEqual({ deleted: false, holder: theirs });
+    expect(await deleteIfOurs(kv, `${prefix}none`, ours, isOwn)).toEqual({ deleted: false });
+    // Under an older lease of ours: a second round with that lease.
+    expect(await deleteIfOurs(kv, `${prefix}old`, ours, isOwn)).toEqual({ deleted: true });
+    // No current lease: read first, then delete under the holder's lease if it is ours.
+    await client.put(`${prefix}c`).value('w').lease(older);
+    expect(await deleteIfOurs(kv, `${prefix}c`, undefined, isOwn)).toEqual({ deleted: true });
     expect((await client.getAll().prefix(prefix).keys()).sort()).toEqual([`${prefix}b`]);
   });
 });

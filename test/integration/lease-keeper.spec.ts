@@ -18,6 +18,32 @@ describe('lease keeper: revoke, scale, leftovers, status (real etcd)', () => {
   const leaseIds = async () => (await t.client.leaseClient.leaseLeases()).leases.map((l) => String(l.ID));
   const metricsPort = () => Number(t.etcd.endpoints[0].split(':')[1]);
 
+  it('keeps the lease for leaseLingerMs after the last key goes: register/unregister churn grants one lease, then it is revoked', async () => {
+    const registry = await t.pool.create(t.etcd.endpoints, { leaseLingerMs: 1500 });
+    const path = `${uniquePrefix()}churn/1`;
+    const grants = async () => (await scrapeMetrics(metricsPort())).handled.LeaseGrant ?? 0;
+    const g0 = await grants();
+    for (let i = 0; i < 5; i++) {
+      await registry.register(path, `v${i}`);
+      await registry.unregister(path);
+    }
+    expect((await grants()) - g0).toBe(1);
+    const lease = registry.leaseId!;
+    expect(await leaseIds()).toContain(lease);
+    expect(await holder(path)).toBeUndefined();
+    await waitFor(async () => !(await leaseIds()).includes(lease), { timeoutMs: 5000, message: 'the idle lease revoked after lingering' });
+    expect(registry.leaseId).toBeUndefined();
+  });
+
+  it('revokes the lease as soon as the last key goes with leaseLingerMs: 0', async () => {
+    const registry = await t.pool.create(t.etcd.endpoints, { leaseLingerMs: 0 });
+    const path = `${uniquePrefix()}once/1`;
+    await registry.register(path, 'v');
+    const lease = registry.leaseId!;
+    await registry.unregister(path);
+    expect(await leaseIds()).not.toContain(lease);
+  });
+
   it('notices a lease revoked from outside within seconds even with a 3600 s TTL, and register() works meanwhile', async () => {
     const prefix = uniquePrefix();
     const registry = await t.pool.create(t.etcd.endpoints, { ttlSeconds: 3600, timeoutMs: 2000 });

@@ -51,9 +51,9 @@ describe('register and watch against a real etcd', () => {
     expect(rec.last).toEqual(await freshRead(t.client, prefix));
   });
 
-  it('unregister deletes the key and revokes the lease once no key is left', async () => {
+  it('unregister deletes the key and revokes the lease once no key is left (after leaseLingerMs)', async () => {
     const prefix = uniquePrefix();
-    const registry = await t.pool.create(t.etcd.endpoints);
+    const registry = await t.pool.create(t.etcd.endpoints, { leaseLingerMs: 300 });
     await registry.register(`${prefix}a/1`, 'x');
     await registry.register(`${prefix}a/2`, 'y');
     const lease = registry.leaseId!;
@@ -61,8 +61,10 @@ describe('register and watch against a real etcd', () => {
     expect(await freshRead(t.client, prefix)).toEqual({ [`${prefix}a/2`]: 'y' });
     await registry.unregister(`${prefix}a/2`);
     expect(await freshRead(t.client, prefix)).toEqual({});
-    const ttl = await t.client.leaseClient.leaseTimeToLive({ ID: lease });
-    expect(ttl.TTL).toBe('-1');
+    await waitFor(async () => (await t.client.leaseClient.leaseTimeToLive({ ID: lease })).TTL === '-1', {
+      timeoutMs: 5000,
+      message: 'the lease revoked once it lingered 300 ms without a key',
+    });
   });
 
   it('close unregisters everything and is idempotent', async () => {

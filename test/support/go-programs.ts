@@ -42,10 +42,18 @@ export function goToolchain(): string | undefined {
   return undefined;
 }
 
-function sourceHash(go: string): string {
+/** A directory of Go programs, one sub-directory each (the interop tests' by default; the benchmark has its own). */
+export interface GoProgramSet<P extends string = string> {
+  sources: string;
+  programs: readonly P[];
+}
+
+const INTEROP: GoProgramSet<GoProgram> = { sources: SOURCES, programs: PROGRAMS };
+
+function sourceHash(go: string, set: GoProgramSet): string {
   const hash = createHash('sha256').update(execFileSync(go, ['version']));
-  for (const program of PROGRAMS) {
-    for (const file of readdirSync(join(SOURCES, program)).sort()) hash.update(file).update(readFileSync(join(SOURCES, program, file)));
+  for (const program of set.programs) {
+    for (const file of readdirSync(join(set.sources, program)).sort()) hash.update(file).update(readFileSync(join(set.sources, program, file)));
   }
   return hash.digest('hex').slice(0, 16);
 }
@@ -56,11 +64,14 @@ function sourceHash(go: string): string {
  * worker) and later runs reuse the binaries until a source changes. Returns their paths and the
  * build time (0 when reused).
  */
-export async function buildGoPrograms(go: string): Promise<{ paths: Record<GoProgram, string>; buildMs: number }> {
+export async function buildGoPrograms<P extends string = GoProgram>(
+  go: string,
+  set: GoProgramSet<P> = INTEROP as unknown as GoProgramSet<P>,
+): Promise<{ paths: Record<P, string>; buildMs: number }> {
   const root = join(tmpdir(), 'nestjs-etcd-registry-go');
-  const out = join(root, sourceHash(go));
-  const paths = Object.fromEntries(PROGRAMS.map((p) => [p, join(out, p)])) as Record<GoProgram, string>;
-  if (PROGRAMS.every((p) => existsSync(paths[p]))) return { paths, buildMs: 0 };
+  const out = join(root, sourceHash(go, set));
+  const paths = Object.fromEntries(set.programs.map((p) => [p, join(out, p)])) as Record<P, string>;
+  if (set.programs.every((p) => existsSync(paths[p]))) return { paths, buildMs: 0 };
   mkdirSync(out, { recursive: true });
   const env = {
     ...process.env,
@@ -71,11 +82,11 @@ export async function buildGoPrograms(go: string): Promise<{ paths: Record<GoPro
     GOPROXY: 'off',
   };
   const started = Date.now();
-  for (const program of PROGRAMS) {
+  for (const program of set.programs) {
     // Built under a temporary name, then renamed: a concurrent spec never runs a half-written binary.
     const partial = `${paths[program]}.${process.pid}.tmp`;
     await new Promise<void>((resolve, reject) =>
-      execFile(go, ['build', '-o', partial, '.'], { cwd: join(SOURCES, program), env, timeout: 300_000 }, (error, _out, stderr) =>
+      execFile(go, ['build', '-o', partial, '.'], { cwd: join(set.sources, program), env, timeout: 300_000 }, (error, _out, stderr) =>
         error ? reject(new Error(`go build of ${program} failed: ${stderr || error.message}`)) : resolve(),
       ),
     );

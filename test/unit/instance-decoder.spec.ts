@@ -20,6 +20,35 @@ function fleet(n: number): Record<string, string> {
 }
 
 describe('InstanceDecoder', () => {
+  it('given a change set, visits only the keys it names (no scan of the map)', () => {
+    const codec = countingCodec();
+    const decoder = new InstanceDecoder(codec, '/services/');
+    const entries = fleet(1000);
+    const firstMap = frozen(entries);
+    decoder.apply(firstMap);
+    codec.calls.length = 0;
+    const next = { ...entries, '/services/svc-1/i-00001': '10.8.8.8:3000', '/services/svc-2/new': '10.7.7.7:3000' };
+    delete (next as Record<string, string>)['/services/svc-5/i-00005'];
+    // A map that counts listings of its keys: a scan would list them.
+    let listings = 0;
+    const map = new Proxy(frozen(next), { ownKeys: (t) => (listings++, Reflect.ownKeys(t)) }) as ServiceMap;
+    const out = decoder.apply(map, undefined, {
+      previous: firstMap,
+      added: ['/services/svc-2/new'],
+      removed: ['/services/svc-5/i-00005'],
+      updated: ['/services/svc-1/i-00001'],
+    });
+    expect(listings).toBe(0);
+    expect(codec.calls.sort()).toEqual(['/services/svc-1/i-00001', '/services/svc-2/new']);
+    expect(out.all()).toHaveLength(1000);
+    expect(out.get('svc-5')?.some((i) => i.id === 'i-00005')).toBe(false);
+    expect(out.get('svc-2')?.some((i) => i.address === '10.7.7.7:3000')).toBe(true);
+    // A change set from another map than the one decoded last is not trusted: the map is scanned.
+    decoder.apply(frozen(entries), undefined, { previous: firstMap, added: [], removed: [], updated: [] });
+    expect(listings).toBe(0);
+    expect(decoder.apply(frozen(fleet(1000))).all()).toHaveLength(1000);
+  });
+
   it('decodes each key once, then one change costs one decode, at 10,000 instances', () => {
     const codec = countingCodec();
     const decoder = new InstanceDecoder(codec, '/services/');

@@ -31,4 +31,27 @@ describe('ServiceMapState', () => {
     expect(Object.keys(s.snapshot().map)).toEqual(['__proto__']);
     expect(s.snapshot().map['__proto__']).toBe('x');
   });
+
+  it('tells what changed between two handed-over versions, and the first version as all added', () => {
+    const s = new ServiceMapState();
+    s.replace(new Map([['a', '1'], ['b', '2'], ['c', '3']]));
+    const first = s.snapshot();
+    const initial = s.changesBetween(undefined, first);
+    expect(initial.previous).toBeUndefined();
+    expect([...initial.added].sort()).toEqual(['a', 'b', 'c']);
+    s.put('a', '10');
+    s.delete('b');
+    s.put('d', '4');
+    s.put('d', '4');
+    const second = s.snapshot();
+    const changes = s.changesBetween(first, second);
+    expect(changes.previous).toBe(first.map);
+    expect(changes.added).toEqual(['d']);
+    expect(changes.removed).toEqual(['b']);
+    expect(changes.updated).toEqual(['a']);
+    expect(Object.isFrozen(changes.added)).toBe(true);
+    // The first map is still what it was.
+    expect(first.map).toEqual({ a: '1', b: '2', c: '3' });
+    expect(second.map).toEqual({ a: '10', c: '3', d: '4' });
+  });
 });

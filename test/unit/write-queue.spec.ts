@@ -3,7 +3,7 @@ import { KeeperOp, takeNext } from '../../lib/core/lease/write-queue';
 const noop = () => undefined;
 const reg = (path: string, value = 'v'): KeeperOp => ({ kind: 'register', path, value, resolve: noop, reject: noop });
 const unreg = (path: string): KeeperOp => ({ kind: 'unregister', path, resolve: noop, reject: noop });
-const paths = (ops: KeeperOp[]) => ops.map((o) => (o.kind === 'restore' ? 'restore' : `${o.kind}:${o.path}`));
+const paths = (ops: KeeperOp[]) => ops.map((o) => ('path' in o ? `${o.kind}:${o.path}` : o.kind));
 
 describe("the keeper's queue: what goes into one unit of work (pure)", () => {
   it('coalesces consecutive registrations of distinct paths, in order', () => {

@@ -1,6 +1,6 @@
 import type { RevisionLookup } from '../map-revisions';
 import { messages } from '../messages';
-import type { RegistryLogger, ServiceMap } from '../registry.interface';
+import type { MapChanges, RegistryLogger, ServiceMap } from '../registry.interface';
 import type { InstanceCodec } from './instance-codec.interface';
 import { FrozenInstanceMap } from './instance-map';
 import type { InstanceMap, ServiceInstance, SkippedEntry } from './service-instance';
@@ -19,8 +19,9 @@ const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /**
  * Turns successive maps of one prefix into instance maps, decoding only what changed: a key whose
  * value is the one already decoded is not decoded again, and only the services a change touches
- * get a new instance list. Scanning a map for changes is a pointer comparison per key (values are
- * kept, not copied, between versions); decoding, sorting and freezing cost per change. A value the
+ * get a new instance list. Given a watch delivery's change set, only the keys it names are visited;
+ * without, scanning a map is a pointer comparison per key. Decoding, sorting and freezing cost per
+ * change. A value the
  * codec cannot read is skipped, listed in `skipped`, and logged once (until its value changes).
  */
 export class InstanceDecoder {
@@ -39,29 +40,18 @@ export class InstanceDecoder {
     private readonly logger?: RegistryLogger,
   ) {}
 
-  /** The instance map of `map`; `revisionOf` gives each key's mod_revision (read for changed keys only). */
-  apply(map: ServiceMap, revisionOf?: RevisionLookup): InstanceMap {
+  /**
+   * The instance map of `map`; `revisionOf` gives each key's mod_revision (read for changed keys
+   * only). With `changes` from the map decoded last (a watch delivery's change set), only the keys
+   * it names are visited; without, the map is scanned for changed values.
+   */
+  apply(map: ServiceMap, revisionOf?: RevisionLookup, changes?: MapChanges): InstanceMap {
     if (this.last?.input === map) return this.last.output;
     const touched = new Set<string>();
-    let size = 0;
-    let skippedChanged = false;
-    for (const key in map) {
-      size++;
-      const value = map[key];
-      const previous = this.decoded.get(key);
-      if (previous?.value === value) continue;
-      if (previous) skippedChanged = this.forget(key, previous, touched) || skippedChanged;
-      skippedChanged = this.decode(key, value, revisionOf?.(key), touched) || skippedChanged;
-    }
-    // Every key of the map is decoded now: more decoded keys than the map has means some left it.
-    if (this.decoded.size > size) {
-      for (const [key, previous] of this.decoded) {
-        if (!(key in map)) {
-          this.decoded.delete(key);
-          skippedChanged = this.forget(key, previous, touched) || skippedChanged;
-        }
-      }
-    }
+    const skippedChanged =
+      changes && this.last && changes.previous === this.last.input
+        ? this.applyChanges(map, changes, revisionOf, touched)
+        : this.scan(map, revisionOf, touched);
     for (const name of touched) this.rebuild(name);
     if (skippedChanged) {
       this.skippedList = Object.freeze(
@@ -77,6 +67,49 @@ export class InstanceDecoder {
           );
     this.last = { input: map, output };
     return output;
+  }
+
+  /** Visits the keys a change set names; returns whether the set of skipped keys changed. */
+  private applyChanges(map: ServiceMap, changes: MapChanges, revisionOf: RevisionLookup | undefined, touched: Set<string>): boolean {
+    let skippedChanged = false;
+    for (const key of changes.removed) {
+      const previous = this.decoded.get(key);
+      if (!previous) continue;
+      this.decoded.delete(key);
+      skippedChanged = this.forget(key, previous, touched) || skippedChanged;
+    }
+    for (const keys of [changes.added, changes.updated]) {
+      for (const key of keys) skippedChanged = this.update(key, map[key], revisionOf, touched) || skippedChanged;
+    }
+    return skippedChanged;
+  }
+
+  /** Compares every key of `map` with what was decoded; returns whether the set of skipped keys changed. */
+  private scan(map: ServiceMap, revisionOf: RevisionLookup | undefined, touched: Set<string>): boolean {
+    let size = 0;
+    let skippedChanged = false;
+    for (const key in map) {
+      size++;
+      skippedChanged = this.update(key, map[key], revisionOf, touched) || skippedChanged;
+    }
+    // Every key of the map is decoded now: more decoded keys than the map has means some left it.
+    if (this.decoded.size > size) {
+      for (const [key, previous] of this.decoded) {
+        if (!(key in map)) {
+          this.decoded.delete(key);
+          skippedChanged = this.forget(key, previous, touched) || skippedChanged;
+        }
+      }
+    }
+    return skippedChanged;
+  }
+
+  /** Decodes `key` again unless its value is the one already decoded. */
+  private update(key: string, value: string, revisionOf: RevisionLookup | undefined, touched: Set<string>): boolean {
+    const previous = this.decoded.get(key);
+    if (previous?.value === value) return false;
+    const forgot = previous ? this.forget(key, previous, touched) : false;
+    return this.decode(key, value, revisionOf?.(key), touched) || forgot;
   }
 
   /** Decodes one value; returns whether the set of skipped keys changed. */

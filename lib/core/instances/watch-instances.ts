@@ -1,7 +1,7 @@
 import { EtcdRegistry } from '../etcd-registry';
 import { assertHandler, assertPrefix } from '../input-validation';
 import { revisionsOf } from '../map-revisions';
-import type { Registry, RegistryLogger, ServiceMap, WatchSubscription } from '../registry.interface';
+import type { MapChanges, Registry, RegistryLogger, ServiceMap, WatchSubscription } from '../registry.interface';
 import type { InstanceCodecChoice } from './instance-codec.interface';
 import { resolveInstanceCodec } from './instance-codecs';
 import { InstanceDecoder } from './instance-decoder';
@@ -32,7 +32,7 @@ export async function watchInstances(
   assertHandler(fn);
   const decoder = new InstanceDecoder(resolveInstanceCodec(options.codec), prefix, loggerOf(registry, options));
   // Decoded synchronously on delivery: the map's revisions are those of the current state.
-  const handler = (services: ServiceMap) => fn(decoder.apply(services, revisionsOf(services)));
+  const handler = (services: ServiceMap, changes: MapChanges) => fn(decoder.apply(services, revisionsOf(services), changes));
   Object.defineProperty(handler, 'name', { value: fn.name || 'instance handler' });
   return registry.addWatch(prefix, handler);
 }

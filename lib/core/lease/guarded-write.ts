@@ -69,13 +69,31 @@ function expectation(decision: KeyDecision): ['Create' | 'Mod', '==', string | n
   return decision.kind === 'update' ? ['Mod', '==', decision.modRevision] : ['Create', '==', 0];
 }
 
-/** Deletes `path` only if one of our leases holds it; returns false when another holder has it. */
-export async function deleteIfOurs(kv: Namespace, path: string, isOwn: (lease: string) => boolean): Promise<{ deleted: boolean; holder?: string }> {
-  const kvs = (await kv.get(path).exec()).kvs;
-  if (!kvs[0]) return { deleted: false };
-  const holder = String(kvs[0].lease);
-  if (!isOwn(holder)) return { deleted: false, holder };
-  const res = await kv.if(path, 'Lease', '==', holder).and(path, 'Mod', '==', String(kvs[0].mod_revision)).then(kv.delete().key(path)).commit();
-  if (!res.succeeded) throw new KeyRaceError(messages.keyRace(path, 1));
-  return { deleted: true };
+/**
+ * Deletes `path` only if one of our leases holds it, in one transaction when it is under `lease`
+ * (the current one): delete if the key's lease is ours, else read it. Only a key under an older
+ * lease of ours costs another round; a foreign or absent key is left alone. Returns false when
+ * another holder (or nobody) has it.
+ */
+export async function deleteIfOurs(
+  kv: Namespace,
+  path: string,
+  lease: string | undefined,
+  isOwn: (lease: string) => boolean,
+): Promise<{ deleted: boolean; holder?: string }> {
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    if (lease === undefined) {
+      const held = (await kv.get(path).exec()).kvs[0];
+      if (!held) return { deleted: false };
+      lease = String(held.lease);
+      if (!isOwn(lease)) return { deleted: false, holder: lease };
+    }
+    const res = await kv.if(path, 'Lease', '==', lease).then(kv.delete().key(path)).else(kv.get(path)).commit();
+    if (res.succeeded) return { deleted: true };
+    const held = res.responses[0]?.response_range?.kvs?.[0];
+    if (!held) return { deleted: false };
+    lease = String(held.lease);
+    if (!isOwn(lease)) return { deleted: false, holder: lease };
+  }
+  throw new KeyRaceError(messages.keyRace(path, 1));
 }

@@ -13,7 +13,7 @@ import { LeaseWriter } from './lease-writer';
 import { GuardHost, OwnershipGuard } from './ownership-guard';
 import { Registrations } from './registrations';
 import { restorePass } from './restore-pass';
-import { KeeperOp, RegisterOp, UnregisterOp, takeNext } from './write-queue';
+import { KeeperOp, RegisterOp, UnregisterOp, isCallerOp, takeNext } from './write-queue';
 
 /** Verify passes after an uncertain outcome, 2 x timeoutMs apart. */
 const VERIFY_PASSES = 2;
@@ -42,6 +42,7 @@ export class LeaseKeeper {
   private restoreAttempt = 0;
   private leaseWasLost = false;
   private verifyTimer?: NodeJS.Timeout;
+  private lingerTimer?: NodeJS.Timeout;
   private closed = false;
   private closing?: Promise<void>;
 
@@ -87,6 +88,9 @@ export class LeaseKeeper {
 
   register(path: string, value: string): Promise<void> {
     if (this.closed) return Promise.reject(new RegistryClosedError(messages.closed()));
+    // A lingering lease is kept: this registration goes under it.
+    clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
     return new Promise((resolve, reject) => this.enqueue({ kind: 'register', path, value, resolve, reject }));
   }
 
@@ -102,7 +106,8 @@ export class LeaseKeeper {
     clearTimeout(this.restoreTimer);
     clearTimeout(this.verifyTimer);
     this.guard.close();
-    for (const op of this.ops.splice(0)) if (op.kind !== 'restore') op.reject(new RegistryClosedError(messages.closed()));
+    clearTimeout(this.lingerTimer);
+    for (const op of this.ops.splice(0)) if (isCallerOp(op)) op.reject(new RegistryClosedError(messages.closed()));
     const count = this.regs.entries.size;
     this.regs.entries.clear();
     this.regs.tombstones.clear();
@@ -125,6 +130,7 @@ export class LeaseKeeper {
         const first = next[0];
         if (first.kind === 'register') await this.registerBatch(next as RegisterOp[]);
         else if (first.kind === 'unregister') await this.unregisterOne(first);
+        else if (first.kind === 'linger-end') await this.revokeIfIdle();
         else await this.restore();
       }
     } finally {
@@ -189,7 +195,7 @@ export class LeaseKeeper {
     }
     this.options.logger.debug?.(messages.unregistered(op.path));
     this.options.events.emit({ type: 'unregistered', path: op.path });
-    await this.revokeIfIdle();
+    await this.revokeIfIdle(true);
     op.resolve();
   }
 
@@ -210,17 +216,38 @@ export class LeaseKeeper {
     await this.revokeIfIdle();
   }
 
-  private async revokeIfIdle(): Promise<void> {
+  /**
+   * A lease with no key left is revoked: at once after a refusal or a restore, and after an
+   * unregistration only once it has lingered leaseLingerMs without a new key (so that
+   * register/unregister churn does not grant a lease each time).
+   */
+  private async revokeIfIdle(linger = false): Promise<void> {
     if (this.closed || !this.regs.empty || this.ops.some((o) => o.kind === 'register')) return;
+    const lease = this.lifecycle.id;
+    const ms = this.options.leaseLingerMs;
+    if (linger && lease && ms > 0) {
+      if (this.lingerTimer) return;
+      this.options.logger.debug?.(messages.leaseLingers(lease, ms));
+      this.lingerTimer = setTimeout(() => {
+        this.lingerTimer = undefined;
+        if (!this.closed) this.enqueue({ kind: 'linger-end' });
+      }, ms);
+      this.lingerTimer.unref();
+      return;
+    }
+    clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    // While the lease lingers the guard keeps its watch (it reports registered keys only), so a
+    // register meanwhile needs no new one.
     this.guard.release();
     await this.lifecycle.revoke(monotonicNow() + this.options.timeoutMs);
   }
 
   /** etcd did not answer within timeoutMs: every call still queued would wait on the same etcd, so it rejects now. */
   private drain(cause: RegistryUnavailableError): void {
-    const queued = this.ops.filter((o): o is RegisterOp | UnregisterOp => o.kind !== 'restore');
+    const queued = this.ops.filter(isCallerOp);
     if (queued.length === 0) return;
-    this.ops.splice(0, this.ops.length, ...this.ops.filter((o) => o.kind === 'restore'));
+    this.ops.splice(0, this.ops.length, ...this.ops.filter((o) => !isCallerOp(o)));
     for (const op of queued) {
       const error = this.errorFor(op, cause);
       if (op.kind === 'register') this.refuse(op, error);

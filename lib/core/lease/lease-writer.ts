@@ -39,9 +39,9 @@ export class LeaseWriter {
     });
   }
 
-  /** Deletes `path` if one of our leases holds it. */
+  /** Deletes `path` if one of our leases holds it (one transaction when it is under the current lease). */
   async remove(path: string): Promise<void> {
-    const res = await this.run(`unregistration of ${JSON.stringify(path)}`, () => deleteIfOurs(this.kv, path, (l) => this.lifecycle.isOwn(l)));
+    const res = await this.run(`unregistration of ${JSON.stringify(path)}`, () => deleteIfOurs(this.kv, path, this.lifecycle.id, (l) => this.lifecycle.isOwn(l)));
     if (res.holder !== undefined) this.logger.debug?.(messages.notDeletingForeign(path, res.holder));
   }
 

@@ -19,7 +19,15 @@ export interface RestoreOp {
   kind: 'restore';
 }
 
-export type KeeperOp = RegisterOp | UnregisterOp | RestoreOp;
+/** The lease outlived the last key for leaseLingerMs: revoke it unless a key came meanwhile. */
+export interface LingerEndOp {
+  kind: 'linger-end';
+}
+
+export type KeeperOp = RegisterOp | UnregisterOp | RestoreOp | LingerEndOp;
+
+/** A caller's operation (it has a promise to settle), as opposed to the keeper's own work. */
+export const isCallerOp = (op: KeeperOp): op is RegisterOp | UnregisterOp => op.kind === 'register' || op.kind === 'unregister';
 
 /**
  * Takes the next unit of work off the front of `queue` (in place): a run of consecutive

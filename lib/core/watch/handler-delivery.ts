@@ -1,10 +1,12 @@
 import { performance } from 'perf_hooks';
 import { messages } from '../messages';
-import { RegistryLogger, ServiceMap, WatchHandler } from '../registry.interface';
+import { MapChanges, RegistryLogger, ServiceMap, WatchHandler } from '../registry.interface';
+import type { MapSnapshot } from './service-map-state';
 
 export interface DeliverySource {
   readonly version: number;
-  snapshot(): { version: number; map: ServiceMap };
+  snapshot(): MapSnapshot;
+  changesBetween(from: MapSnapshot | undefined, to: MapSnapshot): MapChanges;
 }
 
 export interface DeliveryReports {
@@ -48,6 +50,8 @@ export class HandlerDelivery {
   private delivered = -1;
   /** performance.now() when an undelivered change first reached this handler (cleared when a call takes it). */
   private pendingSince?: number;
+  /** The last snapshot handed to the handler: the change set of the next call starts from it. */
+  private last?: MapSnapshot;
   private resolveFirst!: (how: FirstCall) => void;
   /** Settles after the first call has returned or timed out, or when the delivery was stopped before it. */
   readonly first: Promise<FirstCall> = new Promise((resolve) => (this.resolveFirst = resolve));
@@ -83,9 +87,11 @@ export class HandlerDelivery {
       while (!this.stopped && this.source.version > this.delivered) {
         const since = this.pendingSince ?? performance.now();
         this.pendingSince = undefined;
-        const { version, map } = this.source.snapshot();
-        this.delivered = version;
-        await this.call(map);
+        const snapshot = this.source.snapshot();
+        const changes = this.source.changesBetween(this.last, snapshot);
+        this.delivered = snapshot.version;
+        this.last = snapshot;
+        await this.call(snapshot.map, changes);
         this.reports.delivered?.(performance.now() - since);
         this.resolveFirst('delivered');
       }
@@ -95,7 +101,7 @@ export class HandlerDelivery {
   }
 
   /** One call, awaited to its end; reported as stuck (and the first call counted) once it outlives timeoutMs. */
-  private async call(map: ServiceMap): Promise<void> {
+  private async call(map: ServiceMap, changes: MapChanges): Promise<void> {
     const timer = setTimeout(() => {
       if (this.stopped) return;
       this.reports.stuck(this.timeoutMs);
@@ -103,7 +109,7 @@ export class HandlerDelivery {
     }, this.timeoutMs);
     timer.unref?.();
     try {
-      await this.fn(map);
+      await this.fn(map, changes);
     } catch (error) {
       this.reports.error(error);
     } finally {

@@ -10,7 +10,8 @@ import { ResolvedRegistryOptions } from '../options';
 import { WatchHandler } from '../registry.interface';
 import type { WatchStatus } from '../status.interface';
 import { DeliveryReports, HandlerDelivery } from './handler-delivery';
-import { ServiceMapState } from './service-map-state';
+import { Leaf } from './persistent-map';
+import { ServiceMapState, revisionNumber } from './service-map-state';
 
 /** What a prefix watcher needs from its registry. */
 export interface PrefixWatcherContext {
@@ -142,13 +143,7 @@ export class PrefixWatcher {
     this.ctx.identity.observe(res.header, floor);
     const revision = BigInt(res.header.revision);
     if (revision >= this.appliedRevision) {
-      const next = new Map<string, string>();
-      const revisions = new Map<string, string>();
-      for (const kv of res.kvs) {
-        next.set(kv.key.toString(), kv.value.toString());
-        revisions.set(kv.key.toString(), kv.mod_revision);
-      }
-      const changed = this.state.replace(next, revisions);
+      const changed = this.state.replaceLeaves(res.kvs.map((kv) => new Leaf(kv.key.toString(), kv.value.toString(), revisionNumber(kv.mod_revision))));
       this.appliedRevision = revision;
       // A map that differs from what a live watch gave means that watch missed something: replace it too.
       if (changed) {
@@ -299,10 +294,11 @@ export class PrefixWatcher {
   }
 
   /**
-   * Hands the latest map to every idle handler. A delivery that cost C ms (the O(N) snapshot and
-   * the handlers' synchronous work) makes the next one wait C ms: small maps are delivered at once,
-   * and under a storm of changes to a large map at most about half the time goes to deliveries,
-   * each carrying every change made meanwhile. Applying an event stays O(1).
+   * Hands the latest map to every idle handler. Handing a map over is O(1) (a view of the shared
+   * trie), so the cost of a delivery is the handlers' own synchronous work: a delivery that cost
+   * C ms makes the next one wait C ms, so that under a storm of changes and slow handlers at most
+   * about half the time goes to deliveries, each carrying every change made meanwhile. Applying an
+   * event is O(log N).
    */
   private flush(): void {
     const started = performance.now();

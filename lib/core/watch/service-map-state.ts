@@ -1,74 +1,121 @@
 import { attachRevisions } from '../map-revisions';
-import { ServiceMap } from '../registry.interface';
+import type { MapChanges, ServiceMap } from '../registry.interface';
+import { mapView } from './map-view';
+import { Leaf, Root, build, diff, insert, lookup, remove } from './persistent-map';
+
+/** One version of the map as handed to handlers: the view, and the trie it reads. */
+export interface MapSnapshot {
+  readonly version: number;
+  readonly map: ServiceMap;
+  readonly root: Root;
+}
+
+const NO_KEYS: readonly string[] = Object.freeze([]);
+
+/** etcd's mod_revision as a small integer (a string in etcd3's answers); 0 when unknown. */
+export const revisionNumber = (revision?: string): number => (revision === undefined ? 0 : Number(revision));
 
 /**
  * The live map of one prefix and its version. The version moves only when the map really
  * changes (a put of the same value, or a delete of an absent key, is not a change), so
- * handlers are never called for nothing. The frozen snapshot of a version is built once,
- * on demand, and shared by every handler that is handed that version.
+ * handlers are never called for nothing.
+ *
+ * Versions share structure (a persistent trie): applying a change costs O(log N), the map of a
+ * version is a read-only view of its trie made in O(1) and shared by every handler handed that
+ * version, and the change set between two versions costs what changed. An old map a handler kept
+ * stays exactly as it was handed over.
  */
 export class ServiceMapState {
-  private readonly entries = new Map<string, string>();
-  /** etcd's mod_revision of each key's current value, when given. */
-  private readonly revisions = new Map<string, string>();
+  private root: Root;
+  private count = 0;
   private versionValue = 0;
-  private snapshotValue?: { version: number; map: ServiceMap };
+  private snapshotValue?: MapSnapshot;
 
   get version(): number {
     return this.versionValue;
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.count;
   }
 
   /** Applies a put; returns whether the map changed. */
   put(key: string, value: string, revision?: string): boolean {
-    if (this.entries.get(key) === value) return false;
-    this.entries.set(key, value);
-    if (revision !== undefined) this.revisions.set(key, revision);
+    const before = lookup(this.root, key);
+    if (before?.value === value) return false;
+    this.root = insert(this.root, new Leaf(key, value, revisionNumber(revision)));
+    if (!before) this.count++;
     this.versionValue++;
     return true;
   }
 
   /** Applies a delete; returns whether the map changed. */
   delete(key: string): boolean {
-    if (!this.entries.delete(key)) return false;
-    this.revisions.delete(key);
+    const next = remove(this.root, key);
+    if (next === this.root) return false;
+    this.root = next;
+    this.count--;
     this.versionValue++;
     return true;
   }
 
-  /** Replaces the whole map (after a read of the prefix); returns whether it changed. */
+  /** Replaces the whole map; returns whether it changed. */
   replace(next: Map<string, string>, revisions?: Map<string, string>): boolean {
-    let same = next.size === this.entries.size;
-    if (same) {
-      for (const [k, v] of next) {
-        if (this.entries.get(k) !== v) {
-          same = false;
-          break;
-        }
-      }
-    }
-    if (same) return false;
-    this.entries.clear();
-    for (const [k, v] of next) this.entries.set(k, v);
-    this.revisions.clear();
-    if (revisions) for (const [k, r] of revisions) this.revisions.set(k, r);
+    const leaves: Leaf[] = [];
+    for (const [k, v] of next) leaves.push(new Leaf(k, v, revisionNumber(revisions?.get(k))));
+    return this.replaceLeaves(leaves);
+  }
+
+  /** Replaces the whole map with `leaves` (distinct keys: a read of the prefix); returns whether it changed. */
+  replaceLeaves(leaves: Leaf[]): boolean {
+    if (leaves.length === this.count && leaves.every((l) => lookup(this.root, l.key)?.value === l.value)) return false;
+    this.root = build(leaves);
+    this.count = leaves.length;
     this.versionValue++;
     return true;
   }
 
-  /** A frozen copy of the current map, built at most once per version. */
-  snapshot(): { version: number; map: ServiceMap } {
+  /** The current version's map, made at most once per version (O(1): a view of the trie). */
+  snapshot(): MapSnapshot {
     if (this.snapshotValue?.version !== this.versionValue) {
-      const map: Record<string, string> = Object.create(null);
-      for (const [k, v] of this.entries) map[k] = v;
-      const version = this.versionValue;
-      this.snapshotValue = { version, map: Object.freeze(map) };
-      // Valid while the map is current: handlers read it synchronously when they are called.
-      attachRevisions(this.snapshotValue.map, (key) => (this.versionValue === version ? this.revisions.get(key) : undefined));
+      const root = this.root;
+      const map = mapView(root, this.count);
+      this.snapshotValue = { version: this.versionValue, map, root };
+      attachRevisions(map, (key) => {
+        const revision = lookup(root, key)?.revision;
+        return revision ? String(revision) : undefined;
+      });
     }
     return this.snapshotValue;
   }
+
+  /** What changed from `from` (a snapshot handed over earlier; none: the empty map) to `to`. */
+  changesBetween(from: MapSnapshot | undefined, to: MapSnapshot): MapChanges {
+    return lazyChanges(from?.map, from?.root, to.root);
+  }
+}
+
+/** The change set, computed on first read (a handler that ignores it costs nothing). */
+function lazyChanges(previous: ServiceMap | undefined, from: Root, to: Root): MapChanges {
+  let value: { added: readonly string[]; removed: readonly string[]; updated: readonly string[] } | undefined;
+  const get = () => {
+    if (!value) {
+      const d = diff(from, to);
+      const frozen = (keys: string[]) => (keys.length ? Object.freeze(keys) : NO_KEYS);
+      value = { added: frozen(d.added), removed: frozen(d.removed), updated: frozen(d.updated) };
+    }
+    return value;
+  };
+  return Object.freeze({
+    previous,
+    get added() {
+      return get().added;
+    },
+    get removed() {
+      return get().removed;
+    },
+    get updated() {
+      return get().updated;
+    },
+  });
 }
