@@ -48,7 +48,7 @@ describe('EtcdRegistryModule (real etcd)', () => {
 
   beforeAll(async () => {
     etcd = await startEtcd();
-    observer = await createRegistry({ endpoints: etcd.endpoints });
+    observer = createRegistry({ endpoints: etcd.endpoints });
   });
 
   afterEach(() => {

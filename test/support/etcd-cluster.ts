@@ -221,7 +221,7 @@ export class EtcdCluster {
   /** Kills every member and deletes every data dir. */
   async destroy(): Promise<void> {
     await Promise.all(this.members.map((m) => m.destroy()));
-    await Promise.all(this.slots.map((s) => s.peerProxy?.close()));
+    await Promise.all(this.slots.map((s) => s.peerProxy).filter((p) => p !== undefined).map((p) => p.close()));
   }
 }
 
