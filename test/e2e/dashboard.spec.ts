@@ -20,7 +20,6 @@ const SCREENSHOT = process.env.UPDATE_DASHBOARD_SCREENSHOT ? join(__dirname, '..
 const json = (value: object) => JSON.stringify({ v: 1, ...value });
 
 /** The browser's globals, typed just enough (the project's TypeScript has no DOM lib). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type BrowserGlobals = { document: any; MutationObserver: any; rows: Record<string, { added?: number; removed?: number }>; pwned?: number };
 
 /** Records, in the page, when each row (by etcd key) appears and disappears, on the machine's clock. */
@@ -105,9 +104,9 @@ describe('live registry page (EtcdRegistryDashboardModule) in headless Chromium'
     });
     children.push(child);
     let stderr = '';
-    child.stderr!.on('data', (c) => (stderr += c));
+    child.stderr.on('data', (c) => (stderr += c));
     return new Promise((resolve, reject) => {
-      child.stdout!.on('data', (c: Buffer) => c.toString().includes('ready') && resolve(child));
+      child.stdout.on('data', (c: Buffer) => c.toString().includes('ready') && resolve(child));
       child.once('exit', (code) => reject(new Error(`instance exited (${code}) before ready: ${stderr}`)));
     });
   }

@@ -190,7 +190,7 @@ export class EtcdCluster {
       },
       { timeoutMs, intervalMs: 50, message: 'an etcd leader' },
     );
-    return (found as number) - 1;
+    return found - 1;
   }
 
   /** Status of every member (undefined for one that does not answer). */
