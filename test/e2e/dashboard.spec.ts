@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'child_process';
 import { Etcd3 } from 'etcd3';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { INestApplication } from '@nestjs/common';
@@ -183,7 +184,7 @@ describe('live registry page (EtcdRegistryDashboardModule) in headless Chromium'
     expect(await page.locator('section[data-service]').evaluateAll((s) => s.map((e) => e.getAttribute('data-service')))).toEqual(['gateway', 'user-service']);
     expect(await page.locator('td.draining').allTextContents()).toEqual(['draining']);
     await waitFor(async () => (await page.locator('td[data-since]').first().textContent())?.match(/[1-9]\d*s$/), { message: 'ages ticking' });
-    await page.screenshot({ path: SCREENSHOT ?? join(require('os').tmpdir(), `dashboard-${process.pid}.png`) });
+    await page.screenshot({ path: SCREENSHOT ?? join(tmpdir(), `dashboard-${process.pid}.png`) });
     for (const [path] of fleet) await registry.unregister(`${prefix}${path}`);
     await page.close();
   });

@@ -4,7 +4,6 @@ import {
   Registry,
   RegistryArgumentError,
   RegistryClosedError,
-  RegistryOptions,
   RegistryOptionsError,
   ServiceConflictError,
 } from '../../lib/core';
@@ -61,7 +60,7 @@ describe('bad input', () => {
   }
 
   describe('options (createRegistry)', () => {
-    const cases: [string, Partial<Record<keyof RegistryOptions, unknown>> | unknown, string][] = [
+    const cases: [name: string, options: unknown, option: string][] = [
       ['not an object', null, 'options'],
       ['endpoints missing', {}, 'endpoints'],
       ['endpoints empty', { endpoints: [] }, 'endpoints'],
