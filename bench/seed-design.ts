@@ -71,7 +71,7 @@ export class SeedDesignClient implements BenchClient {
 
   async close(): Promise<void> {
     for (const w of this.watches) clearInterval(w.timer);
-    await Promise.all(this.watches.map((w) => w.watcher?.cancel().catch(() => undefined)));
+    await Promise.all(this.watches.map((w) => w.watcher).filter((w) => w !== undefined).map((w) => w.cancel().catch(() => undefined)));
     await Promise.all([...this.leases.values()].map((l) => l.revoke().catch(() => undefined)));
     this.leases.clear();
     this.client.close();

@@ -45,15 +45,15 @@ function resolveService(service: unknown, makeId: () => string): ResolvedEtcdReg
     throw new RegistryOptionsError('service.prefix', nestMessages.servicePrefix(s.prefix));
   }
   if (s.value !== undefined && !isNonEmptyString(s.value)) throw new RegistryOptionsError('service.value', nestMessages.serviceValue(s.value));
-  const prefix = (s.prefix as string | undefined) ?? DEFAULT_SERVICE_PREFIX;
-  const id = (s.id as string | undefined) ?? makeId();
+  const prefix = s.prefix ?? DEFAULT_SERVICE_PREFIX;
+  const id = s.id ?? makeId();
   if (REGISTRATION_FIELDS.some((f) => s[f] !== undefined)) return resolveEncodedService(s, s.name, prefix, id);
   return {
     name: s.name,
     id,
     address: s.address,
     prefix,
-    value: (s.value as string | undefined) ?? s.address,
+    value: s.value ?? s.address,
     key: `${prefix}${s.name}/${id}`,
   };
 }

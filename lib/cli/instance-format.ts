@@ -5,6 +5,7 @@ import type { InstanceMap, ServiceInstance } from '../core';
  * rewrite the screen) are shown as \u escapes. Instance values are untrusted input.
  */
 export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point: they get escaped
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 

@@ -4,6 +4,8 @@ import { processIo } from './cli-io';
 
 // `npx nestjs-etcd-registry ...`: the exit code is set, and the process ends once the command
 // has closed its etcd client (nothing of it is left running).
-runCli(process.argv.slice(2), process.env, processIo).then((code) => {
+// runCli turns every error into a message and an exit code; were it ever to reject, Node's own
+// unhandled-rejection report and exit code 1 are the right end, hence `void` and no catch here.
+void runCli(process.argv.slice(2), process.env, processIo).then((code) => {
   process.exitCode = code;
 });

@@ -28,7 +28,7 @@ export function createEtcdClient(options: ResolvedRegistryOptions): Etcd3 {
   };
   const config: IOptions = {
     hosts: options.hosts,
-    defaultCallOptions: callOptions as IOptions['defaultCallOptions'],
+    defaultCallOptions: callOptions,
     grpcOptions: {
       'grpc.max_receive_message_length': -1,
       'grpc.keepalive_time_ms': 10_000,

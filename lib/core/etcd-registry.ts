@@ -15,9 +15,7 @@ import { ResolvedRegistryOptions, resolveRegistryOptions } from './options';
 import { PrefixWatcher, PrefixWatcherContext } from './watch/prefix-watcher';
 import { repairWatchQueue } from './watch/watch-queue-repair';
 import { Registry, RegistryOptions, ServiceMap, WatchHandler, WatchSubscription } from './registry.interface';
-import type { LeaseStatus, RegistrationStatus, RegistryStatus } from './status.interface';
-
-/** The lease half of the status, when the keeper provides it. */
+import type { RegistryStatus } from './status.interface';
 
 interface WatchEntry {
   watcher: PrefixWatcher;

@@ -142,7 +142,7 @@ export class RegistryClientProxy extends ClientProxy implements OnModuleInit, On
     if (known && known.address === target.address) return known.client;
     if (known) this.drop(target.key);
     const [host, port] = splitHostPort(target.address);
-    const client = ClientProxyFactory.create({ transport: Transport.TCP, options: { ...this.clientOptions, host, port } }) as ClientProxy;
+    const client = ClientProxyFactory.create({ transport: Transport.TCP, options: { ...this.clientOptions, host, port } });
     this.clients.set(target.key, { address: target.address, client });
     return client;
   }

@@ -20,7 +20,7 @@ const resolvedOnce = new WeakSet<object>();
  */
 export function resolveInMemoryOptions(options: InMemoryRegistryOptions = {}): ResolvedRegistryOptions {
   if (resolvedOnce.has(options)) return options as ResolvedRegistryOptions;
-  if (typeof options !== 'object' || options === null) return resolveRegistryOptions(options as RegistryOptions); // throws, naming "options"
+  if (typeof options !== 'object' || options === null) return resolveRegistryOptions(options); // throws, naming "options"
   const resolved = resolveRegistryOptions({ ...options, endpoints: ['127.0.0.1:1'] });
   const inMemory = { ...resolved, endpoints: [IN_MEMORY_ENDPOINT], hosts: [] };
   resolvedOnce.add(inMemory);

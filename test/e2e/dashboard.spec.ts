@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'child_process';
 import { Etcd3 } from 'etcd3';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { INestApplication } from '@nestjs/common';
@@ -20,7 +21,6 @@ const SCREENSHOT = process.env.UPDATE_DASHBOARD_SCREENSHOT ? join(__dirname, '..
 const json = (value: object) => JSON.stringify({ v: 1, ...value });
 
 /** The browser's globals, typed just enough (the project's TypeScript has no DOM lib). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type BrowserGlobals = { document: any; MutationObserver: any; rows: Record<string, { added?: number; removed?: number }>; pwned?: number };
 
 /** Records, in the page, when each row (by etcd key) appears and disappears, on the machine's clock. */
@@ -105,9 +105,9 @@ describe('live registry page (EtcdRegistryDashboardModule) in headless Chromium'
     });
     children.push(child);
     let stderr = '';
-    child.stderr!.on('data', (c) => (stderr += c));
+    child.stderr.on('data', (c) => (stderr += c));
     return new Promise((resolve, reject) => {
-      child.stdout!.on('data', (c: Buffer) => c.toString().includes('ready') && resolve(child));
+      child.stdout.on('data', (c: Buffer) => c.toString().includes('ready') && resolve(child));
       child.once('exit', (code) => reject(new Error(`instance exited (${code}) before ready: ${stderr}`)));
     });
   }
@@ -184,7 +184,7 @@ describe('live registry page (EtcdRegistryDashboardModule) in headless Chromium'
     expect(await page.locator('section[data-service]').evaluateAll((s) => s.map((e) => e.getAttribute('data-service')))).toEqual(['gateway', 'user-service']);
     expect(await page.locator('td.draining').allTextContents()).toEqual(['draining']);
     await waitFor(async () => (await page.locator('td[data-since]').first().textContent())?.match(/[1-9]\d*s$/), { message: 'ages ticking' });
-    await page.screenshot({ path: SCREENSHOT ?? join(require('os').tmpdir(), `dashboard-${process.pid}.png`) });
+    await page.screenshot({ path: SCREENSHOT ?? join(tmpdir(), `dashboard-${process.pid}.png`) });
     for (const [path] of fleet) await registry.unregister(`${prefix}${path}`);
     await page.close();
   });

@@ -39,8 +39,8 @@ function startApp(env: Record<string, string>): Child {
       }
     }
   };
-  child.stdout!.on('data', (c) => ((out += c), scan()));
-  child.stderr!.on('data', (c) => (out += c));
+  child.stdout.on('data', (c) => ((out += c), scan()));
+  child.stderr.on('data', (c) => (out += c));
   const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.once('exit', (code) => resolve({ code, at: Date.now() })));
   return {
     child,

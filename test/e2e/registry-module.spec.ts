@@ -48,7 +48,7 @@ describe('EtcdRegistryModule (real etcd)', () => {
 
   beforeAll(async () => {
     etcd = await startEtcd();
-    observer = await createRegistry({ endpoints: etcd.endpoints });
+    observer = createRegistry({ endpoints: etcd.endpoints });
   });
 
   afterEach(() => {
@@ -93,7 +93,7 @@ describe('EtcdRegistryModule (real etcd)', () => {
     const closed = Date.now();
     const gone = await waitFor(() => watch.firstWithout(key, closing), { timeoutMs: 5000, message: 'the key to disappear' });
     // The key is deleted while close() runs; the watcher sees it at most 100 ms after close() resolved.
-    expect(gone!.at - closed).toBeLessThanOrEqual(100);
+    expect(gone.at - closed).toBeLessThanOrEqual(100);
   });
 
   it('forRootAsync with ConfigModule/ConfigService and useFactory', async () => {

@@ -30,7 +30,7 @@ describe('@WatchServices (real etcd)', () => {
 
   beforeAll(async () => {
     etcd = await startEtcd();
-    writer = await createRegistry({ endpoints: etcd.endpoints });
+    writer = createRegistry({ endpoints: etcd.endpoints });
   });
 
   afterEach(() => {

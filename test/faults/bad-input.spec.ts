@@ -4,7 +4,6 @@ import {
   Registry,
   RegistryArgumentError,
   RegistryClosedError,
-  RegistryOptions,
   RegistryOptionsError,
   ServiceConflictError,
 } from '../../lib/core';
@@ -33,7 +32,7 @@ describe('bad input', () => {
   beforeAll(async () => {
     etcd = await startEtcd();
     checker = rawClient(etcd.endpoints);
-    reg = await createRegistry({ endpoints: etcd.endpoints, ttlSeconds: 3, timeoutMs: 4000 });
+    reg = createRegistry({ endpoints: etcd.endpoints, ttlSeconds: 3, timeoutMs: 4000 });
     await reg.register(anchor, 'A');
     rec = await recordWatch(reg, P);
   });
@@ -61,7 +60,7 @@ describe('bad input', () => {
   }
 
   describe('options (createRegistry)', () => {
-    const cases: [string, Partial<Record<keyof RegistryOptions, unknown>> | unknown, string][] = [
+    const cases: [name: string, options: unknown, option: string][] = [
       ['not an object', null, 'options'],
       ['endpoints missing', {}, 'endpoints'],
       ['endpoints empty', { endpoints: [] }, 'endpoints'],
@@ -201,7 +200,7 @@ describe('bad input', () => {
     });
 
     it('register of a path held by another registry: ServiceConflictError, the holder keeps it', async () => {
-      const other = await createRegistry({ endpoints: etcd.endpoints, ttlSeconds: 3, timeoutMs: 4000 });
+      const other = createRegistry({ endpoints: etcd.endpoints, ttlSeconds: 3, timeoutMs: 4000 });
       try {
         await other.register(`${P}taken`, 'mine');
         const e = await reg.register(`${P}taken`, 'yours').catch((err: unknown) => err);
@@ -215,7 +214,7 @@ describe('bad input', () => {
 
     it('a handler that throws: logged, the watch keeps delivering', async () => {
       const errors: string[] = [];
-      const r = await createRegistry({
+      const r = createRegistry({
         endpoints: etcd.endpoints,
         logger: { log: () => undefined, warn: (m) => errors.push(m), error: (m) => errors.push(m) },
       });
@@ -281,7 +280,7 @@ describe('bad input', () => {
 
   describe('after close()', () => {
     it('every method rejects with RegistryClosedError; close() again resolves', async () => {
-      const r = await createRegistry({ endpoints: etcd.endpoints });
+      const r = createRegistry({ endpoints: etcd.endpoints });
       await r.register(`${P}closing`, 'C');
       await r.close();
       await expect(r.register(`${P}closing2`, 'C')).rejects.toBeInstanceOf(RegistryClosedError);

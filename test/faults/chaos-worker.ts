@@ -7,7 +7,12 @@ import { seededRandom } from '../support/registry-probe';
 
 let node: ChaosNode | undefined;
 
-process.on('message', async (msg: { cmd: string; id?: string; endpoints?: string[]; prefix?: string; seed?: number }) => {
+type Command = { cmd: string; id?: string; endpoints?: string[]; prefix?: string; seed?: number };
+
+// handle() sends its own errors back to the parent as an 'error' message; nothing awaits it.
+process.on('message', (msg: Command) => void handle(msg));
+
+async function handle(msg: Command): Promise<void> {
   try {
     if (msg.cmd === 'start') {
       node = new ChaosNode(msg.id!, msg.endpoints!, msg.prefix!, seededRandom(msg.seed!));
@@ -24,5 +29,5 @@ process.on('message', async (msg: { cmd: string; id?: string; endpoints?: string
   } catch (e) {
     process.send!({ cmd: 'error', message: (e as Error).stack ?? String(e) });
   }
-});
+}
 process.on('disconnect', () => process.exit(0));

@@ -32,7 +32,7 @@ class ChildNode {
       const key = msg.cmd === 'error' ? [...this.waiting.keys()][0] : msg.cmd;
       const resolve = key ? this.waiting.get(key) : undefined;
       if (resolve) {
-        this.waiting.delete(key!);
+        this.waiting.delete(key);
         resolve(msg);
       }
     });

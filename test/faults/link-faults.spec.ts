@@ -100,7 +100,7 @@ describe('8. close() while every etcd member is down', () => {
     const cluster = await startEtcdCluster(3);
     try {
       const timeoutMs = 2000;
-      const reg = await createRegistry({ endpoints: cluster.endpoints, ttlSeconds: TTL_SECONDS, timeoutMs });
+      const reg = createRegistry({ endpoints: cluster.endpoints, ttlSeconds: TTL_SECONDS, timeoutMs });
       await reg.register('/f-close-paused/a', 'A');
       await reg.addWatch('/f-close-paused/', () => undefined);
       await Promise.all([0, 1, 2].map((i) => cluster.pause(i)));
@@ -118,7 +118,7 @@ describe('8. close() while every etcd member is down', () => {
     const cluster = await startEtcdCluster(3);
     try {
       const timeoutMs = 2000;
-      const reg = await createRegistry({ endpoints: cluster.endpoints, ttlSeconds: TTL_SECONDS, timeoutMs });
+      const reg = createRegistry({ endpoints: cluster.endpoints, ttlSeconds: TTL_SECONDS, timeoutMs });
       await reg.register('/f-close/a', 'A');
       await reg.addWatch('/f-close/', () => undefined);
       await cluster.killAll();

@@ -46,7 +46,7 @@ describe('etcd with auth enabled (users, a prefix role, a short token TTL)', () 
   });
 
   async function registry(username: string, password: string, endpoints = etcd.endpoints): Promise<Registry> {
-    const r = await createRegistry({ endpoints, username, password, ttlSeconds: 3, timeoutMs: 4000 });
+    const r = createRegistry({ endpoints, username, password, ttlSeconds: 3, timeoutMs: 4000 });
     registries.push(r);
     return r;
   }
@@ -172,14 +172,14 @@ describe('etcd over TLS (material generated with openssl)', () => {
   it('server TLS with the CA: register and watch work', async () => {
     const etcd = await startTlsEtcd(tls, false);
     stops.push(etcd.stop);
-    const r = await createRegistry({ endpoints: etcd.endpoints, tls: { ca: tls.ca }, ttlSeconds: 3, timeoutMs: 4000 });
+    const r = createRegistry({ endpoints: etcd.endpoints, tls: { ca: tls.ca }, ttlSeconds: 3, timeoutMs: 4000 });
     registries.push(r);
     await r.register('/tls/a', 'A');
     const rec = await recordWatch(r, '/tls/');
     expect(rec.last).toEqual({ '/tls/a': 'A' });
 
     // The wrong CA: a clear error naming TLS and the option to check, within the time budget.
-    const wrong = await createRegistry({ endpoints: etcd.endpoints, tls: { ca: tls.otherCa }, ttlSeconds: 3, timeoutMs: 3000 });
+    const wrong = createRegistry({ endpoints: etcd.endpoints, tls: { ca: tls.otherCa }, ttlSeconds: 3, timeoutMs: 3000 });
     registries.push(wrong);
     const took = await rejection(wrong.register('/tls/b', 'B'), RegistryUnavailableError, /TLS|certificate|tls\.ca/i);
     recordFigure(SPEC, 'wrong CA: error after (timeoutMs 3000)', took);
@@ -189,7 +189,7 @@ describe('etcd over TLS (material generated with openssl)', () => {
   it('mutual TLS with a client certificate works; without one, or with one from another CA, a clear error', async () => {
     const etcd = await startTlsEtcd(tls, true);
     stops.push(etcd.stop);
-    const r = await createRegistry({
+    const r = createRegistry({
       endpoints: etcd.endpoints,
       tls: { ca: tls.ca, cert: tls.clientCert, key: tls.clientKey },
       ttlSeconds: 3,
@@ -199,13 +199,13 @@ describe('etcd over TLS (material generated with openssl)', () => {
     await r.register('/mtls/a', 'A');
     expect(await r.getServices('/mtls/')).toEqual({ '/mtls/a': 'A' });
 
-    const noCert = await createRegistry({ endpoints: etcd.endpoints, tls: { ca: tls.ca }, ttlSeconds: 3, timeoutMs: 2000 });
+    const noCert = createRegistry({ endpoints: etcd.endpoints, tls: { ca: tls.ca }, ttlSeconds: 3, timeoutMs: 2000 });
     registries.push(noCert);
     const t1 = await rejection(noCert.register('/mtls/b', 'B'), RegistryUnavailableError, /etcd at .*(TLS|certificate|did not answer)/i);
     recordFigure(SPEC, 'mTLS without client cert: error after (timeoutMs 2000)', t1);
     expect(t1).toBeLessThan(2000 + 1000);
 
-    const otherCert = await createRegistry({
+    const otherCert = createRegistry({
       endpoints: etcd.endpoints,
       tls: { ca: tls.ca, cert: tls.otherClientCert, key: tls.otherClientKey },
       ttlSeconds: 3,

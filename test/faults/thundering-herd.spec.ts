@@ -37,7 +37,7 @@ describe('thundering herd: 200 registries lose their leases at once', () => {
 
   it('re-registrations are spread over the backoff window', async () => {
     const p = '/f-herd/';
-    for (let i = 0; i < N; i++) registries.push(await createRegistry({ endpoints: etcd.endpoints, ttlSeconds: 5, timeoutMs: 10_000 }, shared));
+    for (let i = 0; i < N; i++) registries.push(createRegistry({ endpoints: etcd.endpoints, ttlSeconds: 5, timeoutMs: 10_000 }, shared));
     await Promise.all(registries.map((r, i) => r.register(`${p}${String(i).padStart(3, '0')}`, `v${i}`)));
     expect(Object.keys(await freshRead(checker, p))).toHaveLength(N);
 
@@ -107,7 +107,7 @@ describe('thundering herd: 200 registries lose their leases at once', () => {
     const p = '/f-herd2/';
     const herd: Registry[] = [];
     try {
-      for (let i = 0; i < N; i++) herd.push(await createRegistry({ endpoints: etcd.endpoints, ttlSeconds: 5, timeoutMs: 10_000 }, shared));
+      for (let i = 0; i < N; i++) herd.push(createRegistry({ endpoints: etcd.endpoints, ttlSeconds: 5, timeoutMs: 10_000 }, shared));
       await Promise.all(herd.map((r, i) => r.register(`${p}${String(i).padStart(3, '0')}`, `v${i}`)));
 
       const calls: number[] = [];

@@ -15,9 +15,9 @@ function startChild(env: Record<string, string>): { child: ChildProcess; ready: 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
-  child.stderr!.on('data', (c) => (stderr += c));
+  child.stderr.on('data', (c) => (stderr += c));
   const ready = new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (c: Buffer) => c.toString().includes('ready') && resolve());
+    child.stdout.on('data', (c: Buffer) => c.toString().includes('ready') && resolve());
     child.once('exit', (code) => reject(new Error(`child exited (${code}) before ready: ${stderr}`)));
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

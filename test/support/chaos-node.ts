@@ -40,7 +40,7 @@ export class ChaosNode {
   }
 
   async start(): Promise<void> {
-    this.registry = await createRegistry({ endpoints: this.endpoints, ttlSeconds: 3, timeoutMs: 4000 });
+    this.registry = createRegistry({ endpoints: this.endpoints, ttlSeconds: 3, timeoutMs: 4000 });
     await this.retry(() =>
       this.registry!.addWatch(this.prefix, (map) => {
         this.lastMap = map;

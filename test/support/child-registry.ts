@@ -8,7 +8,7 @@ import { createRegistry } from '../../lib';
 
 async function main(): Promise<void> {
   const endpoints = (process.env.ETCD_ENDPOINTS ?? '').split(',');
-  const registry = await createRegistry({ endpoints, ttlSeconds: Number(process.env.TTL_SECONDS ?? 2) });
+  const registry = createRegistry({ endpoints, ttlSeconds: Number(process.env.TTL_SECONDS ?? 2) });
   await registry.register(process.env.REGISTER_PATH!, process.env.REGISTER_VALUE ?? 'child');
   if (process.env.WATCH_PREFIX) await registry.addWatch(process.env.WATCH_PREFIX, () => undefined);
   process.stdout.write('ready\n');

@@ -20,7 +20,7 @@ export function withCluster(ttlSeconds: number): ClusterSpec {
   const proxies: FaultProxy[] = [];
   const t = {
     async registry(extra: Partial<RegistryOptions> = {}) {
-      const r = await createRegistry({ endpoints: t.cluster.endpoints, ttlSeconds, timeoutMs: 5000, ...extra });
+      const r = createRegistry({ endpoints: t.cluster.endpoints, ttlSeconds, timeoutMs: 5000, ...extra });
       registries.push(r);
       return r;
     },

@@ -190,7 +190,7 @@ export class EtcdCluster {
       },
       { timeoutMs, intervalMs: 50, message: 'an etcd leader' },
     );
-    return (found as number) - 1;
+    return found - 1;
   }
 
   /** Status of every member (undefined for one that does not answer). */
@@ -221,7 +221,7 @@ export class EtcdCluster {
   /** Kills every member and deletes every data dir. */
   async destroy(): Promise<void> {
     await Promise.all(this.members.map((m) => m.destroy()));
-    await Promise.all(this.slots.map((s) => s.peerProxy?.close()));
+    await Promise.all(this.slots.map((s) => s.peerProxy).filter((p) => p !== undefined).map((p) => p.close()));
   }
 }
 

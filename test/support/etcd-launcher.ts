@@ -100,7 +100,7 @@ export class EtcdMember {
       ...(c.extraArgs ?? []),
     ];
     const child = spawn(findEtcdBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr!.on('data', (chunk: Buffer) => {
+    child.stderr.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString()).slice(-4000);
     });
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));

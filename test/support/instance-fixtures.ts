@@ -28,7 +28,7 @@ export function instance(name: string, id: string, fields: Partial<ServiceInstan
     value: address,
     codec: 'test',
     ...fields,
-  } as ServiceInstance);
+  });
 }
 
 /** An InstanceMap of `instances`, grouped by service name. */

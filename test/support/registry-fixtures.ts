@@ -34,7 +34,7 @@ export class RegistryPool {
   private readonly open: { close(): Promise<void> | void }[] = [];
 
   async create(endpoints: string[], options: Partial<RegistryOptions> = {}): Promise<EtcdRegistry> {
-    const registry = await createRegistry({ endpoints, timeoutMs: 3000, ...options });
+    const registry = createRegistry({ endpoints, timeoutMs: 3000, ...options });
     this.open.push(registry);
     return registry;
   }

@@ -41,8 +41,8 @@ export class UserServiceFleet {
         await proc.exited;
       },
     };
-    child.stdout!.on('data', (b: Buffer) => (proc.output += b.toString()));
-    child.stderr!.on('data', (b: Buffer) => (proc.output += b.toString()));
+    child.stdout.on('data', (b: Buffer) => (proc.output += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (proc.output += b.toString()));
     this.all.push(proc);
     await waitFor(() => {
       if (child.exitCode !== null) throw new Error(`${id} exited: ${proc.output}`);

@@ -94,7 +94,7 @@ describe('resolveEtcdRegistryModuleOptions', () => {
     ['an empty username, no password', '', undefined],
     ['no username, an empty password', undefined, ''],
   ])('credentials: %s mean no auth', (_case, username, password) => {
-    const r = resolveEtcdRegistryModuleOptions({ ...base, username, password } as EtcdRegistryModuleOptions, fixedId);
+    const r = resolveEtcdRegistryModuleOptions({ ...base, username, password }, fixedId);
     expect(r.registry.username).toBeUndefined();
     expect(r.registry.password).toBeUndefined(); // and the core's resolver (run inside) accepted the rest
   });

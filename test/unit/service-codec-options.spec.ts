@@ -3,7 +3,7 @@ import { RegistryOptionsError, resolveEtcdRegistryModuleOptions } from '../../li
 const base = { endpoints: ['127.0.0.1:2379'] };
 const fixedId = () => 'fixed-id';
 const resolve = (service: Record<string, unknown>) =>
-  resolveEtcdRegistryModuleOptions({ ...base, service: { name: 'users', address: '10.0.0.5:3000', ...service } as never }, fixedId).service;
+  resolveEtcdRegistryModuleOptions({ ...base, service: { name: 'users', address: '10.0.0.5:3000', ...service } }, fixedId).service;
 
 function optionError(service: Record<string, unknown>): RegistryOptionsError {
   try {

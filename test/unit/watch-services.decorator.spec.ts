@@ -22,7 +22,7 @@ describe('@WatchServices', () => {
   });
 
   it('rejects a missing prefix at once, with the fix', () => {
-    expect(() => WatchServices('' as string)).toThrow(RegistryArgumentError);
+    expect(() => WatchServices('')).toThrow(RegistryArgumentError);
     expect(() => WatchServices(undefined as unknown as string)).toThrow(/ends with "\/"/);
   });
 });

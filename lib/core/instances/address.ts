@@ -3,7 +3,8 @@ import { messages } from '../messages';
 /** `host:port` with a port in 1..65535; host a name, an IPv4 address or a bracketed IPv6 address. */
 const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+(?:%[\w.-]+)?\]|[A-Za-z0-9_][A-Za-z0-9._-]*):(\d{1,5})$/;
 
-export function isHostPort(value: unknown): value is string {
+// A boolean, not `value is string`: false for a string that is not host:port must not narrow it to never.
+export function isHostPort(value: unknown): boolean {
   if (typeof value !== 'string') return false;
   const match = HOST_PORT.exec(value);
   if (!match) return false;

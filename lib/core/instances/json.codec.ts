@@ -46,7 +46,7 @@ export const jsonCodec: InstanceCodec = {
         version: optionalString(o, 'version'),
         metadata: optionalStringMap(o, 'metadata'),
         zone: optionalString(o, 'zone'),
-        weight: weight as number | undefined,
+        weight,
         status: status as InstanceStatus | undefined,
       }),
     ];

@@ -99,7 +99,7 @@ export class LeaseLifecycle {
     try {
       const failed = (await withTimeout(Promise.all(revokes), Math.max(0, deadline - monotonicNow()))).filter((r) => r !== undefined);
       if (failed.length === 0) this.options.logger.debug?.(messages.closedRevoked(keys, current?.id ?? ids[ids.length - 1]));
-      else this.options.logger.warn(messages.revokeFailed(failed[0]!, this.options.ttlSeconds));
+      else this.options.logger.warn(messages.revokeFailed(failed[0], this.options.ttlSeconds));
     } catch {
       this.options.logger.warn(messages.revokeTimedOut(this.options.timeoutMs, keys, this.options.ttlSeconds));
     }

@@ -1,5 +1,7 @@
 import { Namespace } from 'etcd3';
 
+const REPAIRED = Symbol('nestjs-etcd-registry:watch-queue-repaired');
+
 /** The parts of etcd3 1.1.2's internals this repair touches (checked at run time). */
 interface AttachQueueInternals {
   queue: unknown[];
@@ -11,13 +13,14 @@ interface WatchManagerInternals {
   queue?: AttachQueueInternals;
   handleCreatedResponse(res: { canceled?: boolean; cancel_reason?: string }): void;
   handleError(error: Error): void;
+  /** Set once repairWatchQueue has patched this manager. */
+  [REPAIRED]?: boolean;
 }
 interface NamespaceInternals {
   watchManager?: WatchManagerInternals;
   pool?: { authenticator?: { invalidateMetadata(): void } };
 }
 
-const REPAIRED = Symbol('nestjs-etcd-registry:watch-queue-repaired');
 const CONNECTED = 2;
 const AUTH_TOKEN = /invalid auth token|code = Unauthenticated/i;
 
@@ -37,7 +40,7 @@ const AUTH_TOKEN = /invalid auth token|code = Unauthenticated/i;
  */
 export function repairWatchQueue(ns: Namespace): boolean {
   const internals = ns as unknown as NamespaceInternals;
-  const manager = internals.watchManager as (WatchManagerInternals & { [REPAIRED]?: boolean }) | undefined;
+  const manager = internals.watchManager;
   if (!manager || typeof manager.handleCreatedResponse !== 'function' || typeof manager.handleError !== 'function') return false;
   if (manager[REPAIRED]) return true;
   manager[REPAIRED] = true;
