@@ -90,7 +90,7 @@ function stats() {
   return { cpu: process.cpuUsage(), mem: process.memoryUsage(), hwmKb: vmHwmKb(), watches: out };
 }
 
-const ops: Record<string, (a: any) => Promise<unknown> | unknown> = {
+const ops: Record<string, (a: any) => unknown> = {
   open,
   register: (a: { clientId: string; key: string; value: string }) => timed(() => client(a.clientId).register(a.key, a.value)),
   unregister: (a: { clientId: string; key: string }) => timed(() => client(a.clientId).unregister(a.key)),

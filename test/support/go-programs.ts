@@ -102,7 +102,7 @@ export function runGo<T>(path: string, args: string[], timeoutMs = 20_000): Prom
       if (error) return reject(new Error(`${path} ${args.join(' ')} failed: ${stderr || error.message}`));
       try {
         resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '') as T);
-      } catch (e) {
+      } catch {
         reject(new Error(`${path} printed no JSON: ${stdout} ${stderr}`));
       }
     }),

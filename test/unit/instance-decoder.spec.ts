@@ -31,7 +31,7 @@ describe('InstanceDecoder', () => {
     delete (next as Record<string, string>)['/services/svc-5/i-00005'];
     // A map that counts listings of its keys: a scan would list them.
     let listings = 0;
-    const map = new Proxy(frozen(next), { ownKeys: (t) => (listings++, Reflect.ownKeys(t)) }) as ServiceMap;
+    const map = new Proxy(frozen(next), { ownKeys: (t) => (listings++, Reflect.ownKeys(t)) });
     const out = decoder.apply(map, undefined, {
       previous: firstMap,
       added: ['/services/svc-2/new'],
@@ -117,6 +117,7 @@ describe('InstanceDecoder', () => {
     const codec: InstanceCodec = {
       name: 'odd',
       decode: (e) => {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- a codec that throws a non-Error is the case under test
         if (e.key.endsWith('/x')) throw 'a string';
         if (e.key.endsWith('/y')) return 'nope' as never;
         n++;

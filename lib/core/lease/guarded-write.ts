@@ -33,7 +33,8 @@ export async function writeGuarded(
   identity?: ClusterIdentity,
 ): Promise<WriteOutcome[]> {
   const outcomes: (WriteOutcome | undefined)[] = new Array(items.length);
-  let pending = items.map((item, index) => ({ item, index, decision: { kind: 'create' } as KeyDecision }));
+  const created: KeyDecision = { kind: 'create' };
+  let pending: { item: WriteItem; index: number; decision: KeyDecision }[] = items.map((item, index) => ({ item, index, decision: created }));
   for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round++) {
     const [first, ...rest] = pending;
     let txn = kv.if(first.item.path, ...expectation(first.decision));

@@ -179,7 +179,7 @@ export class PrefixWatcher {
     if (this.connected || this.closed) return Promise.resolve();
     if (!watcher) return Promise.reject(new Error('the watch was lost before etcd created it'));
     return new Promise<void>((resolve, reject) => {
-      const done = (error?: unknown) => {
+      const done = (error?: Error) => {
         clearTimeout(timer);
         watcher.off('connected', onConnected);
         watcher.off('error', onError);
@@ -188,7 +188,8 @@ export class PrefixWatcher {
         else reject(error);
       };
       const onConnected = () => done();
-      const onError = (error: unknown) => done(error ?? new Error('the watch was lost before etcd created it'));
+      const onError = (error: unknown) =>
+        done(error instanceof Error ? error : new Error(error === undefined ? 'the watch was lost before etcd created it' : causeOf(error)));
       const timer = setTimeout(() => {
         if (watcher === this.watcher) this.dropWatcher();
         done(new Error('etcd did not create the watch'));
