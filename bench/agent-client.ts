@@ -15,7 +15,10 @@ export class Agent {
   private readonly waiting = new Map<number, (at: bigint) => void>();
   private readonly exited: Promise<void>;
 
-  private constructor(readonly name: string, private readonly child: ChildProcess) {
+  private constructor(
+    readonly name: string,
+    private readonly child: ChildProcess,
+  ) {
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     child.on('message', (m: Message) => {
       if (m.event === 'met') {

@@ -63,7 +63,11 @@ sizeTimer.unref();
 async function open(a: { clientId: string; impl: ImplName } & BenchClientOptions): Promise<void> {
   const options: BenchClientOptions = { endpoints: a.endpoints, ttlSeconds: a.ttlSeconds };
   const client: BenchClient =
-    a.impl === 'raw' ? new RawEtcd3Client(options) : a.impl === 'seed' ? new SeedDesignClient(options) : await new OursClient(options).open();
+    a.impl === 'raw'
+      ? new RawEtcd3Client(options)
+      : a.impl === 'seed'
+        ? new SeedDesignClient(options)
+        : await new OursClient(options).open();
   clients.set(a.clientId, client);
 }
 
@@ -86,7 +90,8 @@ function vmHwmKb(): number {
 
 function stats() {
   const out: Record<string, { deliveries: number; handlerCalls: number; size: number }> = {};
-  for (const [id, w] of watches) out[id] = { deliveries: w.deliveries, handlerCalls: w.handlerCalls, size: w.size ?? (w.map ? mapSize(w.map) : 0) };
+  for (const [id, w] of watches)
+    out[id] = { deliveries: w.deliveries, handlerCalls: w.handlerCalls, size: w.size ?? (w.map ? mapSize(w.map) : 0) };
   return { cpu: process.cpuUsage(), mem: process.memoryUsage(), hwmKb: vmHwmKb(), watches: out };
 }
 
@@ -182,7 +187,7 @@ process.on('message', (msg: { id: number; op: string; args: unknown }) => {
     })
     .then(
       (result) => send({ id: msg.id, ok: true, result }),
-      (err: unknown) => send({ id: msg.id, ok: false, error: err instanceof Error ? err.stack ?? err.message : String(err) }),
+      (err: unknown) => send({ id: msg.id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
     );
 });
 process.on('disconnect', () => process.exit(0));

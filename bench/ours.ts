@@ -3,7 +3,10 @@ import { BenchClient, BenchClientOptions, BenchHandler } from './bench-client.in
 type CreateRegistry = (options: { endpoints: string[]; ttlSeconds?: number }) => Promise<{
   register(path: string, value: string): Promise<void>;
   unregister(path: string): Promise<void>;
-  addWatch(prefix: string, fn: (map: Readonly<Record<string, string>>, changes: { added: readonly string[]; removed: readonly string[] }) => void): Promise<unknown>;
+  addWatch(
+    prefix: string,
+    fn: (map: Readonly<Record<string, string>>, changes: { added: readonly string[]; removed: readonly string[] }) => void,
+  ): Promise<unknown>;
   close(): Promise<void>;
 }>;
 

@@ -83,9 +83,12 @@ function chart(title: string, x: Axis, y: Axis, series: Series[]): string {
     const pts = s.points.filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b) && (!x.log || a > 0) && (!y.log || b > 0));
     if (pts.length === 0) return;
     const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
-    const d = pts.map(([a, b], k) => `${k ? 'L' : 'M'}${px(clamp(a, x.min, x.max)).toFixed(1)} ${py(clamp(b, y.min, y.max)).toFixed(1)}`).join(' ');
+    const d = pts
+      .map(([a, b], k) => `${k ? 'L' : 'M'}${px(clamp(a, x.min, x.max)).toFixed(1)} ${py(clamp(b, y.min, y.max)).toFixed(1)}`)
+      .join(' ');
     parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
-    if (s.markers) for (const [a, b] of pts) parts.push(`<circle cx="${px(a).toFixed(1)}" cy="${py(b).toFixed(1)}" r="3.5" fill="${s.color}"/>`);
+    if (s.markers)
+      for (const [a, b] of pts) parts.push(`<circle cx="${px(a).toFixed(1)}" cy="${py(b).toFixed(1)}" r="3.5" fill="${s.color}"/>`);
     const ly = M.top + 10 + i * 20;
     parts.push(`<line x1="${W - M.right + 12}" y1="${ly}" x2="${W - M.right + 32}" y2="${ly}" stroke="${s.color}" stroke-width="3"/>`);
     parts.push(`<text x="${W - M.right + 38}" y="${ly + 4}">${esc(s.name)}</text>`);

@@ -51,7 +51,14 @@ export async function describeMachine(): Promise<Machine> {
     /* keep unknown */
   }
   const etcd3 = JSON.parse(readFileSync(join(__dirname, '..', 'node_modules', 'etcd3', 'package.json'), 'utf8')).version as string;
-  return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: Math.round(totalmem() / 1024 ** 3), node: process.version, etcd, etcd3 };
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGb: Math.round(totalmem() / 1024 ** 3),
+    node: process.version,
+    etcd,
+    etcd3,
+  };
 }
 
 const TARGET_P50 = 1.05;
@@ -79,7 +86,17 @@ function propagationSection(r: BenchResults): string {
   const rows = r.propagation!;
   const raw = by(rows, 'raw');
   const body = table(
-    ['design', 'changes', 'p50 ms', 'p99 ms', 'p50 vs raw', 'p99 vs raw', 'per-round p50 ms: median (min–max)', 'register() resolves, p50 ms', 'unregister p50 / p99 ms'],
+    [
+      'design',
+      'changes',
+      'p50 ms',
+      'p99 ms',
+      'p50 vs raw',
+      'p99 vs raw',
+      'per-round p50 ms: median (min–max)',
+      'register() resolves, p50 ms',
+      'unregister p50 / p99 ms',
+    ],
     rows.map((x) => [
       IMPL_LABELS[x.impl],
       String(x.registerMs.length),
@@ -139,7 +156,16 @@ function scaleSection(r: BenchResults): string {
   const rows = r.scale!;
   const raw = by(rows, 'raw');
   const body = table(
-    ['design', 'map exact after, ms', 'vs raw', 'all writes done, ms', 'watcher CPU ms', 'vs raw', 'watcher peak RSS MB (+growth)', 'handler calls'],
+    [
+      'design',
+      'map exact after, ms',
+      'vs raw',
+      'all writes done, ms',
+      'watcher CPU ms',
+      'vs raw',
+      'watcher peak RSS MB (+growth)',
+      'handler calls',
+    ],
     rows.map((x) => [
       IMPL_LABELS[x.impl] + (x.error ? ` (${x.error})` : ''),
       fmt(x.exactMs, 0),
@@ -152,14 +178,25 @@ function scaleSection(r: BenchResults): string {
     ]),
   );
   const n = rows[0] ?? { instances: NaN, registries: NaN };
-  let out = rows.length === 0 ? '## 3. Scale\n' : `## 3. Scale\n\n${fmt(n.instances, 0)} instances under one prefix registered in one burst by ${n.registries} registries at once (each its own etcd client, registering its instances one after another) in ${r.sizes.scaleAgents} child processes, each design on a fresh etcd; a fresh watcher process watches the prefix. One run per design.\n\n${body}\n`;
+  let out =
+    rows.length === 0
+      ? '## 3. Scale\n'
+      : `## 3. Scale\n\n${fmt(n.instances, 0)} instances under one prefix registered in one burst by ${n.registries} registries at once (each its own etcd client, registering its instances one after another) in ${r.sizes.scaleAgents} child processes, each design on a fresh etcd; a fresh watcher process watches the prefix. One run per design.\n\n${body}\n`;
 
   if (r.fanout) {
     const f = r.fanout;
     out +=
       `\n### Many handlers on one prefix\n\n${f[0].handlers} handlers on one prefix (${fmt(f[0].keys, 0)} keys) in one process, against the same process with one handler; ${r.sizes.fanoutChanges} changes, one at a time. etcd watchers counted by \`etcd_debugging_mvcc_watcher_total\`, streams by \`grpc_server_started_total{grpc_method="Watch"}\`.\n\n` +
       table(
-        ['design', 'etcd watchers', 'Watch streams started', 'latency 1 / all handlers, ms', 'CPU per change, 1 handler, ms', `CPU per change, ${f[0].handlers} handlers, ms`, 'CPU per extra handler, µs'],
+        [
+          'design',
+          'etcd watchers',
+          'Watch streams started',
+          'latency 1 / all handlers, ms',
+          'CPU per change, 1 handler, ms',
+          `CPU per change, ${f[0].handlers} handlers, ms`,
+          'CPU per extra handler, µs',
+        ],
         f.map((x) => [
           IMPL_LABELS[x.impl],
           String(x.etcdWatchers),
@@ -200,7 +237,14 @@ function loadSection(r: BenchResults): string {
 /** Figure 7: our registry's lease keeper at scale (the other designs neither batch nor restore). */
 export function leaseSection(rows: LeasePoint[]): string {
   const body = table(
-    ['timeoutMs', 'keys', 'concurrent register(): rejected', 'all resolved, ms', 'etcd watchers held', 'restore after lease revoke: all back, ms'],
+    [
+      'timeoutMs',
+      'keys',
+      'concurrent register(): rejected',
+      'all resolved, ms',
+      'etcd watchers held',
+      'restore after lease revoke: all back, ms',
+    ],
     rows.map((x) => [
       fmt(x.timeoutMs, 0),
       fmt(x.keys, 0),
@@ -218,7 +262,17 @@ function growthSections(r: BenchResults): string {
   const sizes = [...new Set(rows.map((x) => x.keys))];
   const raw = (n: number) => rows.find((x) => x.impl === 'raw' && x.keys === n);
   const body = table(
-    ['design', 'keys', 'one change: latency ms', 'one change: watcher CPU ms', 'vs raw', `burst of ${r.sizes.growthBurst}: handler calls`, 'burst: CPU ms per change', 'vs raw', 'burst until exact, ms'],
+    [
+      'design',
+      'keys',
+      'one change: latency ms',
+      'one change: watcher CPU ms',
+      'vs raw',
+      `burst of ${r.sizes.growthBurst}: handler calls`,
+      'burst: CPU ms per change',
+      'vs raw',
+      'burst until exact, ms',
+    ],
     rows.map((x) => [
       IMPL_LABELS[x.impl],
       fmt(x.keys, 0),
@@ -246,7 +300,13 @@ function growthSections(r: BenchResults): string {
   const measurable = (mb: number) => Number.isFinite(mb) && mb >= RSS_NOISE_MB;
   const per10k = (impl: ImplName) => (measurable(rss(impl, hi)) ? (rss(impl, hi) / hi) * 10_000 : NaN);
   const mem = table(
-    ['design', ...sizes.map((n) => `RSS MB at ${fmt(n, 0)} keys`), `MB per 10,000 instances (at ${fmt(hi, 0)} keys)`, 'vs raw', 'heap MB after GC, at largest'],
+    [
+      'design',
+      ...sizes.map((n) => `RSS MB at ${fmt(n, 0)} keys`),
+      `MB per 10,000 instances (at ${fmt(hi, 0)} keys)`,
+      'vs raw',
+      'heap MB after GC, at largest',
+    ],
     r.impls.map((impl) => [
       IMPL_LABELS[impl],
       ...sizes.map((n) => (measurable(rss(impl, n)) ? fmt(rss(impl, n), 1) : `not measurable (${fmt(rss(impl, n), 1)})`)),
@@ -271,7 +331,14 @@ const TARGET_PICKS_PER_SECOND = 1e6;
 export function pickersSection(p: PickersResult): string {
   const body = table(
     ['picker', 'instances', 'picks', 'M picks/s', 'ns per pick', '> 1 M/s'],
-    p.speeds.map((s) => [s.picker, fmt(s.instances, 0), fmt(s.picks, 0), fmt(s.picksPerSecond / 1e6), fmt(s.nsPerPick, 0), verdict(s.picksPerSecond > TARGET_PICKS_PER_SECOND)]),
+    p.speeds.map((s) => [
+      s.picker,
+      fmt(s.instances, 0),
+      fmt(s.picks, 0),
+      fmt(s.picksPerSecond / 1e6),
+      fmt(s.nsPerPick, 0),
+      verdict(s.picksPerSecond > TARGET_PICKS_PER_SECOND),
+    ]),
   );
   const shares = table(
     ['weight', 'expected share', 'observed share'],

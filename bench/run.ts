@@ -49,7 +49,14 @@ async function main(): Promise<void> {
   if ((only.includes('propagation') || only.includes('path')) && !args.includes('--no-go')) ctx.goFloor = await buildGoFloor(ctx.log);
 
   const started = Date.now();
-  const results: BenchResults = { small, sizes: ctx.sizes, impls, machine: await describeMachine(), startedAt: new Date().toISOString(), durationS: 0 };
+  const results: BenchResults = {
+    small,
+    sizes: ctx.sizes,
+    impls,
+    machine: await describeMachine(),
+    startedAt: new Date().toISOString(),
+    durationS: 0,
+  };
   const step = async <T>(name: Figure, fn: () => Promise<T>): Promise<T | undefined> => {
     if (!only.includes(name)) return undefined;
     const t = Date.now();

@@ -56,7 +56,11 @@ export class SeedDesignClient implements BenchClient {
       return res.header.revision;
     };
     const revision = await readAll();
-    w.watcher = await this.client.watch().prefix(prefix).startRevision(String(Number(revision) + 1)).create();
+    w.watcher = await this.client
+      .watch()
+      .prefix(prefix)
+      .startRevision(String(Number(revision) + 1))
+      .create();
     w.watcher.on('error', () => undefined);
     w.watcher.on('put', (kv) => {
       w.services.set(kv.key.toString(), kv.value.toString());
@@ -71,7 +75,12 @@ export class SeedDesignClient implements BenchClient {
 
   async close(): Promise<void> {
     for (const w of this.watches) clearInterval(w.timer);
-    await Promise.all(this.watches.map((w) => w.watcher).filter((w) => w !== undefined).map((w) => w.cancel().catch(() => undefined)));
+    await Promise.all(
+      this.watches
+        .map((w) => w.watcher)
+        .filter((w) => w !== undefined)
+        .map((w) => w.cancel().catch(() => undefined)),
+    );
     await Promise.all([...this.leases.values()].map((l) => l.revoke().catch(() => undefined)));
     this.leases.clear();
     this.client.close();

@@ -52,12 +52,7 @@ const registryProvider: Provider = {
  */
 @Module({
   imports: [DiscoveryModule],
-  providers: [
-    resolvedOptionsProvider,
-    etcdClientProvider,
-    registryProvider,
-    ...registryFaceProviders,
-  ],
+  providers: [resolvedOptionsProvider, etcdClientProvider, registryProvider, ...registryFaceProviders],
   exports: [RegistryService, ETCD_CLIENT],
 })
 export class EtcdRegistryModule extends ConfigurableModuleClass {

@@ -44,7 +44,8 @@ function resolveService(service: unknown, makeId: () => string): ResolvedEtcdReg
   if (s.prefix !== undefined && (!isNonEmptyString(s.prefix) || !s.prefix.startsWith('/') || !s.prefix.endsWith('/'))) {
     throw new RegistryOptionsError('service.prefix', nestMessages.servicePrefix(s.prefix));
   }
-  if (s.value !== undefined && !isNonEmptyString(s.value)) throw new RegistryOptionsError('service.value', nestMessages.serviceValue(s.value));
+  if (s.value !== undefined && !isNonEmptyString(s.value))
+    throw new RegistryOptionsError('service.value', nestMessages.serviceValue(s.value));
   const prefix = s.prefix ?? DEFAULT_SERVICE_PREFIX;
   const id = s.id ?? makeId();
   if (REGISTRATION_FIELDS.some((f) => s[f] !== undefined)) return resolveEncodedService(s, s.name, prefix, id);
@@ -71,8 +72,10 @@ function resolveCredentials<T extends Pick<RegistryOptions, 'username' | 'passwo
     const { username: _u, password: _p, ...rest } = registry;
     return rest as T;
   }
-  if (isEmpty(username) && typeof password === 'string') throw new RegistryOptionsError('username', nestMessages.credentialsPair('password'));
-  if (isEmpty(password) && typeof username === 'string') throw new RegistryOptionsError('password', nestMessages.credentialsPair('username'));
+  if (isEmpty(username) && typeof password === 'string')
+    throw new RegistryOptionsError('username', nestMessages.credentialsPair('password'));
+  if (isEmpty(password) && typeof username === 'string')
+    throw new RegistryOptionsError('password', nestMessages.credentialsPair('username'));
   return registry;
 }
 
@@ -83,8 +86,19 @@ function resolveEncodedService(s: Record<string, unknown>, name: string, prefix:
   const { path, value, codec } = encodeRegistration({ ...(s as object), prefix, name, id, address: s.address as string });
   // Only the json codec carries a status: its draining value is the same registration marked draining.
   const drainingValue =
-    codec === 'json' ? encodeRegistration({ ...(s as object), prefix, name, id, address: s.address as string, status: 'draining' }).value : undefined;
-  return { name, id: codec === 'grpc-naming' ? (s.address as string) : id, address: s.address as string, prefix, value, key: path, codec, drainingValue };
+    codec === 'json'
+      ? encodeRegistration({ ...(s as object), prefix, name, id, address: s.address as string, status: 'draining' }).value
+      : undefined;
+  return {
+    name,
+    id: codec === 'grpc-naming' ? (s.address as string) : id,
+    address: s.address as string,
+    prefix,
+    value,
+    key: path,
+    codec,
+    drainingValue,
+  };
 }
 
 /**

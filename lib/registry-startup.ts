@@ -66,7 +66,12 @@ export class RegistryStartup implements OnModuleInit, OnApplicationBootstrap {
       }
       onListenFailure(server, (error) => void this.failedStart(error));
       if (this.registersOnStart) {
-        registerOnListen(this.adapterHost!, server, () => this.registry.registerService(), (error) => this.failedStart(error));
+        registerOnListen(
+          this.adapterHost!,
+          server,
+          () => this.registry.registerService(),
+          (error) => this.failedStart(error),
+        );
       }
     } catch (e) {
       await this.abort();

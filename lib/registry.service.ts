@@ -1,11 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  Optional,
-  Logger,
-  OnApplicationShutdown,
-  OnModuleDestroy,
-} from '@nestjs/common';
+import { Inject, Injectable, Optional, Logger, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
 import type { Etcd3 } from 'etcd3';
 import { NEVER, Observable, ReplaySubject, takeUntil } from 'rxjs';
 import {
@@ -25,12 +18,7 @@ import {
   watchInstances,
 } from './core';
 import { monotonicNow, sleep, withTimeout } from './core/deadline';
-import {
-  ETCD_CLIENT,
-  ETCD_REGISTRY,
-  ETCD_REGISTRY_LOGGER_CONTEXT,
-  ETCD_REGISTRY_RESOLVED_OPTIONS,
-} from './etcd-registry.constants';
+import { ETCD_CLIENT, ETCD_REGISTRY, ETCD_REGISTRY_LOGGER_CONTEXT, ETCD_REGISTRY_RESOLVED_OPTIONS } from './etcd-registry.constants';
 import type { ResolvedEtcdRegistryModuleOptions } from './etcd-registry.options';
 import { nestMessages } from './errors/messages';
 import type { ResolvedEtcdRegistryService } from './interfaces';

@@ -124,7 +124,8 @@ export class WatchServicesExplorer implements OnApplicationShutdown {
     } catch (e) {
       handler.stop();
       ids.delete(id);
-      if (e instanceof RegistryArgumentError) throw new RegistryArgumentError(e.argument, nestMessages.watchFailed(where, prefix, e.message));
+      if (e instanceof RegistryArgumentError)
+        throw new RegistryArgumentError(e.argument, nestMessages.watchFailed(where, prefix, e.message));
       throw e;
     }
   }
@@ -133,7 +134,8 @@ export class WatchServicesExplorer implements OnApplicationShutdown {
     try {
       assertPrefix(prefix);
     } catch (e) {
-      if (e instanceof RegistryArgumentError) throw new RegistryArgumentError(e.argument, nestMessages.watchFailed(where, prefix, e.message));
+      if (e instanceof RegistryArgumentError)
+        throw new RegistryArgumentError(e.argument, nestMessages.watchFailed(where, prefix, e.message));
       throw e;
     }
   }

@@ -60,7 +60,15 @@ async function poll<T>(fn: () => Promise<T | undefined | false>, timeoutMs: numb
 function startApp(name: string, id: string, port: number, entry: string, env: Record<string, string>, tcpPort?: number): App {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, entry)], {
     cwd: join(__dirname, '..'),
-    env: { ...process.env, ...env, PORT: String(port), ...(tcpPort ? { TCP_PORT: String(tcpPort) } : {}), SERVICE_ID: id, NO_COLOR: '1', TS_NODE_TRANSPILE_ONLY: 'true' },
+    env: {
+      ...process.env,
+      ...env,
+      PORT: String(port),
+      ...(tcpPort ? { TCP_PORT: String(tcpPort) } : {}),
+      SERVICE_ID: id,
+      NO_COLOR: '1',
+      TS_NODE_TRANSPILE_ONLY: 'true',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = `[${id}]`.padEnd(10);
@@ -134,19 +142,28 @@ async function main(): Promise<void> {
 async function runFleet(env: Record<string, string>): Promise<void> {
   const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const tcpPorts = await Promise.all([freePort(), freePort(), freePort()]);
-  const users = ['user-1', 'user-2', 'user-3'].map((id, i) => startApp('user-service', id, ports[i], 'user-service/main.ts', env, tcpPorts[i]));
+  const users = ['user-1', 'user-2', 'user-3'].map((id, i) =>
+    startApp('user-service', id, ports[i], 'user-service/main.ts', env, tcpPorts[i]),
+  );
   const gateway = startApp('gateway', 'gateway', ports[3], 'gateway/main.ts', env);
   const [graceful, crashing, survivor] = users;
   say(`started ${apps.map((a) => `${a.id} (pid ${a.child.pid}, port ${a.port})`).join(', ')}`);
 
   // 1. Discovery: the gateway sees every user-service instance.
-  const allSeen = await poll(async () => {
-    if (apps.some((a) => !running(a))) return 'exited';
-    const map = await gatewayMap(gateway);
-    return users.every((u) => map[userKey(u)] === `127.0.0.1:${u.port}`) && 'seen';
-  }, STARTUP_TIMEOUT_MS, 100);
+  const allSeen = await poll(
+    async () => {
+      if (apps.some((a) => !running(a))) return 'exited';
+      const map = await gatewayMap(gateway);
+      return users.every((u) => map[userKey(u)] === `127.0.0.1:${u.port}`) && 'seen';
+    },
+    STARTUP_TIMEOUT_MS,
+    100,
+  );
   const dead = apps.filter((a) => !running(a)).map((a) => `${a.id} exited with ${a.child.exitCode ?? a.child.signalCode}`);
-  expect(allSeen === 'seen', `the gateway's map lists the 3 user-service instances (after ${t().trim()} from start)${dead.length ? `; ${dead.join(', ')}` : ''}`);
+  expect(
+    allSeen === 'seen',
+    `the gateway's map lists the 3 user-service instances (after ${t().trim()} from start)${dead.length ? `; ${dead.join(', ')}` : ''}`,
+  );
   if (allSeen !== 'seen') return;
 
   // 2. Round robin: requests through the gateway reach every instance.
@@ -156,7 +173,10 @@ async function runFleet(env: Record<string, string>): Promise<void> {
     servedBy.set(body.servedBy, (servedBy.get(body.servedBy) ?? 0) + 1);
   }
   const spread = [...servedBy].map(([id, n]) => `${id}×${n}`).join(', ');
-  expect(users.every((u) => servedBy.get(u.id) === 2), `6 requests through the gateway, round robin: ${spread}`);
+  expect(
+    users.every((u) => servedBy.get(u.id) === 2),
+    `6 requests through the gateway, round robin: ${spread}`,
+  );
 
   // 2b. The same by TCP microservice: the gateway's ClientProxy reaches every instance too.
   const rpcBy = new Set<string>();
@@ -164,7 +184,10 @@ async function runFleet(env: Record<string, string>): Promise<void> {
     const body = await getJson<{ servedBy: string }>(gateway.port, `/rpc/users/${i}`).catch(() => ({ servedBy: 'error' }));
     rpcBy.add(body.servedBy);
   }
-  expect(users.every((u) => rpcBy.has(u.id)), `6 calls through the gateway's microservice client (TCP) reach ${[...rpcBy].join(', ')}`);
+  expect(
+    users.every((u) => rpcBy.has(u.id)),
+    `6 calls through the gateway's microservice client (TCP) reach ${[...rpcBy].join(', ')}`,
+  );
 
   // Background traffic from here on, 4 callers over HTTP and 4 over TCP: every call must be answered.
   const traffic = { sent: 0, failed: 0, by: new Map<string, number>(), stop: false, errors: new Set<string>() };
@@ -181,7 +204,9 @@ async function runFleet(env: Record<string, string>): Promise<void> {
       await sleep(5);
     }
   };
-  const loop = Promise.all([...['/users/', '/users/', '/users/', '/users/'], ...['/rpc/users/', '/rpc/users/', '/rpc/users/', '/rpc/users/']].map(caller));
+  const loop = Promise.all(
+    [...['/users/', '/users/', '/users/', '/users/'], ...['/rpc/users/', '/rpc/users/', '/rpc/users/', '/rpc/users/']].map(caller),
+  );
 
   // 3. Graceful leave: SIGTERM runs app.close() (enableShutdownHooks), which deletes the key.
   const termAt = Date.now();
@@ -194,7 +219,7 @@ async function runFleet(env: Record<string, string>): Promise<void> {
     `${graceful.id} left gracefully: gone from the gateway's map ${termMs} ms after SIGTERM (drained ${DRAIN_MS} ms first, expected < ${DRAIN_MS + 1000} ms)`,
   );
   const termExit = await Promise.race([graceful.exited, sleep(5000).then(() => undefined)]);
-  expect(!!termExit, `${graceful.id} exited after SIGTERM (${termExit ? termExit.signal ?? `code ${termExit.code}` : 'still running'})`);
+  expect(!!termExit, `${graceful.id} exited after SIGTERM (${termExit ? (termExit.signal ?? `code ${termExit.code}`) : 'still running'})`);
 
   // 4. Crash mid-traffic: SIGKILL deletes nothing; the key goes when the lease expires (TTL). Meanwhile
   // calls to the dead instance are refused: retried on another instance, and it is ejected after 3.
@@ -209,17 +234,24 @@ async function runFleet(env: Record<string, string>): Promise<void> {
   );
 
   // 5. The survivor answers everything.
-  const afterFailover = await Promise.all([1, 2, 3].map((i) => getJson<{ servedBy: string }>(gateway.port, `/users/x${i}`).catch(() => undefined)));
+  const afterFailover = await Promise.all(
+    [1, 2, 3].map((i) => getJson<{ servedBy: string }>(gateway.port, `/users/x${i}`).catch(() => undefined)),
+  );
   traffic.stop = true;
   await loop;
-  expect(afterFailover.every((b) => b?.servedBy === survivor.id), `after both left, ${survivor.id} answers every request`);
+  expect(
+    afterFailover.every((b) => b?.servedBy === survivor.id),
+    `after both left, ${survivor.id} answers every request`,
+  );
   const during = [...traffic.by].map(([id, n]) => `${id}×${n}`).join(', ');
   expect(
     traffic.failed === 0 && traffic.sent > 0,
     `${traffic.sent} calls (HTTP and TCP) during the leave and the crash: ${traffic.failed} failed (${during})${traffic.errors.size ? `: ${[...traffic.errors].slice(0, 3).join('; ')}` : ''}`,
   );
   const clients = await getJson<{ http: { services: { service: string; instances: unknown[] }[] } }>(gateway.port, '/clients');
-  say(`the gateway's HTTP client now holds ${clients.http.services.map((x) => `${x.service}: ${x.instances.length} instance(s)`).join(', ')}`);
+  say(
+    `the gateway's HTTP client now holds ${clients.http.services.map((x) => `${x.service}: ${x.instances.length} instance(s)`).join(', ')}`,
+  );
   const map = await gatewayMap(gateway);
   const left = Object.keys(map).filter((k) => k.startsWith(USER_PREFIX));
   expect(left.length === 1 && left[0] === userKey(survivor), `the gateway's map ends with ${left.join(', ') || 'nothing'}`);
@@ -249,15 +281,30 @@ async function rollingRestart(env: Record<string, string>, gateway: App, old: Ap
   const clients = [client(), client(), client(), client()];
   const fresh = startApp('user-service', 'user-4', await freePort(), 'user-service/main.ts', env);
   say(`rolling restart: started ${fresh.id} (pid ${fresh.child.pid}) to replace ${old.id}`);
-  const seen = await poll(async () => running(fresh) && (await gatewayMap(gateway))[userKey(fresh)] === `127.0.0.1:${fresh.port}`, STARTUP_TIMEOUT_MS, 50);
+  const seen = await poll(
+    async () => running(fresh) && (await gatewayMap(gateway))[userKey(fresh)] === `127.0.0.1:${fresh.port}`,
+    STARTUP_TIMEOUT_MS,
+    50,
+  );
   expect(!!seen, `${fresh.id} is in the gateway's map`);
   const termAt = Date.now();
   old.child.kill('SIGTERM');
-  const notReady = await poll(async () => {
-    const res = await fetch(`http://127.0.0.1:${old.port}/health`, { signal: AbortSignal.timeout(1000) });
-    return res.status === 503 && ((await res.json()) as { details: Record<string, { draining: boolean }> }).details['etcd-registry'].draining && Date.now();
-  }, DRAIN_MS, 10);
-  expect(!!notReady, `${old.id} draining after SIGTERM: /health (readiness) answers 503 with draining: true${notReady ? ` after ${notReady - termAt} ms` : ''}`);
+  const notReady = await poll(
+    async () => {
+      const res = await fetch(`http://127.0.0.1:${old.port}/health`, { signal: AbortSignal.timeout(1000) });
+      return (
+        res.status === 503 &&
+        ((await res.json()) as { details: Record<string, { draining: boolean }> }).details['etcd-registry'].draining &&
+        Date.now()
+      );
+    },
+    DRAIN_MS,
+    10,
+  );
+  expect(
+    !!notReady,
+    `${old.id} draining after SIGTERM: /health (readiness) answers 503 with draining: true${notReady ? ` after ${notReady - termAt} ms` : ''}`,
+  );
   const exited = await Promise.race([old.exited, sleep(DRAIN_MS + 5000).then(() => undefined)]);
   const exitMs = Date.now() - termAt;
   expect(!!exited && exitMs >= DRAIN_MS, `${old.id} exited ${exitMs} ms after SIGTERM (drained ${DRAIN_MS} ms first)`);
@@ -267,15 +314,29 @@ async function rollingRestart(env: Record<string, string>, gateway: App, old: Ap
   traffic.stop = true;
   await Promise.all(clients);
   const spread = [...traffic.by].map(([id, n]) => `${id}×${n}`).join(', ');
-  expect(traffic.failed === 0 && (traffic.by.get(fresh.id) ?? 0) > 0, `rolling restart: ${traffic.sent} requests from 4 clients, ${traffic.failed} failed (${spread})`);
+  expect(
+    traffic.failed === 0 && (traffic.by.get(fresh.id) ?? 0) > 0,
+    `rolling restart: ${traffic.sent} requests from 4 clients, ${traffic.failed} failed (${spread})`,
+  );
 
-  const health = await fetch(`http://127.0.0.1:${fresh.port}/health`).then(async (r) => ({ code: r.status, body: (await r.json()) as { details?: Record<string, { registration?: unknown }> } }));
-  expect(health.code === 200, `${fresh.id} GET /health: ${health.code} ${JSON.stringify(health.body.details?.['etcd-registry']?.registration ?? {})}`);
+  const health = await fetch(`http://127.0.0.1:${fresh.port}/health`).then(async (r) => ({
+    code: r.status,
+    body: (await r.json()) as { details?: Record<string, { registration?: unknown }> },
+  }));
+  expect(
+    health.code === 200,
+    `${fresh.id} GET /health: ${health.code} ${JSON.stringify(health.body.details?.['etcd-registry']?.registration ?? {})}`,
+  );
   const userMetrics = await fetch(`http://127.0.0.1:${fresh.port}/metrics`).then((r) => r.text());
   expect(/^etcd_registry_registrations_total 1$/m.test(userMetrics), `${fresh.id} GET /metrics: etcd_registry_registrations_total 1`);
   const gatewayMetrics = await fetch(`http://127.0.0.1:${gateway.port}/metrics`).then((r) => r.text());
-  const instancesLine = gatewayMetrics.split('\n').find((l) => l.startsWith('etcd_registry_instances{') && l.includes('service="user-service",status="up"'));
-  expect(instancesLine?.endsWith(' 1') === true, `gateway GET /metrics: ${instancesLine ?? 'no etcd_registry_instances line for user-service'}`);
+  const instancesLine = gatewayMetrics
+    .split('\n')
+    .find((l) => l.startsWith('etcd_registry_instances{') && l.includes('service="user-service",status="up"'));
+  expect(
+    instancesLine?.endsWith(' 1') === true,
+    `gateway GET /metrics: ${instancesLine ?? 'no etcd_registry_instances line for user-service'}`,
+  );
 }
 
 main()

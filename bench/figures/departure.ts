@@ -56,7 +56,12 @@ export async function measureDeparture(ctx: BenchContext): Promise<DepartureResu
           const t0 = nowNs();
           await killAll(registrars);
           for (let k = 0; k < ctx.impls.length; k++) killed.get(ctx.impls[k])!.push(msBetween(t0, await outs[k].met));
-          ctx.log(`  departure round ${r + 1}: ` + ctx.impls.map((i) => `${i} close ${graceful.get(i)!.at(-1)!.toFixed(1)} ms / kill ${killed.get(i)!.at(-1)!.toFixed(0)} ms`).join(', '));
+          ctx.log(
+            `  departure round ${r + 1}: ` +
+              ctx.impls
+                .map((i) => `${i} close ${graceful.get(i)!.at(-1)!.toFixed(1)} ms / kill ${killed.get(i)!.at(-1)!.toFixed(0)} ms`)
+                .join(', '),
+          );
         } finally {
           await killAll(registrars);
         }

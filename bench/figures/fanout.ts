@@ -73,7 +73,9 @@ export async function measureFanout(ctx: BenchContext): Promise<FanoutResult[]> 
             cpuPerChangeAllMs: all.cpuPerChange,
             cpuPerHandlerUs: ((all.cpuPerChange - one.cpuPerChange) / (h - 1)) * 1000,
           };
-          ctx.log(`  fanout ${impl}: ${h} handlers -> ${result.etcdWatchers} etcd watcher(s), ${result.cpuPerHandlerUs.toFixed(1)} us CPU per handler per change`);
+          ctx.log(
+            `  fanout ${impl}: ${h} handlers -> ${result.etcdWatchers} etcd watcher(s), ${result.cpuPerHandlerUs.toFixed(1)} us CPU per handler per change`,
+          );
           return result;
         } finally {
           await agent.kill();

@@ -48,7 +48,9 @@ export async function measureGrowth(ctx: BenchContext): Promise<GrowthPoint[]> {
           await agent.call('open', { clientId: 'w', impl, endpoints: etcd.endpoints, ttlSeconds: 5 });
           const m0 = await agent.call<Stats>('gc');
           await agent.call('watch', { clientId: 'w', watchId: 'w', prefix }, 120_000);
-          await (await agent.expect('w', { kind: 'size', size: n }, 120_000)).met;
+          await (
+            await agent.expect('w', { kind: 'size', size: n }, 120_000)
+          ).met;
           const m1 = await agent.call<Stats>('gc');
           const profile = ctx.profileDir && impl === 'ours' && n === growthSizes[growthSizes.length - 1];
           if (profile) await agent.call('profileStart');

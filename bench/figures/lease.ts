@@ -27,8 +27,7 @@ const RESTORE_CAP_MS = 60_000;
  */
 export async function measureLease(ctx: BenchContext): Promise<LeasePoint[]> {
   const createRegistry = loadCreateRegistry() as unknown as
-    | ((o: object) => { register(p: string, v: string): Promise<void>; close(): Promise<void>; leaseId?: string })
-    | undefined;
+    ((o: object) => { register(p: string, v: string): Promise<void>; close(): Promise<void>; leaseId?: string }) | undefined;
   if (!createRegistry || !ctx.impls.includes('ours')) return [];
   const sizes = ctx.small ? [1000, 2000] : [10_000, 20_000];
   const points: LeasePoint[] = [];
@@ -37,20 +36,35 @@ export async function measureLease(ctx: BenchContext): Promise<LeasePoint[]> {
       points.push(
         await withEtcd(async (etcd) => {
           const registry = createRegistry({ endpoints: etcd.endpoints, timeoutMs, ttlSeconds: 5 });
-          const point: LeasePoint = { keys, timeoutMs, concurrentRejected: 0, concurrentMs: 0, watchers: 0, restoreMs: NaN, restoredKeys: 0, registeredKeys: 0 };
+          const point: LeasePoint = {
+            keys,
+            timeoutMs,
+            concurrentRejected: 0,
+            concurrentMs: 0,
+            watchers: 0,
+            restoreMs: NaN,
+            restoredKeys: 0,
+            registeredKeys: 0,
+          };
           try {
             const before = (await scrapeMetrics(etcd.port)).watchers;
             const t0 = Date.now();
-            const results = await Promise.allSettled(Array.from({ length: keys }, (_, i) => registry.register(`/lease/svc-${i}`, instanceValue(i))));
+            const results = await Promise.allSettled(
+              Array.from({ length: keys }, (_, i) => registry.register(`/lease/svc-${i}`, instanceValue(i))),
+            );
             point.concurrentMs = Date.now() - t0;
             point.concurrentRejected = results.filter((r) => r.status === 'rejected').length;
             // The rejected ones again, 100 at a time, so that every design holds all N keys before the revoke.
             const missing = results.flatMap((r, i) => (r.status === 'rejected' ? [i] : []));
             for (let k = 0; k < missing.length; k += 100) {
-              await Promise.all(missing.slice(k, k + 100).map((i) => registry.register(`/lease/svc-${i}`, instanceValue(i)).catch(() => undefined)));
+              await Promise.all(
+                missing.slice(k, k + 100).map((i) => registry.register(`/lease/svc-${i}`, instanceValue(i)).catch(() => undefined)),
+              );
             }
             point.watchers = (await scrapeMetrics(etcd.port)).watchers - before;
-            const registered = new Set((await etcd.client.getAll().prefix('/lease/').keys()).filter((k) => Number(k.slice('/lease/svc-'.length)) < keys));
+            const registered = new Set(
+              (await etcd.client.getAll().prefix('/lease/').keys()).filter((k) => Number(k.slice('/lease/svc-'.length)) < keys),
+            );
             point.registeredKeys = registered.size;
             const old = registry.leaseId!;
             await etcd.client.leaseClient.leaseRevoke({ ID: old });

@@ -42,7 +42,10 @@ export async function measureLoad(ctx: BenchContext): Promise<LoadResult[]> {
           );
           await Promise.all(ids.slice(0, w).map((clientId) => agent.call('watch', { clientId, watchId: clientId, prefix: '/load/' })));
           const held = Number(await etcd.client.getAll().prefix('/load/').count());
-          const settled = await Promise.all([agent.expect('c0', { kind: 'size', size: held }, 30_000), agent.expect(ids[w - 1], { kind: 'size', size: held }, 30_000)]);
+          const settled = await Promise.all([
+            agent.expect('c0', { kind: 'size', size: held }, 30_000),
+            agent.expect(ids[w - 1], { kind: 'size', size: held }, 30_000),
+          ]);
           const settleError = await Promise.all(settled.map((s) => s.met)).then(
             () => undefined,
             (e: Error) => e.message,
@@ -71,7 +74,9 @@ export async function measureLoad(ctx: BenchContext): Promise<LoadResult[]> {
             keysHeld: held,
             error: burst.failures ? `${burst.failures} registration(s) failed: ${burst.lastError}` : settleError,
           };
-          ctx.log(`  load ${impl}: ${result.totalRequestsPerSecond.toFixed(1)} req/s ${JSON.stringify(Object.fromEntries(Object.entries(rates).map(([m, v]) => [m, +v.toFixed(1)])))}, etcd CPU ${(result.etcdCpu * 100).toFixed(1)}%`);
+          ctx.log(
+            `  load ${impl}: ${result.totalRequestsPerSecond.toFixed(1)} req/s ${JSON.stringify(Object.fromEntries(Object.entries(rates).map(([m, v]) => [m, +v.toFixed(1)])))}, etcd CPU ${(result.etcdCpu * 100).toFixed(1)}%`,
+          );
           return result;
         } finally {
           await agent.kill();

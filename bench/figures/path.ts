@@ -38,7 +38,11 @@ export async function measurePath(ctx: BenchContext): Promise<PathPair[]> {
       }
       await go.change('put', '/path/anchor', instanceValue(0));
       type Key = string;
-      const pairs: [PathPair['writer'], PathPair['watcher']][] = [['go', 'go'], ...nodeImpls.map((i) => ['go', i] as [Key, Key]), ...nodeImpls.map((i) => [i, 'go'] as [Key, Key])] as never;
+      const pairs: [PathPair['writer'], PathPair['watcher']][] = [
+        ['go', 'go'],
+        ...nodeImpls.map((i) => ['go', i] as [Key, Key]),
+        ...nodeImpls.map((i) => [i, 'go'] as [Key, Key]),
+      ] as never;
       const samples = new Map<string, { lat: number[]; call: number[] }>(pairs.map(([w, r]) => [`${w}>${r}`, { lat: [], call: [] }]));
       for (let i = 0; i < changes; i++) {
         for (let k = 0; k < pairs.length; k++) {
@@ -68,8 +72,16 @@ export async function measurePath(ctx: BenchContext): Promise<PathPair[]> {
       }
       return pairs.map(([w, r]) => {
         const s = samples.get(`${w}>${r}`)!;
-        const pair: PathPair = { writer: w, watcher: r, p50: percentile(s.lat, 50), p99: percentile(s.lat, 99), callP50: percentile(s.call, 50) };
-        ctx.log(`  path ${w} -> ${r}: p50 ${pair.p50.toFixed(2)} ms, p99 ${pair.p99.toFixed(2)} ms, writer call p50 ${pair.callP50.toFixed(2)} ms`);
+        const pair: PathPair = {
+          writer: w,
+          watcher: r,
+          p50: percentile(s.lat, 50),
+          p99: percentile(s.lat, 99),
+          callP50: percentile(s.call, 50),
+        };
+        ctx.log(
+          `  path ${w} -> ${r}: p50 ${pair.p50.toFixed(2)} ms, p99 ${pair.p99.toFixed(2)} ms, writer call p50 ${pair.callP50.toFixed(2)} ms`,
+        );
         return pair;
       });
     } finally {

@@ -31,8 +31,21 @@ const PICKERS: Array<[string, PickerChoice]> = [
 ];
 
 function fleet(n: number, weight: (i: number) => number): FrozenInstanceMap {
-  const list: ServiceInstance[] = [...Array(n)].map((_, i) =>
-    Object.freeze({ name: 'svc', id: `i${i}`, address: `10.0.${i >> 8}.${i & 255}:3000`, endpoints: [], metadata: {}, zone: `z${i % 3}`, weight: weight(i), status: 'up', key: `/services/svc/i${i}`, value: '', codec: 'bench' }) as ServiceInstance,
+  const list: ServiceInstance[] = [...Array(n)].map(
+    (_, i) =>
+      Object.freeze({
+        name: 'svc',
+        id: `i${i}`,
+        address: `10.0.${i >> 8}.${i & 255}:3000`,
+        endpoints: [],
+        metadata: {},
+        zone: `z${i % 3}`,
+        weight: weight(i),
+        status: 'up',
+        key: `/services/svc/i${i}`,
+        value: '',
+        codec: 'bench',
+      }) as ServiceInstance,
   );
   return new FrozenInstanceMap([['svc', list]], []);
 }
@@ -70,6 +83,8 @@ export async function measurePickers(ctx: BenchContext): Promise<PickersResult> 
   }
   const shares = [1, 2, 3, 4].map((weight, i) => ({ weight, expected: weight / 10, observed: (counts.get(`i${i}`) ?? 0) / picks }));
   const chiSquare = shares.reduce((s, x) => s + (x.observed * picks - x.expected * picks) ** 2 / (x.expected * picks), 0);
-  ctx.log(`  weighted 1:2:3:4 over ${picks} picks: ${shares.map((s) => (s.observed * 100).toFixed(2) + '%').join(' / ')} (chi-square ${chiSquare.toFixed(2)}, df 3)`);
+  ctx.log(
+    `  weighted 1:2:3:4 over ${picks} picks: ${shares.map((s) => (s.observed * 100).toFixed(2) + '%').join(' / ')} (chi-square ${chiSquare.toFixed(2)}, df 3)`,
+  );
   return { speeds, weighted: { picks, shares, chiSquare } };
 }

@@ -54,7 +54,9 @@ export async function measurePropagation(ctx: BenchContext): Promise<Propagation
               unreg.push(await go.change('delete', key));
             }
             perRound.get(impl)!.push({ reg, unreg, call: [] });
-            ctx.log(`  propagation round ${r + 1}/${rounds} go: p50 ${percentile(reg, 50).toFixed(2)} ms, p99 ${percentile(reg, 99).toFixed(2)} ms`);
+            ctx.log(
+              `  propagation round ${r + 1}/${rounds} go: p50 ${percentile(reg, 50).toFixed(2)} ms, p99 ${percentile(reg, 99).toFixed(2)} ms`,
+            );
             continue;
           }
           if (ctx.profileDir && impl === 'ours' && r === 0) await watcher.call('profileStart');
@@ -75,7 +77,9 @@ export async function measurePropagation(ctx: BenchContext): Promise<Propagation
             await watcher.call('profileStop', { file: `${ctx.profileDir}/propagation-watcher-ours.cpuprofile` });
           }
           perRound.get(impl)!.push({ reg, unreg, call });
-          ctx.log(`  propagation round ${r + 1}/${rounds} ${impl}: p50 ${percentile(reg, 50).toFixed(2)} ms, p99 ${percentile(reg, 99).toFixed(2)} ms`);
+          ctx.log(
+            `  propagation round ${r + 1}/${rounds} ${impl}: p50 ${percentile(reg, 50).toFixed(2)} ms, p99 ${percentile(reg, 99).toFixed(2)} ms`,
+          );
         }
       }
       for (const impl of ctx.impls) await registrar.call('close', { clientId: impl }).catch(() => undefined);

@@ -37,7 +37,10 @@ export async function measureScale(ctx: BenchContext): Promise<ScaleResult[]> {
   for (const impl of ctx.impls) {
     results.push(
       await withEtcd(async (etcd) => {
-        const agents = await Promise.all([Agent.spawn(`scale-watcher-${impl}`), ...Array.from({ length: a }, (_, k) => Agent.spawn(`scale-reg-${impl}-${k}`))]);
+        const agents = await Promise.all([
+          Agent.spawn(`scale-watcher-${impl}`),
+          ...Array.from({ length: a }, (_, k) => Agent.spawn(`scale-reg-${impl}-${k}`)),
+        ]);
         const [watcher, ...registrars] = agents;
         const base = { impl, endpoints: etcd.endpoints, ttlSeconds: 5 };
         try {
@@ -48,7 +51,11 @@ export async function measureScale(ctx: BenchContext): Promise<ScaleResult[]> {
           const before = await watcher.call<AgentStats>('stats');
           const bursts = await Promise.all(
             registrars.map((reg, k) =>
-              reg.call<{ t0: string; t1: string; failures: number; lastError: string }>('burst', { clientIds: ids[k], keysPerClient: n / r, prefix: '/scale/', value: instanceValue(k) }, 180_000),
+              reg.call<{ t0: string; t1: string; failures: number; lastError: string }>(
+                'burst',
+                { clientIds: ids[k], keysPerClient: n / r, prefix: '/scale/', value: instanceValue(k) },
+                180_000,
+              ),
             ),
           );
           const t0 = bursts.map((b) => BigInt(b.t0)).reduce((x, y) => (y < x ? y : x));
@@ -58,7 +65,9 @@ export async function measureScale(ctx: BenchContext): Promise<ScaleResult[]> {
           const held = Number((await etcd.client.getAll().prefix('/scale/').count()) ?? n);
           const exact = await watcher.expect('w', { kind: 'size', size: held }, 30_000);
           let exactMs = NaN;
-          let error: string | undefined = failures ? `${failures} registration(s) failed: ${bursts.find((b) => b.failures)?.lastError}` : undefined;
+          let error: string | undefined = failures
+            ? `${failures} registration(s) failed: ${bursts.find((b) => b.failures)?.lastError}`
+            : undefined;
           try {
             exactMs = msBetween(t0, await exact.met);
           } catch (e) {
@@ -78,7 +87,9 @@ export async function measureScale(ctx: BenchContext): Promise<ScaleResult[]> {
             handlerCalls: after.watches.w.handlerCalls - before.watches.w.handlerCalls,
             error,
           };
-          ctx.log(`  scale ${impl}: exact after ${exactMs.toFixed(0)} ms, writes ${result.writesMs.toFixed(0)} ms, ${result.handlerCalls} handler calls, watcher CPU ${result.watcherCpuMs.toFixed(0)} ms`);
+          ctx.log(
+            `  scale ${impl}: exact after ${exactMs.toFixed(0)} ms, writes ${result.writesMs.toFixed(0)} ms, ${result.handlerCalls} handler calls, watcher CPU ${result.watcherCpuMs.toFixed(0)} ms`,
+          );
           return result;
         } finally {
           await killAll(agents);

@@ -23,9 +23,14 @@ export const DEFAULT_HTTP_RETRY: ResolvedHttpRetry = {
 };
 
 export function resolveHttpRetry(options: HttpRetryOptions = {}): ResolvedHttpRetry {
-  const r = { ...DEFAULT_HTTP_RETRY, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as ResolvedHttpRetry;
-  if (!Number.isInteger(r.attempts) || r.attempts < 1) throw new RegistryOptionsError('retry.attempts', httpMessages.retryOption('attempts', r.attempts));
-  if (!Number.isInteger(r.budgetMs) || r.budgetMs < 0) throw new RegistryOptionsError('retry.budgetMs', httpMessages.retryOption('budgetMs', r.budgetMs));
+  const r = {
+    ...DEFAULT_HTTP_RETRY,
+    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+  } as ResolvedHttpRetry;
+  if (!Number.isInteger(r.attempts) || r.attempts < 1)
+    throw new RegistryOptionsError('retry.attempts', httpMessages.retryOption('attempts', r.attempts));
+  if (!Number.isInteger(r.budgetMs) || r.budgetMs < 0)
+    throw new RegistryOptionsError('retry.budgetMs', httpMessages.retryOption('budgetMs', r.budgetMs));
   return { ...r, idempotentMethods: r.idempotentMethods.map((m) => m.toUpperCase()) };
 }
 

@@ -4,5 +4,6 @@ export const httpMessages = {
     `RegistryHttpService calls services by name: the URL must look like "http://<service-name>/path" (the host is the service name); got ${JSON.stringify(url)}. Use a plain HttpService for other hosts.`,
   noRegistry: () =>
     'RegistryHttpModule needs RegistryService: import EtcdRegistryModule.forRoot({ ..., isGlobal: true }) (or forRootAsync) in the root module.',
-  retryOption: (option: string, value: unknown) => `Option "retry.${option}" must be an integer >= ${option === 'attempts' ? 1 : 0}; got ${JSON.stringify(value)}.`,
+  retryOption: (option: string, value: unknown) =>
+    `Option "retry.${option}" must be an integer >= ${option === 'attempts' ? 1 : 0}; got ${JSON.stringify(value)}.`,
 };

@@ -28,8 +28,12 @@ export class RegistryHttpService extends HttpService implements OnModuleInit, On
     private readonly registry: RegistryService | undefined,
     options: RegistryHttpModuleOptions,
   ) {
-    super(axios.create({ ...options.axios, adapter: balancedAdapter(() => loadBalancer, resolveHttpRetry(options.retry), options.adapter) }));
-    loadBalancer.events.on('ejected', (e) => this.logger.warn(`ejected ${e.key} (${e.address}) for ${e.forMs} ms after ${e.failures} failed calls`));
+    super(
+      axios.create({ ...options.axios, adapter: balancedAdapter(() => loadBalancer, resolveHttpRetry(options.retry), options.adapter) }),
+    );
+    loadBalancer.events.on('ejected', (e) =>
+      this.logger.warn(`ejected ${e.key} (${e.address}) for ${e.forMs} ms after ${e.failures} failed calls`),
+    );
     loadBalancer.events.on('restored', (e) => this.logger.log(`${e.key} (${e.address}) is back (${e.reason})`));
   }
 

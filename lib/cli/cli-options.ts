@@ -1,6 +1,13 @@
 import { readFileSync } from 'fs';
 import { parseArgs } from 'util';
-import { findInstanceCodec, INSTANCE_CODECS, InstanceCodecName, RegistryOptions, RegistryOptionsError, resolveRegistryOptions } from '../core';
+import {
+  findInstanceCodec,
+  INSTANCE_CODECS,
+  InstanceCodecName,
+  RegistryOptions,
+  RegistryOptionsError,
+  resolveRegistryOptions,
+} from '../core';
 import { CliUsageError } from './cli-errors';
 import { cliMessages } from './messages';
 
@@ -129,7 +136,10 @@ export function parseCliOptions(argv: readonly string[], env: CliEnv): CliOption
   const cert = readPem('cert-file', pick('cert-file'));
   const key = readPem('key-file', pick('key-file'));
   const registry = {
-    endpoints: endpointList.split(',').map((e) => e.trim()).filter(Boolean),
+    endpoints: endpointList
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean),
     username: pick('username'),
     password: pick('password'),
     namespace: pick('namespace'),
@@ -149,7 +159,8 @@ export function parseCliOptions(argv: readonly string[], env: CliEnv): CliOption
   const prefix = pick('prefix') ?? DEFAULT_CLI_PREFIX;
   if (!prefix.startsWith('/') || !prefix.endsWith('/')) throw new CliUsageError(cliMessages.prefix(prefix));
   const codec = pick('codec') ?? DEFAULT_CLI_CODEC;
-  if (typeof codec !== 'string' || !findInstanceCodec(codec)) throw new CliUsageError(cliMessages.codec(codec, Object.keys(INSTANCE_CODECS)));
+  if (typeof codec !== 'string' || !findInstanceCodec(codec))
+    throw new CliUsageError(cliMessages.codec(codec, Object.keys(INSTANCE_CODECS)));
   return {
     command: command as CliCommand,
     target,

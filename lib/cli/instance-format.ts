@@ -16,7 +16,10 @@ export const instanceName = (i: ServiceInstance): string => printable(`${i.name}
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const line = (cells: readonly string[]) =>
-    cells.map((cell, c) => (c === cells.length - 1 ? cell : cell.padEnd(widths[c]))).join('  ').trimEnd();
+    cells
+      .map((cell, c) => (c === cells.length - 1 ? cell : cell.padEnd(widths[c])))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)];
 }
 
@@ -26,19 +29,32 @@ const dash = (v: string | undefined): string => (v === undefined || v === '' ? '
 export function instanceTable(instances: readonly ServiceInstance[]): string[] {
   return table(
     ['SERVICE', 'ID', 'ADDRESS', 'STATUS', 'ZONE', 'VERSION', 'WEIGHT', 'REVISION'],
-    instances.map((i) => [printable(i.name), printable(i.id), printable(i.address), i.status, dash(i.zone), dash(i.version), String(i.weight), dash(i.revision)]),
+    instances.map((i) => [
+      printable(i.name),
+      printable(i.id),
+      printable(i.address),
+      i.status,
+      dash(i.zone),
+      dash(i.version),
+      String(i.weight),
+      dash(i.revision),
+    ]),
   );
 }
 
 /** One instance on one line, for `watch`. */
 export function instanceLine(i: ServiceInstance): string {
-  const extra = [i.version && `v${printable(i.version)}`, i.zone && `zone=${printable(i.zone)}`, i.revision && `rev ${i.revision}`].filter(Boolean);
+  const extra = [i.version && `v${printable(i.version)}`, i.zone && `zone=${printable(i.zone)}`, i.revision && `rev ${i.revision}`].filter(
+    Boolean,
+  );
   return [instanceName(i), printable(i.address), i.status, ...extra].join('  ');
 }
 
 /** Every field of one instance, for `get`. */
 export function instanceDetail(i: ServiceInstance): string[] {
-  const metadata = Object.entries(i.metadata).map(([k, v]) => `${printable(k)}=${printable(v)}`).join(', ');
+  const metadata = Object.entries(i.metadata)
+    .map(([k, v]) => `${printable(k)}=${printable(v)}`)
+    .join(', ');
   const fields: [string, string][] = [
     ['key', printable(i.key)],
     ['address', printable(i.address)],

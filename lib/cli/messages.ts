@@ -6,7 +6,7 @@ export const cliMessages = {
       '',
       'Commands:',
       '  ls                  services and instances under --prefix, as a table (--json: as JSON)',
-      '  get <service>[/<id>]  one service\'s instances (or one instance) with every field',
+      "  get <service>[/<id>]  one service's instances (or one instance) with every field",
       '  watch               print each change under --prefix as it happens, until Ctrl-C',
       '  doctor              check connectivity, auth, permission on --prefix, etcd version, lease TTL, clock skew',
       '',
@@ -14,10 +14,10 @@ export const cliMessages = {
       '  --endpoints <list>        ETCD_ENDPOINTS     host:port or http(s)://host:port, comma-separated (required)',
       '  --username <name>         ETCD_USERNAME      with --password; both empty or unset: no auth',
       '  --password <password>     ETCD_PASSWORD      prefer the variable: a flag is visible in `ps`',
-      '  --namespace <prefix>      ETCD_NAMESPACE     put in front of every key, as the module\'s namespace',
+      "  --namespace <prefix>      ETCD_NAMESPACE     put in front of every key, as the module's namespace",
       '  --timeout-ms <ms>         ETCD_TIMEOUT_MS    budget of each operation, connect included (default 5000)',
-      '  --ttl-seconds <s>         ETCD_TTL_SECONDS   the lease TTL your services use; doctor compares it with etcd\'s minimum (default 5)',
-      '  --ca-file <file>          ETCD_CA_FILE       PEM CA of etcd\'s server certificate (TLS)',
+      "  --ttl-seconds <s>         ETCD_TTL_SECONDS   the lease TTL your services use; doctor compares it with etcd's minimum (default 5)",
+      "  --ca-file <file>          ETCD_CA_FILE       PEM CA of etcd's server certificate (TLS)",
       '  --cert-file <file>        ETCD_CERT_FILE     PEM client certificate (mutual TLS, with --key-file)',
       '  --key-file <file>         ETCD_KEY_FILE      PEM private key of --cert-file',
       '  --prefix <prefix>         ETCD_PREFIX        key prefix of the fleet (default /services/)',
@@ -32,18 +32,24 @@ export const cliMessages = {
       '4 auth or permission refused.',
     ].join('\n'),
   unknownCommand: (command: string | undefined) =>
-    command === undefined ? 'no command given: use ls, get, watch or doctor.' : `unknown command ${JSON.stringify(command)}: use ls, get, watch or doctor.`,
+    command === undefined
+      ? 'no command given: use ls, get, watch or doctor.'
+      : `unknown command ${JSON.stringify(command)}: use ls, get, watch or doctor.`,
   badArguments: (detail: string) => `${detail.replace(/\.$/, '')}.`,
   unexpectedArgument: (command: string, arg: string) => `${command} takes no argument; got ${JSON.stringify(arg)}.`,
   getTarget: () => 'get needs one argument: a service name, or <service>/<id> for one instance (e.g. get user-service).',
   endpointsMissing: () => 'no etcd endpoints: pass --endpoints host:port[,host:port] or set ETCD_ENDPOINTS.',
-  notANumber: (flag: string, env: string | undefined, value: string) => `${flag}${env ? ` (${env})` : ''} must be a whole number; got ${JSON.stringify(value)}.`,
+  notANumber: (flag: string, env: string | undefined, value: string) =>
+    `${flag}${env ? ` (${env})` : ''} must be a whole number; got ${JSON.stringify(value)}.`,
   option: (flag: string, env: string | undefined, detail: string) => `invalid ${flag}${env ? ` (${env})` : ''}: ${detail}`,
-  unreadableFile: (flag: string, env: string, file: string, cause: string) => `${flag} (${env}): cannot read ${JSON.stringify(file)}: ${cause}.`,
+  unreadableFile: (flag: string, env: string, file: string, cause: string) =>
+    `${flag} (${env}): cannot read ${JSON.stringify(file)}: ${cause}.`,
   prefix: (value: string) => `--prefix (ETCD_PREFIX) must start and end with "/", e.g. /services/; got ${JSON.stringify(value)}.`,
-  codec: (value: string, names: readonly string[]) => `--codec (ETCD_CODEC) must be one of ${names.join(', ')}; got ${JSON.stringify(value)}.`,
+  codec: (value: string, names: readonly string[]) =>
+    `--codec (ETCD_CODEC) must be one of ${names.join(', ')}; got ${JSON.stringify(value)}.`,
   seeHelp: () => 'Run `nestjs-etcd-registry --help` for the commands and options.',
-  authRequired: () => 'etcd has auth enabled and no credentials were given: set ETCD_USERNAME and ETCD_PASSWORD (or --username/--password).',
+  authRequired: () =>
+    'etcd has auth enabled and no credentials were given: set ETCD_USERNAME and ETCD_PASSWORD (or --username/--password).',
   notFound: (target: string, prefix: string) => `no instance of ${JSON.stringify(target)} under ${prefix}.`,
   nothingUnder: (prefix: string) => `no instances under ${prefix}.`,
   skipped: (count: number) => `${count} entr${count === 1 ? 'y' : 'ies'} the codec could not read:`,

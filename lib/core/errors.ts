@@ -9,14 +9,20 @@ export class RegistryError extends Error {
 
 /** An option passed to createRegistry / EtcdRegistryModule is invalid. `option` names it. */
 export class RegistryOptionsError extends RegistryError {
-  constructor(readonly option: string, message: string) {
+  constructor(
+    readonly option: string,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 /** A method argument (path, value, prefix, handler) is invalid. `argument` names it. */
 export class RegistryArgumentError extends RegistryError {
-  constructor(readonly argument: string, message: string) {
+  constructor(
+    readonly argument: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -32,7 +38,11 @@ export type RefusalReason = 'NOSPACE' | 'TOO_MANY_TXN_OPS' | 'REQUEST_TOO_LARGE'
  * `reason`: final (retrying cannot help until the operator acts); the message says what to do.
  */
 export class RegistryRefusedError extends RegistryError {
-  constructor(readonly reason: RefusalReason, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly reason: RefusalReason,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -42,14 +52,21 @@ export class RegistryAuthError extends RegistryError {}
 
 /** The key is held by another live lease (another process registered the same path). */
 export class ServiceConflictError extends RegistryError {
-  constructor(readonly path: string, readonly holderLease: string, message: string) {
+  constructor(
+    readonly path: string,
+    readonly holderLease: string,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 /** removeWatch stopped a prefix's watch while addWatch was starting on it: the handler was not subscribed. */
 export class WatchRemovedError extends RegistryError {
-  constructor(readonly prefix: string, message: string) {
+  constructor(
+    readonly prefix: string,
+    message: string,
+  ) {
     super(message);
   }
 }

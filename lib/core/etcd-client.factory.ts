@@ -24,7 +24,9 @@ export function createEtcdClient(options: ResolvedRegistryOptions): Etcd3 {
   const streamInterceptors = [hostFailureInterceptor, requireLeader];
   const callOptions = (ctx: CallContext) => {
     const deadline = unaryCallDeadline(ctx, options.timeoutMs, attemptMs);
-    return deadline ? { deadline, interceptors: unaryInterceptors } : { interceptors: ctx.isStream ? streamInterceptors : unaryInterceptors };
+    return deadline
+      ? { deadline, interceptors: unaryInterceptors }
+      : { interceptors: ctx.isStream ? streamInterceptors : unaryInterceptors };
   };
   const config: IOptions = {
     hosts: options.hosts,
@@ -37,8 +39,7 @@ export function createEtcdClient(options: ResolvedRegistryOptions): Etcd3 {
       'grpc.max_reconnect_backoff_ms': 1_000,
     },
     faultHandling: {
-      host: () =>
-        circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 300, breaker: new ConsecutiveBreaker(3) }),
+      host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 300, breaker: new ConsecutiveBreaker(3) }),
       global: retry(handleWhen(isRecoverableError), { maxAttempts: 2 }),
       // etcd3 types this as a backoff but uses it as a factory (it calls next()): an ExponentialBackoff fits.
       watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }) as unknown as IBackoff<unknown>,

@@ -5,13 +5,7 @@ import {
   GRPCInvalidArgumentError,
   GRPCUnauthenticatedError,
 } from 'etcd3';
-import {
-  RegistryAuthError,
-  RegistryClosedError,
-  RegistryError,
-  RegistryRefusedError,
-  RegistryUnavailableError,
-} from './errors';
+import { RegistryAuthError, RegistryClosedError, RegistryError, RegistryRefusedError, RegistryUnavailableError } from './errors';
 import { OWN_CANCEL, OWN_DEADLINE } from './host-failure.interceptor';
 import { messages } from './messages';
 
@@ -37,7 +31,10 @@ const TLS_FAILURE = /certificate|self[- ]signed|unable to (get|verify)|SSL|TLS|h
 /** The message of an error, with what etcd3/gRPC put in front of it trimmed. */
 export function causeOf(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.replace(/^\d+ [A-Z_]+: /, '').replace(/\.? *Resolution note:.*$/s, '').trim();
+  return text
+    .replace(/^\d+ [A-Z_]+: /, '')
+    .replace(/\.? *Resolution note:.*$/s, '')
+    .trim();
 }
 
 /**

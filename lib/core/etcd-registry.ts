@@ -167,7 +167,13 @@ export class EtcdRegistry implements Registry {
     return {
       error: (error) => {
         logged.error(error);
-        events.emit({ type: 'error', source: 'handler', subject: prefix, message: messages.handlerFailed(name, prefix, causeOf(error)), error });
+        events.emit({
+          type: 'error',
+          source: 'handler',
+          subject: prefix,
+          message: messages.handlerFailed(name, prefix, causeOf(error)),
+          error,
+        });
       },
       stuck: (ms) => {
         logged.stuck(ms);

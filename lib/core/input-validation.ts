@@ -54,7 +54,10 @@ export function assertValue(path: string, value: unknown, keyPrefix = '', userna
   const bytes = registrationRequestBytes(keyPrefix + path, value, username);
   if (bytes > MAX_REQUEST_BYTES) {
     const room = Math.max(0, MAX_REQUEST_BYTES - (bytes - Buffer.byteLength(value)));
-    throw new RegistryArgumentError('value', messages.tooLarge(path, Buffer.byteLength(keyPrefix + path), Buffer.byteLength(value), bytes, MAX_REQUEST_BYTES, room));
+    throw new RegistryArgumentError(
+      'value',
+      messages.tooLarge(path, Buffer.byteLength(keyPrefix + path), Buffer.byteLength(value), bytes, MAX_REQUEST_BYTES, room),
+    );
   }
 }
 

@@ -25,8 +25,7 @@ export const messages = {
     `Option "${option}" must be a non-empty string; got ${typeof value === 'string' ? '""' : typeof value}.`,
   passwordWithoutUser: () => 'Option "password" is set but "username" is not: set both or neither.',
   userWithoutPassword: () => 'Option "username" is set but "password" is not: set both or neither.',
-  tlsInvalid: (field: string) =>
-    `Option "tls.${field}" must be a PEM string or Buffer: read the file first, e.g. fs.readFileSync(path).`,
+  tlsInvalid: (field: string) => `Option "tls.${field}" must be a PEM string or Buffer: read the file first, e.g. fs.readFileSync(path).`,
   tlsKeyPair: () => 'Options "tls.cert" and "tls.key" go together: set both for mutual TLS, or neither.',
   loggerInvalid: () => 'Option "logger" must have log, warn and error methods (a Nest Logger or console fit).',
 
@@ -97,7 +96,8 @@ export const messages = {
     `removeWatch(${JSON.stringify(prefix)}) was called while addWatch(${JSON.stringify(prefix)}) was starting: the handler was not subscribed; call addWatch again if it is still wanted.`,
   handlerStuck: (handler: string, prefix: string, ms: number) =>
     `Watch handler ${handler} on ${JSON.stringify(prefix)} has not returned after ${ms} ms: it gets no new map until it settles (other handlers are not held up); make it return sooner or raise "handlerTimeoutMs".`,
-  handlerFailed: (handler: string, prefix: string, detail: string) => `Watch handler ${handler} on ${JSON.stringify(prefix)} failed: ${detail}`,
+  handlerFailed: (handler: string, prefix: string, detail: string) =>
+    `Watch handler ${handler} on ${JSON.stringify(prefix)} failed: ${detail}`,
   watchLost: (prefix: string, reason: string) => `Watch on ${JSON.stringify(prefix)} lost (${reason}); re-reading the prefix`,
   watchResynced: (prefix: string, reason: string, size: number, revision: string) =>
     `Watch on ${JSON.stringify(prefix)} resynced (${reason}): ${size} service(s) at revision ${revision}`,
@@ -113,7 +113,8 @@ export const messages = {
   leaseLost: (id: string, cause: string, keys: number) => `Lease ${id} lost (${cause}): re-registering ${keys} key(s)`,
   leaseRestored: (keys: number, id: string) => `Lease restored: ${keys} key(s) re-registered under lease ${id}`,
   leaseRevoked: (id: string) => `Lease ${id} revoked: the registry holds no key`,
-  leaseNotRevoked: (id: string, cause: string, ttlSeconds: number) => `Lease ${id} not revoked (${cause}); it expires within ${ttlSeconds} s`,
+  leaseNotRevoked: (id: string, cause: string, ttlSeconds: number) =>
+    `Lease ${id} not revoked (${cause}); it expires within ${ttlSeconds} s`,
   closedRevoked: (keys: number, id: string) => `Unregistered ${keys} key(s): lease ${id} revoked`,
   revokeFailed: (cause: string, ttlSeconds: number) => `Could not revoke the lease (${cause}): its keys expire within ${ttlSeconds} s`,
   revokeTimedOut: (timeoutMs: number, keys: number, ttlSeconds: number) =>

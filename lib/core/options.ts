@@ -64,7 +64,11 @@ function resolveTls(tls: unknown): RegistryTlsOptions | undefined {
     }
   }
   if ((t.cert === undefined) !== (t.key === undefined)) throw new RegistryOptionsError('tls.cert', messages.tlsKeyPair());
-  return { ca: t.ca as string | Buffer | undefined, cert: t.cert as string | Buffer | undefined, key: t.key as string | Buffer | undefined };
+  return {
+    ca: t.ca as string | Buffer | undefined,
+    cert: t.cert as string | Buffer | undefined,
+    key: t.key as string | Buffer | undefined,
+  };
 }
 
 function resolveEndpoints(value: unknown, tls: boolean): { endpoints: string[]; hosts: string[] } {

@@ -103,7 +103,15 @@ export class DashboardFeed implements OnModuleInit, OnModuleDestroy {
       .catch((e: unknown) => {
         const reason = e instanceof Error ? e.message : String(e);
         this.logger.warn(dashboardMessages.watchFailed(this.options.prefix, reason));
-        this.publish({ prefix: this.options.prefix, codec: this.options.codec.name, live: false, error: reason, now: Date.now(), instances: this.latest?.instances ?? [], skipped: [] });
+        this.publish({
+          prefix: this.options.prefix,
+          codec: this.options.codec.name,
+          live: false,
+          error: reason,
+          now: Date.now(),
+          instances: this.latest?.instances ?? [],
+          skipped: [],
+        });
         if (!this.closed) {
           this.retryTimer = setTimeout(() => this.subscribers.size > 0 && this.start(), RETRY_MS);
           this.retryTimer.unref();

@@ -24,9 +24,11 @@ export const DEFAULT_DASHBOARD_PREFIX = '/services/';
 /** Defaults and validation (RegistryOptionsError naming the option). Pure. */
 export function resolveDashboardOptions(options: EtcdRegistryDashboardOptions = {}): ResolvedDashboardOptions {
   const path = options.path ?? DEFAULT_DASHBOARD_PATH;
-  if (typeof path !== 'string' || !/^\/[A-Za-z0-9._~\-/]*$/.test(path)) throw new RegistryOptionsError('path', dashboardMessages.path(path));
+  if (typeof path !== 'string' || !/^\/[A-Za-z0-9._~\-/]*$/.test(path))
+    throw new RegistryOptionsError('path', dashboardMessages.path(path));
   const prefix = options.prefix ?? DEFAULT_DASHBOARD_PREFIX;
-  if (typeof prefix !== 'string' || !prefix.startsWith('/') || !prefix.endsWith('/')) throw new RegistryOptionsError('prefix', dashboardMessages.prefix(prefix));
+  if (typeof prefix !== 'string' || !prefix.startsWith('/') || !prefix.endsWith('/'))
+    throw new RegistryOptionsError('prefix', dashboardMessages.prefix(prefix));
   const codec = findInstanceCodec(options.codec ?? 'json');
   if (!codec) throw new RegistryOptionsError('codec', dashboardMessages.codec(options.codec, Object.keys(INSTANCE_CODECS)));
   return { path: path.replace(/\/+$/, '') || '/', prefix, codec };

@@ -1,7 +1,9 @@
 /** Every message the live registry page writes, in one place. */
 export const dashboardMessages = {
-  path: (value: unknown) => `EtcdRegistryDashboardModule option "path" must be a URL path starting with "/", e.g. "/registry"; got ${JSON.stringify(value)}.`,
-  prefix: (value: unknown) => `EtcdRegistryDashboardModule option "prefix" must start and end with "/", e.g. "/services/"; got ${JSON.stringify(value)}.`,
+  path: (value: unknown) =>
+    `EtcdRegistryDashboardModule option "path" must be a URL path starting with "/", e.g. "/registry"; got ${JSON.stringify(value)}.`,
+  prefix: (value: unknown) =>
+    `EtcdRegistryDashboardModule option "prefix" must start and end with "/", e.g. "/services/"; got ${JSON.stringify(value)}.`,
   codec: (value: unknown, names: readonly string[]) =>
     `EtcdRegistryDashboardModule option "codec" must be one of ${names.join(', ')} or a codec object ({ name, decode }); got ${JSON.stringify(value)}.`,
   noRegistry: () =>

@@ -34,8 +34,7 @@ export const nestMessages = {
     `Option "drainMs" must be an integer >= 0 (milliseconds to keep serving after the instance is taken out of rotation); got ${str(value)}.`,
   draining: (key: string, drainMs: number, how: string) => `draining ${key} for ${drainMs} ms (${how}), then unregistering`,
   drainMarkFailed: (key: string, reason: string) => `could not mark ${key} draining (${reason}): deleting it first instead`,
-  noService: () =>
-    'No service is configured: pass "service: { name, address }" to EtcdRegistryModule.forRoot() to use registerService().',
+  noService: () => 'No service is configured: pass "service: { name, address }" to EtcdRegistryModule.forRoot() to use registerService().',
   watchPrefix: (value: unknown) =>
     `@WatchServices() needs a key prefix string that ends with "/", such as "/services/"; got ${str(value)}.`,
   watchFailed: (where: string, prefix: string, reason: string) => `@WatchServices(${JSON.stringify(prefix)}) on ${where}: ${reason}`,
@@ -48,14 +47,17 @@ export const nestMessages = {
   importedTwice: (importers: string[]) =>
     `EtcdRegistryModule.forRoot() is imported ${importers.length} times in one application (by ${importers
       .map((i) => `[${i}]`)
-      .join(' and ')}): that would register this process ${importers.length} times, with ${importers.length} ids and leases. Import it once, in the root module, with isGlobal: true (or re-export it from one shared module).`,
+      .join(
+        ' and ',
+      )}): that would register this process ${importers.length} times, with ${importers.length} ids and leases. Import it once, in the root module, with isGlobal: true (or re-export it from one shared module).`,
   credentialsPair: (set: 'username' | 'password') =>
     `Options "username" and "password" go together: "${set}" is set but "${
       set === 'username' ? 'password' : 'username'
     }" is empty. Set both (e.g. ETCD_USERNAME and ETCD_PASSWORD), or leave both empty for an etcd without auth.`,
   startFailed: (reason: string) =>
     `The application did not start (${reason}): the registry is closed, nothing of this instance is left in etcd.`,
-  unregisterFailed: (key: string, reason: string) => `Could not unregister ${key} on shutdown (${reason}); its lease expires after the TTL.`,
+  unregisterFailed: (key: string, reason: string) =>
+    `Could not unregister ${key} on shutdown (${reason}); its lease expires after the TTL.`,
   closed: () => 'RegistryService is closed (the application is shutting down): no more registry operations.',
   closeFailed: (reason: string) => `Closing the registry failed: ${reason}`,
 } as const;

@@ -23,8 +23,10 @@ export interface ResolvedClientRetry {
 export function resolveClientRetry(options: ClientRetryOptions = {}): ResolvedClientRetry {
   const attempts = options.attempts ?? 3;
   const budgetMs = options.budgetMs ?? 3000;
-  if (!Number.isInteger(attempts) || attempts < 1) throw new RegistryOptionsError('retry.attempts', clientMessages.retryOption('attempts', attempts));
-  if (!Number.isInteger(budgetMs) || budgetMs < 0) throw new RegistryOptionsError('retry.budgetMs', clientMessages.retryOption('budgetMs', budgetMs));
+  if (!Number.isInteger(attempts) || attempts < 1)
+    throw new RegistryOptionsError('retry.attempts', clientMessages.retryOption('attempts', attempts));
+  if (!Number.isInteger(budgetMs) || budgetMs < 0)
+    throw new RegistryOptionsError('retry.budgetMs', clientMessages.retryOption('budgetMs', budgetMs));
   const idempotent = options.idempotent ?? false;
   return { attempts, budgetMs, idempotent: typeof idempotent === 'function' ? idempotent : () => idempotent };
 }

@@ -5,6 +5,8 @@ export const clientMessages = {
   transport: (name: string, transport: unknown) =>
     `Client ${JSON.stringify(name)}: transport ${JSON.stringify(transport)} is not supported by name: use Transport.TCP (brokers such as Redis or NATS need no discovery: use ClientsModule).`,
   clientName: (value: unknown) => `Each client needs a "name" (its injection token, e.g. 'USERS'); got ${JSON.stringify(value)}.`,
-  service: (name: string, value: unknown) => `Client ${JSON.stringify(name)} needs "service": the registered service name, e.g. 'user-service'; got ${JSON.stringify(value)}.`,
-  retryOption: (option: string, value: unknown) => `Option "retry.${option}" must be an integer >= ${option === 'attempts' ? 1 : 0}; got ${JSON.stringify(value)}.`,
+  service: (name: string, value: unknown) =>
+    `Client ${JSON.stringify(name)} needs "service": the registered service name, e.g. 'user-service'; got ${JSON.stringify(value)}.`,
+  retryOption: (option: string, value: unknown) =>
+    `Option "retry.${option}" must be an integer >= ${option === 'attempts' ? 1 : 0}; got ${JSON.stringify(value)}.`,
 };

@@ -35,7 +35,9 @@ export class RegistryClientProxy extends ClientProxy implements OnModuleInit, On
   ) {
     super();
     loadBalancer.events.on('left', (e) => this.drop(e.key));
-    loadBalancer.events.on('ejected', (e) => this.logger.warn(`ejected ${e.key} (${e.address}) for ${e.forMs} ms after ${e.failures} failed calls`));
+    loadBalancer.events.on('ejected', (e) =>
+      this.logger.warn(`ejected ${e.key} (${e.address}) for ${e.forMs} ms after ${e.failures} failed calls`),
+    );
     loadBalancer.events.on('restored', (e) => this.logger.log(`${e.key} (${e.address}) is back (${e.reason})`));
   }
 
@@ -45,7 +47,8 @@ export class RegistryClientProxy extends ClientProxy implements OnModuleInit, On
     if (options.transport !== undefined && options.transport !== Transport.TCP) {
       throw new RegistryOptionsError('transport', clientMessages.transport(name, options.transport));
     }
-    if (typeof options.service !== 'string' || options.service.length === 0) throw new RegistryOptionsError('service', clientMessages.service(name, options.service));
+    if (typeof options.service !== 'string' || options.service.length === 0)
+      throw new RegistryOptionsError('service', clientMessages.service(name, options.service));
     const balancer = new LoadBalancer({ ...options, transport: TCP_ADDRESSING });
     return new RegistryClientProxy(options.service, balancer, resolveClientRetry(options.retry), options.options, registry);
   }
@@ -91,10 +94,13 @@ export class RegistryClientProxy extends ClientProxy implements OnModuleInit, On
 
   /** Sent at once, as Nest's clients do (hot); retried elsewhere only when the connection was refused. */
   override emit<TResult = unknown, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult> {
-    const source = connectable(defer(() => this.attempt<TResult>('emit', pattern, data, new Set(), Date.now(), 1)), {
-      connector: () => new Subject<TResult>(),
-      resetOnDisconnect: false,
-    });
+    const source = connectable(
+      defer(() => this.attempt<TResult>('emit', pattern, data, new Set(), Date.now(), 1)),
+      {
+        connector: () => new Subject<TResult>(),
+        resetOnDisconnect: false,
+      },
+    );
     source.connect();
     return source;
   }
@@ -173,4 +179,3 @@ function splitHostPort(address: string): [string, number] {
   const colon = address.lastIndexOf(':');
   return [address.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), Number(address.slice(colon + 1))];
 }
-

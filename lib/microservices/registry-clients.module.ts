@@ -14,7 +14,8 @@ import { clientMessages } from './messages';
 export class RegistryClientsModule {
   static register(clients: RegistryClientOptions[], extras: { isGlobal?: boolean } = {}): DynamicModule {
     const providers: Provider[] = clients.map((options) => {
-      if (typeof options?.name !== 'string' && typeof options?.name !== 'symbol') throw new RegistryOptionsError('name', clientMessages.clientName(options?.name));
+      if (typeof options?.name !== 'string' && typeof options?.name !== 'symbol')
+        throw new RegistryOptionsError('name', clientMessages.clientName(options?.name));
       return {
         provide: options.name,
         useFactory: (registry?: RegistryService) => RegistryClientProxy.create(options, registry),

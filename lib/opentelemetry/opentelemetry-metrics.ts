@@ -33,19 +33,46 @@ export async function registerOpenTelemetryMetrics(
 ): Promise<OpenTelemetryMetricsHandle> {
   const meter = options.meter ?? metrics.getMeter('nestjs-etcd-registry');
   const counts = options.instances?.length ? await InstanceCounts.start(registry, options.instances) : undefined;
-  const registrations = meter.createCounter('etcd_registry.registrations', { description: 'Keys written by register() (restorations are counted apart).', unit: '{key}' });
-  const unregistrations = meter.createCounter('etcd_registry.unregistrations', { description: 'Keys deleted by unregister().', unit: '{key}' });
-  const leaseLosses = meter.createCounter('etcd_registry.lease.losses', { description: 'Leases lost while keys were registered under them.', unit: '{lease}' });
-  const restorations = meter.createCounter('etcd_registry.lease.restorations', { description: 'Restore passes that put every registered key back.', unit: '{restoration}' });
-  const resyncs = meter.createCounter('etcd_registry.watch.resyncs', { description: 'Re-reads of a watched prefix that changed its map.', unit: '{resync}' });
-  const errors = meter.createCounter('etcd_registry.errors', { description: 'Failures the registry works around, by source.', unit: '{error}' });
-  const ejections = meter.createCounter('etcd_registry.instance.ejections', { description: 'Instances a client stopped picking after failures.', unit: '{instance}' });
+  const registrations = meter.createCounter('etcd_registry.registrations', {
+    description: 'Keys written by register() (restorations are counted apart).',
+    unit: '{key}',
+  });
+  const unregistrations = meter.createCounter('etcd_registry.unregistrations', {
+    description: 'Keys deleted by unregister().',
+    unit: '{key}',
+  });
+  const leaseLosses = meter.createCounter('etcd_registry.lease.losses', {
+    description: 'Leases lost while keys were registered under them.',
+    unit: '{lease}',
+  });
+  const restorations = meter.createCounter('etcd_registry.lease.restorations', {
+    description: 'Restore passes that put every registered key back.',
+    unit: '{restoration}',
+  });
+  const resyncs = meter.createCounter('etcd_registry.watch.resyncs', {
+    description: 'Re-reads of a watched prefix that changed its map.',
+    unit: '{resync}',
+  });
+  const errors = meter.createCounter('etcd_registry.errors', {
+    description: 'Failures the registry works around, by source.',
+    unit: '{error}',
+  });
+  const ejections = meter.createCounter('etcd_registry.instance.ejections', {
+    description: 'Instances a client stopped picking after failures.',
+    unit: '{instance}',
+  });
   const delivery = meter.createHistogram('etcd_registry.delivery.duration', {
     description: "Time from a change reaching a watch handler's queue to the handler's call having returned.",
     unit: 's',
   });
-  const lag = meter.createObservableGauge('etcd_registry.watch.lag', { description: 'Since when each watch is not live (0 while live).', unit: 's' });
-  const instances = meter.createObservableGauge('etcd_registry.instances', { description: 'Instances per service under each counted prefix, by status.', unit: '{instance}' });
+  const lag = meter.createObservableGauge('etcd_registry.watch.lag', {
+    description: 'Since when each watch is not live (0 while live).',
+    unit: 's',
+  });
+  const instances = meter.createObservableGauge('etcd_registry.instances', {
+    description: 'Instances per service under each counted prefix, by status.',
+    unit: '{instance}',
+  });
   const observeLag = (result: { observe(value: number, attributes: Record<string, string>): void }) => {
     for (const { prefix, seconds } of watchLagSeconds(registry.status())) result.observe(seconds, { [OTEL_ATTRIBUTES.prefix]: prefix });
   };

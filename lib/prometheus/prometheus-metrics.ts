@@ -22,16 +22,28 @@ export const DEFAULT_LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02
  * Exposes a registry (the core's, or RegistryService) as Prometheus metrics, following
  * Prometheus' naming: `etcd_registry_` namespace, `_total` for counters, `_seconds` for times.
  */
-export async function registerPrometheusMetrics(registry: Registry, options: PrometheusMetricsOptions = {}): Promise<RegistryMetricsHandle> {
+export async function registerPrometheusMetrics(
+  registry: Registry,
+  options: PrometheusMetricsOptions = {},
+): Promise<RegistryMetricsHandle> {
   const registers = [options.register ?? defaultRegister];
   const counts = options.instances?.length ? await InstanceCounts.start(registry, options.instances) : undefined;
   const counter = (name: string, help: string, labelNames: string[] = []) => new Counter({ name, help, labelNames, registers });
   const registrations = counter('etcd_registry_registrations_total', 'Keys written by register() (restorations are counted apart).');
   const unregistrations = counter('etcd_registry_unregistrations_total', 'Keys deleted by unregister().');
   const leaseLosses = counter('etcd_registry_lease_losses_total', 'Leases lost while keys were registered under them.');
-  const restorations = counter('etcd_registry_restorations_total', 'Restore passes that put every registered key back under a new or kept lease.');
-  const resyncs = counter('etcd_registry_watch_resyncs_total', 'Re-reads of a watched prefix that changed its map (after a disconnect, compaction, a new cluster).', ['prefix']);
-  const errors = counter('etcd_registry_errors_total', 'Failures the registry works around, by source (handler, watch, lease, conflict).', ['source']);
+  const restorations = counter(
+    'etcd_registry_restorations_total',
+    'Restore passes that put every registered key back under a new or kept lease.',
+  );
+  const resyncs = counter(
+    'etcd_registry_watch_resyncs_total',
+    'Re-reads of a watched prefix that changed its map (after a disconnect, compaction, a new cluster).',
+    ['prefix'],
+  );
+  const errors = counter('etcd_registry_errors_total', 'Failures the registry works around, by source (handler, watch, lease, conflict).', [
+    'source',
+  ]);
   const ejections = counter('etcd_registry_instance_ejections_total', 'Instances a client stopped picking after failures.', ['service']);
   const latency = new Histogram({
     name: 'etcd_registry_delivery_latency_seconds',

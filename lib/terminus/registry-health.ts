@@ -66,7 +66,9 @@ export async function checkRegistryHealth(
     healthy: reasons.length === 0,
     reasons,
     etcd,
-    lease: status.lease ? { id: status.lease.id, ttlSeconds: status.lease.ttlSeconds, lastKeepAliveAt: status.lease.lastKeepAliveAt } : null,
+    lease: status.lease
+      ? { id: status.lease.id, ttlSeconds: status.lease.ttlSeconds, lastKeepAliveAt: status.lease.lastKeepAliveAt }
+      : null,
     registration,
     draining: input.draining,
     watches,

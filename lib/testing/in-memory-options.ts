@@ -26,4 +26,3 @@ export function resolveInMemoryOptions(options: InMemoryRegistryOptions = {}): R
   resolvedOnce.add(inMemory);
   return inMemory;
 }
-

@@ -95,7 +95,12 @@ export class InMemoryRegistry implements Registry {
       watch.state.replace(this.entries(prefix));
       this.watches.set(prefix, watch);
     }
-    const delivery = new HandlerDelivery(fn, watch.state, loggedDeliveryReports(this.options.logger, prefix, fn), this.options.handlerTimeoutMs);
+    const delivery = new HandlerDelivery(
+      fn,
+      watch.state,
+      loggedDeliveryReports(this.options.logger, prefix, fn),
+      this.options.handlerTimeoutMs,
+    );
     watch.deliveries.add(delivery);
     delivery.notify();
     await delivery.first;

@@ -246,7 +246,12 @@ export function registryContract(name: string, side: () => ContractSide): void {
       const registry = await s.registry();
       await registry.register(`${p}a`, '1');
       await registry.register(`${p}b`, '2');
-      expect(registry.status().registrations.map((r) => r.path).sort()).toEqual([`${p}a`, `${p}b`]);
+      expect(
+        registry
+          .status()
+          .registrations.map((r) => r.path)
+          .sort(),
+      ).toEqual([`${p}a`, `${p}b`]);
       expect(registry.status().closed).toBe(false);
       await registry.unregister(`${p}a`);
       expect(registry.status().registrations.map((r) => r.path)).toEqual([`${p}b`]);

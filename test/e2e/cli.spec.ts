@@ -74,7 +74,9 @@ describe('nestjs-etcd-registry CLI against etcd without auth', () => {
 
     const one = await cli.run(['get', 'user-service/u1', '--json'], env);
     expect(one.code).toBe(0);
-    expect(JSON.parse(one.stdout)).toEqual([expect.objectContaining({ name: 'user-service', id: 'u1', zone: 'eu-west-1a', version: '1.4.2' })]);
+    expect(JSON.parse(one.stdout)).toEqual([
+      expect.objectContaining({ name: 'user-service', id: 'u1', zone: 'eu-west-1a', version: '1.4.2' }),
+    ]);
 
     const none = await cli.run(['get', 'user-service/u9'], env);
     expect(none.code).toBe(1);
@@ -83,18 +85,29 @@ describe('nestjs-etcd-registry CLI against etcd without auth', () => {
 
   it('flags win over environment variables, and an empty variable counts as unset', async () => {
     const dead = `127.0.0.1:${await freePort()}`;
-    const r = await cli.run(['ls', '--endpoints', etcd.endpoints.join(','), '--json'], { ...env, ETCD_ENDPOINTS: dead, ETCD_USERNAME: '', ETCD_PASSWORD: '' });
+    const r = await cli.run(['ls', '--endpoints', etcd.endpoints.join(','), '--json'], {
+      ...env,
+      ETCD_ENDPOINTS: dead,
+      ETCD_USERNAME: '',
+      ETCD_PASSWORD: '',
+    });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).instances).toHaveLength(3);
   });
 
   it('usage errors exit 2 and name the flag and the variable; --help exits 0', async () => {
     const noEndpoints = await cli.run(['ls'], {});
-    expect([noEndpoints.code, noEndpoints.stderr]).toEqual([2, expect.stringContaining('pass --endpoints host:port[,host:port] or set ETCD_ENDPOINTS')]);
+    expect([noEndpoints.code, noEndpoints.stderr]).toEqual([
+      2,
+      expect.stringContaining('pass --endpoints host:port[,host:port] or set ETCD_ENDPOINTS'),
+    ]);
     const badTtl = await cli.run(['doctor', '--ttl-seconds', '0'], env);
     expect([badTtl.code, badTtl.stderr]).toEqual([2, expect.stringContaining('invalid --ttl-seconds (ETCD_TTL_SECONDS)')]);
     const badCodec = await cli.run(['ls'], { ...env, ETCD_CODEC: 'protobuf' });
-    expect([badCodec.code, badCodec.stderr]).toEqual([2, expect.stringContaining('--codec (ETCD_CODEC) must be one of etcd-service, json')]);
+    expect([badCodec.code, badCodec.stderr]).toEqual([
+      2,
+      expect.stringContaining('--codec (ETCD_CODEC) must be one of etcd-service, json'),
+    ]);
     const unknown = await cli.run(['list'], env);
     expect([unknown.code, unknown.stderr]).toEqual([2, expect.stringContaining('unknown command "list"')]);
     const onlyUser = await cli.run(['ls'], { ...env, ETCD_USERNAME: 'alice' });
@@ -106,8 +119,21 @@ describe('nestjs-etcd-registry CLI against etcd without auth', () => {
   it('doctor passes every check on a healthy etcd, and --write writes nothing', async () => {
     const r = await cli.run(['doctor', '--write'], env);
     expect(r.code).toBe(0);
-    const outcome = (check: string) => r.stdout.split('\n').find((l) => l.includes(check))?.split(/\s+/)[0];
-    for (const check of [`endpoint ${etcd.endpoints[0]}`, 'cluster', 'etcd version', 'auth', `read ${prefix}`, `write ${prefix}`, 'lease minimum TTL', 'clock skew']) {
+    const outcome = (check: string) =>
+      r.stdout
+        .split('\n')
+        .find((l) => l.includes(check))
+        ?.split(/\s+/)[0];
+    for (const check of [
+      `endpoint ${etcd.endpoints[0]}`,
+      'cluster',
+      'etcd version',
+      'auth',
+      `read ${prefix}`,
+      `write ${prefix}`,
+      'lease minimum TTL',
+      'clock skew',
+    ]) {
       expect([check, outcome(check)]).toEqual([check, 'ok']);
     }
     expect(r.stdout).toMatch(/etcd version\s+3\.\d+\.\d+/);
@@ -121,7 +147,9 @@ describe('nestjs-etcd-registry CLI against etcd without auth', () => {
     try {
       await watch.line(/ = user-service\/u2 {2}127\.0\.0\.1:3002 {2}up/);
       await registry.register(`${prefix}user-service/w1`, json({ address: '127.0.0.1:3009', zone: 'z1' }));
-      expect(await watch.line(/ \+ user-service\/w1/)).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z \+ user-service\/w1 {2}127\.0\.0\.1:3009 {2}up {2}zone=z1 {2}rev \d+$/);
+      expect(await watch.line(/ \+ user-service\/w1/)).toMatch(
+        /^\d{4}-\d\d-\d\dT[\d:.]+Z \+ user-service\/w1 {2}127\.0\.0\.1:3009 {2}up {2}zone=z1 {2}rev \d+$/,
+      );
       await registry.register(`${prefix}user-service/w1`, json({ address: '127.0.0.1:3009', status: 'draining' }));
       await watch.line(/ ~ user-service\/w1 {2}127\.0\.0\.1:3009 {2}draining/);
       await registry.unregister(`${prefix}user-service/w1`);
@@ -137,9 +165,15 @@ describe('nestjs-etcd-registry CLI against etcd without auth', () => {
     const watch = cli.spawn(['watch', '--json'], { ...env, ETCD_PREFIX: `${prefix}billing/` });
     try {
       const first = JSON.parse(await watch.line(/"type":"present"/));
-      expect(first).toEqual({ type: 'present', at: expect.any(String), instance: expect.objectContaining({ id: 'b1', version: '\u001b[2J<script>x</script>' }) });
+      expect(first).toEqual({
+        type: 'present',
+        at: expect.any(String),
+        instance: expect.objectContaining({ id: 'b1', version: '\u001b[2J<script>x</script>' }),
+      });
       await registry.register(`${prefix}billing/b2`, '127.0.0.1:4002');
-      expect(JSON.parse(await watch.line(/"type":"added"/)).instance).toEqual(expect.objectContaining({ id: 'b2', address: '127.0.0.1:4002', codec: 'etcd-service' }));
+      expect(JSON.parse(await watch.line(/"type":"added"/)).instance).toEqual(
+        expect.objectContaining({ id: 'b2', address: '127.0.0.1:4002', codec: 'etcd-service' }),
+      );
     } finally {
       expect(await watch.stop()).toBe(0);
       await registry.unregister(`${prefix}billing/b2`);
@@ -197,11 +231,15 @@ describe('nestjs-etcd-registry CLI against etcd with auth', () => {
   }, 60_000);
   afterAll(() => etcd?.stop());
 
-  const lineOf = (stdout: string, check: string) => stdout.split('\n').find((l) => l.split(/\s{2,}/)[1] === check) ?? `(no ${check} line in ${stdout})`;
+  const lineOf = (stdout: string, check: string) =>
+    stdout.split('\n').find((l) => l.split(/\s{2,}/)[1] === check) ?? `(no ${check} line in ${stdout})`;
 
   it('without credentials: ls and doctor exit 4 and say etcd wants credentials', async () => {
     const ls = await cli.run(['ls'], env);
-    expect([ls.code, ls.stderr]).toEqual([4, expect.stringContaining('etcd has auth enabled and no credentials were given: set ETCD_USERNAME and ETCD_PASSWORD')]);
+    expect([ls.code, ls.stderr]).toEqual([
+      4,
+      expect.stringContaining('etcd has auth enabled and no credentials were given: set ETCD_USERNAME and ETCD_PASSWORD'),
+    ]);
     const doctor = await cli.run(['doctor'], env);
     expect(doctor.code).toBe(4);
     expect(lineOf(doctor.stdout, 'auth')).toMatch(/^fail/);
@@ -233,15 +271,21 @@ describe('nestjs-etcd-registry CLI against etcd with auth', () => {
     const other = await cli.run(['doctor'], { ...env, ETCD_USERNAME: 'other', ETCD_PASSWORD: 'other-pw' });
     expect(other.code).toBe(4);
     expect(lineOf(other.stdout, 'read /services/')).toMatch(/^fail .*"other" may not read \/services\/: grant its role read/);
-    const otherPrefix = await cli.run(['doctor', '--write', '--prefix', '/other/'], { ...env, ETCD_USERNAME: 'other', ETCD_PASSWORD: 'other-pw' });
+    const otherPrefix = await cli.run(['doctor', '--write', '--prefix', '/other/'], {
+      ...env,
+      ETCD_USERNAME: 'other',
+      ETCD_PASSWORD: 'other-pw',
+    });
     expect(otherPrefix.code).toBe(0);
   });
 
-  it('a readwrite role passes --write without writing, and a ttlSeconds under etcd\'s minimum warns', async () => {
+  it("a readwrite role passes --write without writing, and a ttlSeconds under etcd's minimum warns", async () => {
     const r = await cli.run(['doctor', '--write', '--ttl-seconds', '1'], { ...env, ETCD_USERNAME: 'writer', ETCD_PASSWORD: 'writer-pw' });
     expect(r.code).toBe(0); // a warning is not a failure
     expect(lineOf(r.stdout, 'write /services/')).toMatch(/^ok/);
-    expect(lineOf(r.stdout, 'lease minimum TTL')).toMatch(/^warn\s+lease minimum TTL\s+2 s \(a 1 s lease was granted 2 s\): ttlSeconds 1 is raised to 2 by etcd/);
+    expect(lineOf(r.stdout, 'lease minimum TTL')).toMatch(
+      /^warn\s+lease minimum TTL\s+2 s \(a 1 s lease was granted 2 s\): ttlSeconds 1 is raised to 2 by etcd/,
+    );
     expect((await auth.run(['get', '/services/', '--prefix', '--keys-only'])).trim()).toBe('/services/api/a1');
     expect((await auth.run(['lease', 'list'])).trim()).toBe('found 0 leases'); // the probe lease was revoked
   });

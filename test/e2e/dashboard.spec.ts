@@ -31,7 +31,9 @@ async function recordRows(page: Page): Promise<void> {
     w.rows = {};
     let present = new Set<string>();
     const scan = () => {
-      const now = new Set<string>([...document.querySelectorAll('tr[data-key]')].map((tr: { getAttribute(n: string): string }) => tr.getAttribute('data-key')));
+      const now = new Set<string>(
+        [...document.querySelectorAll('tr[data-key]')].map((tr: { getAttribute(n: string): string }) => tr.getAttribute('data-key')),
+      );
       for (const k of now) if (!present.has(k)) w.rows[k] = { added: Date.now() };
       for (const k of present) if (!now.has(k)) w.rows[k] = { ...w.rows[k], removed: Date.now() };
       present = now;
@@ -41,8 +43,7 @@ async function recordRows(page: Page): Promise<void> {
   });
 }
 
-const rowTimes = (page: Page, key: string) =>
-  page.evaluate((k) => (globalThis as unknown as BrowserGlobals).rows[k] ?? {}, key);
+const rowTimes = (page: Page, key: string) => page.evaluate((k) => (globalThis as unknown as BrowserGlobals).rows[k] ?? {}, key);
 
 describe('live registry page (EtcdRegistryDashboardModule) in headless Chromium', () => {
   const apps = withNestApps();
@@ -100,7 +101,14 @@ describe('live registry page (EtcdRegistryDashboardModule) in headless Chromium'
 
   function startInstance(key: string, value: string): Promise<ChildProcess> {
     const child = spawn(process.execPath, [TS_NODE, '--transpile-only', CHILD], {
-      env: { ...process.env, ETCD_ENDPOINTS: etcd.endpoints.join(','), REGISTER_PATH: key, REGISTER_VALUE: value, TTL_SECONDS: '2', MODE: 'wait' },
+      env: {
+        ...process.env,
+        ETCD_ENDPOINTS: etcd.endpoints.join(','),
+        REGISTER_PATH: key,
+        REGISTER_VALUE: value,
+        TTL_SECONDS: '2',
+        MODE: 'wait',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(child);
@@ -124,10 +132,18 @@ describe('live registry page (EtcdRegistryDashboardModule) in headless Chromium'
     const appearMs = added - put;
 
     child.kill('SIGKILL'); // by PID: its lease (2 s) expires, etcd deletes the key
-    const deleted = await waitFor(() => seen[key]?.deleted, { timeoutMs: 15_000, message: 'the lease expiry seen by the independent watcher' });
-    const removed = await waitFor(async () => (await rowTimes(page, key)).removed, { timeoutMs: 10_000, message: 'the row gone from the page' });
+    const deleted = await waitFor(() => seen[key]?.deleted, {
+      timeoutMs: 15_000,
+      message: 'the lease expiry seen by the independent watcher',
+    });
+    const removed = await waitFor(async () => (await rowTimes(page, key)).removed, {
+      timeoutMs: 10_000,
+      message: 'the row gone from the page',
+    });
     const disappearMs = removed - deleted;
-    process.stdout.write(`registry page: row appeared ${appearMs} ms after etcd's put, disappeared ${disappearMs} ms after etcd's delete (lease expiry)\n`);
+    process.stdout.write(
+      `registry page: row appeared ${appearMs} ms after etcd's put, disappeared ${disappearMs} ms after etcd's delete (lease expiry)\n`,
+    );
     expect(appearMs).toBeLessThan(1000);
     expect(disappearMs).toBeLessThan(1000);
     expect((page as unknown as { errors: string[] }).errors).toEqual([]);
@@ -142,7 +158,14 @@ describe('live registry page (EtcdRegistryDashboardModule) in headless Chromium'
     await registry.register(key, json({ address: '127.0.0.1:6666', version: `<script>window.pwned=2</script>`, zone: evil }));
     const row = page.locator(`tr[data-key="${key.replace(/"/g, '\\"')}"]`);
     await row.waitFor({ timeout: 10_000 });
-    expect(await row.locator('td').allTextContents()).toEqual([encodeURIComponent('x"><b>'), '127.0.0.1:6666', 'up', evil, '<script>window.pwned=2</script>', expect.stringMatching(/^\d+s$/)]);
+    expect(await row.locator('td').allTextContents()).toEqual([
+      encodeURIComponent('x"><b>'),
+      '127.0.0.1:6666',
+      'up',
+      evil,
+      '<script>window.pwned=2</script>',
+      expect.stringMatching(/^\d+s$/),
+    ]);
     expect(await page.evaluate(() => (globalThis as unknown as BrowserGlobals).pwned)).toBeUndefined();
     expect(await page.locator('#services img, #services script, #services b').count()).toBe(0);
     await registry.unregister(key);
@@ -154,7 +177,9 @@ describe('live registry page (EtcdRegistryDashboardModule) in headless Chromium'
     const { url } = await startApp();
     const res = await fetch(url);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(res.headers.get('content-security-policy')).toMatch(/default-src 'none'; style-src 'sha256-[^']+'; script-src 'sha256-[^']+'; connect-src 'self'/);
+    expect(res.headers.get('content-security-policy')).toMatch(
+      /default-src 'none'; style-src 'sha256-[^']+'; script-src 'sha256-[^']+'; connect-src 'self'/,
+    );
     const html = await res.text();
     expect(html.length).toBeLessThan(8_000); // small, no framework
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/); // nothing loaded from elsewhere
@@ -181,9 +206,14 @@ describe('live registry page (EtcdRegistryDashboardModule) in headless Chromium'
     for (const [path, value] of fleet) await registry.register(`${prefix}${path}`, json(value));
     const page = await openPage(url);
     await waitFor(async () => (await page.locator('tr[data-key]').count()) === fleet.length, { message: 'every instance on the page' });
-    expect(await page.locator('section[data-service]').evaluateAll((s) => s.map((e) => e.getAttribute('data-service')))).toEqual(['gateway', 'user-service']);
+    expect(await page.locator('section[data-service]').evaluateAll((s) => s.map((e) => e.getAttribute('data-service')))).toEqual([
+      'gateway',
+      'user-service',
+    ]);
     expect(await page.locator('td.draining').allTextContents()).toEqual(['draining']);
-    await waitFor(async () => (await page.locator('td[data-since]').first().textContent())?.match(/[1-9]\d*s$/), { message: 'ages ticking' });
+    await waitFor(async () => (await page.locator('td[data-since]').first().textContent())?.match(/[1-9]\d*s$/), {
+      message: 'ages ticking',
+    });
     await page.screenshot({ path: SCREENSHOT ?? join(tmpdir(), `dashboard-${process.pid}.png`) });
     for (const [path] of fleet) await registry.unregister(`${prefix}${path}`);
     await page.close();

@@ -72,7 +72,9 @@ describe('graceful drain (real etcd)', () => {
     expect((await client.get(key).exec()).kvs).toEqual([]);
     const ttl = await client.leaseClient.leaseTimeToLive({ ID: lease, keys: false });
     expect(Number(ttl.TTL)).toBe(-1); // revoked, not left to expire
-    process.stdout.write(`drain (json, drainMs 800): draining seen after ${markedMs} ms, key gone after ${goneMs} ms, app.close() ${closedMs} ms\n`);
+    process.stdout.write(
+      `drain (json, drainMs 800): draining seen after ${markedMs} ms, key gone after ${goneMs} ms, app.close() ${closedMs} ms\n`,
+    );
   });
 
   it('plain value: the key is deleted first (a plain value cannot say draining), the app serves for drainMs, then closes', async () => {
@@ -93,7 +95,9 @@ describe('graceful drain (real etcd)', () => {
     expect(goneMs).toBeLessThan(500);
     expect(answeredMs).toBeGreaterThan(goneMs);
     expect(closedMs).toBeGreaterThanOrEqual(800);
-    process.stdout.write(`drain (plain, drainMs 800): key gone after ${goneMs} ms, a request answered at ${answeredMs} ms, app.close() ${closedMs} ms\n`);
+    process.stdout.write(
+      `drain (plain, drainMs 800): key gone after ${goneMs} ms, a request answered at ${answeredMs} ms, app.close() ${closedMs} ms\n`,
+    );
   });
 
   it('drainMs 0 (default) keeps the old behaviour: deleted at once, close is quick', async () => {
@@ -137,9 +141,14 @@ describe('graceful drain (real etcd)', () => {
     const t0 = Date.now();
     const prefix = uniquePrefix('roll');
     const opts = { codec: 'json' as const, drainMs };
-    const fleet = [await startUserApp(apps, etcd.endpoints, prefix, 'a1', opts), await startUserApp(apps, etcd.endpoints, prefix, 'a2', opts)];
+    const fleet = [
+      await startUserApp(apps, etcd.endpoints, prefix, 'a1', opts),
+      await startUserApp(apps, etcd.endpoints, prefix, 'a2', opts),
+    ];
     let up: readonly ServiceInstance[] = [];
-    const sub = await watchInstances(watcher, prefix, (f) => void (up = (f.get('users') ?? []).filter((i) => i.status === 'up')), { codec: 'json' });
+    const sub = await watchInstances(watcher, prefix, (f) => void (up = (f.get('users') ?? []).filter((i) => i.status === 'up')), {
+      codec: 'json',
+    });
     const stats = { sent: 0, failed: 0, errors: [] as string[] };
     let stop = false;
     let next = 0;
@@ -158,7 +167,8 @@ describe('graceful drain (real etcd)', () => {
           await res.json();
         } catch (e) {
           stats.failed++;
-          if (stats.errors.length < 5) stats.errors.push(`${target.id}: ${e instanceof Error ? ((e as { cause?: Error }).cause?.message ?? e.message) : String(e)}`);
+          if (stats.errors.length < 5)
+            stats.errors.push(`${target.id}: ${e instanceof Error ? ((e as { cause?: Error }).cause?.message ?? e.message) : String(e)}`);
         }
       }
     };

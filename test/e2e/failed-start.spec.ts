@@ -41,7 +41,9 @@ function startApp(env: Record<string, string>): Child {
   };
   child.stdout.on('data', (c) => ((out += c), scan()));
   child.stderr.on('data', (c) => (out += c));
-  const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.once('exit', (code) => resolve({ code, at: Date.now() })));
+  const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
+    child.once('exit', (code) => resolve({ code, at: Date.now() })),
+  );
   return {
     child,
     output: () => out,
@@ -93,7 +95,8 @@ describe('a failed start leaves nothing behind (real Nest apps in child processe
     const failed = await c.line(/start failed: \w+/);
     expect(failed.text).toMatch(errorName);
     const exit = await exitWithin(c, EXIT_BOUND_MS + 10_000);
-    if (exit === 'still running') throw new Error(`the process still runs ${EXIT_BOUND_MS + 10_000} ms after its failed start:\n${c.output()}`);
+    if (exit === 'still running')
+      throw new Error(`the process still runs ${EXIT_BOUND_MS + 10_000} ms after its failed start:\n${c.output()}`);
     expect(exit.code).toBe(1);
     const afterFailureMs = exit.at - failed.at;
     expect(afterFailureMs).toBeLessThan(EXIT_BOUND_MS);
@@ -137,7 +140,14 @@ describe('a failed start leaves nothing behind (real Nest apps in child processe
     const prefix = uniquePrefix('boot');
     const key = `${prefix}app/boot1`;
     const seen = await observe(prefix);
-    const c = app({ PREFIX: prefix, SERVICE_ID: 'boot1', PORT: String(await freePort()), WATCH_PREFIX: prefix, FAIL_BOOTSTRAP: '1', ...extra });
+    const c = app({
+      PREFIX: prefix,
+      SERVICE_ID: 'boot1',
+      PORT: String(await freePort()),
+      WATCH_PREFIX: prefix,
+      FAIL_BOOTSTRAP: '1',
+      ...extra,
+    });
     const ms = await expectFailedStartExits(c, /Error/);
     console.log(`bootstrap throws (${_kind}): exited ${ms} ms after the failure`);
     expect(c.output()).not.toMatch(/\nmap \d/); // the handler never got a map: nothing was opened

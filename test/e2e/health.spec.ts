@@ -45,7 +45,9 @@ describe('EtcdRegistryHealthIndicator (real etcd)', () => {
   });
   afterEach(() => proxy.close());
 
-  async function start(options: Partial<EtcdRegistryModuleOptions>): Promise<{ app: INestApplication; get: (q?: string) => Promise<{ code: number; body: Health }> }> {
+  async function start(
+    options: Partial<EtcdRegistryModuleOptions>,
+  ): Promise<{ app: INestApplication; get: (q?: string) => Promise<{ code: number; body: Health }> }> {
     @Module({
       imports: [TerminusModule, EtcdRegistryModule.forRoot({ endpoints: proxy.endpoints, timeoutMs: 1500, ...options })],
       controllers: [HealthController],
@@ -86,18 +88,32 @@ describe('EtcdRegistryHealthIndicator (real etcd)', () => {
     proxy.blackhole();
     const unreachable = await get('?checks=etcd');
     expect(unreachable.code).toBe(503);
-    expect(details(unreachable.body)).toMatchObject({ status: 'down', etcd: 'unreachable', reasons: [expect.stringMatching(/^etcd unreachable: /)] });
+    expect(details(unreachable.body)).toMatchObject({
+      status: 'down',
+      etcd: 'unreachable',
+      reasons: [expect.stringMatching(/^etcd unreachable: /)],
+    });
     // The lease is lost after about 2 x TTL without a keep-alive.
-    const lost = await waitFor(async () => {
-      const h = await get('?checks=lease');
-      return h.code === 503 ? h : undefined;
-    }, { timeoutMs: 15_000, intervalMs: 200, message: 'the lease lost' });
-    expect(details(lost.body)).toMatchObject({ status: 'down', lease: null, reasons: [expect.stringMatching(/^lease lost: 1 registered key/)] });
+    const lost = await waitFor(
+      async () => {
+        const h = await get('?checks=lease');
+        return h.code === 503 ? h : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 200, message: 'the lease lost' },
+    );
+    expect(details(lost.body)).toMatchObject({
+      status: 'down',
+      lease: null,
+      reasons: [expect.stringMatching(/^lease lost: 1 registered key/)],
+    });
     proxy.heal();
-    const back = await waitFor(async () => {
-      const h = await get();
-      return h.code === 200 ? h : undefined;
-    }, { timeoutMs: 15_000, intervalMs: 100, message: 'healthy again' });
+    const back = await waitFor(
+      async () => {
+        const h = await get();
+        return h.code === 200 ? h : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 100, message: 'healthy again' },
+    );
     expect(details(back.body)).toMatchObject({ status: 'up', registration: { state: 'registered' } });
   });
 
@@ -117,10 +133,13 @@ describe('EtcdRegistryHealthIndicator (real etcd)', () => {
     await app.get(RegistryService).registerService();
     expect((await get()).code).toBe(200);
     const closing = apps.close(app);
-    const draining = await waitFor(async () => {
-      const h = await get();
-      return h.code === 503 ? h : undefined;
-    }, { timeoutMs: 1000, intervalMs: 20, message: 'down while draining' });
+    const draining = await waitFor(
+      async () => {
+        const h = await get();
+        return h.code === 503 ? h : undefined;
+      },
+      { timeoutMs: 1000, intervalMs: 20, message: 'down while draining' },
+    );
     expect(details(draining.body)).toMatchObject({ draining: true, registration: { state: 'draining' } });
     await closing;
   });
@@ -131,10 +150,13 @@ describe('EtcdRegistryHealthIndicator (real etcd)', () => {
     await app.get(RegistryService).addWatch(prefix, () => undefined);
     expect((await get()).code).toBe(200);
     proxy.cut();
-    const stale = await waitFor(async () => {
-      const h = await get('?checks=watches');
-      return h.code === 503 ? h : undefined;
-    }, { timeoutMs: 10_000, intervalMs: 50, message: 'the watch not live' });
+    const stale = await waitFor(
+      async () => {
+        const h = await get('?checks=watches');
+        return h.code === 503 ? h : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 50, message: 'the watch not live' },
+    );
     expect(details(stale.body)).toMatchObject({
       watches: [{ prefix, live: false, staleForMs: expect.any(Number) }],
       reasons: [expect.stringMatching(new RegExp(`^watch not live: "${prefix}"`))],

@@ -92,7 +92,10 @@ describe('start-up check with least-privilege roles (etcd auth on)', () => {
     const plain = await startEtcd();
     try {
       await start([
-        ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ ETCD_ENDPOINTS: plain.endpoints.join(','), ETCD_USERNAME: '', ETCD_PASSWORD: '' })] }),
+        ConfigModule.forRoot({
+          ignoreEnvFile: true,
+          load: [() => ({ ETCD_ENDPOINTS: plain.endpoints.join(','), ETCD_USERNAME: '', ETCD_PASSWORD: '' })],
+        }),
         EtcdRegistryModule.forRootAsync({
           imports: [ConfigModule],
           inject: [ConfigService],
@@ -104,7 +107,9 @@ describe('start-up check with least-privilege roles (etcd auth on)', () => {
           }),
         }),
       ]);
-      await waitFor(async () => (await app!.get(RegistryService).getServices('/lp-env/'))['/lp-env/env/e1'], { message: 'the registration' });
+      await waitFor(async () => (await app!.get(RegistryService).getServices('/lp-env/'))['/lp-env/env/e1'], {
+        message: 'the registration',
+      });
       await app!.close();
       app = undefined;
     } finally {

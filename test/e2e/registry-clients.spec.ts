@@ -1,7 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ClientProxy, Transport } from '@nestjs/microservices';
 import { firstValueFrom, lastValueFrom } from 'rxjs';
-import { EtcdRegistryModule, InstanceEjectedEvent, NoInstanceAddressError, NoLiveInstanceError, RegistryOptionsError, RegistryService, UnknownServiceError } from '../../lib';
+import {
+  EtcdRegistryModule,
+  InstanceEjectedEvent,
+  NoInstanceAddressError,
+  NoLiveInstanceError,
+  RegistryOptionsError,
+  RegistryService,
+  UnknownServiceError,
+} from '../../lib';
 import { RegistryClientProxy, RegistryClientsModule } from '../../lib/microservices';
 import { withNestApps } from '../support/nest-app';
 import { uniquePrefix, withEtcd } from '../support/registry-fixtures';
@@ -35,7 +43,9 @@ describe('RegistryClientsModule: Nest microservice clients by service name (real
     const app = await apps.start({
       imports: [
         EtcdRegistryModule.forRoot({ endpoints: t.etcd.endpoints, timeoutMs: 3000, isGlobal: true }),
-        RegistryClientsModule.register([{ name: 'USERS', service: 'user-service', transport: Transport.TCP, prefix, codec: 'json', ...extra }]),
+        RegistryClientsModule.register([
+          { name: 'USERS', service: 'user-service', transport: Transport.TCP, prefix, codec: 'json', ...extra },
+        ]),
       ],
       providers: [UsersCaller],
     });
@@ -77,7 +87,10 @@ describe('RegistryClientsModule: Nest microservice clients by service name (real
     await waitFor(() => counts.ok > 300, { timeoutMs: 20_000, message: 'load to run' });
     const before = counts.by.get(victim.id) ?? 0;
     await victim.kill();
-    await waitFor(() => ejected.some((e) => e.key.endsWith(`/${victim.id}`)), { timeoutMs: 5000, message: 'the killed instance to be ejected' });
+    await waitFor(() => ejected.some((e) => e.key.endsWith(`/${victim.id}`)), {
+      timeoutMs: 5000,
+      message: 'the killed instance to be ejected',
+    });
     await waitFor(() => users.balancerStatus().services[0].instances.length === 2 && users.balancerStatus().connections === 2, {
       timeoutMs: 10_000,
       message: 'the killed instance to leave the map and its connection to be closed',
@@ -86,7 +99,9 @@ describe('RegistryClientsModule: Nest microservice clients by service name (real
     await waitFor(() => counts.ok > okAtGone + 200, { timeoutMs: 20_000, message: 'load to go on' });
     stop = true;
     await load;
-    process.stdout.write(`TCP under SIGKILL: ${counts.ok} sends ok, ${counts.errors.length} failed; victim served ${before} before the kill\n`);
+    process.stdout.write(
+      `TCP under SIGKILL: ${counts.ok} sends ok, ${counts.errors.length} failed; victim served ${before} before the kill\n`,
+    );
     expect(counts.errors).toEqual([]);
     expect(before).toBeGreaterThan(0);
   });
@@ -106,7 +121,9 @@ describe('RegistryClientsModule: Nest microservice clients by service name (real
     const registry = app.get(RegistryService);
     await registry.register(`${prefix}draining-service/d1`, JSON.stringify({ v: 1, address: '127.0.0.1:1', status: 'draining' }));
     await registry.register(`${prefix}http-only/h1`, JSON.stringify({ v: 1, address: '127.0.0.1:1', endpoints: ['http://127.0.0.1:1'] }));
-    await waitFor(() => app.get<RegistryClientProxy>('TYPO').loadBalancer.serviceNames().length === 3, { message: 'the map to list the three services' });
+    await waitFor(() => app.get<RegistryClientProxy>('TYPO').loadBalancer.serviceNames().length === 3, {
+      message: 'the map to list the three services',
+    });
     const call = async (token: string) => {
       const t0 = Date.now();
       const error = await firstValueFrom(app.get<ClientProxy>(token).send('get-user', { id: 1 })).catch((e: unknown) => e);
@@ -120,17 +137,21 @@ describe('RegistryClientsModule: Nest microservice clients by service name (real
     expect(draining.error.message).toContain('"draining-service"');
     const httpOnly = await call('HTTP_ONLY');
     expect(httpOnly.error).toBeInstanceOf(NoInstanceAddressError);
-    expect(httpOnly.error.message).toMatch(/"http-only" has an address for tcp \(instances: h1\): register an endpoint such as "tcp:\/\/host:port"/);
+    expect(httpOnly.error.message).toMatch(
+      /"http-only" has an address for tcp \(instances: h1\): register an endpoint such as "tcp:\/\/host:port"/,
+    );
     for (const r of [typo, draining, httpOnly]) expect(r.ms).toBeLessThan(200);
   });
 
   it('a transport other than TCP fails the start, naming the client', async () => {
-    const app = await apps.create({
-      imports: [
-        EtcdRegistryModule.forRoot({ endpoints: t.etcd.endpoints, timeoutMs: 3000, isGlobal: true }),
-        RegistryClientsModule.register([{ name: 'USERS', service: 'user-service', transport: Transport.REDIS as never }]),
-      ],
-    }).catch((e: unknown) => e);
+    const app = await apps
+      .create({
+        imports: [
+          EtcdRegistryModule.forRoot({ endpoints: t.etcd.endpoints, timeoutMs: 3000, isGlobal: true }),
+          RegistryClientsModule.register([{ name: 'USERS', service: 'user-service', transport: Transport.REDIS as never }]),
+        ],
+      })
+      .catch((e: unknown) => e);
     expect(app).toBeInstanceOf(RegistryOptionsError);
     expect((app as Error).message).toMatch(/Client "USERS": transport .* is not supported by name: use Transport.TCP/);
   });

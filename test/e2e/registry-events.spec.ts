@@ -35,11 +35,24 @@ describe('registry events in a Nest application (real etcd)', () => {
 
   it('events$ reports the registration made in listen() and the unregistration at close, then completes', async () => {
     const prefix = uniquePrefix('ev');
-    @Module({ imports: [EtcdRegistryModule.forRoot({ endpoints: etcd.endpoints, autoRegister: false, service: { name: 'users', id: 'u1', address: '127.0.0.1:1', prefix } })] })
+    @Module({
+      imports: [
+        EtcdRegistryModule.forRoot({
+          endpoints: etcd.endpoints,
+          autoRegister: false,
+          service: { name: 'users', id: 'u1', address: '127.0.0.1:1', prefix },
+        }),
+      ],
+    })
     class AppModule {}
     const app = await apps.start({ imports: [AppModule] });
     const registry = app.get(RegistryService);
-    const all = firstValueFrom(registry.events$.pipe(filter((e) => e.type === 'registered' || e.type === 'unregistered'), toArray()));
+    const all = firstValueFrom(
+      registry.events$.pipe(
+        filter((e) => e.type === 'registered' || e.type === 'unregistered'),
+        toArray(),
+      ),
+    );
     await registry.registerService();
     await apps.close(app); // events$ completes at shutdown: toArray() resolves
     const events = await all;
@@ -83,7 +96,11 @@ describe('registry events in a Nest application (real etcd)', () => {
     @Module({
       imports: [
         EventEmitterModule.forRoot(),
-        EtcdRegistryModule.forRoot({ endpoints: etcd.endpoints, isGlobal: true, service: { name: 'users', id: 'u1', address: '127.0.0.1:1', prefix } }),
+        EtcdRegistryModule.forRoot({
+          endpoints: etcd.endpoints,
+          isGlobal: true,
+          service: { name: 'users', id: 'u1', address: '127.0.0.1:1', prefix },
+        }),
         EtcdRegistryEventEmitterModule,
       ],
       providers: [LeaseListener],

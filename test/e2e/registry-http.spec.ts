@@ -1,6 +1,14 @@
 import { INestApplication } from '@nestjs/common';
 import { firstValueFrom } from 'rxjs';
-import { EtcdRegistryModule, InstanceEjectedEvent, NoInstanceAddressError, NoLiveInstanceError, RegistryOptionsError, RegistryService, UnknownServiceError } from '../../lib';
+import {
+  EtcdRegistryModule,
+  InstanceEjectedEvent,
+  NoInstanceAddressError,
+  NoLiveInstanceError,
+  RegistryOptionsError,
+  RegistryService,
+  UnknownServiceError,
+} from '../../lib';
 import { RegistryHttpModule, RegistryHttpService } from '../../lib/axios';
 import { withNestApps } from '../support/nest-app';
 import { uniquePrefix, withEtcd } from '../support/registry-fixtures';
@@ -21,7 +29,9 @@ describe('RegistryHttpService: HTTP by service name (real etcd, real Nest apps i
   });
   afterEach(() => fleet.stopAll());
 
-  async function gateway(options: Parameters<typeof RegistryHttpModule.register>[0] = {}): Promise<{ app: INestApplication; http: RegistryHttpService }> {
+  async function gateway(
+    options: Parameters<typeof RegistryHttpModule.register>[0] = {},
+  ): Promise<{ app: INestApplication; http: RegistryHttpService }> {
     const app = await apps.start({
       imports: [
         EtcdRegistryModule.forRoot({ endpoints: t.etcd.endpoints, timeoutMs: 3000, isGlobal: true }),
@@ -31,7 +41,8 @@ describe('RegistryHttpService: HTTP by service name (real etcd, real Nest apps i
     return { app, http: app.get(RegistryHttpService) };
   }
 
-  const servedBy = async (http: RegistryHttpService, url: string) => (await firstValueFrom(http.get<{ servedBy: string }>(url))).data.servedBy;
+  const servedBy = async (http: RegistryHttpService, url: string) =>
+    (await firstValueFrom(http.get<{ servedBy: string }>(url))).data.servedBy;
 
   it('sends http://user-service/... to the live instances, round robin by default', async () => {
     await Promise.all(['u1', 'u2', 'u3'].map((id) => fleet.start(id)));
@@ -71,15 +82,23 @@ describe('RegistryHttpService: HTTP by service name (real etcd, real Nest apps i
     const before = counts.by.get(victim.id) ?? 0;
     await victim.kill();
     const killedAt = Date.now();
-    await waitFor(() => ejected.some((e) => e.key.endsWith(`/${victim.id}`)), { timeoutMs: 5000, message: 'the killed instance to be ejected' });
+    await waitFor(() => ejected.some((e) => e.key.endsWith(`/${victim.id}`)), {
+      timeoutMs: 5000,
+      message: 'the killed instance to be ejected',
+    });
     const ejectedAfterMs = Date.now() - killedAt;
     // Its lease (TTL 2 s) expires: the key leaves the map and the balancer forgets it.
-    await waitFor(() => http.status().services[0].instances.length === 2, { timeoutMs: 10_000, message: 'the killed instance to leave the map' });
+    await waitFor(() => http.status().services[0].instances.length === 2, {
+      timeoutMs: 10_000,
+      message: 'the killed instance to leave the map',
+    });
     const okAtGone = counts.ok;
     await waitFor(() => counts.ok > okAtGone + 200, { timeoutMs: 20_000, message: 'load to go on' });
     stop = true;
     await load;
-    process.stdout.write(`HTTP under SIGKILL: ${counts.ok} calls ok, ${counts.failed} failed; victim served ${before} before the kill; ejected ${ejectedAfterMs} ms after the kill\n`);
+    process.stdout.write(
+      `HTTP under SIGKILL: ${counts.ok} calls ok, ${counts.failed} failed; victim served ${before} before the kill; ejected ${ejectedAfterMs} ms after the kill\n`,
+    );
     expect(counts.errors).toEqual([]);
     expect(counts.failed).toBe(0);
     expect(before).toBeGreaterThan(0);
@@ -111,7 +130,9 @@ describe('RegistryHttpService: HTTP by service name (real etcd, real Nest apps i
     };
     const unknown = await timed('http://user-servise/users/1');
     expect(unknown.error).toBeInstanceOf(UnknownServiceError);
-    expect((unknown.error as Error).message).toMatch(/No service named "user-servise" is registered under ".*" \(services there: .*user-service/);
+    expect((unknown.error as Error).message).toMatch(
+      /No service named "user-servise" is registered under ".*" \(services there: .*user-service/,
+    );
     const draining = await timed('http://draining-service/x');
     expect(draining.error).toBeInstanceOf(NoLiveInstanceError);
     expect((draining.error as Error).message).toContain('"draining-service"');
@@ -129,7 +150,12 @@ describe('RegistryHttpService: HTTP by service name (real etcd, real Nest apps i
     expect(error).toBeInstanceOf(RegistryOptionsError);
     expect((error as Error).message).toContain('import EtcdRegistryModule.forRoot({ ..., isGlobal: true })');
     const bad = await apps
-      .create({ imports: [EtcdRegistryModule.forRoot({ endpoints: t.etcd.endpoints, isGlobal: true }), RegistryHttpModule.register({ picker: 'fastest' as never })] })
+      .create({
+        imports: [
+          EtcdRegistryModule.forRoot({ endpoints: t.etcd.endpoints, isGlobal: true }),
+          RegistryHttpModule.register({ picker: 'fastest' as never }),
+        ],
+      })
       .then((a) => a.init())
       .catch((e: unknown) => e);
     expect((bad as Error).message).toMatch(/Option "picker" must be one of/);

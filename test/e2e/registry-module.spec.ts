@@ -100,9 +100,17 @@ describe('EtcdRegistryModule (real etcd)', () => {
     const prefix = nextPrefix();
     await start([
       EtcdRegistryModule.forRootAsync({
-        imports: [ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ ETCD_ENDPOINTS: etcd.endpoints.join(','), SERVICE_NAME: 'cfg', SERVICE_ID: 'f1', SERVICE_ADDRESS: 'h:3' })] })],
+        imports: [
+          ConfigModule.forRoot({
+            ignoreEnvFile: true,
+            load: [() => ({ ETCD_ENDPOINTS: etcd.endpoints.join(','), SERVICE_NAME: 'cfg', SERVICE_ID: 'f1', SERVICE_ADDRESS: 'h:3' })],
+          }),
+        ],
         inject: [ConfigService],
-        useFactory: (config: ConfigService) => ({ ...optionsFromConfig(config), service: { ...optionsFromConfig(config).service!, prefix } }),
+        useFactory: (config: ConfigService) => ({
+          ...optionsFromConfig(config),
+          service: { ...optionsFromConfig(config).service!, prefix },
+        }),
       }),
     ]);
     const registry = app!.get(RegistryService);
@@ -117,7 +125,9 @@ describe('EtcdRegistryModule (real etcd)', () => {
       ConfigModule.forRoot({
         isGlobal: true,
         ignoreEnvFile: true,
-        load: [() => ({ ETCD_ENDPOINTS: etcd.endpoints.join(','), SERVICE_NAME: `cls-${process.pid}`, SERVICE_ID: id, SERVICE_ADDRESS: 'h:4' })],
+        load: [
+          () => ({ ETCD_ENDPOINTS: etcd.endpoints.join(','), SERVICE_NAME: `cls-${process.pid}`, SERVICE_ID: id, SERVICE_ADDRESS: 'h:4' }),
+        ],
       }),
       EtcdRegistryModule.forRootAsync({ useClass: EtcdRegistryConfig, isGlobal: true }),
       FeatureModule,
@@ -133,7 +143,9 @@ describe('EtcdRegistryModule (real etcd)', () => {
       imports: [
         ConfigModule.forRoot({
           ignoreEnvFile: true,
-          load: [() => ({ ETCD_ENDPOINTS: etcd.endpoints.join(','), SERVICE_NAME: `ex-${process.pid}`, SERVICE_ID: id, SERVICE_ADDRESS: 'h:8' })],
+          load: [
+            () => ({ ETCD_ENDPOINTS: etcd.endpoints.join(','), SERVICE_NAME: `ex-${process.pid}`, SERVICE_ID: id, SERVICE_ADDRESS: 'h:8' }),
+          ],
         }),
       ],
       providers: [EtcdRegistryConfig],
@@ -175,7 +187,11 @@ describe('EtcdRegistryModule (real etcd)', () => {
   it('autoRegister: false registers nothing until registerService(), then unregisterService() removes it', async () => {
     const prefix = nextPrefix();
     await start([
-      EtcdRegistryModule.forRoot({ endpoints: etcd.endpoints, autoRegister: false, service: { name: 'late', id: 'l1', address: 'h:5', prefix } }),
+      EtcdRegistryModule.forRoot({
+        endpoints: etcd.endpoints,
+        autoRegister: false,
+        service: { name: 'late', id: 'l1', address: 'h:5', prefix },
+      }),
     ]);
     const registry = app!.get(RegistryService);
     expect(await observer.getServices(prefix)).toEqual({});

@@ -144,7 +144,10 @@ describe('bad input', () => {
       ['an empty string', ''],
       ['without a trailing slash', '/bi'],
     ])('addWatch with a prefix that is %s: RegistryArgumentError("prefix")', async (_n, prefix) => {
-      await argumentError(reg.addWatch(any(prefix), () => undefined), 'prefix');
+      await argumentError(
+        reg.addWatch(any(prefix), () => undefined),
+        'prefix',
+      );
     });
 
     // A lone surrogate has no UTF-8 form: etcd would get U+FFFD instead, so the key written would

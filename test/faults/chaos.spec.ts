@@ -87,7 +87,9 @@ describe('seeded chaos', () => {
   const log: string[] = [];
 
   beforeAll(async () => {
-    process.stdout.write(`chaos: seed ${SEED}, ${DURATION_MS} ms (replay: CHAOS_SEED=${SEED} CHAOS_MS=${DURATION_MS} npm run test:faults -- chaos)\n`);
+    process.stdout.write(
+      `chaos: seed ${SEED}, ${DURATION_MS} ms (replay: CHAOS_SEED=${SEED} CHAOS_MS=${DURATION_MS} npm run test:faults -- chaos)\n`,
+    );
     cluster = await startEtcdCluster(3);
     checker = rawClient(cluster.endpoints);
   });
@@ -215,8 +217,18 @@ describe('seeded chaos', () => {
     recordFigure(SPEC, 'longest staleness seen', q(1));
     // The longest fault is 4 s; a watcher must never lag much beyond a fault plus its recovery.
     expect(q(1)).toBeLessThan(15_000);
-    recordFigure(SPEC, 'operations completed', reports.reduce((s, r) => s + r.ops, 0), 'ops');
-    recordFigure(SPEC, 'failed attempts (retried)', reports.reduce((s, r) => s + r.failedAttempts, 0), 'attempts');
+    recordFigure(
+      SPEC,
+      'operations completed',
+      reports.reduce((s, r) => s + r.ops, 0),
+      'ops',
+    );
+    recordFigure(
+      SPEC,
+      'failed attempts (retried)',
+      reports.reduce((s, r) => s + r.failedAttempts, 0),
+      'attempts',
+    );
     recordFigure(SPEC, 'faults injected', log.length, 'faults');
     process.stdout.write(`chaos faults: ${JSON.stringify(counts)}\n`);
     expect(Object.keys(expected).length).toBeGreaterThan(0);

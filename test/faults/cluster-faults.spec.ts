@@ -124,7 +124,10 @@ describe('registry against a failing etcd cluster', () => {
     // The ownership guards watch the new cluster (not the old, higher revisions): a delete from outside is undone.
     await t.checker.delete().key(`${p}a1`);
     const t1 = Date.now();
-    await waitFor(async () => (await freshRead(t.checker, p))[`${p}a1`] === 'A1', { timeoutMs: 10_000, message: 'a key deleted after the wipe put back' });
+    await waitFor(async () => (await freshRead(t.checker, p))[`${p}a1`] === 'A1', {
+      timeoutMs: 10_000,
+      message: 'a key deleted after the wipe put back',
+    });
     recordFigure(SPEC, 'wipe: key deleted from outside back after', Date.now() - t1);
     expect(w.status().watches.map((s) => s.live)).toEqual([true]);
   });

@@ -15,10 +15,15 @@ function client(endpoints: string[]): Etcd3 {
 /** A put that gives up after `ms` (etcd3 calls hang while a link is down). */
 function putWithin(c: Etcd3, key: string, value: string, ms: number): Promise<'ok' | 'failed'> {
   return Promise.race([
-    c.put(key).value(value).options({ deadline: new Date(Date.now() + ms) }).exec().then(
-      () => 'ok' as const,
-      () => 'failed' as const,
-    ),
+    c
+      .put(key)
+      .value(value)
+      .options({ deadline: new Date(Date.now() + ms) })
+      .exec()
+      .then(
+        () => 'ok' as const,
+        () => 'failed' as const,
+      ),
     new Promise<'failed'>((r) => setTimeout(() => r('failed'), ms + 200)),
   ]);
 }
@@ -44,14 +49,20 @@ describe('fault harness', () => {
     await cluster.kill(leader);
     const next = await cluster.leader();
     expect(next).not.toBe(leader);
-    await waitFor(async () => (await putWithin(c, '/harness/b', '2', 2000)) === 'ok', { timeoutMs: 20_000, message: 'a put after the leader kill' });
+    await waitFor(async () => (await putWithin(c, '/harness/b', '2', 2000)) === 'ok', {
+      timeoutMs: 20_000,
+      message: 'a put after the leader kill',
+    });
     await cluster.restart(leader);
     const statuses = await cluster.statuses();
     expect(statuses.every((s) => s !== undefined)).toBe(true);
     // The restarted member kept its data (same revision domain) and serves reads.
     const only = client([cluster.endpoints[leader]]);
     clients.push(only);
-    await waitFor(async () => (await only.get('/harness/b').string()) === '2', { timeoutMs: 15_000, message: 'restarted member to catch up' });
+    await waitFor(async () => (await only.get('/harness/b').string()) === '2', {
+      timeoutMs: 15_000,
+      message: 'restarted member to catch up',
+    });
   });
 
   it('a cut proxy stops one client only; heal restores it', async () => {
@@ -65,7 +76,10 @@ describe('fault harness', () => {
     expect(await putWithin(viaProxy, '/harness/p', '2', 1500)).toBe('failed');
     expect(await putWithin(direct, '/harness/d', '1', 5000)).toBe('ok');
     proxy.heal();
-    await waitFor(async () => (await putWithin(viaProxy, '/harness/p', '3', 2000)) === 'ok', { timeoutMs: 30_000, message: 'the proxied client after heal' });
+    await waitFor(async () => (await putWithin(viaProxy, '/harness/p', '3', 2000)) === 'ok', {
+      timeoutMs: 30_000,
+      message: 'the proxied client after heal',
+    });
     expect(await direct.get('/harness/p').string()).toBe('3');
     proxy.delay(300);
     const t0 = Date.now();
@@ -97,7 +111,14 @@ describe('tls and auth material', () => {
       const ok = { endpoints: etcd.endpoints, tls: { caFile: tls.files.ca, certFile: tls.files.clientCert, keyFile: tls.files.clientKey } };
       await waitFor(() => etcdctl(ok, ['put', '/tls/a', '1']).then(() => true), { timeoutMs: 15_000, message: 'etcdctl over mutual TLS' });
       expect(await etcdctl(ok, ['get', '/tls/a', '--print-value-only'])).toBe('1\n');
-      await expect(etcdctl({ endpoints: etcd.endpoints, tls: { caFile: tls.files.otherCa } }, ['get', '/tls/a', '--dial-timeout=1s', '--command-timeout=2s'])).rejects.toThrow();
+      await expect(
+        etcdctl({ endpoints: etcd.endpoints, tls: { caFile: tls.files.otherCa } }, [
+          'get',
+          '/tls/a',
+          '--dial-timeout=1s',
+          '--command-timeout=2s',
+        ]),
+      ).rejects.toThrow();
     } finally {
       await etcd.stop();
       tls.cleanup();
@@ -112,7 +133,9 @@ describe('tls and auth material', () => {
       const user = { endpoints: etcd.endpoints, user: 'svc:svcpw' };
       await etcdctl(user, ['put', '/allowed/x', '1']);
       await expect(etcdctl(user, ['put', '/other/x', '1'])).rejects.toThrow(/permission denied/);
-      await expect(etcdctl({ endpoints: etcd.endpoints, user: 'svc:wrong' }, ['get', '/allowed/x'])).rejects.toThrow(/authentication failed/);
+      await expect(etcdctl({ endpoints: etcd.endpoints, user: 'svc:wrong' }, ['get', '/allowed/x'])).rejects.toThrow(
+        /authentication failed/,
+      );
     } finally {
       await etcd.stop();
     }

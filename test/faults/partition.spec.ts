@@ -75,7 +75,7 @@ describe('a member cut off from its peers (minority partition)', () => {
       // The app's key does not expire on the majority: its keep-alives moved too (3 TTLs of partition).
       await new Promise((res) => setTimeout(res, 3 * TTL_SECONDS * 1000)); // the observation window
       expect(onMajority.missingSince(`${p}app`, t0)).toBe(0);
-      expect((await checker.get(`${p}app`).string())).toBe('APP');
+      expect(await checker.get(`${p}app`).string()).toBe('APP');
       recordFigure(SPEC, 'app key missing on the majority (maps)', onMajority.missingSince(`${p}app`, t0), 'maps');
     } finally {
       cluster.healPeers();

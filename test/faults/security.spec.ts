@@ -75,7 +75,11 @@ describe('etcd with auth enabled (users, a prefix role, a short token TTL)', () 
       expect(sent).toBeLessThan(1000);
       // Watching and reading fail the same clear way.
       await rejection(r.getServices('/sec/bad/'), RegistryAuthError, /refused the credentials/);
-      await rejection(r.addWatch('/sec/bad/', () => undefined), RegistryAuthError, /refused the credentials/);
+      await rejection(
+        r.addWatch('/sec/bad/', () => undefined),
+        RegistryAuthError,
+        /refused the credentials/,
+      );
     } finally {
       await proxy.close();
     }
@@ -84,7 +88,11 @@ describe('etcd with auth enabled (users, a prefix role, a short token TTL)', () 
   it('no credentials against an etcd with auth on: a RegistryAuthError asking for username and password, at once', async () => {
     const r = createRegistry({ endpoints: etcd.endpoints, timeoutMs: 5000 });
     try {
-      const took = await rejection(r.register('/sec/none/a', 'A'), RegistryAuthError, /auth enabled and no credentials.*"username" and "password"/);
+      const took = await rejection(
+        r.register('/sec/none/a', 'A'),
+        RegistryAuthError,
+        /auth enabled and no credentials.*"username" and "password"/,
+      );
       recordFigure(SPEC, 'no credentials: RegistryAuthError after', took);
       expect(took).toBeLessThan(2000);
       await rejection(r.getServices('/sec/none/'), RegistryAuthError, /no credentials/);
@@ -118,7 +126,10 @@ describe('etcd with auth enabled (users, a prefix role, a short token TTL)', () 
     // A new watch on the old stream: etcd refuses its creation (invalid auth token).
     const recB = await recordWatch(r, '/sec/idle/b/');
     await root.run(['put', '/sec/idle/b/x', 'X']);
-    await waitFor(() => recB.last?.['/sec/idle/b/x'] === 'X', { timeoutMs: 10_000, message: 'the watch created after the idle spell to deliver' });
+    await waitFor(() => recB.last?.['/sec/idle/b/x'] === 'X', {
+      timeoutMs: 10_000,
+      message: 'the watch created after the idle spell to deliver',
+    });
     recordFigure(SPEC, 'token expired: new watch delivers after', Date.now() - t0);
     await waitFor(() => r.status().watches.every((w) => w.live), { timeoutMs: 10_000, message: 'every watch live again' });
     // A registration after idle gets a live ownership guard: a delete from outside is undone.
@@ -141,7 +152,11 @@ describe('etcd with auth enabled (users, a prefix role, a short token TTL)', () 
     const rec = await recordWatch(r, '/sec/role/');
     const took = await rejection(r.register('/other/out', 'OUT'), RegistryAuthError, /denied .*"\/other\/out".* user "svc".*grant/);
     expect(took).toBeLessThan(2000);
-    await rejection(r.addWatch('/other/', () => undefined), RegistryAuthError, /denied/);
+    await rejection(
+      r.addWatch('/other/', () => undefined),
+      RegistryAuthError,
+      /denied/,
+    );
     await rejection(r.getServices('/other/'), RegistryAuthError, /denied/);
     // Nothing else stopped: the key inside is kept alive, new registrations and the watch work.
     await r.register('/sec/role/in2', 'IN2');

@@ -74,8 +74,16 @@ describe('thundering herd: 200 registries lose their leases at once', () => {
       const pct = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
       const buckets = new Map<number, number>();
       for (const t of sorted) buckets.set(Math.floor(t / 100), (buckets.get(Math.floor(t / 100)) ?? 0) + 1);
-      if (process.env.FAULTS_VERBOSE) process.stdout.write(`histogram (100 ms slots): ${JSON.stringify([...buckets.entries()].sort((a, b) => a[0] - b[0]))}\n`);
-      return { first: sorted[0], p10: pct(0.1), p50: pct(0.5), p90: pct(0.9), last: sorted[sorted.length - 1], busiest: Math.max(...buckets.values()) };
+      if (process.env.FAULTS_VERBOSE)
+        process.stdout.write(`histogram (100 ms slots): ${JSON.stringify([...buckets.entries()].sort((a, b) => a[0] - b[0]))}\n`);
+      return {
+        first: sorted[0],
+        p10: pct(0.1),
+        p50: pct(0.5),
+        p90: pct(0.9),
+        last: sorted[sorted.length - 1],
+        busiest: Math.max(...buckets.values()),
+      };
     };
     const sent = stats(grants);
     const seen = stats([...arrivals.values()]);
@@ -143,7 +151,8 @@ describe('thundering herd: 200 registries lose their leases at once', () => {
       const window = calls; // every grant from etcd's return until all keys are back
       const slots = new Map<number, number>();
       for (const t of window) slots.set(Math.floor(t / 100), (slots.get(Math.floor(t / 100)) ?? 0) + 1);
-      if (process.env.FAULTS_VERBOSE) process.stdout.write(`outage histogram (100 ms slots): ${JSON.stringify([...slots.entries()].sort((a, b) => a[0] - b[0]))}\n`);
+      if (process.env.FAULTS_VERBOSE)
+        process.stdout.write(`outage histogram (100 ms slots): ${JSON.stringify([...slots.entries()].sort((a, b) => a[0] - b[0]))}\n`);
       const busiest = Math.max(0, ...slots.values());
       const usedSlots = slots.size;
       recordFigure(SPEC, 'outage: all keys back after etcd healthy', allBack);

@@ -39,7 +39,10 @@ describe('guarded batch writes (real etcd)', () => {
     await client.put(`${prefix}earlier`).value('e').lease(old);
     await client.put(`${prefix}theirs`).value('t').lease(foreign);
     await client.put(`${prefix}static`).value('s');
-    const items = ['absent', 'kept', 'changed', 'earlier', 'theirs', 'static'].map((k) => ({ path: `${prefix}${k}`, value: k === 'kept' ? 'same' : `new-${k}` }));
+    const items = ['absent', 'kept', 'changed', 'earlier', 'theirs', 'static'].map((k) => ({
+      path: `${prefix}${k}`,
+      value: k === 'kept' ? 'same' : `new-${k}`,
+    }));
     const before = await txns();
     const outcomes = await writeGuarded(client.namespace(''), items, current, (l) => l === old || l === current);
     expect(await txns()).toBe(before + 2);

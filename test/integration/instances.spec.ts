@@ -1,11 +1,4 @@
-import {
-  INSTANCE_CODECS,
-  InstanceCodec,
-  InstanceMap,
-  encodeRegistration,
-  getInstances,
-  watchInstances,
-} from '../../lib/core';
+import { INSTANCE_CODECS, InstanceCodec, InstanceMap, encodeRegistration, getInstances, watchInstances } from '../../lib/core';
 import { RecordingLogger, withEtcd, uniquePrefix } from '../support/registry-fixtures';
 import { waitFor } from '../support/wait-for';
 
@@ -120,7 +113,12 @@ describe('typed instances against a real etcd', () => {
     const registry = await t.pool.create(t.etcd.endpoints);
     const map = await getInstances(registry, `${prefix}micro/registry/`, { codec: 'go-micro' });
     expect(map.get('greeter')).toEqual([
-      expect.objectContaining({ id: 'greeter-7f1c', address: '10.0.0.9:41023', version: 'latest', metadata: { protocol: 'grpc', registry: 'etcd' } }),
+      expect.objectContaining({
+        id: 'greeter-7f1c',
+        address: '10.0.0.9:41023',
+        version: 'latest',
+        metadata: { protocol: 'grpc', registry: 'etcd' },
+      }),
     ]);
   });
 
@@ -152,7 +150,9 @@ describe('typed instances against a real etcd', () => {
     expect(skippedLines()[0].message).toContain('the go-micro codec cannot read it (the value is not JSON');
 
     for (let i = 2; i <= 4; i++) {
-      await t.client.put(`${prefix}micro/registry/b/${i}`).value(JSON.stringify({ name: 'b', nodes: [{ id: `${i}`, address: `10.0.0.3:${i}` }] }));
+      await t.client
+        .put(`${prefix}micro/registry/b/${i}`)
+        .value(JSON.stringify({ name: 'b', nodes: [{ id: `${i}`, address: `10.0.0.3:${i}` }] }));
     }
     await waitFor(() => rec.last.get('b')?.length === 4, { message: 'three more b instances' });
     expect(rec.last.skipped).toHaveLength(1);

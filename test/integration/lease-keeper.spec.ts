@@ -137,7 +137,10 @@ describe('lease keeper: revoke, scale, leftovers, status (real etcd)', () => {
     // The key is deleted from outside and another instance takes it before a can put it back.
     await t.client.delete().key(path);
     await b.register(path, 'b');
-    await waitFor(() => a.status().registrations.find((r) => r.path === path)?.state === 'conflict', { timeoutMs: 5000, message: 'a sees the conflict' }).catch(
+    await waitFor(() => a.status().registrations.find((r) => r.path === path)?.state === 'conflict', {
+      timeoutMs: 5000,
+      message: 'a sees the conflict',
+    }).catch(
       () => undefined, // (the keeper before the fix had no status: the assertions below still tell)
     );
     await expect(a.register(path, 'a-v2')).rejects.toBeInstanceOf(ServiceConflictError);

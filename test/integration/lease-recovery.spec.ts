@@ -19,10 +19,13 @@ describe('lease loss and recovery (real etcd)', () => {
     const old = registry.leaseId!;
     await t.client.leaseClient.leaseRevoke({ ID: old });
     const revokedAt = Date.now();
-    await waitFor(async () => {
-      const [a, b] = [await holder(`${prefix}a/1`), await holder(`${prefix}a/2`)];
-      return a && b && a.lease !== old && a.lease === b.lease && a.lease === registry.leaseId;
-    }, { timeoutMs: 5000, message: 'keys back under a new lease' });
+    await waitFor(
+      async () => {
+        const [a, b] = [await holder(`${prefix}a/1`), await holder(`${prefix}a/2`)];
+        return a && b && a.lease !== old && a.lease === b.lease && a.lease === registry.leaseId;
+      },
+      { timeoutMs: 5000, message: 'keys back under a new lease' },
+    );
     const recoveryMs = Date.now() - revokedAt;
     expect(recoveryMs).toBeLessThan(5000);
     expect(await holder(`${prefix}a/1`)).toMatchObject({ value: 'one' });

@@ -120,10 +120,14 @@ describe('register with etcd auth (real etcd)', () => {
     await registry.register('/jobs/m/1', 'b');
     await root.delete().key('/jobs/m/1');
     await root.delete().key('/services/m/1');
-    await waitFor(async () => (await root.getAll().prefix('/jobs/m/').keys()).length === 1 && (await root.getAll().prefix('/services/m/').keys()).length === 1, {
-      timeoutMs: 5000,
-      message: 'both keys put back',
-    }).catch((e) => {
+    await waitFor(
+      async () =>
+        (await root.getAll().prefix('/jobs/m/').keys()).length === 1 && (await root.getAll().prefix('/services/m/').keys()).length === 1,
+      {
+        timeoutMs: 5000,
+        message: 'both keys put back',
+      },
+    ).catch((e) => {
       console.log(logger.lines);
       throw e;
     });

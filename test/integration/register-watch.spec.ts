@@ -83,7 +83,7 @@ describe('register and watch against a real etcd', () => {
     const rec = new WatchRecorder();
     await registry.addWatch(prefix, rec.handler);
     await registry.register(`${prefix}a/1`, 'x');
-    expect((await t.client.get(`/prod${prefix}a/1`).string())).toBe('x');
+    expect(await t.client.get(`/prod${prefix}a/1`).string()).toBe('x');
     expect(await t.client.get(`${prefix}a/1`).string()).toBeNull();
     await waitFor(() => rec.last?.[`${prefix}a/1`] === 'x', { message: 'namespaced key delivered' });
     expect(await registry.getServices(prefix)).toEqual({ [`${prefix}a/1`]: 'x' });
@@ -94,7 +94,9 @@ describe('register and watch against a real etcd', () => {
     const prefix = uniquePrefix();
     const ranges = async () => {
       const text = await (await fetch(`http://${t.etcd.endpoints[0]}/metrics`)).text();
-      const line = text.split('\n').find((l) => l.startsWith('grpc_server_handled_total') && l.includes('grpc_method="Range"') && l.includes('grpc_code="OK"'));
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith('grpc_server_handled_total') && l.includes('grpc_method="Range"') && l.includes('grpc_code="OK"'));
       return Number(line?.split(' ')[1] ?? 0);
     };
     const registry = await t.pool.create(t.etcd.endpoints, { resyncIntervalMs: 100 });

@@ -38,7 +38,9 @@ describe('registry events (real etcd)', () => {
     expect(rec.of('registered')).toEqual([expect.objectContaining({ path: `${prefix}a`, lease: registry.leaseId ?? expect.any(String) })]);
     expect(rec.of('unregistered')).toEqual([expect.objectContaining({ path: `${prefix}a` })]);
     const errors = rec.of('error');
-    expect(errors).toEqual([expect.objectContaining({ source: 'handler', subject: prefix, message: expect.stringMatching(/flakyHandler.*boom/) })]);
+    expect(errors).toEqual([
+      expect.objectContaining({ source: 'handler', subject: prefix, message: expect.stringMatching(/flakyHandler.*boom/) }),
+    ]);
     for (const d of rec.of('delivered')) {
       expect(d.prefix).toBe(prefix);
       // The handler sleeps 5 ms: a latency that excluded the handler's own time would be below it.
@@ -80,7 +82,10 @@ describe('registry events (real etcd)', () => {
 
     const cutAt = Date.now();
     proxy.cut();
-    const [stale] = await waitFor(() => (rec.of('watch-stale').length > 0 ? rec.of('watch-stale') : undefined), { timeoutMs: 10_000, message: 'watch-stale' });
+    const [stale] = await waitFor(() => (rec.of('watch-stale').length > 0 ? rec.of('watch-stale') : undefined), {
+      timeoutMs: 10_000,
+      message: 'watch-stale',
+    });
     expect(stale).toMatchObject({ prefix, reason: expect.any(String) });
     expect(stale.at).toBeGreaterThanOrEqual(cutAt);
     expect(registry.status().watches[0]).toMatchObject({ live: false });
@@ -88,10 +93,15 @@ describe('registry events (real etcd)', () => {
     await t.client.put(`${prefix}b`).value('2');
     const healedAt = Date.now();
     proxy.heal();
-    const [live] = await waitFor(() => (rec.of('watch-live').length > 0 ? rec.of('watch-live') : undefined), { timeoutMs: 10_000, message: 'watch-live' });
+    const [live] = await waitFor(() => (rec.of('watch-live').length > 0 ? rec.of('watch-live') : undefined), {
+      timeoutMs: 10_000,
+      message: 'watch-live',
+    });
     expect(live.prefix).toBe(prefix);
     expect(live.staleMs).toBeGreaterThanOrEqual(healedAt - stale.at - 50);
-    const [resynced] = await waitFor(() => (rec.of('watch-resynced').length > 0 ? rec.of('watch-resynced') : undefined), { message: 'watch-resynced' });
+    const [resynced] = await waitFor(() => (rec.of('watch-resynced').length > 0 ? rec.of('watch-resynced') : undefined), {
+      message: 'watch-resynced',
+    });
     expect(resynced).toMatchObject({ prefix, size: 2 });
     expect(rec.of('watch-stale')).toHaveLength(1);
     expect(registry.status().watches[0]).toMatchObject({ live: true });
@@ -106,7 +116,7 @@ describe('registry events (real etcd)', () => {
     const rec = recordEvents(registry);
     await registry.register(`${prefix}a`, 'one');
     expect(rec.of('registered')).toHaveLength(1);
-    expect((await t.client.get(`${prefix}a`).string())).toBe('one');
+    expect(await t.client.get(`${prefix}a`).string()).toBe('one');
   });
 
   it('on(listener, types) filters, and the returned function unsubscribes', async () => {

@@ -37,7 +37,10 @@ describe('metrics (real etcd)', () => {
       await registry.register(`${prefix}users/u2`, JSON.stringify({ v: 1, address: '127.0.0.1:3002', status: 'draining' }));
       await registry.register(`${prefix}orders/o1`, '127.0.0.1:4001');
       await t.client.leaseClient.leaseRevoke({ ID: registry.leaseId! });
-      await waitFor(() => registry.status().lease && registry.status().registrations.every((r) => r.state === 'registered') && registry.leaseId, { message: 'restored' });
+      await waitFor(
+        () => registry.status().lease && registry.status().registrations.every((r) => r.state === 'registered') && registry.leaseId,
+        { message: 'restored' },
+      );
       await waitFor(async () => sample(await prom.metrics(), 'etcd_registry_restorations_total') === 1, { message: 'restorations 1' });
       const text = await prom.metrics();
       expect(sample(text, 'etcd_registry_registrations_total')).toBe(3);
@@ -53,7 +56,9 @@ describe('metrics (real etcd)', () => {
       expect(text).toMatch(/# TYPE etcd_registry_registrations_total counter/);
       // A service that left is no longer listed.
       await registry.unregister(`${prefix}orders/o1`);
-      await waitFor(async () => sample(await prom.metrics(), 'etcd_registry_instances', { service: 'orders' }) === undefined, { message: 'orders gone' });
+      await waitFor(async () => sample(await prom.metrics(), 'etcd_registry_instances', { service: 'orders' }) === undefined, {
+        message: 'orders gone',
+      });
     } finally {
       await handle.close();
     }
@@ -69,11 +74,18 @@ describe('metrics (real etcd)', () => {
       const handle = await registerPrometheusMetrics(registry, { register: prom });
       await registry.addWatch(prefix, () => undefined);
       proxy.cut();
-      await waitFor(async () => (sample(await prom.metrics(), 'etcd_registry_watch_lag_seconds', { prefix }) ?? 0) > 0.2, { message: 'lag > 0.2 s' });
+      await waitFor(async () => (sample(await prom.metrics(), 'etcd_registry_watch_lag_seconds', { prefix }) ?? 0) > 0.2, {
+        message: 'lag > 0.2 s',
+      });
       await t.client.put(`${prefix}x`).value('1');
       proxy.heal();
-      await waitFor(async () => sample(await prom.metrics(), 'etcd_registry_watch_resyncs_total', { prefix }) === 1, { timeoutMs: 10_000, message: 'one resync' });
-      await waitFor(async () => sample(await prom.metrics(), 'etcd_registry_watch_lag_seconds', { prefix }) === 0, { message: 'lag back to 0' });
+      await waitFor(async () => sample(await prom.metrics(), 'etcd_registry_watch_resyncs_total', { prefix }) === 1, {
+        timeoutMs: 10_000,
+        message: 'one resync',
+      });
+      await waitFor(async () => sample(await prom.metrics(), 'etcd_registry_watch_lag_seconds', { prefix }) === 0, {
+        message: 'lag back to 0',
+      });
       await handle.close();
     } finally {
       await proxy.close();
@@ -94,17 +106,22 @@ describe('metrics (real etcd)', () => {
         const { resourceMetrics } = await reader.collect();
         return new Map(resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).map((m) => [m.descriptor.name, m]));
       };
-      const byName = await waitFor(async () => {
-        const m = await metricsOf();
-        return m.get('etcd_registry.lease.restorations')?.dataPoints[0]?.value === 1 ? m : undefined;
-      }, { message: 'a restoration' });
+      const byName = await waitFor(
+        async () => {
+          const m = await metricsOf();
+          return m.get('etcd_registry.lease.restorations')?.dataPoints[0]?.value === 1 ? m : undefined;
+        },
+        { message: 'a restoration' },
+      );
       expect(byName.get('etcd_registry.registrations')!.dataPoints[0].value).toBe(2);
       expect(byName.get('etcd_registry.lease.losses')!.dataPoints[0].value).toBe(1);
       const delivery = byName.get('etcd_registry.delivery.duration')!;
       expect(delivery.descriptor.unit).toBe('s');
       expect(delivery.dataPointType).toBe(DataPointType.HISTOGRAM);
       const inst = byName.get('etcd_registry.instances')!;
-      const up = inst.dataPoints.find((p) => p.attributes['etcd_registry.service.name'] === 'users' && p.attributes['etcd_registry.instance.status'] === 'up');
+      const up = inst.dataPoints.find(
+        (p) => p.attributes['etcd_registry.service.name'] === 'users' && p.attributes['etcd_registry.instance.status'] === 'up',
+      );
       expect(up?.value).toBe(2);
       const lag = byName.get('etcd_registry.watch.lag')!;
       expect(lag.descriptor.unit).toBe('s');

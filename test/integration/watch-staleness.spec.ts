@@ -31,7 +31,14 @@ describe('watch staleness signals and ordering (real etcd)', () => {
     // before it does; a re-read every few ms races a stream of changes.
     const filler = 'x'.repeat(500);
     for (let i = 0; i < 3000; i += 100) {
-      await Promise.all(Array.from({ length: 100 }, (_, j) => t.client.put(`${prefix}fill/${i + j}`).value(filler).exec()));
+      await Promise.all(
+        Array.from({ length: 100 }, (_, j) =>
+          t.client
+            .put(`${prefix}fill/${i + j}`)
+            .value(filler)
+            .exec(),
+        ),
+      );
     }
     const registry = await t.pool.create(t.etcd.endpoints, { resyncIntervalMs: 5 });
     const seen: number[] = [];
@@ -111,7 +118,10 @@ describe('an etcd replaced by an empty one on the same endpoint (revisions start
       await etcd.member.waitHealthy();
 
       // Re-registered (the lease is unknown to the new etcd) and the watch back on the new data.
-      await waitFor(async () => (await freshRead(client, prefix))[`${prefix}me`] === 'ME', { timeoutMs: 15_000, message: 'key re-registered' });
+      await waitFor(async () => (await freshRead(client, prefix))[`${prefix}me`] === 'ME', {
+        timeoutMs: 15_000,
+        message: 'key re-registered',
+      });
       // The ownership guard watches the new etcd: a delete from outside is undone.
       await client.delete().key(`${prefix}me`);
       await waitFor(async () => (await freshRead(client, prefix))[`${prefix}me`] === 'ME', {

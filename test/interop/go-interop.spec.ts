@@ -55,17 +55,32 @@ describeGo('interop with Go programs (etcd clientv3)', () => {
 
   it("a Go program registering through etcd's gRPC naming (endpoints manager) is read by the grpc-naming codec", async () => {
     const prefix = uniquePrefix('go');
-    const goService = registrar(['-layout', 'grpc-naming', '-target', `${prefix}greeter`, '-addr', '10.1.2.4:5000', '-metadata', '{"zone":"z9","weight":3}']);
+    const goService = registrar([
+      '-layout',
+      'grpc-naming',
+      '-target',
+      `${prefix}greeter`,
+      '-addr',
+      '10.1.2.4:5000',
+      '-metadata',
+      '{"zone":"z9","weight":3}',
+    ]);
     await goService.ready();
     const registry = await t.pool.create(t.etcd.endpoints);
     const seen: InstanceMap[] = [];
     await watchInstances(registry, prefix, (m) => void seen.push(m), { codec: 'grpc-naming' });
     expect(seen[0].get('greeter')).toEqual([
-      expect.objectContaining({ id: '10.1.2.4:5000', address: '10.1.2.4:5000', zone: 'z9', weight: 3, metadata: { zone: 'z9', weight: '3' } }),
+      expect.objectContaining({
+        id: '10.1.2.4:5000',
+        address: '10.1.2.4:5000',
+        zone: 'z9',
+        weight: 3,
+        metadata: { zone: 'z9', weight: '3' },
+      }),
     ]);
   });
 
-  it("a Nest service registered plain (the default) is what a Go etcdService watcher reads: key -> host:port", async () => {
+  it('a Nest service registered plain (the default) is what a Go etcdService watcher reads: key -> host:port', async () => {
     const prefix = uniquePrefix('go');
     await nestApp({ name: 'users', id: 'nest-1', address: '127.0.0.1:3005', prefix });
     const { services } = await read<{ services: ServiceMap }>(['-mode', 'list', '-prefix', prefix]);
@@ -79,7 +94,12 @@ describeGo('interop with Go programs (etcd clientv3)', () => {
     await registrar(['-layout', 'grpc-naming', '-target', target, '-addr', '10.1.2.5:5000']).ready();
 
     // Decoded by the naming package's own code (Manager.List)...
-    const { endpoints: listed } = await read<{ endpoints: Record<string, { Addr: string; Metadata: unknown }> }>(['-mode', 'naming-list', '-target', target]);
+    const { endpoints: listed } = await read<{ endpoints: Record<string, { Addr: string; Metadata: unknown }> }>([
+      '-mode',
+      'naming-list',
+      '-target',
+      target,
+    ]);
     expect(listed[`${target}/127.0.0.1:5005`]).toEqual({ Addr: '127.0.0.1:5005', Metadata: { lang: 'ts' } });
 
     // ...and resolved by the resolver grpc.Dial("etcd:///" + target) uses: both addresses reach gRPC.

@@ -66,7 +66,18 @@ describe('the published package', () => {
       }
     }
     expect(targets.map((t) => t.replace(/^\.\//, '')).filter((t) => !files.includes(t))).toEqual([]);
-    expect(Object.keys(pkg.exports).sort()).toEqual(['.', './axios', './dashboard', './event-emitter', './microservices', './opentelemetry', './package.json', './prometheus', './terminus', './testing']);
+    expect(Object.keys(pkg.exports).sort()).toEqual([
+      '.',
+      './axios',
+      './dashboard',
+      './event-emitter',
+      './microservices',
+      './opentelemetry',
+      './package.json',
+      './prometheus',
+      './terminus',
+      './testing',
+    ]);
   });
 
   it('names its repository, home page and issue tracker, covers Nest 11 and 12, and states the Node versions', () => {

@@ -17,10 +17,24 @@ export class CliBuild {
     const cache = join(ROOT, 'node_modules', '.cache');
     execFileSync('mkdir', ['-p', cache]);
     this.dir = mkdtempSync(join(cache, 'cli-build-'));
-    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', this.dir, '--sourceMap', 'false', '--declaration', 'false'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    execFileSync(
+      process.execPath,
+      [
+        require.resolve('typescript/bin/tsc'),
+        '-p',
+        join(ROOT, 'tsconfig.build.json'),
+        '--outDir',
+        this.dir,
+        '--sourceMap',
+        'false',
+        '--declaration',
+        'false',
+      ],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
   }
 
   get main(): string {
@@ -34,7 +48,11 @@ export class CliBuild {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         child.child.kill('SIGKILL');
-        reject(new Error(`nestjs-etcd-registry ${args.join(' ')} did not exit within ${timeoutMs} ms; stdout: ${child.stdout} stderr: ${child.stderr}`));
+        reject(
+          new Error(
+            `nestjs-etcd-registry ${args.join(' ')} did not exit within ${timeoutMs} ms; stdout: ${child.stdout} stderr: ${child.stderr}`,
+          ),
+        );
       }, timeoutMs);
       child.child.once('exit', (code) => {
         clearTimeout(timer);
@@ -82,7 +100,10 @@ export class RunningCli {
 
   /** Waits (with a deadline) for a stdout line matching `pattern`. */
   line(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
-    return waitFor(() => this.lines.find((l) => pattern.test(l)), { timeoutMs, message: `a line matching ${pattern}; stdout: ${this.stdout} stderr: ${this.stderr}` });
+    return waitFor(() => this.lines.find((l) => pattern.test(l)), {
+      timeoutMs,
+      message: `a line matching ${pattern}; stdout: ${this.stdout} stderr: ${this.stderr}`,
+    });
   }
 
   /** SIGTERM by PID; resolves with the exit code (SIGKILL after `timeoutMs`, then rejects). */

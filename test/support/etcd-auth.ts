@@ -39,7 +39,12 @@ export async function enableEtcdAuth(opts: EtcdAuthOptions) {
     /** Runs etcdctl as root. */
     run: (args: string[]) => etcdctl(asRoot, args),
     /** A user with a role that may read and write (or only read) `prefixes` (each a key prefix) and nothing else. */
-    async addUserWithPrefixes(user: string, password: string, prefixes: string[], permission: 'readwrite' | 'read' = 'readwrite'): Promise<void> {
+    async addUserWithPrefixes(
+      user: string,
+      password: string,
+      prefixes: string[],
+      permission: 'readwrite' | 'read' = 'readwrite',
+    ): Promise<void> {
       const role = `role-${user}`;
       await etcdctl(asRoot, ['role', 'add', role]);
       for (const p of prefixes) await etcdctl(asRoot, ['role', 'grant-permission', role, permission, p, '--prefix=true']);

@@ -17,7 +17,14 @@ export interface MemberStatus {
 export function memberStatus(port: number, timeoutMs = 1000): Promise<MemberStatus | undefined> {
   return new Promise((resolve) => {
     const req = request(
-      { host: '127.0.0.1', port, method: 'POST', path: '/v3/maintenance/status', timeout: timeoutMs, headers: { 'content-type': 'application/json' } },
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/v3/maintenance/status',
+        timeout: timeoutMs,
+        headers: { 'content-type': 'application/json' },
+      },
       (res) => {
         let body = '';
         res.on('data', (c) => (body += c));
@@ -153,7 +160,7 @@ export class EtcdCluster {
 
   /** Kills every member (SIGKILL), concurrently. */
   async killAll(): Promise<void> {
-    await Promise.all(this.members.map((m) => (m.kill())));
+    await Promise.all(this.members.map((m) => m.kill()));
   }
 
   /** Kills every member and starts them all again with their data; waits until all are healthy. */
@@ -221,7 +228,12 @@ export class EtcdCluster {
   /** Kills every member and deletes every data dir. */
   async destroy(): Promise<void> {
     await Promise.all(this.members.map((m) => m.destroy()));
-    await Promise.all(this.slots.map((s) => s.peerProxy).filter((p) => p !== undefined).map((p) => p.close()));
+    await Promise.all(
+      this.slots
+        .map((s) => s.peerProxy)
+        .filter((p) => p !== undefined)
+        .map((p) => p.close()),
+    );
   }
 }
 

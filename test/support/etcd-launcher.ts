@@ -85,18 +85,30 @@ export class EtcdMember {
     if (this.running) throw new Error(`etcd member ${this.config.name} is already running`);
     const c = this.config;
     const args = [
-      '--name', c.name,
-      '--data-dir', this.dataDir,
-      '--listen-client-urls', this.clientUrl,
-      '--advertise-client-urls', this.clientUrl,
-      '--listen-peer-urls', this.peerUrl,
-      '--initial-advertise-peer-urls', `http://127.0.0.1:${c.advertisedPeerPort ?? c.peerPort}`,
-      '--initial-cluster', c.initialCluster,
-      '--initial-cluster-token', c.clusterToken,
-      '--initial-cluster-state', state,
-      '--logger', 'zap',
-      '--log-outputs', 'stderr',
-      '--log-level', 'error',
+      '--name',
+      c.name,
+      '--data-dir',
+      this.dataDir,
+      '--listen-client-urls',
+      this.clientUrl,
+      '--advertise-client-urls',
+      this.clientUrl,
+      '--listen-peer-urls',
+      this.peerUrl,
+      '--initial-advertise-peer-urls',
+      `http://127.0.0.1:${c.advertisedPeerPort ?? c.peerPort}`,
+      '--initial-cluster',
+      c.initialCluster,
+      '--initial-cluster-token',
+      c.clusterToken,
+      '--initial-cluster-state',
+      state,
+      '--logger',
+      'zap',
+      '--log-outputs',
+      'stderr',
+      '--log-level',
+      'error',
       ...(c.extraArgs ?? []),
     ];
     const child = spawn(findEtcdBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -222,7 +234,13 @@ export async function startEtcd(extraArgs: string[] = []): Promise<EtcdServer & 
 export async function useEtcd(): Promise<EtcdServer> {
   const external = process.env.ETCD_ENDPOINTS;
   if (external) {
-    return { endpoints: external.split(',').map((e) => e.trim()).filter(Boolean), stop: async () => undefined };
+    return {
+      endpoints: external
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean),
+      stop: async () => undefined,
+    };
   }
   return startEtcd();
 }

@@ -53,7 +53,8 @@ const INTEROP: GoProgramSet<GoProgram> = { sources: SOURCES, programs: PROGRAMS 
 function sourceHash(go: string, set: GoProgramSet): string {
   const hash = createHash('sha256').update(execFileSync(go, ['version']));
   for (const program of set.programs) {
-    for (const file of readdirSync(join(set.sources, program)).sort()) hash.update(file).update(readFileSync(join(set.sources, program, file)));
+    for (const file of readdirSync(join(set.sources, program)).sort())
+      hash.update(file).update(readFileSync(join(set.sources, program, file)));
   }
   return hash.digest('hex').slice(0, 16);
 }

@@ -62,7 +62,10 @@ export function recordFigure(spec: string, figure: string, value: number, unit =
 export function printFigures(title: string): void {
   if (local.length === 0) return;
   const w = Math.max(...local.map((r) => r.figure.length), 10);
-  const lines = [`\n== ${title}: measured figures`, ...local.map((r) => `  ${r.figure.padEnd(w)}  ${String(r.value).padStart(7)} ${r.unit}`)];
+  const lines = [
+    `\n== ${title}: measured figures`,
+    ...local.map((r) => `  ${r.figure.padEnd(w)}  ${String(r.value).padStart(7)} ${r.unit}`),
+  ];
   process.stdout.write(lines.join('\n') + '\n');
 }
 

@@ -39,8 +39,22 @@ function makeLeaf(dir: string, ca: string, name: string, cn: string, ext: string
   openssl(dir, ['req', '-new', '-key', `${name}.key`, '-subj', `/CN=${cn}`, '-out', `${name}.csr`]);
   writeFileSync(join(dir, `${name}.ext`), ext);
   openssl(dir, [
-    'x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial',
-    '-days', '2', '-sha256', '-extfile', `${name}.ext`, '-out', `${name}.crt`,
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${ca}.crt`,
+    '-CAkey',
+    `${ca}.key`,
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-sha256',
+    '-extfile',
+    `${name}.ext`,
+    '-out',
+    `${name}.crt`,
   ]);
 }
 
@@ -54,7 +68,10 @@ export function generateTlsMaterial(): TlsMaterial {
   makeCa(dir, 'ca', 'registry-test-ca');
   makeCa(dir, 'other-ca', 'unrelated-ca');
   makeLeaf(
-    dir, 'ca', 'server', '127.0.0.1',
+    dir,
+    'ca',
+    'server',
+    '127.0.0.1',
     'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n',
   );
   makeLeaf(dir, 'ca', 'client', 'registry-client', 'extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n');
@@ -88,8 +105,10 @@ export function generateTlsMaterial(): TlsMaterial {
  */
 export function etcdTlsArgs(tls: TlsMaterial, mutual: boolean): string[] {
   return [
-    '--cert-file', tls.files.serverCert,
-    '--key-file', tls.files.serverKey,
+    '--cert-file',
+    tls.files.serverCert,
+    '--key-file',
+    tls.files.serverKey,
     ...(mutual ? ['--trusted-ca-file', tls.files.ca, '--client-cert-auth'] : []),
   ];
 }
@@ -98,7 +117,10 @@ export function etcdTlsArgs(tls: TlsMaterial, mutual: boolean): string[] {
  * A single-node etcd serving clients over https only (the launcher's member speaks http), with
  * `mutual` client-certificate auth, on free loopback ports; resolves once `/health` answers over TLS.
  */
-export async function startTlsEtcd(tls: TlsMaterial, mutual: boolean): Promise<{ endpoints: string[]; member: EtcdMember; stop(): Promise<void> }> {
+export async function startTlsEtcd(
+  tls: TlsMaterial,
+  mutual: boolean,
+): Promise<{ endpoints: string[]; member: EtcdMember; stop(): Promise<void> }> {
   const member = await singleMember('tls', (port) => {
     const url = `https://127.0.0.1:${port}`;
     return [...etcdTlsArgs(tls, mutual), '--listen-client-urls', url, '--advertise-client-urls', url];
@@ -108,7 +130,16 @@ export async function startTlsEtcd(tls: TlsMaterial, mutual: boolean): Promise<{
   const probe = () =>
     new Promise<boolean>((resolve) => {
       const req = httpsRequest(
-        { host: '127.0.0.1', servername: 'localhost', port: clientPort, path: '/health', ca: tls.ca, cert: tls.clientCert, key: tls.clientKey, timeout: 1000 },
+        {
+          host: '127.0.0.1',
+          servername: 'localhost',
+          port: clientPort,
+          path: '/health',
+          ca: tls.ca,
+          cert: tls.clientCert,
+          key: tls.clientKey,
+          timeout: 1000,
+        },
         (res) => {
           let body = '';
           res.on('data', (c) => (body += c));

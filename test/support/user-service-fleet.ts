@@ -26,7 +26,16 @@ export class UserServiceFleet {
   async start(id: string, env: Record<string, string> = {}): Promise<UserServiceProcess> {
     const [port, tcpPort] = [await freePort(), await freePort()];
     const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, 'user-service-app.ts')], {
-      env: { ...process.env, ...env, ETCD_ENDPOINTS: this.endpoints.join(','), PREFIX: this.prefix, SERVICE_ID: id, PORT: String(port), TCP_PORT: String(tcpPort), TS_NODE_TRANSPILE_ONLY: 'true' },
+      env: {
+        ...process.env,
+        ...env,
+        ETCD_ENDPOINTS: this.endpoints.join(','),
+        PREFIX: this.prefix,
+        SERVICE_ID: id,
+        PORT: String(port),
+        TCP_PORT: String(tcpPort),
+        TS_NODE_TRANSPILE_ONLY: 'true',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const proc: UserServiceProcess = {
@@ -44,10 +53,13 @@ export class UserServiceFleet {
     child.stdout.on('data', (b: Buffer) => (proc.output += b.toString()));
     child.stderr.on('data', (b: Buffer) => (proc.output += b.toString()));
     this.all.push(proc);
-    await waitFor(() => {
-      if (child.exitCode !== null) throw new Error(`${id} exited: ${proc.output}`);
-      return proc.output.includes(`ready ${id}`);
-    }, { timeoutMs: 40_000, intervalMs: 50, message: `${id} to start and register` });
+    await waitFor(
+      () => {
+        if (child.exitCode !== null) throw new Error(`${id} exited: ${proc.output}`);
+        return proc.output.includes(`ready ${id}`);
+      },
+      { timeoutMs: 40_000, intervalMs: 50, message: `${id} to start and register` },
+    );
     return proc;
   }
 

@@ -17,7 +17,7 @@ describe('backoffDelay', () => {
 
   it('spreads many clients over the window', () => {
     let seed = 42;
-    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const delays = Array.from({ length: 1000 }, () => backoffDelay(0, RESTORE_BACKOFF, random));
     const buckets = new Array(9).fill(0);
     for (const d of delays) buckets[Math.min(8, Math.floor((d - 100) / 100))]++;

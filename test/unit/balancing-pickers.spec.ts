@@ -10,8 +10,7 @@ const N = 100_000;
 const CHI2_DF3_P001 = 16.27;
 const CHI2_DF2_P001 = 13.82;
 
-const users = (...fields: Array<Partial<Parameters<typeof instance>[2]>>) =>
-  fields.map((f, i) => instance('user-service', `u${i + 1}`, f));
+const users = (...fields: Array<Partial<Parameters<typeof instance>[2]>>) => fields.map((f, i) => instance('user-service', `u${i + 1}`, f));
 
 function balancer(picker: PickerChoice, seed = 42) {
   return new LoadBalancer({ picker, random: seededRandom(seed) });
@@ -37,7 +36,10 @@ describe('pickers', () => {
     const lb = balancer('random');
     lb.apply(fleetOf(...users({}, {}, {}, {})));
     const counts = countPicks(N, () => lb.pick('user-service'));
-    const chi2 = chiSquare(['u1', 'u2', 'u3', 'u4'].map((id) => counts.get(id) ?? 0), [0.25, 0.25, 0.25, 0.25]);
+    const chi2 = chiSquare(
+      ['u1', 'u2', 'u3', 'u4'].map((id) => counts.get(id) ?? 0),
+      [0.25, 0.25, 0.25, 0.25],
+    );
     expect(chi2).toBeLessThan(CHI2_DF3_P001);
   });
 
@@ -59,7 +61,12 @@ describe('pickers', () => {
     const zero = balancer('weighted');
     zero.apply(fleetOf(...users({ weight: 0 }, { weight: 0 }, { weight: 0 })));
     const all = countPicks(30_000, () => zero.pick('user-service'));
-    expect(chiSquare(['u1', 'u2', 'u3'].map((id) => all.get(id) ?? 0), [1 / 3, 1 / 3, 1 / 3])).toBeLessThan(CHI2_DF2_P001);
+    expect(
+      chiSquare(
+        ['u1', 'u2', 'u3'].map((id) => all.get(id) ?? 0),
+        [1 / 3, 1 / 3, 1 / 3],
+      ),
+    ).toBeLessThan(CHI2_DF2_P001);
   });
 
   it('weighted keeps its distribution after the instances change (table rebuilt)', () => {
@@ -78,7 +85,12 @@ describe('pickers', () => {
     for (let i = 0; i < 10; i++) lb.started(busy);
     const counts = countPicks(N, () => lb.pick('user-service'));
     expect(counts.get('u1')).toBeUndefined();
-    expect(chiSquare(['u2', 'u3', 'u4'].map((id) => counts.get(id) ?? 0), [1 / 3, 1 / 3, 1 / 3])).toBeLessThan(CHI2_DF2_P001);
+    expect(
+      chiSquare(
+        ['u2', 'u3', 'u4'].map((id) => counts.get(id) ?? 0),
+        [1 / 3, 1 / 3, 1 / 3],
+      ),
+    ).toBeLessThan(CHI2_DF2_P001);
   });
 
   it('p2c on in-flight balances a steady load of 40 calls over 4 instances: at most 6 apart at the end (random would drift)', () => {
@@ -124,7 +136,10 @@ describe('pickers', () => {
   it('zone-affine falls back when its zone is ejected, and returns once it is back', () => {
     jest.useFakeTimers();
     try {
-      const lb = new LoadBalancer({ picker: { type: 'zone-affine', zone: 'a' }, ejection: { consecutiveFailures: 1, baseEjectionMs: 1000 } });
+      const lb = new LoadBalancer({
+        picker: { type: 'zone-affine', zone: 'a' },
+        ejection: { consecutiveFailures: 1, baseEjectionMs: 1000 },
+      });
       lb.apply(fleetOf(instance('user-service', 'u1', { zone: 'a' }), instance('user-service', 'u2', { zone: 'b' })));
       const local = lb.pick('user-service');
       expect(local.instance.id).toBe('u1');

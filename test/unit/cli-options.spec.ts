@@ -9,10 +9,19 @@ describe('CLI options', () => {
   const env = { ETCD_ENDPOINTS: '10.0.0.1:2379,10.0.0.2:2379' };
 
   it('reads each option from its variable, a flag wins, an empty variable is unset', () => {
-    const o = parseCliOptions(['ls', '--ttl-seconds', '7'], { ...env, ETCD_TTL_SECONDS: '3', ETCD_TIMEOUT_MS: '1500', ETCD_NAMESPACE: '/prod', ETCD_USERNAME: '', ETCD_PASSWORD: '' });
+    const o = parseCliOptions(['ls', '--ttl-seconds', '7'], {
+      ...env,
+      ETCD_TTL_SECONDS: '3',
+      ETCD_TIMEOUT_MS: '1500',
+      ETCD_NAMESPACE: '/prod',
+      ETCD_USERNAME: '',
+      ETCD_PASSWORD: '',
+    });
     expect(o.registry).toEqual({ endpoints: ['10.0.0.1:2379', '10.0.0.2:2379'], ttlSeconds: 7, timeoutMs: 1500, namespace: '/prod' });
     expect([o.prefix, o.codec, o.json, o.write]).toEqual(['/services/', 'json', false, false]);
-    expect(parseCliOptions(['get', 'api/1', '--endpoints', 'h:1', '--json'], env)).toEqual(expect.objectContaining({ command: 'get', target: 'api/1', json: true, registry: expect.objectContaining({ endpoints: ['h:1'] }) }));
+    expect(parseCliOptions(['get', 'api/1', '--endpoints', 'h:1', '--json'], env)).toEqual(
+      expect.objectContaining({ command: 'get', target: 'api/1', json: true, registry: expect.objectContaining({ endpoints: ['h:1'] }) }),
+    );
   });
 
   it.each([
@@ -74,12 +83,17 @@ describe('clock skew bounds', () => {
 });
 
 describe('watch output', () => {
-  const instance = (id: string, value: string, revision: string) => ({ name: 's', id, key: `/services/s/${id}`, value, revision }) as ServiceInstance;
+  const instance = (id: string, value: string, revision: string) =>
+    ({ name: 's', id, key: `/services/s/${id}`, value, revision }) as ServiceInstance;
 
   it('diffs instances: removed, then added and changed (value or revision)', () => {
     const before = indexInstances([instance('a', 'v', '1'), instance('b', 'v', '2'), instance('c', 'v', '3')]);
     const changes = diffInstances(before, [instance('a', 'v', '1'), instance('b', 'v', '9'), instance('d', 'v', '4')]);
-    expect(changes.map((c) => [c.type, c.instance.id])).toEqual([['removed', 'c'], ['changed', 'b'], ['added', 'd']]);
+    expect(changes.map((c) => [c.type, c.instance.id])).toEqual([
+      ['removed', 'c'],
+      ['changed', 'b'],
+      ['added', 'd'],
+    ]);
   });
 
   it('control characters of a value are escaped for the terminal', () => {

@@ -8,7 +8,9 @@ describe('EtcdRegistryDashboardModule options', () => {
   it('defaults: /registry, /services/, the json codec', () => {
     const o = resolveDashboardOptions();
     expect([o.path, o.prefix, o.codec.name]).toEqual(['/registry', '/services/', 'json']);
-    expect(resolveDashboardOptions({ path: '/ops/registry/', codec: 'kratos' })).toEqual(expect.objectContaining({ path: '/ops/registry', codec: expect.objectContaining({ name: 'kratos' }) }));
+    expect(resolveDashboardOptions({ path: '/ops/registry/', codec: 'kratos' })).toEqual(
+      expect.objectContaining({ path: '/ops/registry', codec: expect.objectContaining({ name: 'kratos' }) }),
+    );
   });
 
   it.each([
@@ -29,8 +31,14 @@ describe('instance ages on the page', () => {
   it('the first map is marked as seen at start; later arrivals are dated; a departure is forgotten', () => {
     const ages = new InstanceAges();
     expect(ages.apply(map('a'), 1000).map((r) => [r.id, r.firstSeenAt, r.seenAtStart])).toEqual([['a', 1000, true]]);
-    expect(ages.apply(map('a', 'b'), 2000).map((r) => [r.id, r.firstSeenAt, r.seenAtStart])).toEqual([['a', 1000, true], ['b', 2000, false]]);
+    expect(ages.apply(map('a', 'b'), 2000).map((r) => [r.id, r.firstSeenAt, r.seenAtStart])).toEqual([
+      ['a', 1000, true],
+      ['b', 2000, false],
+    ]);
     ages.apply(map('b'), 3000);
-    expect(ages.apply(map('a', 'b'), 4000).map((r) => [r.id, r.firstSeenAt, r.seenAtStart])).toEqual([['a', 4000, false], ['b', 2000, false]]);
+    expect(ages.apply(map('a', 'b'), 4000).map((r) => [r.id, r.firstSeenAt, r.seenAtStart])).toEqual([
+      ['a', 4000, false],
+      ['b', 2000, false],
+    ]);
   });
 });

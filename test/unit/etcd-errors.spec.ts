@@ -15,12 +15,42 @@ const ctx = { endpoints: ['127.0.0.1:1'], what: 'registration of "/a"' };
 
 describe('finalError: etcd refusals named right', () => {
   it.each([
-    ['NOSPACE (as etcd3 sees it without the interceptor)', new GRPCResourceExhastedError('8 RESOURCE_EXHAUSTED: etcdserver: mvcc: database space exceeded'), 'NOSPACE', /etcdctl alarm disarm/],
-    ['NOSPACE (through the interceptor)', new GRPCFailedPreconditionError('9 FAILED_PRECONDITION: etcdserver: mvcc: database space exceeded'), 'NOSPACE', /--quota-backend-bytes/],
-    ['too many txn ops', new GRPCInvalidArgumentError('3 INVALID_ARGUMENT: etcdserver: too many operations in txn request'), 'TOO_MANY_TXN_OPS', /--max-txn-ops/],
-    ['request too large', new GRPCInvalidArgumentError('3 INVALID_ARGUMENT: etcdserver: request is too large'), 'REQUEST_TOO_LARGE', /--max-request-bytes/],
-    ['gRPC server limit', new GRPCResourceExhastedError('8 RESOURCE_EXHAUSTED: grpc: received message larger than max (3000000 vs. 2097152)'), 'REQUEST_TOO_LARGE', /--max-request-bytes/],
-    ['another invalid argument', new GRPCInvalidArgumentError('3 INVALID_ARGUMENT: etcdserver: duplicate key given in txn request'), 'INVALID_REQUEST', /duplicate key/],
+    [
+      'NOSPACE (as etcd3 sees it without the interceptor)',
+      new GRPCResourceExhastedError('8 RESOURCE_EXHAUSTED: etcdserver: mvcc: database space exceeded'),
+      'NOSPACE',
+      /etcdctl alarm disarm/,
+    ],
+    [
+      'NOSPACE (through the interceptor)',
+      new GRPCFailedPreconditionError('9 FAILED_PRECONDITION: etcdserver: mvcc: database space exceeded'),
+      'NOSPACE',
+      /--quota-backend-bytes/,
+    ],
+    [
+      'too many txn ops',
+      new GRPCInvalidArgumentError('3 INVALID_ARGUMENT: etcdserver: too many operations in txn request'),
+      'TOO_MANY_TXN_OPS',
+      /--max-txn-ops/,
+    ],
+    [
+      'request too large',
+      new GRPCInvalidArgumentError('3 INVALID_ARGUMENT: etcdserver: request is too large'),
+      'REQUEST_TOO_LARGE',
+      /--max-request-bytes/,
+    ],
+    [
+      'gRPC server limit',
+      new GRPCResourceExhastedError('8 RESOURCE_EXHAUSTED: grpc: received message larger than max (3000000 vs. 2097152)'),
+      'REQUEST_TOO_LARGE',
+      /--max-request-bytes/,
+    ],
+    [
+      'another invalid argument',
+      new GRPCInvalidArgumentError('3 INVALID_ARGUMENT: etcdserver: duplicate key given in txn request'),
+      'INVALID_REQUEST',
+      /duplicate key/,
+    ],
   ])('%s', (_name, error, reason, pattern) => {
     const final = finalError(error, ctx);
     expect(final).toBeInstanceOf(RegistryRefusedError);
@@ -40,7 +70,9 @@ describe('finalError: etcd refusals named right', () => {
   });
 
   it('mayBeTlsMismatch: dropped connections only', () => {
-    expect(mayBeTlsMismatch(new GRPCUnavailableError('14 UNAVAILABLE: No connection established. Last error: Failed to connect'))).toBe(true);
+    expect(mayBeTlsMismatch(new GRPCUnavailableError('14 UNAVAILABLE: No connection established. Last error: Failed to connect'))).toBe(
+      true,
+    );
     expect(mayBeTlsMismatch(new GRPCUnavailableError('14 UNAVAILABLE: etcdserver: leader changed'))).toBe(false);
   });
 });
@@ -59,7 +91,7 @@ describe('classifyStatus: which endings etcd3 may take as host failures', () => 
     expect(out.details).toContain(OWN_DEADLINE);
   });
 
-  it('a deadline on a call we gave none (the server\'s own) is left alone', () => {
+  it("a deadline on a call we gave none (the server's own) is left alone", () => {
     expect(classifyStatus(status(Status.DEADLINE_EXCEEDED, 'x'), false).code).toBe(Status.DEADLINE_EXCEEDED);
   });
 
@@ -70,7 +102,7 @@ describe('classifyStatus: which endings etcd3 may take as host failures', () => 
     expect(classifyStatus(status(Status.CANCELLED, 'Cancelled by server'), false).code).toBe(Status.CANCELLED);
   });
 
-  it('NOSPACE: not recoverable, etcd\'s words kept', () => {
+  it("NOSPACE: not recoverable, etcd's words kept", () => {
     const out = classifyStatus(status(Status.RESOURCE_EXHAUSTED, 'etcdserver: mvcc: database space exceeded'), true);
     expect(out.code).toBe(Status.FAILED_PRECONDITION);
     expect(out.details).toBe('etcdserver: mvcc: database space exceeded');

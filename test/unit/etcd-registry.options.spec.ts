@@ -41,7 +41,10 @@ describe('resolveEtcdRegistryModuleOptions', () => {
 
   it('resolves the core options once, with the core resolver (defaults applied), without service and autoRegister', () => {
     const logger = { log() {}, warn() {}, error() {} };
-    const r = resolveEtcdRegistryModuleOptions({ ...base, ttlSeconds: 3, password: 'p', username: 'u', logger, autoRegister: true }, fixedId);
+    const r = resolveEtcdRegistryModuleOptions(
+      { ...base, ttlSeconds: 3, password: 'p', username: 'u', logger, autoRegister: true },
+      fixedId,
+    );
     expect(r.registry).toEqual(resolveRegistryOptions({ ...base, ttlSeconds: 3, password: 'p', username: 'u', logger }));
     expect(r.registry.timeoutMs).toBe(DEFAULT_TIMEOUT_MS);
     expect(r.registry.hosts).toEqual(['http://127.0.0.1:23790']);

@@ -1,4 +1,11 @@
-import { INSTANCE_CODECS, InstanceEntry, RegistryArgumentError, RegistryOptionsError, encodeRegistration, resolveInstanceCodec } from '../../lib/core';
+import {
+  INSTANCE_CODECS,
+  InstanceEntry,
+  RegistryArgumentError,
+  RegistryOptionsError,
+  encodeRegistration,
+  resolveInstanceCodec,
+} from '../../lib/core';
 
 const entry = (key: string, value: string, revision = '7'): InstanceEntry => ({ key, value, revision });
 const decode = (codec: keyof typeof INSTANCE_CODECS, key: string, value: string) => INSTANCE_CODECS[codec].decode(entry(key, value));
@@ -33,7 +40,10 @@ describe('etcd-service codec (the default)', () => {
   });
 
   it('reads a URL value as its host:port and one endpoint; IPv6 and names too', () => {
-    expect(decode('etcd-service', '/s/a/1', 'grpc://10.0.0.5:5000')[0]).toMatchObject({ address: '10.0.0.5:5000', endpoints: ['grpc://10.0.0.5:5000'] });
+    expect(decode('etcd-service', '/s/a/1', 'grpc://10.0.0.5:5000')[0]).toMatchObject({
+      address: '10.0.0.5:5000',
+      endpoints: ['grpc://10.0.0.5:5000'],
+    });
     expect(decode('etcd-service', '/s/a/1', 'http://users.internal')[0].address).toBe('users.internal:80');
     expect(decode('etcd-service', '/s/a/1', '[::1]:3000')[0].address).toBe('[::1]:3000');
   });
@@ -207,8 +217,18 @@ describe('grpc-naming codec', () => {
   });
 
   it('writes the naming Update under {prefix}{name}/{address}; version, zone and weight in Metadata', () => {
-    const plain = encodeRegistration({ prefix: '/services/', name: 'greeter', id: 'ignored', address: '10.0.0.5:5000', codec: 'grpc-naming' });
-    expect(plain).toEqual({ path: '/services/greeter/10.0.0.5:5000', value: '{"Op":0,"Addr":"10.0.0.5:5000","Metadata":null}', codec: 'grpc-naming' });
+    const plain = encodeRegistration({
+      prefix: '/services/',
+      name: 'greeter',
+      id: 'ignored',
+      address: '10.0.0.5:5000',
+      codec: 'grpc-naming',
+    });
+    expect(plain).toEqual({
+      path: '/services/greeter/10.0.0.5:5000',
+      value: '{"Op":0,"Addr":"10.0.0.5:5000","Metadata":null}',
+      codec: 'grpc-naming',
+    });
     const rich = encodeRegistration({
       prefix: '/services/',
       name: 'greeter',

@@ -57,7 +57,9 @@ describe('OperationRunner', () => {
     const t0 = Date.now();
     const error = await r
       .run('write', r.deadline(), () =>
-        ++n === 1 ? new Promise<never>(() => undefined) : Promise.reject(new GRPCInvalidArgumentError('etcdserver: too many operations in txn request')),
+        ++n === 1
+          ? new Promise<never>(() => undefined)
+          : Promise.reject(new GRPCInvalidArgumentError('etcdserver: too many operations in txn request')),
       )
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RegistryRefusedError);

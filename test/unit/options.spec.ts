@@ -31,7 +31,11 @@ describe('resolveRegistryOptions', () => {
     ['tls.ca', { endpoints: ['a:1'], tls: { ca: 42 } }, /"tls.ca" must be a PEM string or Buffer/],
     ['tls.cert', { endpoints: ['a:1'], tls: { cert: 'x' } }, /"tls.cert" and "tls.key" go together/],
     ['handlerTimeoutMs', { endpoints: ['a:1'], handlerTimeoutMs: 0 }, /"handlerTimeoutMs" must be an integer >= 1 \(milliseconds\); got 0/],
-    ['leaseLingerMs', { endpoints: ['a:1'], leaseLingerMs: -1 }, /"leaseLingerMs" must be an integer >= 0 \(milliseconds\); got -1\. Use 0 to turn it off/],
+    [
+      'leaseLingerMs',
+      { endpoints: ['a:1'], leaseLingerMs: -1 },
+      /"leaseLingerMs" must be an integer >= 0 \(milliseconds\); got -1\. Use 0 to turn it off/,
+    ],
     ['leaseLingerMs', { endpoints: ['a:1'], leaseLingerMs: 1.5 }, /"leaseLingerMs" must be an integer >= 0/],
     ['logger', { endpoints: ['a:1'], logger: {} }, /"logger" must have log, warn and error/],
   ];

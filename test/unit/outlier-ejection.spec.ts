@@ -21,7 +21,12 @@ describe('outlier ejection', () => {
   afterEach(() => jest.useRealTimers());
 
   const make = () => {
-    const lb = new LoadBalancer({ picker: 'round-robin', random: seededRandom(1), now: () => now, ejection: { consecutiveFailures: 3, baseEjectionMs: 1000, maxEjectionMs: 4000 } });
+    const lb = new LoadBalancer({
+      picker: 'round-robin',
+      random: seededRandom(1),
+      now: () => now,
+      ejection: { consecutiveFailures: 3, baseEjectionMs: 1000, maxEjectionMs: 4000 },
+    });
     const ejected: InstanceEjectedEvent[] = [];
     const restored: InstanceRestoredEvent[] = [];
     lb.events.on('ejected', (e) => ejected.push(e));
@@ -47,14 +52,25 @@ describe('outlier ejection', () => {
     fail(2);
     expect(lb.status().services[0].ejected).toBe(0);
     fail(1);
-    expect(ejected).toEqual([{ service: 'user-service', key: '/services/user-service/u1', address: 'http://10.0.0.1:3000', failures: 3, forMs: 1000, until: now + 1000 }]);
+    expect(ejected).toEqual([
+      {
+        service: 'user-service',
+        key: '/services/user-service/u1',
+        address: 'http://10.0.0.1:3000',
+        failures: 3,
+        forMs: 1000,
+        until: now + 1000,
+      },
+    ]);
     expect(lb.status().services[0]).toMatchObject({ service: 'user-service', ejected: 1 });
     expect(lb.status().services[0].instances.find((i) => i.key.endsWith('u1'))!.ejectedUntil).toBe(now + 1000);
     expect(countPicks(100, () => lb.pick('user-service')).get('u1')).toBeUndefined();
     advance(999);
     expect(restored).toEqual([]);
     advance(1);
-    expect(restored).toEqual([{ service: 'user-service', key: '/services/user-service/u1', address: 'http://10.0.0.1:3000', reason: 'timeout' }]);
+    expect(restored).toEqual([
+      { service: 'user-service', key: '/services/user-service/u1', address: 'http://10.0.0.1:3000', reason: 'timeout' },
+    ]);
     expect(countPicks(100, () => lb.pick('user-service')).get('u1')).toBe(50);
     expect(lb.status().services[0].ejected).toBe(0);
   });
@@ -78,7 +94,12 @@ describe('outlier ejection', () => {
       lb.finished(c, { ok: false });
     }
     expect(seen).toEqual([
-      expect.objectContaining({ type: 'instance-ejected', service: 'user-service', key: '/services/user-service/u1', reason: '3 failed call(s) in a row' }),
+      expect.objectContaining({
+        type: 'instance-ejected',
+        service: 'user-service',
+        key: '/services/user-service/u1',
+        reason: '3 failed call(s) in a row',
+      }),
     ]);
     await lb.close();
   });
@@ -109,7 +130,9 @@ describe('outlier ejection', () => {
     const { lb, restored, fail } = make();
     fail(3);
     lb.apply(fleetOf(instance('user-service', 'u1', { address: '10.0.0.9:3000' }), instance('user-service', 'u2')));
-    expect(restored).toEqual([expect.objectContaining({ key: '/services/user-service/u1', reason: 're-registered', address: 'http://10.0.0.9:3000' })]);
+    expect(restored).toEqual([
+      expect.objectContaining({ key: '/services/user-service/u1', reason: 're-registered', address: 'http://10.0.0.9:3000' }),
+    ]);
     expect(countPicks(10, () => lb.pick('user-service')).get('u1')).toBe(5);
     jest.advanceTimersByTime(10_000); // the old timer does not fire a second event
     expect(restored).toHaveLength(1);
@@ -146,14 +169,18 @@ describe('an empty pick says why, at once', () => {
     const lb = new LoadBalancer();
     lb.apply(fleetOf(instance('user-service', 'u1'), instance('billing', 'b1')));
     expect(() => lb.pick('user-servise')).toThrow(UnknownServiceError);
-    expect(() => lb.pick('user-servise')).toThrow('No service named "user-servise" is registered under "/services/" (services there: user-service, billing)');
+    expect(() => lb.pick('user-servise')).toThrow(
+      'No service named "user-servise" is registered under "/services/" (services there: user-service, billing)',
+    );
   });
 
   it('no live instance: every instance drains, or every instance left', () => {
     const lb = new LoadBalancer();
     lb.apply(fleetOf(instance('user-service', 'u1', { status: 'draining' })));
     expect(() => lb.pick('user-service')).toThrow(NoLiveInstanceError);
-    expect(() => lb.pick('user-service')).toThrow('Service "user-service" under "/services/" has no live instance (1 draining, never picked)');
+    expect(() => lb.pick('user-service')).toThrow(
+      'Service "user-service" under "/services/" has no live instance (1 draining, never picked)',
+    );
     lb.apply(fleetOf(instance('billing', 'b1')));
     expect(() => lb.pick('user-service')).toThrow('Service "user-service" under "/services/" has no live instance (every instance left)');
   });
@@ -162,7 +189,9 @@ describe('an empty pick says why, at once', () => {
     const lb = new LoadBalancer({ transport: endpointAddressing('tcp', ['tcp']) });
     lb.apply(fleetOf(instance('user-service', 'u1', { endpoints: ['http://10.0.0.1:3000'] })));
     expect(() => lb.pick('user-service')).toThrow(NoInstanceAddressError);
-    expect(() => lb.pick('user-service')).toThrow('No instance of service "user-service" has an address for tcp (instances: u1): register an endpoint such as "tcp://host:port"');
+    expect(() => lb.pick('user-service')).toThrow(
+      'No instance of service "user-service" has an address for tcp (instances: u1): register an endpoint such as "tcp://host:port"',
+    );
     lb.apply(fleetOf(instance('user-service', 'u1', { endpoints: ['http://10.0.0.1:3000', 'tcp://10.0.0.1:4000'] })));
     expect(lb.pick('user-service').address).toBe('10.0.0.1:4000');
     lb.apply(fleetOf(instance('user-service', 'u1')));

@@ -3,7 +3,7 @@ import { Leaf, Root, build, diff, forEachLeaf, hashOf, insert, lookup, remove } 
 /** A deterministic pseudo-random sequence (the test must fail the same way twice). */
 function random(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 const contents = (root: Root): Map<string, string> => {
@@ -76,7 +76,12 @@ describe('persistent map (hash trie)', () => {
     expect(lookup(without, a)).toBeUndefined();
     expect(lookup(without, b)?.value).toBe('2');
     expect(diff(root, without)).toEqual({ added: [], removed: [a], updated: [] });
-    expect(contents(build([new Leaf(a, '1', 1), new Leaf(b, '2', 2)]))).toEqual(new Map([[a, '1'], [b, '2']]));
+    expect(contents(build([new Leaf(a, '1', 1), new Leaf(b, '2', 2)]))).toEqual(
+      new Map([
+        [a, '1'],
+        [b, '2'],
+      ]),
+    );
   });
 
   it('leaves a large map untouched by later versions', () => {

@@ -16,7 +16,10 @@ const ROOT = join(__dirname, '..', '..');
 const APP = join(ROOT, 'test', '.readme-app');
 const ENTRY = 'src/users.watcher.spec.ts';
 
-const files = withRelativeImports(filesFor(readmeFiles(readFileSync(join(ROOT, 'README.md'), 'utf8')), { major: 11, module: 'cjs' }), ENTRY);
+const files = withRelativeImports(
+  filesFor(readmeFiles(readFileSync(join(ROOT, 'README.md'), 'utf8')), { major: 11, module: 'cjs' }),
+  ENTRY,
+);
 rmSync(APP, { recursive: true, force: true });
 for (const file of files) {
   mkdirSync(dirname(join(APP, file.path)), { recursive: true });
@@ -40,14 +43,21 @@ describe('README Testing example (Nest 11 CommonJS, jest), verbatim', () => {
   });
 
   it('type-checks against the source (strict, as the repository)', () => {
-    const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+    const config = ts.getParsedCommandLineOfConfigFile(
+      join(ROOT, 'tsconfig.json'),
+      {},
+      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
+    );
     const program = ts.createProgram(
       files.map((f) => join(APP, f.path)),
       {
         ...config!.options,
         noEmit: true,
         incremental: false,
-        paths: { 'nestjs-etcd-registry': [join(ROOT, 'lib/index.ts')], 'nestjs-etcd-registry/testing': [join(ROOT, 'lib/testing/index.ts')] },
+        paths: {
+          'nestjs-etcd-registry': [join(ROOT, 'lib/index.ts')],
+          'nestjs-etcd-registry/testing': [join(ROOT, 'lib/testing/index.ts')],
+        },
       },
     );
     const problems = ts

@@ -28,11 +28,22 @@ describe('service.codec and the instance fields', () => {
   });
 
   it('codec "etcd-service" given explicitly writes the same plain value', () => {
-    expect(resolve({ codec: 'etcd-service' })).toMatchObject({ value: '10.0.0.5:3000', key: '/services/users/fixed-id', codec: 'etcd-service' });
+    expect(resolve({ codec: 'etcd-service' })).toMatchObject({
+      value: '10.0.0.5:3000',
+      key: '/services/users/fixed-id',
+      codec: 'etcd-service',
+    });
   });
 
   it('codec "json" writes the JSON value with the fields given', () => {
-    const s = resolve({ codec: 'json', version: '1.2.0', zone: 'z1', weight: 5, metadata: { team: 'a' }, endpoints: ['http://10.0.0.5:3000'] });
+    const s = resolve({
+      codec: 'json',
+      version: '1.2.0',
+      zone: 'z1',
+      weight: 5,
+      metadata: { team: 'a' },
+      endpoints: ['http://10.0.0.5:3000'],
+    });
     expect(s?.key).toBe('/services/users/fixed-id');
     expect(JSON.parse(s!.value)).toEqual({
       v: 1,

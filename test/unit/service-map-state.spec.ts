@@ -34,7 +34,13 @@ describe('ServiceMapState', () => {
 
   it('tells what changed between two handed-over versions, and the first version as all added', () => {
     const s = new ServiceMapState();
-    s.replace(new Map([['a', '1'], ['b', '2'], ['c', '3']]));
+    s.replace(
+      new Map([
+        ['a', '1'],
+        ['b', '2'],
+        ['c', '3'],
+      ]),
+    );
     const first = s.snapshot();
     const initial = s.changesBetween(undefined, first);
     expect(initial.previous).toBeUndefined();

@@ -15,7 +15,9 @@ async function checkClockSkew(url: string, options: CliOptions): Promise<CheckRe
   try {
     const bounds = skewBounds(await sampleEtcdClock(url, options.registry.tls, options.registry.timeoutMs));
     const detail = `etcd's clock is ${describeSkew(bounds)} from this machine's (HTTP Date of ${url}/version)`;
-    return skewExceeds(bounds, options.maxClockSkewMs) ? fail('clock skew', `${detail}: more than ${options.maxClockSkewMs} ms`) : ok('clock skew', detail);
+    return skewExceeds(bounds, options.maxClockSkewMs)
+      ? fail('clock skew', `${detail}: more than ${options.maxClockSkewMs} ms`)
+      : ok('clock skew', detail);
   } catch (e) {
     return fail('clock skew', `could not read etcd's clock: ${reason(e)}`);
   }

@@ -32,10 +32,14 @@ export async function checkAccess(input: AccessCheckInput): Promise<CheckResult[
   try {
     count = await within(timeoutMs, client.getAll().prefix(key).count(), `read of ${prefix}`);
   } catch (e) {
-    if (isBadCredentials(e)) return [fail('auth', `etcd refused the credentials of user ${JSON.stringify(username)}: ${reason(e)}`, ExitCode.denied)];
+    if (isBadCredentials(e))
+      return [fail('auth', `etcd refused the credentials of user ${JSON.stringify(username)}: ${reason(e)}`, ExitCode.denied)];
     if (isAuthRequired(e)) return [fail('auth', cliMessages.authRequired(), ExitCode.denied)];
     results.push(username ? ok('auth', `authenticated as ${username}`) : ok('auth', 'no credentials given'));
-    if (isDenied(e)) results.push(fail(`read ${prefix}`, `user ${JSON.stringify(username)} may not read ${key}: grant its role read on that prefix`, ExitCode.denied));
+    if (isDenied(e))
+      results.push(
+        fail(`read ${prefix}`, `user ${JSON.stringify(username)} may not read ${key}: grant its role read on that prefix`, ExitCode.denied),
+      );
     else results.push(fail(`read ${prefix}`, reason(e)));
     return results;
   }
@@ -51,7 +55,14 @@ export async function checkAccess(input: AccessCheckInput): Promise<CheckResult[
     await within(timeoutMs, txn, `write check of ${prefix}`);
     results.push(ok(`write ${prefix}`, 'allowed (checked with a transaction that writes nothing)'));
   } catch (e) {
-    if (isDenied(e)) results.push(fail(`write ${prefix}`, `user ${JSON.stringify(username)} may not write under ${key}: grant its role readwrite on that prefix`, ExitCode.denied));
+    if (isDenied(e))
+      results.push(
+        fail(
+          `write ${prefix}`,
+          `user ${JSON.stringify(username)} may not write under ${key}: grant its role readwrite on that prefix`,
+          ExitCode.denied,
+        ),
+      );
     else results.push(fail(`write ${prefix}`, reason(e)));
   }
   return results;

@@ -14,7 +14,12 @@ export interface CheckResult {
 export const ok = (check: string, detail: string): CheckResult => ({ check, outcome: 'ok', detail });
 export const warn = (check: string, detail: string): CheckResult => ({ check, outcome: 'warn', detail });
 export const skip = (check: string, detail: string): CheckResult => ({ check, outcome: 'skip', detail });
-export const fail = (check: string, detail: string, code: ExitCode = ExitCode.failed): CheckResult => ({ check, outcome: 'fail', detail, code });
+export const fail = (check: string, detail: string, code: ExitCode = ExitCode.failed): CheckResult => ({
+  check,
+  outcome: 'fail',
+  detail,
+  code,
+});
 
 /** The exit status of a doctor run: 3 (unreachable) over 4 (auth, permission) over 1 (any other failure); 0 when nothing failed. */
 export function doctorExitCode(results: readonly CheckResult[]): ExitCode {
@@ -26,7 +31,10 @@ export function doctorExitCode(results: readonly CheckResult[]): ExitCode {
 /** The message of an etcd3/gRPC error without the status code gRPC puts in front. */
 export function reason(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.replace(/^\d+ [A-Z_]+: /, '').replace(/\.? *Resolution note:.*$/s, '').trim();
+  return text
+    .replace(/^\d+ [A-Z_]+: /, '')
+    .replace(/\.? *Resolution note:.*$/s, '')
+    .trim();
 }
 
 /** Rejects with a timeout error once `ms` have passed (the work itself is not cancelled). */

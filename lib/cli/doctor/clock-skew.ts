@@ -53,7 +53,10 @@ function sampleOnce(url: string, tls: RegistryTlsOptions | undefined, timeoutMs:
       else resolve({ sentAt, receivedAt, serverDate });
     };
     const target = new URL('/version', url);
-    const req = target.protocol === 'https:' ? httpsRequest(target, { ca: tls?.ca, cert: tls?.cert, key: tls?.key, timeout: timeoutMs }, onResponse) : httpRequest(target, { timeout: timeoutMs }, onResponse);
+    const req =
+      target.protocol === 'https:'
+        ? httpsRequest(target, { ca: tls?.ca, cert: tls?.cert, key: tls?.key, timeout: timeoutMs }, onResponse)
+        : httpRequest(target, { timeout: timeoutMs }, onResponse);
     req.on('timeout', () => req.destroy(new Error(`${url}/version: no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end();
@@ -64,7 +67,12 @@ function sampleOnce(url: string, tls: RegistryTlsOptions | undefined, timeoutMs:
  * `count` samples spread over a second (so their truncated dates fall at different fractions of
  * a second and the bounds narrow to about the spacing plus the round trip).
  */
-export async function sampleEtcdClock(url: string, tls: RegistryTlsOptions | undefined, timeoutMs: number, count = 6): Promise<ClockSample[]> {
+export async function sampleEtcdClock(
+  url: string,
+  tls: RegistryTlsOptions | undefined,
+  timeoutMs: number,
+  count = 6,
+): Promise<ClockSample[]> {
   const samples: ClockSample[] = [];
   for (let n = 0; n < count; n++) {
     if (n > 0) await new Promise((r) => setTimeout(r, Math.floor(1000 / count) + 7));

@@ -22,7 +22,14 @@ async function statusOf(options: RegistryOptions & { timeoutMs: number }, endpoi
   const client = createEtcdClient(resolved);
   try {
     const s = await within(options.timeoutMs, client.maintenance.status(), endpoint);
-    return { endpoint, url: resolved.hosts[0], version: s.version, clusterId: s.header.cluster_id, memberId: s.header.member_id, leader: s.leader };
+    return {
+      endpoint,
+      url: resolved.hosts[0],
+      version: s.version,
+      clusterId: s.header.cluster_id,
+      memberId: s.header.member_id,
+      leader: s.leader,
+    };
   } finally {
     client.close();
   }
@@ -33,20 +40,30 @@ async function statusOf(options: RegistryOptions & { timeoutMs: number }, endpoi
  * the endpoints must all belong to one cluster, with a leader; 3.4 and later pass, older ones
  * warn (this library is tested on 3.4). Every endpoint unreachable is exit 3; some is exit 1.
  */
-export async function checkEndpoints(options: RegistryOptions & { timeoutMs: number }): Promise<{ results: CheckResult[]; reachable: EndpointStatus[] }> {
+export async function checkEndpoints(
+  options: RegistryOptions & { timeoutMs: number },
+): Promise<{ results: CheckResult[]; reachable: EndpointStatus[] }> {
   const settled = await Promise.allSettled(options.endpoints.map((e) => statusOf(options, e)));
   const reachable = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const code = reachable.length === 0 ? ExitCode.unreachable : ExitCode.failed;
   const results = settled.map((s, n) =>
     s.status === 'fulfilled'
-      ? ok(`endpoint ${options.endpoints[n]}`, `etcd ${s.value.version}, member ${hex(s.value.memberId)}, leader ${s.value.leader === '0' ? 'none' : hex(s.value.leader)}`)
+      ? ok(
+          `endpoint ${options.endpoints[n]}`,
+          `etcd ${s.value.version}, member ${hex(s.value.memberId)}, leader ${s.value.leader === '0' ? 'none' : hex(s.value.leader)}`,
+        )
       : fail(`endpoint ${options.endpoints[n]}`, `unreachable: ${reason(s.reason)}`, code),
   );
   if (reachable.length === 0) return { results, reachable };
 
   const clusters = new Set(reachable.map((r) => r.clusterId));
   if (clusters.size > 1) {
-    results.push(fail('cluster', `the endpoints belong to ${clusters.size} different clusters (${[...clusters].map(hex).join(', ')}): list members of one cluster`));
+    results.push(
+      fail(
+        'cluster',
+        `the endpoints belong to ${clusters.size} different clusters (${[...clusters].map(hex).join(', ')}): list members of one cluster`,
+      ),
+    );
   } else if (reachable.some((r) => r.leader === '0')) {
     results.push(fail('cluster', `cluster ${hex(reachable[0].clusterId)} has no leader: writes and watches stall until one is elected`));
   } else {
@@ -59,7 +76,8 @@ export async function checkEndpoints(options: RegistryOptions & { timeoutMs: num
     return major < 3 || (major === 3 && minor < 4);
   });
   if (old.length > 0) results.push(warn('etcd version', `${versions.join(', ')}: this library is tested on etcd 3.4 and later`));
-  else if (versions.length > 1) results.push(warn('etcd version', `${versions.join(', ')}: members run different versions (an upgrade in progress?)`));
+  else if (versions.length > 1)
+    results.push(warn('etcd version', `${versions.join(', ')}: members run different versions (an upgrade in progress?)`));
   else results.push(ok('etcd version', versions[0]));
   return { results, reachable };
 }

@@ -19,7 +19,11 @@ export async function checkLeaseTtl(client: Etcd3, ttlSeconds: number, timeoutMs
     if (ttlSeconds < minimum) return warn(check, `${detail}: ttlSeconds ${ttlSeconds} is raised to ${minimum} by etcd`);
     return ok(check, `${detail}; ttlSeconds ${ttlSeconds} is kept`);
   } catch (e) {
-    return fail(check, `could not grant a lease: ${reason(e)}`, /permission denied|authentication/i.test(reason(e)) ? ExitCode.denied : ExitCode.failed);
+    return fail(
+      check,
+      `could not grant a lease: ${reason(e)}`,
+      /permission denied|authentication/i.test(reason(e)) ? ExitCode.denied : ExitCode.failed,
+    );
   } finally {
     if (id !== undefined) await within(timeoutMs, client.leaseClient.leaseRevoke({ ID: id }), 'lease revoke').catch(() => undefined);
   }

@@ -2,14 +2,20 @@ import { RegistryError } from '../errors';
 
 /** A call named a service that has no key under the watched prefix. `service` names it. */
 export class UnknownServiceError extends RegistryError {
-  constructor(readonly service: string, message: string) {
+  constructor(
+    readonly service: string,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 /** The service is known but has no instance to call: every instance left or drains. */
 export class NoLiveInstanceError extends RegistryError {
-  constructor(readonly service: string, message: string) {
+  constructor(
+    readonly service: string,
+    message: string,
+  ) {
     super(message);
   }
 }

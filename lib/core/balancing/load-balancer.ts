@@ -172,7 +172,8 @@ export class LoadBalancer {
     if (this.closed) throw new RegistryClosedError(balancingMessages.closed(this.prefix));
     let balancer = this.services.get(service);
     if (balancer) return balancer;
-    if (typeof service !== 'string' || service.length === 0) throw new RegistryArgumentError('service', balancingMessages.serviceName(service));
+    if (typeof service !== 'string' || service.length === 0)
+      throw new RegistryArgumentError('service', balancingMessages.serviceName(service));
     balancer = new ServiceBalancer(service, this.factory, this.random, this.ejection, this.events, this.now);
     balancer.update(this.fleet?.get(service) ?? [], (i) => this.transport.addressOf(i));
     this.services.set(service, balancer);
@@ -190,9 +191,12 @@ export class LoadBalancer {
       );
     }
     if (balancer.withoutAddress.length > 0 && balancer.draining < balancer.total) {
-      return new NoInstanceAddressError(service, this.transport.name, balancingMessages.noAddress(service, this.transport.name, balancer.withoutAddress));
+      return new NoInstanceAddressError(
+        service,
+        this.transport.name,
+        balancingMessages.noAddress(service, this.transport.name, balancer.withoutAddress),
+      );
     }
     return new NoLiveInstanceError(service, balancingMessages.noLiveInstance(service, this.prefix, balancer.draining));
   }
-
 }

@@ -16,6 +16,7 @@ export const balancingMessages = {
   zoneMissing: () => 'Option "picker.zone" must be a non-empty string: the caller\'s zone, compared with each instance\'s zone.',
   ejectionOption: (option: string, value: unknown) =>
     `Option "ejection.${option}" must be an integer >= 1 (0 for consecutiveFailures turns ejection off); got ${JSON.stringify(value)}.`,
-  serviceName: (value: unknown) => `Argument "service" must be a non-empty service name such as "user-service"; got ${JSON.stringify(value)}.`,
+  serviceName: (value: unknown) =>
+    `Argument "service" must be a non-empty service name such as "user-service"; got ${JSON.stringify(value)}.`,
   closed: (prefix: string) => `The load balancer on ${JSON.stringify(prefix)} is closed.`,
 };

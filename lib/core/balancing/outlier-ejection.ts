@@ -18,9 +18,14 @@ export const DEFAULT_EJECTION: ResolvedEjectionOptions = { consecutiveFailures: 
 
 export function resolveEjectionOptions(options: EjectionOptions = {}): ResolvedEjectionOptions {
   const resolved = { ...DEFAULT_EJECTION, ...stripUndefined(options) };
-  for (const [option, min] of [['consecutiveFailures', 0], ['baseEjectionMs', 1], ['maxEjectionMs', 1]] as const) {
+  for (const [option, min] of [
+    ['consecutiveFailures', 0],
+    ['baseEjectionMs', 1],
+    ['maxEjectionMs', 1],
+  ] as const) {
     const value = resolved[option];
-    if (!Number.isInteger(value) || value < min) throw new RegistryOptionsError(`ejection.${option}`, balancingMessages.ejectionOption(option, value));
+    if (!Number.isInteger(value) || value < min)
+      throw new RegistryOptionsError(`ejection.${option}`, balancingMessages.ejectionOption(option, value));
   }
   return resolved;
 }

@@ -23,9 +23,11 @@ export function resolvePicker(choice: PickerChoice = DEFAULT_PICKER): PickerFact
   if (typeof choice === 'function') return choice;
   if (typeof choice === 'string' && Object.prototype.hasOwnProperty.call(BY_NAME, choice)) return BY_NAME[choice];
   if (choice && typeof choice === 'object' && choice.type === 'zone-affine') {
-    if (typeof choice.zone !== 'string' || choice.zone.length === 0) throw new RegistryOptionsError('picker.zone', balancingMessages.zoneMissing());
+    if (typeof choice.zone !== 'string' || choice.zone.length === 0)
+      throw new RegistryOptionsError('picker.zone', balancingMessages.zoneMissing());
     const within = resolvePicker(choice.within ?? DEFAULT_PICKER);
-    if (choice.within !== undefined && typeof choice.within !== 'string') throw new RegistryOptionsError('picker', balancingMessages.unknownPicker(choice.within));
+    if (choice.within !== undefined && typeof choice.within !== 'string')
+      throw new RegistryOptionsError('picker', balancingMessages.unknownPicker(choice.within));
     return (random: RandomSource): Picker => new ZoneAffinePicker(choice.zone, within(random), within(random));
   }
   throw new RegistryOptionsError('picker', balancingMessages.unknownPicker(choice));

@@ -148,7 +148,14 @@ export class ServiceBalancer {
     timer.unref();
     this.timers.set(c.key, timer);
     this.rebuild();
-    this.events.emit('ejected', { service: this.service, key: c.key, address: c.address, failures: c.consecutiveFailures, forMs, until: c.ejectedUntil! });
+    this.events.emit('ejected', {
+      service: this.service,
+      key: c.key,
+      address: c.address,
+      failures: c.consecutiveFailures,
+      forMs,
+      until: c.ejectedUntil!,
+    });
   }
 
   status(): ServiceBalancerStatus {

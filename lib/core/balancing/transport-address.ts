@@ -21,7 +21,8 @@ export function endpointAddressing(name: string, schemes: readonly string[], opt
     addressOf(instance) {
       for (const endpoint of instance.endpoints) {
         const parsed = parseEndpoint(endpoint);
-        if (parsed?.address && schemes.includes(parsed.scheme)) return options.origin ? `${parsed.scheme}://${parsed.address}` : parsed.address;
+        if (parsed?.address && schemes.includes(parsed.scheme))
+          return options.origin ? `${parsed.scheme}://${parsed.address}` : parsed.address;
       }
       if (instance.endpoints.length > 0 || !instance.address) return undefined;
       return options.origin ? `${schemes[0]}://${instance.address}` : instance.address;

@@ -36,7 +36,10 @@ export class RegistryEvents {
       try {
         listener(full);
       } catch (error) {
-        this.logger?.error(messages.eventListenerFailed(error instanceof Error ? error.message : String(error)), error instanceof Error ? error.stack : undefined);
+        this.logger?.error(
+          messages.eventListenerFailed(error instanceof Error ? error.message : String(error)),
+          error instanceof Error ? error.stack : undefined,
+        );
       }
     }
   }

@@ -26,7 +26,9 @@ export const grpcNamingCodec: InstanceCodec = {
     if (o.Op !== undefined && o.Op !== 0) throw new Error(messages.namingOp(o.Op));
     const address = optionalString(o, 'Addr') ?? '';
     const metadata = stringMetadata(o.Metadata);
-    return [makeInstance('grpc-naming', entry, { name, id: address, address, version: metadata.version, metadata, ...zoneAndWeight(metadata) })];
+    return [
+      makeInstance('grpc-naming', entry, { name, id: address, address, version: metadata.version, metadata, ...zoneAndWeight(metadata) }),
+    ];
   },
   encode(r) {
     const metadata: Record<string, string> = { ...r.metadata };

@@ -24,7 +24,8 @@ export const DEFAULT_INSTANCE_CODEC: InstanceCodecName = 'etcd-service';
 /** The codec a name or object stands for; undefined when it is neither a shipped name nor a codec object. */
 export function findInstanceCodec(choice: unknown): InstanceCodec | undefined {
   if (choice === undefined) return INSTANCE_CODECS[DEFAULT_INSTANCE_CODEC];
-  if (typeof choice === 'string') return Object.prototype.hasOwnProperty.call(INSTANCE_CODECS, choice) ? INSTANCE_CODECS[choice as InstanceCodecName] : undefined;
+  if (typeof choice === 'string')
+    return Object.prototype.hasOwnProperty.call(INSTANCE_CODECS, choice) ? INSTANCE_CODECS[choice as InstanceCodecName] : undefined;
   if (typeof choice !== 'object' || choice === null) return undefined;
   const codec = choice as Partial<InstanceCodec>;
   const valid = typeof codec.name === 'string' && codec.name.length > 0 && typeof codec.decode === 'function';

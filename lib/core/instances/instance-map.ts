@@ -9,7 +9,10 @@ export class FrozenInstanceMap extends Map<string, readonly ServiceInstance[]> i
   private sealed?: boolean;
   private allList?: readonly ServiceInstance[];
 
-  constructor(entries: Iterable<readonly [string, readonly ServiceInstance[]]>, readonly skipped: readonly SkippedEntry[]) {
+  constructor(
+    entries: Iterable<readonly [string, readonly ServiceInstance[]]>,
+    readonly skipped: readonly SkippedEntry[],
+  ) {
     super(entries);
     this.sealed = true;
   }

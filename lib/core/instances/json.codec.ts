@@ -28,7 +28,8 @@ export const jsonCodec: InstanceCodec = {
     const endpoints = optionalStringArray(o, 'endpoints') ?? [];
     const parsed = endpoints.map((e) => parseEndpoint(e));
     const bad = parsed.findIndex((p) => p === undefined);
-    if (bad >= 0) throw new Error(messages.fieldType(`endpoints[${bad}]`, 'a URL with a scheme and a host, such as "http://10.0.0.5:3000"'));
+    if (bad >= 0)
+      throw new Error(messages.fieldType(`endpoints[${bad}]`, 'a URL with a scheme and a host, such as "http://10.0.0.5:3000"'));
     const address = optionalString(o, 'address') ?? parsed.find((p) => p?.address)?.address;
     if (address === undefined) throw new Error(messages.noAddress());
     const weight = o.weight;
@@ -36,7 +37,8 @@ export const jsonCodec: InstanceCodec = {
       throw new Error(messages.fieldType('weight', 'a number >= 0'));
     }
     const status = o.status;
-    if (status !== undefined && !STATUSES.includes(status as InstanceStatus)) throw new Error(messages.fieldType('status', '"up" or "draining"'));
+    if (status !== undefined && !STATUSES.includes(status as InstanceStatus))
+      throw new Error(messages.fieldType('status', '"up" or "draining"'));
     return [
       makeInstance('json', entry, {
         name,

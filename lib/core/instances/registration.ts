@@ -45,7 +45,12 @@ export function encodeRegistration(
   check(isHostPort(r.address), `${option}.address`, 'host:port, such as "10.0.0.5:3000", when a codec writes the value', r.address);
   if (r.endpoints !== undefined) {
     const ok = Array.isArray(r.endpoints) && r.endpoints.every((e) => parseEndpoint(e) !== undefined);
-    check(ok, `${option}.endpoints`, 'an array of URLs with a scheme and a host, such as ["http://10.0.0.5:3000", "grpc://10.0.0.5:5000"]', r.endpoints);
+    check(
+      ok,
+      `${option}.endpoints`,
+      'an array of URLs with a scheme and a host, such as ["http://10.0.0.5:3000", "grpc://10.0.0.5:5000"]',
+      r.endpoints,
+    );
   }
   if (r.version !== undefined) check(isNonEmptyString(r.version), `${option}.version`, 'a non-empty string such as "1.4.2"', r.version);
   if (r.zone !== undefined) check(isNonEmptyString(r.zone), `${option}.zone`, 'a non-empty string such as "eu-west-1a"', r.zone);

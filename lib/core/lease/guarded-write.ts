@@ -12,7 +12,8 @@ export interface WriteItem {
 }
 
 /** Per key: `written` (or already ours with this value) at `revision`, or held by `holder`. */
-export type WriteOutcome = { kind: 'written'; revision: string; rewritten: boolean } | { kind: 'conflict'; holder: string; revision: string };
+export type WriteOutcome =
+  { kind: 'written'; revision: string; rewritten: boolean } | { kind: 'conflict'; holder: string; revision: string };
 
 /** Rounds of read-then-compare before a batch is handed back to the runner as a race. */
 const MAX_ROUNDS = 4;
@@ -34,7 +35,11 @@ export async function writeGuarded(
 ): Promise<WriteOutcome[]> {
   const outcomes: (WriteOutcome | undefined)[] = new Array(items.length);
   const created: KeyDecision = { kind: 'create' };
-  let pending: { item: WriteItem; index: number; decision: KeyDecision }[] = items.map((item, index) => ({ item, index, decision: created }));
+  let pending: { item: WriteItem; index: number; decision: KeyDecision }[] = items.map((item, index) => ({
+    item,
+    index,
+    decision: created,
+  }));
   for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round++) {
     const [first, ...rest] = pending;
     let txn = kv.if(first.item.path, ...expectation(first.decision));
@@ -53,10 +58,15 @@ export async function writeGuarded(
     const next: typeof pending = [];
     pending.forEach((p, i) => {
       const kvs = res.responses[i]?.response_range?.kvs ?? [];
-      const holding: Holding | undefined = kvs[0] && { lease: String(kvs[0].lease), value: kvs[0].value.toString(), modRevision: String(kvs[0].mod_revision) };
+      const holding: Holding | undefined = kvs[0] && {
+        lease: String(kvs[0].lease),
+        value: kvs[0].value.toString(),
+        modRevision: String(kvs[0].mod_revision),
+      };
       const decision = decide(holding, p.item.value, leaseId, isOwn);
       if (decision.kind === 'keep') outcomes[p.index] = { kind: 'written', revision: res.header.revision, rewritten: false };
-      else if (decision.kind === 'conflict') outcomes[p.index] = { kind: 'conflict', holder: decision.holder, revision: res.header.revision };
+      else if (decision.kind === 'conflict')
+        outcomes[p.index] = { kind: 'conflict', holder: decision.holder, revision: res.header.revision };
       else next.push({ ...p, decision });
     });
     pending = next;

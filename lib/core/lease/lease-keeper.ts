@@ -304,7 +304,12 @@ export class LeaseKeeper {
     if (result.failure !== undefined) {
       this.restoreAttempt++;
       this.options.logger.debug?.(messages.restoreFailed(this.restoreAttempt, causeOf(result.failure)));
-      this.options.events.emit({ type: 'error', source: 'lease', message: messages.restoreFailed(this.restoreAttempt, causeOf(result.failure)), error: result.failure });
+      this.options.events.emit({
+        type: 'error',
+        source: 'lease',
+        message: messages.restoreFailed(this.restoreAttempt, causeOf(result.failure)),
+        error: result.failure,
+      });
       if (result.failure instanceof RegistryUnavailableError) this.drain(result.failure);
       this.scheduleRestore();
       return;

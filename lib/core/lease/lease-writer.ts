@@ -41,7 +41,9 @@ export class LeaseWriter {
 
   /** Deletes `path` if one of our leases holds it (one transaction when it is under the current lease). */
   async remove(path: string): Promise<void> {
-    const res = await this.run(`unregistration of ${JSON.stringify(path)}`, () => deleteIfOurs(this.kv, path, this.lifecycle.id, (l) => this.lifecycle.isOwn(l)));
+    const res = await this.run(`unregistration of ${JSON.stringify(path)}`, () =>
+      deleteIfOurs(this.kv, path, this.lifecycle.id, (l) => this.lifecycle.isOwn(l)),
+    );
     if (res.holder !== undefined) this.logger.debug?.(messages.notDeletingForeign(path, res.holder));
   }
 
@@ -55,7 +57,9 @@ export class LeaseWriter {
       if (!full.startsWith(namespace)) continue;
       const path = full.slice(namespace.length);
       if (registered(path)) continue;
-      const del = await this.run('sweep of the lease', () => this.kv.if(path, 'Lease', '==', lease).then(this.kv.delete().key(path)).commit());
+      const del = await this.run('sweep of the lease', () =>
+        this.kv.if(path, 'Lease', '==', lease).then(this.kv.delete().key(path)).commit(),
+      );
       if (del.succeeded) this.logger.debug?.(messages.lateWriteRemoved(path));
     }
   }

@@ -110,7 +110,11 @@ export class OwnershipGuard {
       this.denied.push(prefix);
       this.logger.debug?.(messages.guardSplit(prefix.toString()));
       // Placed again: in another range that may widen, or in a range of their own.
-      if (!this.closed) this.cover(outside.map((k) => k.toString()), String(start - 1n));
+      if (!this.closed)
+        this.cover(
+          outside.map((k) => k.toString()),
+          String(start - 1n),
+        );
       return;
     }
     if (this.closed || !this.ranges.includes(range)) return;
@@ -158,7 +162,10 @@ export class OwnershipGuard {
     const watcher = this.watchKv.watch().prefix(range.prefix).startRevision(String(start)).watcher();
     range.watcher = watcher;
     const live = () => range.watcher === watcher && !this.closed;
-    watcher.on('connected', (res: { header?: { cluster_id?: string } }) => live() && this.identity?.observe({ cluster_id: res.header?.cluster_id }));
+    watcher.on(
+      'connected',
+      (res: { header?: { cluster_id?: string } }) => live() && this.identity?.observe({ cluster_id: res.header?.cluster_id }),
+    );
     watcher.on('data', (res: IWatchResponse) => live() && this.handle(range, res));
     watcher.on('disconnected', () => live() && this.host.onGap(messages.guardDisconnected()));
     watcher.on('error', (error: unknown) => {

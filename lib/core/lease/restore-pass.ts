@@ -48,7 +48,10 @@ export async function restorePass(ctx: RestoreContext): Promise<RestoreResult> {
     if (ctx.isClosed()) return { rewritten };
     let written;
     try {
-      written = await writer.write(messages.restoring(batch.length), batch.map(([path, e]) => ({ path, value: e.value })));
+      written = await writer.write(
+        messages.restoring(batch.length),
+        batch.map(([path, e]) => ({ path, value: e.value })),
+      );
     } catch (error) {
       failure ??= error;
       if (error instanceof RegistryUnavailableError) return { failure, rewritten };
@@ -68,7 +71,8 @@ export async function restorePass(ctx: RestoreContext): Promise<RestoreResult> {
         return;
       }
       // Someone else holds the key now: keep the registration, and wait (on the guard) until it is free.
-      if (entry.conflictWith !== outcome.holder) logger.warn(new ServiceConflictError(path, outcome.holder, messages.conflict(path, outcome.holder)).message);
+      if (entry.conflictWith !== outcome.holder)
+        logger.warn(new ServiceConflictError(path, outcome.holder, messages.conflict(path, outcome.holder)).message);
       entry.conflictWith = outcome.holder;
       entry.confirmedAt = BigInt(outcome.revision);
     });

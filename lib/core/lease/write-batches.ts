@@ -14,7 +14,12 @@ export function batchCost(path: string, value: string): number {
 }
 
 /** Splits `items` in order into chunks of at most `maxKeys` items and `maxBytes` (one item alone may exceed it). */
-export function chunkByBudget<T>(items: readonly T[], cost: (item: T) => number, maxKeys = MAX_BATCH_KEYS, maxBytes = MAX_BATCH_BYTES): T[][] {
+export function chunkByBudget<T>(
+  items: readonly T[],
+  cost: (item: T) => number,
+  maxKeys = MAX_BATCH_KEYS,
+  maxBytes = MAX_BATCH_BYTES,
+): T[][] {
   const chunks: T[][] = [];
   let current: T[] = [];
   let bytes = 0;
@@ -45,10 +50,7 @@ export interface Holding {
  * refuse it (`conflict`) when another lease, or no lease, holds it.
  */
 export type KeyDecision =
-  | { kind: 'create' }
-  | { kind: 'keep' }
-  | { kind: 'update'; modRevision: string }
-  | { kind: 'conflict'; holder: string };
+  { kind: 'create' } | { kind: 'keep' } | { kind: 'update'; modRevision: string } | { kind: 'conflict'; holder: string };
 
 export function decide(holding: Holding | undefined, value: string, leaseId: string, isOwn: (lease: string) => boolean): KeyDecision {
   if (!holding) return { kind: 'create' };

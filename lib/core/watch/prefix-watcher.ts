@@ -143,7 +143,9 @@ export class PrefixWatcher {
     this.ctx.identity.observe(res.header, floor);
     const revision = BigInt(res.header.revision);
     if (revision >= this.appliedRevision) {
-      const changed = this.state.replaceLeaves(res.kvs.map((kv) => new Leaf(kv.key.toString(), kv.value.toString(), revisionNumber(kv.mod_revision))));
+      const changed = this.state.replaceLeaves(
+        res.kvs.map((kv) => new Leaf(kv.key.toString(), kv.value.toString(), revisionNumber(kv.mod_revision))),
+      );
       this.appliedRevision = revision;
       // A map that differs from what a live watch gave means that watch missed something: replace it too.
       if (changed) {
@@ -162,7 +164,8 @@ export class PrefixWatcher {
     const mine = () => watcher === this.watcher && !this.closed;
     watcher.on('connected', (res: IWatchResponse) => {
       if (!mine()) return;
-      if (this.staleAnnounced) this.ctx.options.events.emit({ type: 'watch-live', prefix: this.prefix, staleMs: Date.now() - (this.staleSinceMs ?? Date.now()) });
+      if (this.staleAnnounced)
+        this.ctx.options.events.emit({ type: 'watch-live', prefix: this.prefix, staleMs: Date.now() - (this.staleSinceMs ?? Date.now()) });
       this.staleAnnounced = false;
       this.connected = true;
       this.staleSinceMs = undefined;
@@ -189,11 +192,16 @@ export class PrefixWatcher {
       };
       const onConnected = () => done();
       const onError = (error: unknown) =>
-        done(error instanceof Error ? error : new Error(error === undefined ? 'the watch was lost before etcd created it' : causeOf(error)));
-      const timer = setTimeout(() => {
-        if (watcher === this.watcher) this.dropWatcher();
-        done(new Error('etcd did not create the watch'));
-      }, Math.max(0, deadline - monotonicNow()));
+        done(
+          error instanceof Error ? error : new Error(error === undefined ? 'the watch was lost before etcd created it' : causeOf(error)),
+        );
+      const timer = setTimeout(
+        () => {
+          if (watcher === this.watcher) this.dropWatcher();
+          done(new Error('etcd did not create the watch'));
+        },
+        Math.max(0, deadline - monotonicNow()),
+      );
       watcher.on('connected', onConnected);
       watcher.on('error', onError);
       watcher.on('disconnected', onError);
@@ -259,7 +267,13 @@ export class PrefixWatcher {
       this.resyncAttempt = 0;
       if (this.state.version !== before) {
         this.ctx.options.logger.log(messages.watchResynced(this.prefix, reason, this.state.size, this.appliedRevision.toString()));
-        this.ctx.options.events.emit({ type: 'watch-resynced', prefix: this.prefix, reason, size: this.state.size, revision: this.appliedRevision.toString() });
+        this.ctx.options.events.emit({
+          type: 'watch-resynced',
+          prefix: this.prefix,
+          reason,
+          size: this.state.size,
+          revision: this.appliedRevision.toString(),
+        });
       }
     } catch (error) {
       this.resyncTimer = undefined;
@@ -268,7 +282,13 @@ export class PrefixWatcher {
       this.resyncAttempt++;
       if (this.resyncAttempt === 1 || this.resyncAttempt % 10 === 0) {
         this.ctx.options.logger.warn(messages.watchRetrying(this.prefix, this.resyncAttempt, causeOf(error)));
-        this.ctx.options.events.emit({ type: 'error', source: 'watch', subject: this.prefix, message: messages.watchRetrying(this.prefix, this.resyncAttempt, causeOf(error)), error });
+        this.ctx.options.events.emit({
+          type: 'error',
+          source: 'watch',
+          subject: this.prefix,
+          message: messages.watchRetrying(this.prefix, this.resyncAttempt, causeOf(error)),
+          error,
+        });
       }
       this.scheduleResync(reason);
     }
