@@ -1,17 +1,8 @@
 import { FrozenInstanceMap } from '../../lib/core/instances/instance-map';
 import type { InstanceMap, ServiceInstance } from '../../lib';
 
-/** A deterministic random source in [0, 1) (mulberry32), for picks reproducible at a fixed seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded random source (mulberry32) of the fault suites, for picks reproducible at a fixed seed. */
+export { seededRandom } from './registry-probe';
 
 /** A frozen instance of `name` with id `id` (address 10.0.0.<n>:3000 unless given). */
 export function instance(name: string, id: string, fields: Partial<ServiceInstance> = {}): ServiceInstance {
