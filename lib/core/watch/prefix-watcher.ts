@@ -260,21 +260,11 @@ export class PrefixWatcher {
   }
 
   private async resync(reason: string): Promise<void> {
+    const before = this.state.version;
     try {
-      const before = this.state.version;
       await this.syncWithin(this.ctx.runner.deadline());
       this.resyncTimer = undefined;
       this.resyncAttempt = 0;
-      if (this.state.version !== before) {
-        this.ctx.options.logger.log(messages.watchResynced(this.prefix, reason, this.state.size, this.appliedRevision.toString()));
-        this.ctx.options.events.emit({
-          type: 'watch-resynced',
-          prefix: this.prefix,
-          reason,
-          size: this.state.size,
-          revision: this.appliedRevision.toString(),
-        });
-      }
     } catch (error) {
       this.resyncTimer = undefined;
       if (this.closed) return;
@@ -291,7 +281,22 @@ export class PrefixWatcher {
         });
       }
       this.scheduleResync(reason);
+    } finally {
+      // The read may have replaced the map even when the new watch then failed to start in time
+      // (it is retried): the handlers got the new map, so the resync is said either way.
+      if (this.state.version !== before && !this.closed) this.announceResync(reason);
     }
+  }
+
+  private announceResync(reason: string): void {
+    this.ctx.options.logger.log(messages.watchResynced(this.prefix, reason, this.state.size, this.appliedRevision.toString()));
+    this.ctx.options.events.emit({
+      type: 'watch-resynced',
+      prefix: this.prefix,
+      reason,
+      size: this.state.size,
+      revision: this.appliedRevision.toString(),
+    });
   }
 
   private dropWatcher(): void {
