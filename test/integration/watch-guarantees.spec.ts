@@ -11,6 +11,25 @@ async function etcdWatcherCount(endpoint: string): Promise<number> {
   return Number(line.split(' ')[1]);
 }
 
+/**
+ * etcd's watcher count once it has stopped moving: the watches of earlier tests on this etcd are
+ * cancelled without waiting (cancel() can hang while etcd is unreachable), so they may still be
+ * going away when a test starts.
+ */
+async function settledWatcherCount(endpoint: string): Promise<number> {
+  let last = await etcdWatcherCount(endpoint);
+  await waitFor(
+    async () => {
+      const now = await etcdWatcherCount(endpoint);
+      const settled = now === last;
+      last = now;
+      return settled;
+    },
+    { intervalMs: 250, message: 'etcd watcher count to settle' },
+  );
+  return last;
+}
+
 describe('watch guarantees (real etcd)', () => {
   const t = withEtcd('shared');
 
@@ -69,7 +88,7 @@ describe('watch guarantees (real etcd)', () => {
     if (process.env.ETCD_ENDPOINTS) return; // needs this etcd's /metrics to itself
     const prefix = uniquePrefix();
     const registry = await t.pool.create(t.etcd.endpoints);
-    const before = await etcdWatcherCount(t.etcd.endpoints[0]);
+    const before = await settledWatcherCount(t.etcd.endpoints[0]);
     const recs = Array.from({ length: 5 }, () => new WatchRecorder());
     for (const rec of recs) await registry.addWatch(prefix, rec.handler);
     // The etcd watch is created right after the first read: wait for it, then check it stays one.
