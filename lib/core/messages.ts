@@ -107,6 +107,7 @@ export const messages = {
     `etcd behind the endpoints is a new cluster (${reason}): every watch starts again from a new read, every key is written again`,
   // Lease keeper (lib/core/lease/): `log` for registered and restored, `warn` for a lost lease or key, the rest `debug`.
   registered: (path: string, lease: string) => `Registered ${JSON.stringify(path)} under lease ${lease}`,
+  valueUpdated: (path: string, lease: string) => `Updated the value of ${JSON.stringify(path)} under lease ${lease}`,
   unregistered: (path: string) => `Unregistered ${JSON.stringify(path)}`,
   leaseLingers: (id: string, ms: number) => `Lease ${id} holds no key any more: revoked in ${ms} ms unless a key is registered meanwhile`,
   leaseGranted: (id: string, ttlSeconds: number) => `Lease ${id} granted (ttl ${ttlSeconds} s)`,

@@ -18,6 +18,20 @@ describe('lease keeper: revoke, scale, leftovers, status (real etcd)', () => {
   const leaseIds = async () => (await t.client.leaseClient.leaseLeases()).leases.map((l) => String(l.ID));
   const metricsPort = () => Number(t.etcd.endpoints[0].split(':')[1]);
 
+  it('logs one "Registered" per new path; a new value of it (e.g. marked draining) is "Updated", the same value again only at debug', async () => {
+    const logger = new RecordingLogger();
+    const registry = await t.pool.create(t.etcd.endpoints, { logger });
+    const path = `${uniquePrefix()}logged/1`;
+    await registry.register(path, 'up');
+    await registry.register(path, 'draining');
+    await registry.register(path, 'draining');
+    const mine = (level: string) =>
+      logger.lines.filter((l) => l.level === level && l.message.includes(JSON.stringify(path))).map((l) => l.message);
+    expect(mine('log')).toEqual([expect.stringMatching(/^Registered /), expect.stringMatching(/^Updated the value of /)]);
+    expect(mine('debug')).toContainEqual(expect.stringMatching(/^Registered /));
+    expect((await holder(path))?.value).toBe('draining');
+  });
+
   it('keeps the lease for leaseLingerMs after the last key goes: register/unregister churn grants one lease, then it is revoked', async () => {
     const registry = await t.pool.create(t.etcd.endpoints, { leaseLingerMs: 1500 });
     const path = `${uniquePrefix()}churn/1`;

@@ -167,10 +167,14 @@ export class LeaseKeeper {
         refused = true;
         return this.refuse(op, new ServiceConflictError(op.path, outcome.holder, messages.conflict(op.path, outcome.holder)));
       }
+      const previous = this.regs.entries.get(op.path)?.value;
       this.regs.confirm(op.path, op.value, outcome.revision, written.lease);
       covered.push(op.path);
       if (revision === undefined || BigInt(outcome.revision) < revision) revision = BigInt(outcome.revision);
-      this.options.logger.log(messages.registered(op.path, written.lease));
+      // A new path is news; a new value of a registered path (e.g. marked draining) is said as such; the same again is detail.
+      if (previous === undefined) this.options.logger.log(messages.registered(op.path, written.lease));
+      else if (previous !== op.value) this.options.logger.log(messages.valueUpdated(op.path, written.lease));
+      else this.options.logger.debug?.(messages.registered(op.path, written.lease));
       this.options.events.emit({ type: 'registered', path: op.path, lease: written.lease });
       op.resolve();
     });
