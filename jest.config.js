@@ -14,6 +14,9 @@ const shared = {
   },
 };
 
+/** Specs against a real etcd retry a failed test once, printing the first failure (test/support/retry-once.setup.ts). */
+const RETRY_ONCE = ['<rootDir>/test/support/retry-once.setup.ts'];
+
 module.exports = {
   testTimeout: 30_000,
   // On 2 cores Jest would run every spec inside its own process (one worker or less). A memory
@@ -23,11 +26,11 @@ module.exports = {
   // Each integration spec starts its own etcd on free loopback ports.
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.spec.ts'] },
-    { ...shared, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.spec.ts'] },
-    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'] },
-    { ...shared, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.spec.ts'] },
+    { ...shared, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.spec.ts'], setupFilesAfterEnv: RETRY_ONCE },
+    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'], setupFilesAfterEnv: RETRY_ONCE },
+    { ...shared, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.spec.ts'], setupFilesAfterEnv: RETRY_ONCE },
     // Go programs (built once per source version, see test/support/go-programs.ts) against our registry.
-    { ...shared, displayName: 'interop', testMatch: ['<rootDir>/test/interop/**/*.spec.ts'] },
+    { ...shared, displayName: 'interop', testMatch: ['<rootDir>/test/interop/**/*.spec.ts'], setupFilesAfterEnv: RETRY_ONCE },
     // Builds and packs the package (npm pack --dry-run), then checks what a user would install.
     { ...shared, displayName: 'package', testMatch: ['<rootDir>/test/package/**/*.spec.ts'] },
   ],
