@@ -1,12 +1,17 @@
-import { AsyncLocalStorage } from 'async_hooks';
+import type { CallOptions } from '@grpc/grpc-js';
 import { monotonicNow } from './deadline';
 
-/** The deadline (monotonic ms) of the operation a call belongs to, carried through its async calls. */
-const operationDeadline = new AsyncLocalStorage<number>();
-
-/** Runs `fn` so that every etcd call it makes, directly or through awaited helpers, ends by `deadline`. */
-export function withCallDeadline<T>(deadline: number, fn: () => T): T {
-  return operationDeadline.run(deadline, fn);
+/**
+ * The call options of one attempt of an operation whose budget ends at `deadline` (monotonic ms):
+ * every etcd call the attempt makes passes them, so a call never dies before the operation's
+ * budget is spent (a slow link whose round trip fits the budget works) nor outlives it.
+ *
+ * They are handed to the attempt rather than carried in an AsyncLocalStorage: on Node 20 an
+ * AsyncLocalStorage in use installs promise hooks for every promise of the process, which cost
+ * about 0.1 ms of CPU per register/unregister pair (measured with `node --cpu-prof`).
+ */
+export function callOptionsUntil(deadline: number): CallOptions {
+  return { deadline: new Date(Date.now() + Math.max(0, deadline - monotonicNow())) };
 }
 
 /**
@@ -24,16 +29,12 @@ export interface CallContext {
 }
 
 /**
- * The gRPC deadline of one unary call (streams get none: it would end them). A call never dies
- * before its operation's budget is spent, so a slow link whose round trip fits the budget
- * works; nor does it outlive the budget. Calls outside an operation get `timeoutMs`. A lease
- * grant is shared by the attempts of an operation (they cannot replace it by a retry of their
- * own), so it gets `attemptMs` at most: a grant stuck on a dead leader is given up and asked anew.
+ * The default gRPC deadline of one unary call, for calls that pass none of their own (those made
+ * outside an operation): `timeoutMs`. Streams get none: it would end them. A lease grant is shared
+ * by the attempts of an operation (they cannot replace it by a retry of their own), so it gets
+ * `attemptMs` at most: a grant stuck on a dead leader is given up and asked anew.
  */
 export function unaryCallDeadline(ctx: CallContext, timeoutMs: number, attemptMs: number): Date | undefined {
   if (ctx.isStream) return undefined;
-  const deadline = operationDeadline.getStore();
-  let ms = deadline === undefined ? timeoutMs : Math.max(0, deadline - monotonicNow());
-  if (ctx.method === 'leaseGrant') ms = Math.min(ms, attemptMs);
-  return new Date(Date.now() + ms);
+  return new Date(Date.now() + (ctx.method === 'leaseGrant' ? Math.min(timeoutMs, attemptMs) : timeoutMs));
 }

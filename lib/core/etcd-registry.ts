@@ -67,7 +67,9 @@ export class EtcdRegistry implements Registry {
    */
   async ping(timeoutMs = this.options.timeoutMs): Promise<void> {
     this.assertOpen();
-    await this.runner.run('health probe (status of an etcd member)', monotonicNow() + timeoutMs, () => this.client.maintenance.status());
+    await this.runner.run('health probe (status of an etcd member)', monotonicNow() + timeoutMs, (call) =>
+      this.client.maintenance.status(call),
+    );
   }
 
   /** A synchronous snapshot of the lease, the registrations and the watches. */
@@ -130,8 +132,8 @@ export class EtcdRegistry implements Registry {
   async getServices(prefix: string): Promise<ServiceMap> {
     assertPrefix(prefix);
     this.assertOpen();
-    const res = await this.runner.run(`read of prefix ${JSON.stringify(prefix)}`, this.runner.deadline(), () =>
-      this.kv.getAll().prefix(prefix).exec(),
+    const res = await this.runner.run(`read of prefix ${JSON.stringify(prefix)}`, this.runner.deadline(), (call) =>
+      this.kv.getAll().prefix(prefix).options(call).exec(),
     );
     const map: Record<string, string> = Object.create(null);
     const revisions = new Map<string, string>();

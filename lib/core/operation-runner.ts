@@ -1,4 +1,5 @@
-import { attemptTimeoutMs, withCallDeadline } from './call-deadline';
+import type { CallOptions } from '@grpc/grpc-js';
+import { attemptTimeoutMs, callOptionsUntil } from './call-deadline';
 import { TimeoutError, monotonicNow } from './deadline';
 import { RegistryClosedError, RegistryUnavailableError } from './errors';
 import { causeOf, finalError, mayBeTlsMismatch } from './etcd-errors';
@@ -13,8 +14,9 @@ const TLS_PROBE_MS = 1000;
  * election) are retried with a short backoff until the deadline; final ones (auth, permission,
  * etcd's refusals, TLS) reject at once with a clear RegistryError.
  *
- * Every etcd call an attempt makes carries the operation's deadline (call-deadline.ts), so it is
- * never cut before the budget is spent: on a slow link a call that fits the budget succeeds.
+ * Every etcd call an attempt makes passes the call options the attempt is given (the operation's
+ * deadline, call-deadline.ts), so it is never cut before the budget is spent: on a slow link a
+ * call that fits the budget succeeds.
  * An attempt still running after `attemptTimeoutMs` is not given up: a second one starts next to
  * it (a write stuck on a follower whose leader died goes through another member) and the first
  * answer wins.
@@ -67,11 +69,12 @@ export class OperationRunner {
   }
 
   /**
-   * Runs `attempt` until it succeeds, fails for good, or the deadline passes. `leftInFlight` is
+   * Runs `attempt` until it succeeds, fails for good, or the deadline passes; each attempt is given
+   * the call options its etcd calls pass (the deadline). `leftInFlight` is
    * called when the operation ends while an attempt it started is still running (a write that
    * may still land).
    */
-  run<T>(what: string, deadline: number, attempt: () => Promise<T>, leftInFlight?: () => void): Promise<T> {
+  run<T>(what: string, deadline: number, attempt: (call: CallOptions) => Promise<T>, leftInFlight?: () => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let inFlight = 0;
       let settled = false;
@@ -101,7 +104,7 @@ export class OperationRunner {
         nextAttemptTimer = setTimeout(launch, this.attemptMs);
         let call: Promise<T>;
         try {
-          call = withCallDeadline(deadline, attempt);
+          call = attempt(callOptionsUntil(deadline));
         } catch (error) {
           call = Promise.reject(error);
         }

@@ -1,6 +1,8 @@
+import type { CallOptions } from '@grpc/grpc-js';
 import { Namespace } from 'etcd3';
 import type { ClusterIdentity } from '../cluster-identity';
 import { messages } from '../messages';
+import { deleteIfLeaseRequest, guardedPutRequest } from './txn-requests';
 import { Holding, KeyDecision, decide } from './write-batches';
 
 /** Not final: the operation runner retries it (keys changed between our read and our write). */
@@ -19,7 +21,7 @@ export type WriteOutcome =
 const MAX_ROUNDS = 4;
 
 /**
- * Writes `items` under `leaseId` in one transaction per round: every key is compared with what we
+ * Writes `items` under `leaseId` in one transaction per round (txn-requests.ts): every key is compared with what we
  * expect of it (absent, or unchanged since our read), and all are put together or none. When a
  * compare fails, the same transaction's else branch reads every key, each key is decided again
  * (create, keep, update or conflict: see `decide`) and the keys still to write go in the next
@@ -31,24 +33,21 @@ export async function writeGuarded(
   items: readonly WriteItem[],
   leaseId: string,
   isOwn: (lease: string) => boolean,
+  call?: CallOptions,
   identity?: ClusterIdentity,
 ): Promise<WriteOutcome[]> {
   const outcomes: (WriteOutcome | undefined)[] = new Array(items.length);
   const created: KeyDecision = { kind: 'create' };
-  let pending: { item: WriteItem; index: number; decision: KeyDecision }[] = items.map((item, index) => ({
+  let pending: { item: WriteItem; index: number; key: Buffer; value: Buffer; decision: KeyDecision }[] = items.map((item, index) => ({
     item,
     index,
+    key: fullKey(kv, item.path),
+    value: Buffer.from(item.value),
     decision: created,
   }));
   for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round++) {
-    const [first, ...rest] = pending;
-    let txn = kv.if(first.item.path, ...expectation(first.decision));
-    for (const p of rest) txn = txn.and(p.item.path, ...expectation(p.decision));
     const floor = identity?.highestRevision;
-    const res = await txn
-      .then(...pending.map((p) => kv.put(p.item.path).value(p.item.value).lease(leaseId)))
-      .else(...pending.map((p) => kv.get(p.item.path)))
-      .commit();
+    const res = await kv.kv.txn(guardedPutRequest(pending, leaseId), call);
     identity?.observe(res.header, floor);
     if (res.succeeded) {
       for (const p of pending) outcomes[p.index] = { kind: 'written', revision: res.header.revision, rewritten: true };
@@ -75,9 +74,9 @@ export async function writeGuarded(
   return outcomes as WriteOutcome[];
 }
 
-/** The compare for one key: absent (create revision 0), or unchanged since our read (mod revision). */
-function expectation(decision: KeyDecision): ['Create' | 'Mod', '==', string | number] {
-  return decision.kind === 'update' ? ['Mod', '==', decision.modRevision] : ['Create', '==', 0];
+/** `path` as etcd stores it: under the namespace's prefix (the KV client adds none). */
+function fullKey(kv: Namespace, path: string): Buffer {
+  return kv.prefix.length === 0 ? Buffer.from(path) : Buffer.concat([kv.prefix, Buffer.from(path)]);
 }
 
 /**
@@ -91,15 +90,16 @@ export async function deleteIfOurs(
   path: string,
   lease: string | undefined,
   isOwn: (lease: string) => boolean,
+  call?: CallOptions,
 ): Promise<{ deleted: boolean; holder?: string }> {
   for (let round = 0; round < MAX_ROUNDS; round++) {
     if (lease === undefined) {
-      const held = (await kv.get(path).exec()).kvs[0];
+      const held = (await kv.get(path).options(call).exec()).kvs[0];
       if (!held) return { deleted: false };
       lease = String(held.lease);
       if (!isOwn(lease)) return { deleted: false, holder: lease };
     }
-    const res = await kv.if(path, 'Lease', '==', lease).then(kv.delete().key(path)).else(kv.get(path)).commit();
+    const res = await kv.kv.txn(deleteIfLeaseRequest(fullKey(kv, path), lease), call);
     if (res.succeeded) return { deleted: true };
     const held = res.responses[0]?.response_range?.kvs?.[0];
     if (!held) return { deleted: false };

@@ -1,4 +1,6 @@
+import type { CallOptions } from '@grpc/grpc-js';
 import { Lease, Namespace } from 'etcd3';
+import { attemptTimeoutMs } from '../call-deadline';
 import { monotonicNow, withTimeout } from '../deadline';
 import { RegistryClosedError } from '../errors';
 import { causeOf } from '../etcd-errors';
@@ -49,11 +51,15 @@ export class LeaseLifecycle {
     return h && { id: h.id, ttlSeconds: h.ttlSeconds, lastKeepAliveAt: h.lastKeepAliveAt };
   }
 
-  /** The current lease, granted first if there is none. */
-  acquire(): Promise<string> {
+  /**
+   * The current lease, granted first if there is none. A grant is shared by the attempts of an
+   * operation (they cannot replace it by a retry of their own), so it ends by the attempt time at
+   * most (and by `call`'s deadline): a grant stuck on a dead leader is given up and asked anew.
+   */
+  acquire(call?: CallOptions): Promise<string> {
     if (this.closed) return Promise.reject(new RegistryClosedError(messages.closed()));
     if (this.held) return Promise.resolve(this.held.id);
-    this.granting ??= this.grant().finally(() => (this.granting = undefined));
+    this.granting ??= this.grant(this.grantDeadline(call)).finally(() => (this.granting = undefined));
     return this.granting;
   }
 
@@ -105,8 +111,15 @@ export class LeaseLifecycle {
     }
   }
 
-  private async grant(): Promise<string> {
-    const lease = this.kv.lease(this.options.ttlSeconds);
+  private grantDeadline(call?: CallOptions): Date {
+    const attempt = Date.now() + attemptTimeoutMs(this.options.timeoutMs);
+    const given = call?.deadline instanceof Date ? call.deadline.getTime() : attempt;
+    return new Date(Math.min(attempt, given));
+  }
+
+  private async grant(deadline: Date): Promise<string> {
+    // etcd3 gives the grant call this deadline, and not the lease's later calls (keep-alives, revoke).
+    const lease = this.kv.lease(this.options.ttlSeconds, { deadline });
     let held: Held | undefined;
     lease.on('lost', (error) => held && this.drop(held, error));
     lease.on('keepaliveSucceeded', (res: { TTL: string }) => {

@@ -1,3 +1,4 @@
+import type { CallOptions } from '@grpc/grpc-js';
 import { Namespace } from 'etcd3';
 import type { ClusterIdentity } from '../cluster-identity';
 import { RegistryUnavailableError } from '../errors';
@@ -27,10 +28,10 @@ export class LeaseWriter {
 
   /** Writes `items` (distinct paths) under the current lease, granting one first if needed. */
   write(what: string, items: readonly WriteItem[]): Promise<{ lease: string; outcomes: WriteOutcome[] }> {
-    return this.run(what, async () => {
-      const lease = await this.lifecycle.acquire();
+    return this.run(what, async (call) => {
+      const lease = await this.lifecycle.acquire(call);
       try {
-        return { lease, outcomes: await writeGuarded(this.kv, items, lease, (l) => this.lifecycle.isOwn(l), this.identity) };
+        return { lease, outcomes: await writeGuarded(this.kv, items, lease, (l) => this.lifecycle.isOwn(l), call, this.identity) };
       } catch (error) {
         // Revoked from outside or expired: the next attempt grants a new lease at once.
         if (isLeaseGone(error)) this.lifecycle.invalidate(lease, error);
@@ -41,8 +42,8 @@ export class LeaseWriter {
 
   /** Deletes `path` if one of our leases holds it (one transaction when it is under the current lease). */
   async remove(path: string): Promise<void> {
-    const res = await this.run(`unregistration of ${JSON.stringify(path)}`, () =>
-      deleteIfOurs(this.kv, path, this.lifecycle.id, (l) => this.lifecycle.isOwn(l)),
+    const res = await this.run(`unregistration of ${JSON.stringify(path)}`, (call) =>
+      deleteIfOurs(this.kv, path, this.lifecycle.id, (l) => this.lifecycle.isOwn(l), call),
     );
     if (res.holder !== undefined) this.logger.debug?.(messages.notDeletingForeign(path, res.holder));
   }
@@ -51,14 +52,14 @@ export class LeaseWriter {
   async sweep(registered: (path: string) => boolean, namespace: string): Promise<void> {
     const lease = this.lifecycle.id;
     if (!lease) return;
-    const res = await this.run('sweep of the lease', () => this.kv.leaseClient.leaseTimeToLive({ ID: lease, keys: true }));
+    const res = await this.run('sweep of the lease', (call) => this.kv.leaseClient.leaseTimeToLive({ ID: lease, keys: true }, call));
     for (const raw of res.keys ?? []) {
       const full = Buffer.from(raw).toString();
       if (!full.startsWith(namespace)) continue;
       const path = full.slice(namespace.length);
       if (registered(path)) continue;
-      const del = await this.run('sweep of the lease', () =>
-        this.kv.if(path, 'Lease', '==', lease).then(this.kv.delete().key(path)).commit(),
+      const del = await this.run('sweep of the lease', (call) =>
+        this.kv.if(path, 'Lease', '==', lease).then(this.kv.delete().key(path)).options(call).commit(),
       );
       if (del.succeeded) this.logger.debug?.(messages.lateWriteRemoved(path));
     }
@@ -71,9 +72,9 @@ export class LeaseWriter {
     return was;
   }
 
-  private async run<T>(what: string, attempt: () => Promise<T>): Promise<T> {
-    const tracked = () =>
-      attempt().catch((error: unknown) => {
+  private async run<T>(what: string, attempt: (call: CallOptions) => Promise<T>): Promise<T> {
+    const tracked = (call: CallOptions) =>
+      attempt(call).catch((error: unknown) => {
         if (!this.runner.classify(error, what)) this.uncertain = true;
         throw error;
       });

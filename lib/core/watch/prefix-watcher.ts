@@ -1,3 +1,4 @@
+import type { CallOptions } from '@grpc/grpc-js';
 import { IWatchResponse, Namespace, Watcher } from 'etcd3';
 import { performance } from 'perf_hooks';
 import { RESYNC_BACKOFF, backoffDelay } from '../backoff';
@@ -124,7 +125,9 @@ export class PrefixWatcher {
   private async syncWithin(deadline: number): Promise<void> {
     this.syncing++;
     try {
-      await this.ctx.runner.run(`read of prefix ${JSON.stringify(this.prefix)} (and its watch)`, deadline, () => this.sync(deadline));
+      await this.ctx.runner.run(`read of prefix ${JSON.stringify(this.prefix)} (and its watch)`, deadline, (call) =>
+        this.sync(deadline, call),
+      );
     } finally {
       this.syncing--;
     }
@@ -135,9 +138,9 @@ export class PrefixWatcher {
    * revision, then makes sure an etcd watch exists from the map's revision + 1, and waits (until
    * `deadline`) for etcd to create it.
    */
-  private async sync(deadline: number): Promise<void> {
+  private async sync(deadline: number, call: CallOptions): Promise<void> {
     const floor = this.ctx.identity.highestRevision;
-    const res = await this.ctx.kv.getAll().prefix(this.prefix).exec();
+    const res = await this.ctx.kv.getAll().prefix(this.prefix).options(call).exec();
     if (this.closed) return;
     // May reveal a new cluster: clusterChanged() then resets the revision and the watch.
     this.ctx.identity.observe(res.header, floor);
