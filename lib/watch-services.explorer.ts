@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryService, LazyModuleLoader, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
-import { InstanceMap, Registry, RegistryArgumentError, ServiceMap, watchInstances } from './core';
+import { Registry, RegistryArgumentError, watchInstances } from './core';
 import { assertPrefix } from './core/input-validation';
 import { ETCD_REGISTRY, ETCD_REGISTRY_LOGGER_CONTEXT } from './etcd-registry.constants';
 import { nestMessages } from './errors/messages';
-import { RetryingHandler } from './handler-retry';
+import { ChangesBetween, instanceChangesBetween, mapChangesBetween } from './handler-changes';
+import { HANDLER_RETRY_BACKOFF, RetryingHandler } from './handler-retry';
 import { RegistryMetadataAccessor } from './registry-metadata.accessor';
 
 /** One decorated method on one provider instance, for one prefix. */
@@ -30,7 +31,7 @@ export class WatchServicesExplorer implements OnApplicationShutdown {
   private readonly logger = new Logger(ETCD_REGISTRY_LOGGER_CONTEXT);
   private readonly subscribed = new WeakMap<object, Set<string>>();
   private readonly warned = new Set<string>();
-  private readonly handlers: RetryingHandler<ServiceMap | InstanceMap>[] = [];
+  private readonly handlers: { stop(): void }[] = [];
   private stopped = false;
 
   constructor(
@@ -109,25 +110,44 @@ export class WatchServicesExplorer implements OnApplicationShutdown {
     if (ids.has(id) || this.stopped) return;
     ids.add(id);
     const instances = this.metadataAccessor.getInstanceWatch(instance[methodKey], prefix);
-    const handler = new RetryingHandler<ServiceMap | InstanceMap>(
-      (services) => (instance[methodKey] as (s: ServiceMap | InstanceMap) => unknown).call(instance, services),
-      (error, retryInMs) => {
-        const stack = error instanceof Error ? error.stack : String(error);
-        this.logger.error(nestMessages.handlerFailed(where, prefix, retryInMs), stack);
-      },
-    );
-    this.handlers.push(handler);
+    const call = (map: unknown, changes: unknown) =>
+      (instance[methodKey] as (map: unknown, changes: unknown) => unknown).call(instance, map, changes);
+    let handler: { stop(): void } | undefined;
     try {
-      await (instances
-        ? watchInstances(this.registry, prefix, handler.deliver, instances)
-        : this.registry.addWatch(prefix, handler.deliver));
+      if (instances) {
+        const h = (handler = this.retrying(call, where, prefix, instanceChangesBetween));
+        await watchInstances(this.registry, prefix, h.deliver, instances);
+      } else {
+        const h = (handler = this.retrying(call, where, prefix, mapChangesBetween));
+        await this.registry.addWatch(prefix, h.deliver);
+      }
     } catch (e) {
-      handler.stop();
+      handler?.stop();
       ids.delete(id);
       if (e instanceof RegistryArgumentError)
         throw new RegistryArgumentError(e.argument, nestMessages.watchFailed(where, prefix, e.message));
       throw e;
     }
+  }
+
+  /** The method as the core calls it, with retries and change sets relative to its last success. */
+  private retrying<M, C extends { readonly previous: unknown }>(
+    call: (map: M, changes: C) => unknown,
+    where: string,
+    prefix: string,
+    changesBetween: ChangesBetween<M, C>,
+  ): RetryingHandler<M, C> {
+    const handler = new RetryingHandler<M, C>(
+      call,
+      (error, retryInMs) => {
+        const stack = error instanceof Error ? error.stack : String(error);
+        this.logger.error(nestMessages.handlerFailed(where, prefix, retryInMs), stack);
+      },
+      HANDLER_RETRY_BACKOFF,
+      changesBetween,
+    );
+    this.handlers.push(handler);
+    return handler;
   }
 
   private checkPrefix(prefix: string, where: string): void {

@@ -30,8 +30,10 @@ function checkOptions(options: unknown): WatchServicesOptions {
 
 /**
  * Calls the decorated method with the services under `prefix` (which ends with '/'): first
- * before `app.init()` resolves, then after every change. Stackable: one method may watch
- * several prefixes. Works on singleton providers and controllers.
+ * before `app.init()` resolves, then after every change. An optional second parameter gets what
+ * changed since the method's last call that returned normally (`MapChanges`, or `InstanceChanges`
+ * with `as: 'instances'`). Stackable: one method may watch several prefixes. Works on singleton
+ * providers and controllers.
  *
  * ```ts
  * @WatchServices('/services/user-service/')

@@ -1,4 +1,12 @@
-export type { InstanceHandler, InstanceMap, InstanceRegistration, InstanceStatus, ServiceInstance, SkippedEntry } from './service-instance';
+export type {
+  InstanceChanges,
+  InstanceHandler,
+  InstanceMap,
+  InstanceRegistration,
+  InstanceStatus,
+  ServiceInstance,
+  SkippedEntry,
+} from './service-instance';
 export type { InstanceCodec, InstanceCodecChoice, InstanceCodecName, InstanceEntry } from './instance-codec.interface';
 export { DEFAULT_INSTANCE_CODEC, INSTANCE_CODECS, findInstanceCodec, resolveInstanceCodec } from './instance-codecs';
 export { JSON_FORMAT_VERSION } from './json.codec';

@@ -51,8 +51,21 @@ export interface InstanceMap extends ReadonlyMap<string, readonly ServiceInstanc
   all(): readonly ServiceInstance[];
 }
 
-/** A callback of watchInstances: gets the whole instance map first, then a new one after each change. */
-export type InstanceHandler = (instances: InstanceMap) => void | Promise<void>;
+/**
+ * What changed between the instance map a handler was handed before (`previous`; undefined on its
+ * first call, when every key counts as added) and the one of this call, as etcd keys under the
+ * prefix (an instance's `key`; a key the codec could not read is in `skipped`): the watch's
+ * MapChanges, with the previous instance map.
+ */
+export interface InstanceChanges {
+  readonly previous: InstanceMap | undefined;
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly updated: readonly string[];
+}
+
+/** A callback of watchInstances: gets the whole instance map first, then a new one after each change, with what changed. */
+export type InstanceHandler = (instances: InstanceMap, changes: InstanceChanges) => void | Promise<void>;
 
 /** What a writer codec turns into a key and a value (see encodeRegistration). */
 export interface InstanceRegistration {

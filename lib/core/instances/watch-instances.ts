@@ -5,7 +5,7 @@ import type { MapChanges, Registry, RegistryLogger, ServiceMap, WatchSubscriptio
 import type { InstanceCodecChoice } from './instance-codec.interface';
 import { resolveInstanceCodec } from './instance-codecs';
 import { InstanceDecoder } from './instance-decoder';
-import type { InstanceHandler, InstanceMap } from './service-instance';
+import type { InstanceChanges, InstanceHandler, InstanceMap } from './service-instance';
 
 export interface InstanceWatchOptions {
   /** How values are read: a shipped codec's name or your own codec. Default `etcd-service` (plain host:port). */
@@ -19,8 +19,9 @@ const loggerOf = (registry: Registry, options: InstanceWatchOptions): RegistryLo
 
 /**
  * Calls `fn` with the instances under `prefix`, decoded by the chosen codec, then after each
- * change (the watch of `registry.addWatch`, with all its guarantees). A change decodes only the
- * keys it touched. Resolves after the first call, with the subscription.
+ * change (the watch of `registry.addWatch`, with all its guarantees), with what changed since its
+ * previous call. A change decodes only the keys it touched. Resolves after the first call, with
+ * the subscription.
  */
 export async function watchInstances(
   registry: Registry,
@@ -31,10 +32,32 @@ export async function watchInstances(
   assertPrefix(prefix);
   assertHandler(fn);
   const decoder = new InstanceDecoder(resolveInstanceCodec(options.codec), prefix, loggerOf(registry, options));
+  let previous: InstanceMap | undefined;
   // Decoded synchronously on delivery: the map's revisions are those of the current state.
-  const handler = (services: ServiceMap, changes: MapChanges) => fn(decoder.apply(services, revisionsOf(services), changes));
+  const handler = (services: ServiceMap, changes: MapChanges) => {
+    const instances = decoder.apply(services, revisionsOf(services), changes);
+    const instanceChanges = instanceChangesOf(previous, changes);
+    previous = instances;
+    return fn(instances, instanceChanges);
+  };
   Object.defineProperty(handler, 'name', { value: fn.name || 'instance handler' });
   return registry.addWatch(prefix, handler);
+}
+
+/** The watch's change set (read lazily, as the watch computes it) with the previous instance map. */
+function instanceChangesOf(previous: InstanceMap | undefined, changes: MapChanges): InstanceChanges {
+  return Object.freeze({
+    previous,
+    get added() {
+      return changes.added;
+    },
+    get removed() {
+      return changes.removed;
+    },
+    get updated() {
+      return changes.updated;
+    },
+  });
 }
 
 /** One read of the instances under `prefix`. */
