@@ -69,8 +69,8 @@ async function open(a: { clientId: string; impl: ImplName } & BenchClientOptions
       : a.impl === 'rawtxn'
         ? new RawTxnClient(options)
         : a.impl === 'seed'
-        ? new SeedDesignClient(options)
-        : await new OursClient(options).open();
+          ? new SeedDesignClient(options)
+          : await new OursClient(options).open();
   clients.set(a.clientId, client);
 }
 

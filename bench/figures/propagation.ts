@@ -32,7 +32,11 @@ export async function measurePropagation(ctx: BenchContext): Promise<Propagation
     const [registrar, watcher] = await Promise.all([Agent.spawn('prop-registrar'), Agent.spawn('prop-watcher')]);
     const go = ctx.goFloor ? await GoFloorPair.start(ctx.goFloor, etcd.endpoints, '/prop/go/', 5) : undefined;
     // The guarded floor right after raw, so the table reads raw, guarded, the designs, Go.
-    const nodeImpls: ImplName[] = [...ctx.impls.filter((i) => i === 'raw'), ...ctx.propagationOnly, ...ctx.impls.filter((i) => i !== 'raw')];
+    const nodeImpls: ImplName[] = [
+      ...ctx.impls.filter((i) => i === 'raw'),
+      ...ctx.propagationOnly,
+      ...ctx.impls.filter((i) => i !== 'raw'),
+    ];
     const designs: ImplName[] = go ? [...nodeImpls, 'go'] : nodeImpls;
     try {
       for (const impl of nodeImpls) {
