@@ -8,6 +8,7 @@ import { Session } from 'inspector';
 import { BenchClient, BenchClientOptions, BenchMap, ImplName, mapHas, mapSize } from './bench-client.interface';
 import { OursClient, loadCreateRegistry } from './ours';
 import { RawEtcd3Client } from './raw-etcd3';
+import { RawTxnClient } from './raw-txn';
 import { SeedDesignClient } from './seed-design';
 
 interface WatchState {
@@ -65,9 +66,11 @@ async function open(a: { clientId: string; impl: ImplName } & BenchClientOptions
   const client: BenchClient =
     a.impl === 'raw'
       ? new RawEtcd3Client(options)
-      : a.impl === 'seed'
-        ? new SeedDesignClient(options)
-        : await new OursClient(options).open();
+      : a.impl === 'rawtxn'
+        ? new RawTxnClient(options)
+        : a.impl === 'seed'
+          ? new SeedDesignClient(options)
+          : await new OursClient(options).open();
   clients.set(a.clientId, client);
 }
 

@@ -9,11 +9,15 @@ export interface BenchChanges {
 
 export type BenchHandler = (map: BenchMap, changes?: BenchChanges) => void;
 
-/** The three designs measured side by side (in Node), and the Go clientv3 floor (figure 1 only). */
-export type ImplName = 'raw' | 'seed' | 'ours' | 'go';
+/**
+ * The three designs measured side by side (in Node), and two floors measured in figure 1 only: raw
+ * etcd3 writing with our guarded transactions, and Go clientv3.
+ */
+export type ImplName = 'raw' | 'rawtxn' | 'seed' | 'ours' | 'go';
 
 export const IMPL_LABELS: Record<ImplName, string> = {
   raw: 'raw etcd3 (floor)',
+  rawtxn: 'raw etcd3, guarded (Txn)',
   seed: 'seed design',
   ours: 'ours (createRegistry)',
   go: 'Go clientv3 (floor)',

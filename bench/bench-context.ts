@@ -73,6 +73,8 @@ export interface BenchContext {
   small: boolean;
   sizes: BenchSizes;
   impls: ImplName[];
+  /** Designs measured in figure 1 only, interleaved with `impls` there (the guarded floor, `rawtxn`). */
+  propagationOnly: ImplName[];
   /** The Go clientv3 floor program, when Go could build it (figure 1 measures it beside the Node designs). */
   goFloor?: string;
   /** Where CPU profiles go, when asked for with --profile. */

@@ -7,11 +7,11 @@ import { BenchClient, BenchClientOptions, BenchHandler } from './bench-client.in
  * Nothing else: no retries, no resync, no copy.
  */
 export class RawEtcd3Client implements BenchClient {
-  private readonly client: Etcd3;
-  private lease?: Lease;
+  protected readonly client: Etcd3;
+  protected lease?: Lease;
   private readonly watchers: Watcher[] = [];
 
-  constructor(private readonly options: BenchClientOptions) {
+  constructor(protected readonly options: BenchClientOptions) {
     // Without this, grpc-js refuses a read of more than 4 MB (about 40k instances); Go's clientv3 has no such limit.
     this.client = new Etcd3({ hosts: options.endpoints.map((e) => `http://${e}`), grpcOptions: { 'grpc.max_receive_message_length': -1 } });
   }

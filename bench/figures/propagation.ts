@@ -22,17 +22,24 @@ export interface PropagationResult {
 
 /**
  * Figure 1. A registrar process and a watcher process, one client of each design in each (for the
- * Go floor: a Go writer and a Go watcher, on the same shared monotonic clock). Rounds are
- * interleaved across designs so drift on the shared machine hits all of them alike.
+ * Go floor: a Go writer and a Go watcher, on the same shared monotonic clock). Besides `ctx.impls`, the
+ * designs of `ctx.propagationOnly` (the guarded floor) are measured here. Rounds are interleaved across
+ * designs so drift on the shared machine hits all of them alike.
  */
 export async function measurePropagation(ctx: BenchContext): Promise<PropagationResult[]> {
   const { rounds, propagationChangesPerRound: changes } = ctx.sizes;
   return withEtcd(async (etcd) => {
     const [registrar, watcher] = await Promise.all([Agent.spawn('prop-registrar'), Agent.spawn('prop-watcher')]);
     const go = ctx.goFloor ? await GoFloorPair.start(ctx.goFloor, etcd.endpoints, '/prop/go/', 5) : undefined;
-    const designs: ImplName[] = go ? [...ctx.impls, 'go'] : ctx.impls;
+    // The guarded floor right after raw, so the table reads raw, guarded, the designs, Go.
+    const nodeImpls: ImplName[] = [
+      ...ctx.impls.filter((i) => i === 'raw'),
+      ...ctx.propagationOnly,
+      ...ctx.impls.filter((i) => i !== 'raw'),
+    ];
+    const designs: ImplName[] = go ? [...nodeImpls, 'go'] : nodeImpls;
     try {
-      for (const impl of ctx.impls) {
+      for (const impl of nodeImpls) {
         const opts = { impl, endpoints: etcd.endpoints, ttlSeconds: 5 };
         await registrar.call('open', { clientId: impl, ...opts });
         await watcher.call('open', { clientId: impl, ...opts });
@@ -82,7 +89,7 @@ export async function measurePropagation(ctx: BenchContext): Promise<Propagation
           );
         }
       }
-      for (const impl of ctx.impls) await registrar.call('close', { clientId: impl }).catch(() => undefined);
+      for (const impl of nodeImpls) await registrar.call('close', { clientId: impl }).catch(() => undefined);
       return designs.map((impl) => {
         const rs = perRound.get(impl)!;
         const registerMs = rs.flatMap((x) => x.reg);
