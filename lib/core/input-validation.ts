@@ -37,7 +37,11 @@ export function loneSurrogateAt(text: string): number {
   return -1;
 }
 
+/** Node 20+ has String.prototype.isWellFormed (native); older runtimes take the loop. */
+const isWellFormed = (text: string): boolean => (text as { isWellFormed?: () => boolean }).isWellFormed?.() ?? loneSurrogateAt(text) < 0;
+
 function assertWellFormed(argument: string, text: string): void {
+  if (isWellFormed(text)) return;
   const at = loneSurrogateAt(text);
   if (at >= 0) throw new RegistryArgumentError(argument, messages.loneSurrogate(argument, text, at));
 }

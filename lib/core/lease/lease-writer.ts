@@ -29,7 +29,8 @@ export class LeaseWriter {
   /** Writes `items` (distinct paths) under the current lease, granting one first if needed. */
   write(what: string, items: readonly WriteItem[]): Promise<{ lease: string; outcomes: WriteOutcome[] }> {
     return this.run(what, async (call) => {
-      const lease = await this.lifecycle.acquire(call);
+      // The lease held now needs no grant (nor the wait of an await).
+      const lease = this.lifecycle.id ?? (await this.lifecycle.acquire(call));
       try {
         return { lease, outcomes: await writeGuarded(this.kv, items, lease, (l) => this.lifecycle.isOwn(l), call, this.identity) };
       } catch (error) {

@@ -37,7 +37,7 @@ export const isCallerOp = (op: KeeperOp): op is RegisterOp | UnregisterOp => op.
 export function takeNext(queue: KeeperOp[], maxKeys = MAX_BATCH_KEYS, maxBytes = MAX_BATCH_BYTES): KeeperOp[] {
   const first = queue[0];
   if (!first) return [];
-  if (first.kind !== 'register') return queue.splice(0, 1);
+  if (first.kind !== 'register' || queue.length === 1) return queue.splice(0, 1);
   const paths = new Set<string>();
   let bytes = 0;
   let n = 0;
