@@ -10,10 +10,11 @@ export interface BenchChanges {
 export type BenchHandler = (map: BenchMap, changes?: BenchChanges) => void;
 
 /**
- * The three designs measured side by side (in Node), and two floors measured in figure 1 only: raw
- * etcd3 writing with our guarded transactions, and Go clientv3.
+ * The three designs measured side by side (in Node), two floors measured in figure 1 only (raw etcd3
+ * writing with our guarded transactions, and Go clientv3), and in figure 1 only too the seed's design
+ * written in Go on clientv3 (`goseed`, an anchor: what the Go library we port would do).
  */
-export type ImplName = 'raw' | 'rawtxn' | 'seed' | 'ours' | 'go';
+export type ImplName = 'raw' | 'rawtxn' | 'seed' | 'ours' | 'go' | 'goseed';
 
 export const IMPL_LABELS: Record<ImplName, string> = {
   raw: 'raw etcd3 (floor)',
@@ -21,6 +22,7 @@ export const IMPL_LABELS: Record<ImplName, string> = {
   seed: 'seed design',
   ours: 'ours (createRegistry)',
   go: 'Go clientv3 (floor)',
+  goseed: 'Go seed design (anchor)',
 };
 
 export interface BenchClientOptions {

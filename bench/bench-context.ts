@@ -77,6 +77,8 @@ export interface BenchContext {
   propagationOnly: ImplName[];
   /** The Go clientv3 floor program, when Go could build it (figure 1 measures it beside the Node designs). */
   goFloor?: string;
+  /** The Go seed design program (bench/go/seed), built beside the floor: an anchor of figure 1 only. */
+  goSeed?: string;
   /** Where CPU profiles go, when asked for with --profile. */
   profileDir?: string;
   log(message: string): void;

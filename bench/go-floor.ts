@@ -3,16 +3,27 @@ import { join } from 'path';
 import { createInterface } from 'readline';
 import { buildGoPrograms, goToolchain } from '../test/support/go-programs';
 
-/** Builds the Go clientv3 floor (bench/go/floor) offline; undefined (with a message) when Go or clientv3 is missing. */
-export async function buildGoFloor(log: (m: string) => void): Promise<string | undefined> {
+/** The benchmark's Go programs: the clientv3 floor and the seed's design (same line protocol). */
+export interface BenchGoPrograms {
+  floor: string;
+  seed: string;
+}
+
+/**
+ * Builds the Go clientv3 floor (bench/go/floor) and the Go seed design (bench/go/seed) offline;
+ * undefined (with a message) when Go or clientv3 is missing.
+ */
+export async function buildBenchGo(log: (m: string) => void): Promise<BenchGoPrograms | undefined> {
   const go = goToolchain();
   if (!go) {
-    log('  Go toolchain or clientv3 sources missing: the Go floor is left out (apt-get install -y golang-go golang-etcd-server-dev)');
+    log(
+      '  Go toolchain or clientv3 sources missing: the Go floor and the Go seed design are left out (apt-get install -y golang-go golang-etcd-server-dev)',
+    );
     return undefined;
   }
-  const { paths, buildMs } = await buildGoPrograms(go, { sources: join(__dirname, 'go'), programs: ['floor'] as const });
-  if (buildMs) log(`  built the Go floor in ${(buildMs / 1000).toFixed(1)} s`);
-  return paths.floor;
+  const { paths, buildMs } = await buildGoPrograms(go, { sources: join(__dirname, 'go'), programs: ['floor', 'seed'] as const });
+  if (buildMs) log(`  built the Go floor and the Go seed design in ${(buildMs / 1000).toFixed(1)} s`);
+  return paths;
 }
 
 /** One Go program, driven line by line over stdin/stdout; stopped by closing stdin, then by PID. */
@@ -22,7 +33,11 @@ class GoLines {
   private waiter?: () => void;
   private errors = '';
 
-  constructor(path: string, args: string[]) {
+  constructor(
+    path: string,
+    args: string[],
+    private readonly name: string,
+  ) {
     this.child = spawn(path, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       this.lines.push(line);
@@ -40,9 +55,9 @@ class GoLines {
         const line = this.lines.shift()!;
         if (match(line)) return line;
       }
-      if (this.child.exitCode !== null) throw new Error(`Go floor exited (${this.child.exitCode}): ${this.errors}`);
+      if (this.child.exitCode !== null) throw new Error(`${this.name} exited (${this.child.exitCode}): ${this.errors}`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`Go floor: no expected line within ${timeoutMs} ms (${this.errors})`);
+      if (left <= 0) throw new Error(`${this.name}: no expected line within ${timeoutMs} ms (${this.errors})`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiter = () => {
@@ -68,26 +83,32 @@ class GoLines {
   }
 }
 
-/** A Go writer and a Go watcher (separate processes, as the Node designs' agents): the floor of figure 1. */
+/**
+ * A Go writer and a Go watcher (separate processes, as the Node designs' agents) of one Go program
+ * speaking the floor's line protocol: the clientv3 floor of figure 1, or the Go seed design.
+ */
 export class GoFloorPair {
   private constructor(
     private readonly writer: GoLines,
     private readonly watcher: GoLines,
   ) {}
 
-  static async start(path: string, endpoints: string[], prefix: string, ttlSeconds: number): Promise<GoFloorPair> {
+  static async start(path: string, endpoints: string[], prefix: string, ttlSeconds: number, name = 'Go floor'): Promise<GoFloorPair> {
     const common = ['-endpoints', endpoints.join(',')];
-    const writer = new GoLines(path, ['-mode', 'write', ...common, '-ttl', String(ttlSeconds)]);
-    const watcher = new GoLines(path, ['-mode', 'watch', ...common, '-prefix', prefix]);
+    const writer = new GoLines(path, ['-mode', 'write', ...common, '-ttl', String(ttlSeconds)], `${name} writer`);
+    const watcher = new GoLines(path, ['-mode', 'watch', ...common, '-prefix', prefix], `${name} watcher`);
     await Promise.all([writer.next((l) => l === 'ready'), watcher.next((l) => l === 'ready')]);
     return new GoFloorPair(writer, watcher);
   }
 
-  /** Puts (under the writer's lease) or deletes `key`; ms from the request until the watcher had the event. */
+  /**
+   * Puts (under the writer's lease) or deletes `key`; ms from the request until the watcher had the
+   * event. Only a line stamped after the request counts: the seed design's 5 s re-read can hand over
+   * a map older than an event it already delivered, so a key can flicker out before it is deleted.
+   */
   async change(kind: 'put' | 'delete', key: string, value = ''): Promise<number> {
-    const seen = this.expectEvent(kind, key);
     const t = await this.write(kind, key, value);
-    return Number((await seen) - t.t0) / 1e6;
+    return Number((await this.expectEvent(kind, key, t.t0)) - t.t0) / 1e6;
   }
 
   /** A change whose event the Go watcher is expected to see too: the writer's times and the watcher's. */
@@ -104,9 +125,10 @@ export class GoFloorPair {
     return { t0, t1 };
   }
 
-  /** The monotonic time (ns) at which the Go watcher gets the event of `key`. */
-  expectEvent(kind: 'put' | 'delete', key: string): Promise<bigint> {
-    return this.watcher.next((l) => l.startsWith(`${kind} ${key} `)).then((l) => BigInt(l.split(' ')[2]));
+  /** The monotonic time (ns) at which the Go watcher gets the event of `key` (at `notBefore` or later). */
+  expectEvent(kind: 'put' | 'delete', key: string, notBefore?: bigint): Promise<bigint> {
+    const at = (l: string) => BigInt(l.split(' ')[2]);
+    return this.watcher.next((l) => l.startsWith(`${kind} ${key} `) && (notBefore === undefined || at(l) >= notBefore)).then(at);
   }
 
   async stop(): Promise<void> {

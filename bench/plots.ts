@@ -6,7 +6,14 @@ import { IMPL_LABELS, ImplName } from './bench-client.interface';
 import { GrowthPoint } from './figures/growth';
 import { PropagationResult } from './figures/propagation';
 
-const COLORS: Record<ImplName, string> = { raw: '#1f77b4', rawtxn: '#9467bd', seed: '#d62728', ours: '#2ca02c', go: '#7f7f7f' };
+const COLORS: Record<ImplName, string> = {
+  raw: '#1f77b4',
+  rawtxn: '#9467bd',
+  seed: '#d62728',
+  ours: '#2ca02c',
+  go: '#7f7f7f',
+  goseed: '#ff7f0e',
+};
 const W = 640;
 const H = 400;
 const M = { left: 70, right: 180, top: 40, bottom: 50 };

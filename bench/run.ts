@@ -19,7 +19,7 @@ import { measurePickers } from './figures/pickers';
 import { measurePath } from './figures/path';
 import { measurePropagation } from './figures/propagation';
 import { measureScale } from './figures/scale';
-import { buildGoFloor } from './go-floor';
+import { buildBenchGo } from './go-floor';
 import { loadCreateRegistry } from './ours';
 import { growthLatencyPlot, growthPlot, propagationPlot } from './plots';
 import { BenchResults, describeMachine, renderMarkdown } from './report';
@@ -53,7 +53,12 @@ async function main(): Promise<void> {
   const sizes = { ...(small ? SMALL_SIZES : FULL_SIZES) };
   if (growthArg) sizes.growthSizes = growthArg.slice('--growth='.length).split(',').map(Number);
   const ctx: BenchContext = { small, sizes, impls, propagationOnly, profileDir, log: (m) => console.log(m) };
-  if ((only.includes('propagation') || only.includes('path')) && !args.includes('--no-go')) ctx.goFloor = await buildGoFloor(ctx.log);
+  if ((only.includes('propagation') || only.includes('path')) && !args.includes('--no-go')) {
+    const go = await buildBenchGo(ctx.log);
+    ctx.goFloor = go?.floor;
+    // The Go seed design is an anchor of figure 1 alone.
+    if (only.includes('propagation')) ctx.goSeed = go?.seed;
+  }
 
   const started = Date.now();
   const results: BenchResults = {

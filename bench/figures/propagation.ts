@@ -22,22 +22,32 @@ export interface PropagationResult {
 
 /**
  * Figure 1. A registrar process and a watcher process, one client of each design in each (for the
- * Go floor: a Go writer and a Go watcher, on the same shared monotonic clock). Besides `ctx.impls`, the
- * designs of `ctx.propagationOnly` (the guarded floor) are measured here. Rounds are interleaved across
- * designs so drift on the shared machine hits all of them alike.
+ * Go floor and the Go seed design: a Go writer and a Go watcher, on the same shared monotonic clock).
+ * Besides `ctx.impls`, the designs of `ctx.propagationOnly` (the guarded floor) are measured here.
+ * Rounds are interleaved across designs so drift on the shared machine hits all of them alike.
  */
 export async function measurePropagation(ctx: BenchContext): Promise<PropagationResult[]> {
   const { rounds, propagationChangesPerRound: changes } = ctx.sizes;
   return withEtcd(async (etcd) => {
     const [registrar, watcher] = await Promise.all([Agent.spawn('prop-registrar'), Agent.spawn('prop-watcher')]);
-    const go = ctx.goFloor ? await GoFloorPair.start(ctx.goFloor, etcd.endpoints, '/prop/go/', 5) : undefined;
+    // The Go programs, each a writer and a watcher process measured alike: the floor, then the seed's design.
+    const goPairs = new Map<ImplName, GoFloorPair>();
+    const stopGo = () => Promise.all([...goPairs.values()].map((p) => p.stop()));
+    try {
+      if (ctx.goFloor) goPairs.set('go', await GoFloorPair.start(ctx.goFloor, etcd.endpoints, '/prop/go/', 5));
+      if (ctx.goSeed) goPairs.set('goseed', await GoFloorPair.start(ctx.goSeed, etcd.endpoints, '/prop/goseed/', 5, 'Go seed design'));
+    } catch (err) {
+      await stopGo();
+      await killAll([registrar, watcher]);
+      throw err;
+    }
     // The guarded floor right after raw, so the table reads raw, guarded, the designs, Go.
     const nodeImpls: ImplName[] = [
       ...ctx.impls.filter((i) => i === 'raw'),
       ...ctx.propagationOnly,
       ...ctx.impls.filter((i) => i !== 'raw'),
     ];
-    const designs: ImplName[] = go ? [...nodeImpls, 'go'] : nodeImpls;
+    const designs: ImplName[] = [...nodeImpls, ...goPairs.keys()];
     try {
       for (const impl of nodeImpls) {
         const opts = { impl, endpoints: etcd.endpoints, ttlSeconds: 5 };
@@ -47,22 +57,23 @@ export async function measurePropagation(ctx: BenchContext): Promise<Propagation
         await registrar.call('register', { clientId: impl, key: `/prop/${impl}/anchor`, value: instanceValue(0) });
         await watcher.call('watch', { clientId: impl, watchId: impl, prefix: `/prop/${impl}/` });
       }
-      if (go) await go.change('put', '/prop/go/anchor', instanceValue(0));
+      for (const [impl, go] of goPairs) await go.change('put', `/prop/${impl}/anchor`, instanceValue(0));
       const perRound = new Map<ImplName, { reg: number[]; unreg: number[]; call: number[] }[]>(designs.map((i) => [i, []]));
       for (let r = 0; r < rounds; r++) {
         const order = designs.map((_, k) => designs[(k + r) % designs.length]);
         for (const impl of order) {
-          if (impl === 'go' && go) {
+          const go = goPairs.get(impl);
+          if (go) {
             const reg: number[] = [];
             const unreg: number[] = [];
             for (let i = 0; i < changes; i++) {
-              const key = `/prop/go/r${r}-${i}`;
+              const key = `/prop/${impl}/r${r}-${i}`;
               reg.push(await go.change('put', key, instanceValue(i)));
               unreg.push(await go.change('delete', key));
             }
             perRound.get(impl)!.push({ reg, unreg, call: [] });
             ctx.log(
-              `  propagation round ${r + 1}/${rounds} go: p50 ${percentile(reg, 50).toFixed(2)} ms, p99 ${percentile(reg, 99).toFixed(2)} ms`,
+              `  propagation round ${r + 1}/${rounds} ${impl}: p50 ${percentile(reg, 50).toFixed(2)} ms, p99 ${percentile(reg, 99).toFixed(2)} ms`,
             );
             continue;
           }
@@ -98,7 +109,7 @@ export async function measurePropagation(ctx: BenchContext): Promise<Propagation
           impl,
           registerMs,
           unregisterMs,
-          registerCallMs: impl === 'go' ? undefined : rs.flatMap((x) => x.call),
+          registerCallMs: goPairs.has(impl) ? undefined : rs.flatMap((x) => x.call),
           registerP50: percentile(registerMs, 50),
           registerP99: percentile(registerMs, 99),
           unregisterP50: percentile(unregisterMs, 50),
@@ -108,7 +119,7 @@ export async function measurePropagation(ctx: BenchContext): Promise<Propagation
         };
       });
     } finally {
-      await go?.stop();
+      await stopGo();
       await killAll([registrar, watcher]);
     }
   });
