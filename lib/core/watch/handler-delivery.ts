@@ -100,8 +100,20 @@ export class HandlerDelivery {
     }
   }
 
-  /** One call, awaited to its end; reported as stuck (and the first call counted) once it outlives timeoutMs. */
+  /**
+   * One call, awaited to its end; reported as stuck (and the first call counted) once it outlives
+   * timeoutMs. A handler that returned synchronously has ended: it gets no timer (a timer costs a
+   * few microseconds when the process was idle, and would be paid before the handler ran).
+   */
   private async call(map: ServiceMap, changes: MapChanges): Promise<void> {
+    let result: unknown;
+    try {
+      result = this.fn(map, changes);
+    } catch (error) {
+      this.reports.error(error);
+      return;
+    }
+    if (!isThenable(result)) return;
     const timer = setTimeout(() => {
       if (this.stopped) return;
       this.reports.stuck(this.timeoutMs);
@@ -109,11 +121,15 @@ export class HandlerDelivery {
     }, this.timeoutMs);
     timer.unref?.();
     try {
-      await this.fn(map, changes);
+      await result;
     } catch (error) {
       this.reports.error(error);
     } finally {
       clearTimeout(timer);
     }
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
