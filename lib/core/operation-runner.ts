@@ -80,31 +80,15 @@ export class OperationRunner {
       let settled = false;
       let lastError: unknown;
       let pause = 50;
-      // One timer per operation, for whichever comes first: the next attempt (beside a running one,
-      // attemptMs after it started; or after a failure's pause) or the deadline. A timer costs a few
-      // microseconds when the process was idle, and every call pays it before its request leaves.
-      let timer: NodeJS.Timeout | undefined;
-      let timerFor: 'launch' | 'deadline' = 'deadline';
-      let nextLaunchAt = Infinity;
-
-      const arm = () => {
-        clearTimeout(timer);
-        timerFor = nextLaunchAt < deadline ? 'launch' : 'deadline';
-        const at = timerFor === 'launch' ? nextLaunchAt : deadline;
-        timer = setTimeout(onTimer, Math.max(0, at - monotonicNow()));
-      };
-      const onTimer = () => {
-        timer = undefined;
-        if (settled) return;
-        if (timerFor === 'deadline') return timeUp();
-        nextLaunchAt = Infinity;
-        launch();
-      };
+      let retryTimer: NodeJS.Timeout | undefined;
+      let nextAttemptTimer: NodeJS.Timeout | undefined;
 
       const finish = (settle: () => void) => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        clearTimeout(retryTimer);
+        clearTimeout(nextAttemptTimer);
+        clearTimeout(deadlineTimer);
         if (inFlight > 0) leftInFlight?.();
         settle();
       };
@@ -115,9 +99,9 @@ export class OperationRunner {
         if (settled) return;
         if (this.closed) return fail(new RegistryClosedError(messages.closed()));
         inFlight++;
+        clearTimeout(nextAttemptTimer);
         // attemptMs is at least half the budget: two attempts at most run side by side.
-        nextLaunchAt = monotonicNow() + this.attemptMs;
-        arm();
+        nextAttemptTimer = setTimeout(launch, this.attemptMs);
         let call: Promise<T>;
         try {
           call = attempt(callOptionsUntil(deadline));
@@ -146,15 +130,17 @@ export class OperationRunner {
           void this.tlsProbe.check(probeMs).then((tls) => tls && fail(this.tlsMismatch(error)));
         }
         if (inFlight > 0) return; // an attempt still running may yet succeed
+        clearTimeout(nextAttemptTimer);
         const left = deadline - monotonicNow();
         if (left <= 0) return timeUp();
-        nextLaunchAt = monotonicNow() + Math.min(pause * (0.5 + Math.random() / 2), left);
+        retryTimer = setTimeout(launch, Math.min(pause * (0.5 + Math.random() / 2), left));
         pause = Math.min(pause * 2, 500);
-        arm();
       };
 
+      const budget = deadline - monotonicNow();
+      const deadlineTimer = setTimeout(timeUp, Math.max(0, budget));
       if (this.closed) return fail(new RegistryClosedError(messages.closed()));
-      if (deadline - monotonicNow() <= 0) return timeUp();
+      if (budget <= 0) return timeUp();
       launch();
     });
   }

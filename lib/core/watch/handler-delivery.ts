@@ -100,20 +100,8 @@ export class HandlerDelivery {
     }
   }
 
-  /**
-   * One call, awaited to its end; reported as stuck (and the first call counted) once it outlives
-   * timeoutMs. A handler that returned synchronously has ended: it gets no timer (a timer costs a
-   * few microseconds when the process was idle, and would be paid before the handler ran).
-   */
+  /** One call, awaited to its end; reported as stuck (and the first call counted) once it outlives timeoutMs. */
   private async call(map: ServiceMap, changes: MapChanges): Promise<void> {
-    let result: unknown;
-    try {
-      result = this.fn(map, changes);
-    } catch (error) {
-      this.reports.error(error);
-      return;
-    }
-    if (!isThenable(result)) return;
     const timer = setTimeout(() => {
       if (this.stopped) return;
       this.reports.stuck(this.timeoutMs);
@@ -121,15 +109,11 @@ export class HandlerDelivery {
     }, this.timeoutMs);
     timer.unref?.();
     try {
-      await result;
+      await this.fn(map, changes);
     } catch (error) {
       this.reports.error(error);
     } finally {
       clearTimeout(timer);
     }
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
