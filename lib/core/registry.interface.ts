@@ -13,10 +13,11 @@ export type ServiceMap = Readonly<Record<string, string>>;
 /**
  * What changed between the map a handler was handed before (`previous`; undefined on its first
  * call, when every key counts as added) and the map of this call: keys only, read values from the
- * map. Computed on first read, in time proportional to the change, not to the map.
+ * map. Computed on first read, in time proportional to the change, not to the map. `M` is the
+ * kind of map handed over (typed instance watches: InstanceChanges).
  */
-export interface MapChanges {
-  readonly previous: ServiceMap | undefined;
+export interface MapChanges<M = ServiceMap> {
+  readonly previous: M | undefined;
   readonly added: readonly string[];
   readonly removed: readonly string[];
   readonly updated: readonly string[];

@@ -1,3 +1,4 @@
+import type { MapChanges } from '../registry.interface';
 /** Whether an instance takes new work (`up`) or is finishing what it has before leaving (`draining`). */
 export type InstanceStatus = 'up' | 'draining';
 
@@ -57,12 +58,7 @@ export interface InstanceMap extends ReadonlyMap<string, readonly ServiceInstanc
  * prefix (an instance's `key`; a key the codec could not read is in `skipped`): the watch's
  * MapChanges, with the previous instance map.
  */
-export interface InstanceChanges {
-  readonly previous: InstanceMap | undefined;
-  readonly added: readonly string[];
-  readonly removed: readonly string[];
-  readonly updated: readonly string[];
-}
+export type InstanceChanges = MapChanges<InstanceMap>;
 
 /** A callback of watchInstances: gets the whole instance map first, then a new one after each change, with what changed. */
 export type InstanceHandler = (instances: InstanceMap, changes: InstanceChanges) => void | Promise<void>;
