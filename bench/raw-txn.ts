@@ -4,8 +4,8 @@ import { RawEtcd3Client } from './raw-etcd3';
 /**
  * The guarded floor (figure 1 only): the raw floor's client and watch side, but each write is the one
  * transaction our registry needs for safety, sent on etcd3's KV client. Register: create only if absent
- * (create_revision == 0, then put under the lease, else read the key). Unregister: delete only if the
- * key is under our lease (else read it). One lease, granted at the first call and kept for the client's
+ * (create_revision == 0, then put under the lease). Unregister: delete only if the key is under our
+ * lease. Like ours, with no else branch (ours reads the key in a second request only when the compare failed). One lease, granted at the first call and kept for the client's
  * life. No retries, nothing else: raw to here is the transactions' own cost, here to ours is our code.
  */
 export class RawTxnClient extends RawEtcd3Client {
@@ -20,7 +20,7 @@ export class RawTxnClient extends RawEtcd3Client {
     await this.client.kv.txn({
       compare: [{ key: k, result: CompareResult.Equal, target: CompareTarget.Create, create_revision: 0 }],
       success: [{ request_put: { key: k, value: Buffer.from(value), lease } }],
-      failure: [{ request_range: { key: k } }],
+      failure: [],
     });
   }
 
@@ -30,7 +30,7 @@ export class RawTxnClient extends RawEtcd3Client {
     await this.client.kv.txn({
       compare: [{ key: k, result: CompareResult.Equal, target: CompareTarget.Lease, lease }],
       success: [{ request_delete_range: { key: k } }],
-      failure: [{ request_range: { key: k } }],
+      failure: [],
     });
   }
 }

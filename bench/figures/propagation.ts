@@ -24,7 +24,7 @@ export interface PropagationResult {
  * Figure 1. A registrar process and a watcher process, one client of each design in each (for the
  * Go floor and the Go seed design: a Go writer and a Go watcher, on the same shared monotonic clock).
  * Besides `ctx.impls`, the designs of `ctx.propagationOnly` (the guarded floor) are measured here.
- * Rounds are interleaved across designs so drift on the shared machine hits all of them alike.
+ * Designs are interleaved change by change, so drift on the shared machine hits all of them alike.
  */
 export async function measurePropagation(ctx: BenchContext): Promise<PropagationResult[]> {
   const { rounds, propagationChangesPerRound: changes } = ctx.sizes;
@@ -59,44 +59,42 @@ export async function measurePropagation(ctx: BenchContext): Promise<Propagation
       }
       for (const [impl, go] of goPairs) await go.change('put', `/prop/${impl}/anchor`, instanceValue(0));
       const perRound = new Map<ImplName, { reg: number[]; unreg: number[]; call: number[] }[]>(designs.map((i) => [i, []]));
+      /** One change (register, then unregister) of one design; its three figures go into `into`. */
+      const oneChange = async (impl: ImplName, key: string, value: string, into: { reg: number[]; unreg: number[]; call: number[] }) => {
+        const go = goPairs.get(impl);
+        if (go) {
+          into.reg.push(await go.change('put', key, value));
+          into.unreg.push(await go.change('delete', key));
+          return;
+        }
+        const appear = await watcher.expect(impl, { kind: 'has', key }, 15_000);
+        const w = await registrar.call<{ t0: string; t1: string }>('register', { clientId: impl, key, value });
+        into.reg.push(msBetween(w.t0, await appear.met));
+        into.call.push(msBetween(w.t0, w.t1));
+        const leave = await watcher.expect(impl, { kind: 'missing', key }, 15_000);
+        const d = await registrar.call<{ t0: string }>('unregister', { clientId: impl, key });
+        into.unreg.push(msBetween(d.t0, await leave.met));
+      };
       for (let r = 0; r < rounds; r++) {
-        const order = designs.map((_, k) => designs[(k + r) % designs.length]);
-        for (const impl of order) {
-          const go = goPairs.get(impl);
-          if (go) {
-            const reg: number[] = [];
-            const unreg: number[] = [];
-            for (let i = 0; i < changes; i++) {
-              const key = `/prop/${impl}/r${r}-${i}`;
-              reg.push(await go.change('put', key, instanceValue(i)));
-              unreg.push(await go.change('delete', key));
-            }
-            perRound.get(impl)!.push({ reg, unreg, call: [] });
-            ctx.log(
-              `  propagation round ${r + 1}/${rounds} ${impl}: p50 ${percentile(reg, 50).toFixed(2)} ms, p99 ${percentile(reg, 99).toFixed(2)} ms`,
-            );
-            continue;
+        if (ctx.profileDir && r === 0) await watcher.call('profileStart');
+        const round = new Map(designs.map((impl) => [impl, { reg: [] as number[], unreg: [] as number[], call: [] as number[] }]));
+        // Interleaved change by change (the designs' order rotating), so a slow second of the shared
+        // machine lands on every design alike instead of on the one whose block it fell in.
+        for (let i = 0; i < changes; i++) {
+          for (let k = 0; k < designs.length; k++) {
+            const impl = designs[(k + i + r) % designs.length];
+            await oneChange(impl, `/prop/${impl}/r${r}-${i}`, instanceValue(i), round.get(impl)!);
           }
-          if (ctx.profileDir && impl === 'ours' && r === 0) await watcher.call('profileStart');
-          const reg: number[] = [];
-          const unreg: number[] = [];
-          const call: number[] = [];
-          for (let i = 0; i < changes; i++) {
-            const key = `/prop/${impl}/r${r}-${i}`;
-            const appear = await watcher.expect(impl, { kind: 'has', key }, 15_000);
-            const w = await registrar.call<{ t0: string; t1: string }>('register', { clientId: impl, key, value: instanceValue(i) });
-            reg.push(msBetween(w.t0, await appear.met));
-            call.push(msBetween(w.t0, w.t1));
-            const leave = await watcher.expect(impl, { kind: 'missing', key }, 15_000);
-            const d = await registrar.call<{ t0: string }>('unregister', { clientId: impl, key });
-            unreg.push(msBetween(d.t0, await leave.met));
-          }
-          if (ctx.profileDir && impl === 'ours' && r === 0) {
-            await watcher.call('profileStop', { file: `${ctx.profileDir}/propagation-watcher-ours.cpuprofile` });
-          }
-          perRound.get(impl)!.push({ reg, unreg, call });
+        }
+        if (ctx.profileDir && r === 0) {
+          // The watcher process holds every Node design's watcher: our functions are the ones under lib/core.
+          await watcher.call('profileStop', { file: `${ctx.profileDir}/propagation-watcher-ours.cpuprofile` });
+        }
+        for (const impl of designs) {
+          const x = round.get(impl)!;
+          perRound.get(impl)!.push(x);
           ctx.log(
-            `  propagation round ${r + 1}/${rounds} ${impl}: p50 ${percentile(reg, 50).toFixed(2)} ms, p99 ${percentile(reg, 99).toFixed(2)} ms`,
+            `  propagation round ${r + 1}/${rounds} ${impl}: p50 ${percentile(x.reg, 50).toFixed(2)} ms, p99 ${percentile(x.reg, 99).toFixed(2)} ms`,
           );
         }
       }

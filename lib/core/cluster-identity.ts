@@ -31,6 +31,12 @@ export class ClusterIdentity {
     return () => this.listeners.delete(listener);
   }
 
+  /** Notes the cluster id of a watch response (once per event: nothing to do while it is the same). */
+  observeCluster(id: string | undefined): void {
+    if (id === this.clusterId) return;
+    this.observe({ cluster_id: id });
+  }
+
   /**
    * Notes a response header. `floor` is `highestRevision` as it was when the call was sent, for
    * linearizable calls (reads, writes) only: a watch or a lagging member may legitimately answer

@@ -55,6 +55,9 @@ export function assertPath(path: unknown, argument = 'path'): asserts path is st
 export function assertValue(path: string, value: unknown, keyPrefix = '', username = ''): asserts value is string {
   if (typeof value !== 'string') throw new RegistryArgumentError('value', messages.valueInvalid(value));
   assertWellFormed('value', value);
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: a request that fits even so needs no exact count.
+  const unitsBound = KEY_COPIES_PER_REQUEST * (keyPrefix.length + path.length) + value.length + username.length;
+  if (3 * unitsBound + REQUEST_OVERHEAD_BYTES <= MAX_REQUEST_BYTES) return;
   const bytes = registrationRequestBytes(keyPrefix + path, value, username);
   if (bytes > MAX_REQUEST_BYTES) {
     const room = Math.max(0, MAX_REQUEST_BYTES - (bytes - Buffer.byteLength(value)));

@@ -9,6 +9,11 @@ import { TlsMismatchProbe } from './tls-probe';
 
 const TLS_PROBE_MS = 1000;
 
+/** What an operation is, for its error messages: a string, or a function making it (only on error). */
+export type OperationName = string | (() => string);
+
+const nameOf = (what: OperationName): string => (typeof what === 'function' ? what() : what);
+
 /**
  * Runs one etcd operation within a deadline: transient failures (etcd unreachable, leader
  * election) are retried with a short backoff until the deadline; final ones (auth, permission,
@@ -44,14 +49,14 @@ export class OperationRunner {
   }
 
   /** Wraps a final error for `what`, or undefined for a transient one. */
-  classify(error: unknown, what: string): Error | undefined {
+  classify(error: unknown, what: OperationName): Error | undefined {
     if (this.tlsProbe?.detected && mayBeTlsMismatch(error)) return this.tlsMismatch(error);
-    return finalError(error, { endpoints: this.options.endpoints, username: this.options.username, what });
+    return finalError(error, { endpoints: this.options.endpoints, username: this.options.username, what: nameOf(what) });
   }
 
-  unavailable(what: string, cause?: unknown): RegistryUnavailableError {
+  unavailable(what: OperationName, cause?: unknown): RegistryUnavailableError {
     const error = new RegistryUnavailableError(
-      messages.unavailable(this.options.endpoints, this.options.timeoutMs, what, cause === undefined ? undefined : causeOf(cause)),
+      messages.unavailable(this.options.endpoints, this.options.timeoutMs, nameOf(what), cause === undefined ? undefined : causeOf(cause)),
       { cause },
     );
     this.budgetErrors.add(error);
@@ -74,7 +79,7 @@ export class OperationRunner {
    * called when the operation ends while an attempt it started is still running (a write that
    * may still land).
    */
-  run<T>(what: string, deadline: number, attempt: (call: CallOptions) => Promise<T>, leftInFlight?: () => void): Promise<T> {
+  run<T>(what: OperationName, deadline: number, attempt: (call: CallOptions) => Promise<T>, leftInFlight?: () => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let inFlight = 0;
       let settled = false;
@@ -95,13 +100,14 @@ export class OperationRunner {
       const fail = (error: Error) => finish(() => reject(error));
       const timeUp = () => fail(this.unavailable(what, lastError ?? new TimeoutError(this.options.timeoutMs)));
 
-      const launch = () => {
+      const launch = (first = false) => {
         if (settled) return;
         if (this.closed) return fail(new RegistryClosedError(messages.closed()));
         inFlight++;
         clearTimeout(nextAttemptTimer);
-        // attemptMs is at least half the budget: two attempts at most run side by side.
-        nextAttemptTimer = setTimeout(launch, this.attemptMs);
+        // attemptMs is at least half the budget: two attempts at most run side by side. The first
+        // attempt's timer is armed after its request has left (see arm).
+        nextAttemptTimer = first ? undefined : setTimeout(launch, this.attemptMs);
         let call: Promise<T>;
         try {
           call = attempt(callOptionsUntil(deadline));
@@ -137,11 +143,23 @@ export class OperationRunner {
         pause = Math.min(pause * 2, 500);
       };
 
-      const budget = deadline - monotonicNow();
-      const deadlineTimer = setTimeout(timeUp, Math.max(0, budget));
+      // The timers are armed in the next check phase, after Node has written the first attempt's
+      // request: a request leaves the process only once the synchronous work queued before it is
+      // done, and two timers cost microseconds on a process that was idle. Nothing here can settle
+      // (or retry) before then: a retry waits at least 25 ms.
+      let deadlineTimer: NodeJS.Timeout | undefined;
+      const arm = () => {
+        if (settled) return;
+        const now = monotonicNow();
+        deadlineTimer = setTimeout(timeUp, Math.max(0, deadline - now));
+        if (inFlight > 0 && nextAttemptTimer === undefined)
+          nextAttemptTimer = setTimeout(launch, Math.max(0, this.attemptMs - (now - started)));
+      };
+      const started = monotonicNow();
       if (this.closed) return fail(new RegistryClosedError(messages.closed()));
-      if (budget <= 0) return timeUp();
-      launch();
+      if (deadline - started <= 0) return timeUp();
+      launch(true);
+      if (!settled) setImmediate(arm);
     });
   }
 

@@ -30,7 +30,12 @@ describe('guarded batch writes (real etcd)', () => {
     expect(new Set(kvs.map((kv) => String(kv.lease)))).toEqual(new Set([lease]));
   });
 
-  it('decides each key of a mixed batch in the second transaction: create, keep, take over, refuse', async () => {
+  // Keys expected absent go lean (no else branch): one present costs a read of the batch, then the decided write.
+  // Keys expected present (re-registrations) are read in the first transaction's else branch.
+  it.each([
+    ['expected absent: lean transaction, a read, the decided write', false, 3],
+    ['expected present: read in the else branch, then the decided write', true, 2],
+  ])('decides each key of a mixed batch (create, keep, take over, refuse), %s', async (_, expectPresent, requests) => {
     const client = pool.client(etcd.endpoints);
     const [old, current, foreign] = await Promise.all([10, 10, 10].map((ttl) => client.lease(ttl, { autoKeepAlive: false }).grant()));
     const prefix = uniquePrefix();
@@ -42,10 +47,11 @@ describe('guarded batch writes (real etcd)', () => {
     const items = ['absent', 'kept', 'changed', 'earlier', 'theirs', 'static'].map((k) => ({
       path: `${prefix}${k}`,
       value: k === 'kept' ? 'same' : `new-${k}`,
+      expectPresent: expectPresent && k === 'kept',
     }));
     const before = await txns();
     const outcomes = await writeGuarded(client.namespace(''), items, current, (l) => l === old || l === current);
-    expect(await txns()).toBe(before + 2);
+    expect(await txns()).toBe(before + requests);
     expect(outcomes.map((o) => (o.kind === 'written' ? (o.rewritten ? 'written' : 'kept') : `conflict:${o.holder}`))).toEqual([
       'written',
       'kept',
@@ -81,7 +87,11 @@ describe('guarded batch writes (real etcd)', () => {
     const c0 = await calls();
     expect(await deleteIfOurs(kv, `${prefix}a`, ours, isOwn)).toEqual({ deleted: true });
     expect((await calls()) - c0).toBe(1);
+    // Not under the current lease: the lean transaction failed, a read tells who holds it.
+    const c1 = await calls();
     expect(await deleteIfOurs(kv, `${prefix}b`, ours, isOwn)).toEqual({ deleted: false, holder: theirs });
+    expect((await calls()) - c1).toBe(2);
+    expect(await client.get(`${prefix}b`).string()).toBe('y');
     expect(await deleteIfOurs(kv, `${prefix}none`, ours, isOwn)).toEqual({ deleted: false });
     // Under an older lease of ours: a second round with that lease.
     expect(await deleteIfOurs(kv, `${prefix}old`, ours, isOwn)).toEqual({ deleted: true });

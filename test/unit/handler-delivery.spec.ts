@@ -107,6 +107,54 @@ describe('HandlerDelivery', () => {
     expect(stuck).toEqual([50]);
   });
 
+  it('a handler whose result has a throwing then getter is reported, and the next change is still delivered', async () => {
+    const state = new ServiceMapState();
+    state.put('a', '1');
+    const errors: unknown[] = [];
+    const seen: string[] = [];
+    const d = new HandlerDelivery(
+      (m) => {
+        seen.push(m.a);
+        // A "thenable" that throws when asked for then: the call is reported, not an unhandled rejection.
+        if (seen.length === 1)
+          return Object.defineProperty({}, 'then', {
+            get: () => {
+              throw new Error('bad then');
+            },
+          }) as Promise<void>;
+      },
+      state,
+      reports((e) => errors.push(e)),
+      1000,
+    );
+    d.notify();
+    expect(await d.first).toBe('delivered');
+    expect((errors[0] as Error).message).toBe('bad then');
+    state.put('a', '2');
+    d.notify();
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual(['1', '2']);
+  });
+
+  it('a synchronous handler that runs past the bound is not reported as stuck (it returned)', async () => {
+    const state = new ServiceMapState();
+    state.put('a', '1');
+    const stuck: number[] = [];
+    const d = new HandlerDelivery(
+      () => {
+        const until = Date.now() + 30;
+        while (Date.now() < until);
+      },
+      state,
+      reports(undefined, (ms) => stuck.push(ms)),
+      10,
+    );
+    d.notify();
+    expect(await d.first).toBe('delivered');
+    await new Promise((r) => setTimeout(r, 30));
+    expect(stuck).toEqual([]);
+  });
+
   it('first settles as stopped when stopped before the first call', async () => {
     const d = new HandlerDelivery(() => undefined, new ServiceMapState(), reports(), 1000);
     d.stop();

@@ -56,6 +56,16 @@ describe('ServiceMapState', () => {
     expect(changes.removed).toEqual(['b']);
     expect(changes.updated).toEqual(['a']);
     expect(Object.isFrozen(changes.added)).toBe(true);
+    // Read-only, and shown as its four fields.
+    expect(() => ((changes as { added: unknown }).added = [])).toThrow(TypeError);
+    expect(() => ((changes as { previous: unknown }).previous = undefined)).toThrow(TypeError);
+    expect(changes.added).toEqual(['d']);
+    expect(JSON.parse(JSON.stringify(changes))).toEqual({
+      previous: { a: '1', b: '2', c: '3' },
+      added: ['d'],
+      removed: ['b'],
+      updated: ['a'],
+    });
     // The first map is still what it was.
     expect(first.map).toEqual({ a: '1', b: '2', c: '3' });
     expect(second.map).toEqual({ a: '10', c: '3', d: '4' });

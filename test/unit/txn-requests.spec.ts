@@ -1,5 +1,5 @@
 import { CompareResult, CompareTarget } from 'etcd3';
-import { deleteIfLeaseRequest, guardedPutRequest } from '../../lib/core/lease/txn-requests';
+import { deleteIfLeaseRequest, guardedPutRequest, readKeysRequest } from '../../lib/core/lease/txn-requests';
 
 describe('the keeper transactions as etcd requests', () => {
   const a = Buffer.from('/ns/svc/a');
@@ -30,6 +30,18 @@ describe('the keeper transactions as etcd requests', () => {
       compare: [{ key: a, result: CompareResult.Equal, target: CompareTarget.Lease, lease: '9' }],
       success: [{ request_delete_range: { key: a } }],
       failure: [{ request_range: { key: a } }],
+    });
+  });
+
+  it('lean forms: no else branch (a failed compare reads nothing), and the read that follows', () => {
+    const lean = guardedPutRequest([{ key: a, value: Buffer.from('A'), decision: { kind: 'create' } }], '7', false);
+    expect(lean.failure).toEqual([]);
+    expect(lean.success).toEqual([{ request_put: { key: a, value: Buffer.from('A'), lease: '7' } }]);
+    expect(deleteIfLeaseRequest(a, '9', false).failure).toEqual([]);
+    expect(readKeysRequest([a, b])).toEqual({
+      compare: [],
+      success: [{ request_range: { key: a } }, { request_range: { key: b } }],
+      failure: [],
     });
   });
 });

@@ -1,8 +1,8 @@
 import type { CallOptions } from '@grpc/grpc-js';
-import { Namespace } from 'etcd3';
+import { ITxnResponse, Namespace } from 'etcd3';
 import type { ClusterIdentity } from '../cluster-identity';
 import { messages } from '../messages';
-import { deleteIfLeaseRequest, guardedPutRequest } from './txn-requests';
+import { deleteIfLeaseRequest, guardedPutRequest, readKeysRequest } from './txn-requests';
 import { Holding, KeyDecision, decide } from './write-batches';
 
 /** Not final: the operation runner retries it (keys changed between our read and our write). */
@@ -11,6 +11,12 @@ export class KeyRaceError extends Error {}
 export interface WriteItem {
   path: string;
   value: string;
+  /**
+   * A hint: the key is believed present (a path registered already, written again). A batch with
+   * such a key reads its keys in the first transaction's else branch; a batch of keys expected
+   * absent sends a lean first transaction and reads them only if one was there.
+   */
+  expectPresent?: boolean;
 }
 
 /** Per key: `written` (or already ours with this value) at `revision`, or held by `holder`. */
@@ -47,31 +53,47 @@ export async function writeGuarded(
   }));
   for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round++) {
     const floor = identity?.highestRevision;
-    const res = await kv.kv.txn(guardedPutRequest(pending, leaseId), call);
+    const lean = round === 0 && !pending.some((p) => p.item.expectPresent);
+    const res = await kv.kv.txn(guardedPutRequest(pending, leaseId, !lean), call);
     identity?.observe(res.header, floor);
     if (res.succeeded) {
       for (const p of pending) outcomes[p.index] = { kind: 'written', revision: res.header.revision, rewritten: true };
       pending = [];
       break;
     }
+    // A lean transaction read nothing: read the keys now (a key expected absent was there).
+    const reads = lean ? await readKeys(kv, pending, call, identity) : res;
     const next: typeof pending = [];
     pending.forEach((p, i) => {
-      const kvs = res.responses[i]?.response_range?.kvs ?? [];
+      const kvs = reads.responses[i]?.response_range?.kvs ?? [];
       const holding: Holding | undefined = kvs[0] && {
         lease: String(kvs[0].lease),
         value: kvs[0].value.toString(),
         modRevision: String(kvs[0].mod_revision),
       };
       const decision = decide(holding, p.item.value, leaseId, isOwn);
-      if (decision.kind === 'keep') outcomes[p.index] = { kind: 'written', revision: res.header.revision, rewritten: false };
+      if (decision.kind === 'keep') outcomes[p.index] = { kind: 'written', revision: reads.header.revision, rewritten: false };
       else if (decision.kind === 'conflict')
-        outcomes[p.index] = { kind: 'conflict', holder: decision.holder, revision: res.header.revision };
+        outcomes[p.index] = { kind: 'conflict', holder: decision.holder, revision: reads.header.revision };
       else next.push({ ...p, decision });
     });
     pending = next;
   }
   if (pending.length > 0) throw new KeyRaceError(messages.keyRace(pending[0].item.path, pending.length));
   return outcomes as WriteOutcome[];
+}
+
+/** Reads the keys of `writes` (one response per key, in order), noting the answer's header. */
+async function readKeys(
+  kv: Namespace,
+  writes: readonly { key: Buffer }[],
+  call: CallOptions | undefined,
+  identity: ClusterIdentity | undefined,
+): Promise<ITxnResponse> {
+  const floor = identity?.highestRevision;
+  const res = await kv.kv.txn(readKeysRequest(writes.map((w) => w.key)), call);
+  identity?.observe(res.header, floor);
+  return res;
 }
 
 /** `path` as etcd stores it: under the namespace's prefix (the KV client adds none). */
@@ -99,9 +121,11 @@ export async function deleteIfOurs(
       lease = String(held.lease);
       if (!isOwn(lease)) return { deleted: false, holder: lease };
     }
-    const res = await kv.kv.txn(deleteIfLeaseRequest(fullKey(kv, path), lease), call);
+    // The first transaction is lean (no else branch): the key is nearly always ours; when not, it is read.
+    const lean = round === 0;
+    const res = await kv.kv.txn(deleteIfLeaseRequest(fullKey(kv, path), lease, !lean), call);
     if (res.succeeded) return { deleted: true };
-    const held = res.responses[0]?.response_range?.kvs?.[0];
+    const held = lean ? (await kv.get(path).options(call).exec()).kvs[0] : res.responses[0]?.response_range?.kvs?.[0];
     if (!held) return { deleted: false };
     lease = String(held.lease);
     if (!isOwn(lease)) return { deleted: false, holder: lease };

@@ -91,7 +91,8 @@ export class LeaseKeeper {
     // A lingering lease is kept: this registration goes under it.
     clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
-    return new Promise((resolve, reject) => this.enqueue({ kind: 'register', path, value, resolve, reject }));
+    const expectPresent = this.regs.entries.has(path);
+    return new Promise((resolve, reject) => this.enqueue({ kind: 'register', path, value, expectPresent, resolve, reject }));
   }
 
   unregister(path: string): Promise<void> {
@@ -141,7 +142,7 @@ export class LeaseKeeper {
   private async registerBatch(ops: RegisterOp[]): Promise<void> {
     let written;
     try {
-      written = await this.writer.write(messages.registering(ops[0].path, ops.length), ops);
+      written = await this.writer.write(() => messages.registering(ops[0].path, ops.length), ops);
     } catch (error) {
       if (ops.length > 1 && !(error instanceof RegistryUnavailableError) && !(error instanceof RegistryClosedError)) {
         // A refusal of the whole transaction (permission, size): find the key(s) it concerns.

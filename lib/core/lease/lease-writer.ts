@@ -3,7 +3,7 @@ import { Namespace } from 'etcd3';
 import type { ClusterIdentity } from '../cluster-identity';
 import { RegistryUnavailableError } from '../errors';
 import { messages } from '../messages';
-import { OperationRunner } from '../operation-runner';
+import { OperationName, OperationRunner } from '../operation-runner';
 import { RegistryLogger } from '../registry.interface';
 import { WriteItem, WriteOutcome, deleteIfOurs, writeGuarded } from './guarded-write';
 import { isLeaseGone } from './lease-errors';
@@ -27,7 +27,7 @@ export class LeaseWriter {
   ) {}
 
   /** Writes `items` (distinct paths) under the current lease, granting one first if needed. */
-  write(what: string, items: readonly WriteItem[]): Promise<{ lease: string; outcomes: WriteOutcome[] }> {
+  write(what: OperationName, items: readonly WriteItem[]): Promise<{ lease: string; outcomes: WriteOutcome[] }> {
     return this.run(what, async (call) => {
       // The lease held now needs no grant (nor the wait of an await).
       const lease = this.lifecycle.id ?? (await this.lifecycle.acquire(call));
@@ -43,8 +43,9 @@ export class LeaseWriter {
 
   /** Deletes `path` if one of our leases holds it (one transaction when it is under the current lease). */
   async remove(path: string): Promise<void> {
-    const res = await this.run(`unregistration of ${JSON.stringify(path)}`, (call) =>
-      deleteIfOurs(this.kv, path, this.lifecycle.id, (l) => this.lifecycle.isOwn(l), call),
+    const res = await this.run(
+      () => `unregistration of ${JSON.stringify(path)}`,
+      (call) => deleteIfOurs(this.kv, path, this.lifecycle.id, (l) => this.lifecycle.isOwn(l), call),
     );
     if (res.holder !== undefined) this.logger.debug?.(messages.notDeletingForeign(path, res.holder));
   }
@@ -73,7 +74,7 @@ export class LeaseWriter {
     return was;
   }
 
-  private async run<T>(what: string, attempt: (call: CallOptions) => Promise<T>): Promise<T> {
+  private async run<T>(what: OperationName, attempt: (call: CallOptions) => Promise<T>): Promise<T> {
     const tracked = (call: CallOptions) =>
       attempt(call).catch((error: unknown) => {
         if (!this.runner.classify(error, what)) this.uncertain = true;

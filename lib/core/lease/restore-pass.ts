@@ -50,7 +50,7 @@ export async function restorePass(ctx: RestoreContext): Promise<RestoreResult> {
     try {
       written = await writer.write(
         messages.restoring(batch.length),
-        batch.map(([path, e]) => ({ path, value: e.value })),
+        batch.map(([path, e]) => ({ path, value: e.value, expectPresent: !e.missing })),
       );
     } catch (error) {
       failure ??= error;

@@ -4,6 +4,8 @@ export interface RegisterOp {
   kind: 'register';
   path: string;
   value: string;
+  /** The path was registered already when this call came (its key is expected present: WriteItem). */
+  expectPresent?: boolean;
   resolve(): void;
   reject(error: unknown): void;
 }

@@ -100,20 +100,41 @@ export class HandlerDelivery {
     }
   }
 
-  /** One call, awaited to its end; reported as stuck (and the first call counted) once it outlives timeoutMs. */
+  /**
+   * One call, awaited to its end; reported as stuck (and the first call counted) once it outlives
+   * timeoutMs. The handler is called first: a handler that returns synchronously needs no timer
+   * (nothing can fire while it runs), and one that returns a promise gets it for the time left.
+   */
   private async call(map: ServiceMap, changes: MapChanges): Promise<void> {
-    const timer = setTimeout(() => {
-      if (this.stopped) return;
-      this.reports.stuck(this.timeoutMs);
-      this.resolveFirst('delivered');
-    }, this.timeoutMs);
+    const started = performance.now();
+    let result: PromiseLike<unknown>;
+    try {
+      const returned: unknown = this.fn(map, changes);
+      if (!isThenable(returned)) return;
+      result = returned;
+    } catch (error) {
+      this.reports.error(error);
+      return;
+    }
+    const timer = setTimeout(
+      () => {
+        if (this.stopped) return;
+        this.reports.stuck(this.timeoutMs);
+        this.resolveFirst('delivered');
+      },
+      Math.max(0, this.timeoutMs - (performance.now() - started)),
+    );
     timer.unref?.();
     try {
-      await this.fn(map, changes);
+      await result;
     } catch (error) {
       this.reports.error(error);
     } finally {
       clearTimeout(timer);
     }
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }

@@ -1,4 +1,5 @@
 import type { ServiceMap } from '../registry.interface';
+import { REVISIONS } from '../map-revisions';
 import { Leaf, Root, forEachLeaf, lookup } from './persistent-map';
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
@@ -44,29 +45,74 @@ function materialize(target: Record<string, string>, s: ViewState): Record<strin
  * `Object.freeze`) turns the view into a real frozen object in O(N), once.
  */
 export function mapView(root: Root, size: number): ServiceMap {
-  const s: ViewState = { root, size };
   // The target carries util.inspect's hook on its prototype (inspect reads a proxy's target).
-  const target: Record<string, string> = Object.create(inspectable);
-  const handler: ProxyHandler<Record<string, string>> = {
-    get: (t, key) => (s.frozen ? s.frozen[key as string] : key === INSPECT ? t[INSPECT as unknown as string] : own(s, key)?.value),
-    has: (_, key) => (s.frozen ? key in s.frozen : own(s, key) !== undefined),
-    ownKeys: () => (s.frozen ? Reflect.ownKeys(s.frozen) : keysOf(s).slice()),
-    getOwnPropertyDescriptor: (_, key) => {
-      if (s.frozen) return Reflect.getOwnPropertyDescriptor(s.frozen, key);
-      const leaf = own(s, key);
-      // Configurable while the target is not frozen yet (a proxy invariant); writable never.
-      return leaf && { value: leaf.value, writable: false, enumerable: true, configurable: true };
-    },
-    getPrototypeOf: () => null,
-    isExtensible: (t) => (materialize(t, s), false),
-    preventExtensions: (t) => (materialize(t, s), true),
-    set: () => false,
-    // Once frozen, a define that changes nothing succeeds (as Object.freeze does again), any other fails.
-    defineProperty: (_, key, desc) => (s.frozen ? Reflect.defineProperty(s.frozen, key, desc) : false),
-    deleteProperty: () => false,
-    setPrototypeOf: () => false,
-  };
-  return new Proxy(target, handler);
+  return new Proxy(Object.create(inspectable) as Record<string, string>, new ViewTraps({ root, size }));
+}
+
+/**
+ * The traps of one view: methods of the prototype, so a view costs two small objects and no
+ * closures (a view is made for every delivered version).
+ */
+class ViewTraps implements ProxyHandler<Record<string, string>> {
+  constructor(private readonly s: ViewState) {}
+
+  get(t: Record<string, string>, key: string | symbol): unknown {
+    const s = this.s;
+    if (key === REVISIONS) return (k: string) => revisionOf(s.root, k);
+    if (s.frozen) return s.frozen[key as string];
+    return key === INSPECT ? t[INSPECT as unknown as string] : own(s, key)?.value;
+  }
+
+  has(_: Record<string, string>, key: string | symbol): boolean {
+    return this.s.frozen ? key in this.s.frozen : own(this.s, key) !== undefined;
+  }
+
+  ownKeys(): ArrayLike<string | symbol> {
+    return this.s.frozen ? Reflect.ownKeys(this.s.frozen) : keysOf(this.s).slice();
+  }
+
+  getOwnPropertyDescriptor(_: Record<string, string>, key: string | symbol): PropertyDescriptor | undefined {
+    if (this.s.frozen) return Reflect.getOwnPropertyDescriptor(this.s.frozen, key);
+    const leaf = own(this.s, key);
+    // Configurable while the target is not frozen yet (a proxy invariant); writable never.
+    return leaf && { value: leaf.value, writable: false, enumerable: true, configurable: true };
+  }
+
+  getPrototypeOf(): object | null {
+    return null;
+  }
+
+  isExtensible(t: Record<string, string>): boolean {
+    materialize(t, this.s);
+    return false;
+  }
+
+  preventExtensions(t: Record<string, string>): boolean {
+    materialize(t, this.s);
+    return true;
+  }
+
+  set(): boolean {
+    return false;
+  }
+
+  /** Once frozen, a define that changes nothing succeeds (as Object.freeze does again), any other fails. */
+  defineProperty(_: Record<string, string>, key: string | symbol, desc: PropertyDescriptor): boolean {
+    return this.s.frozen ? Reflect.defineProperty(this.s.frozen, key, desc) : false;
+  }
+
+  deleteProperty(): boolean {
+    return false;
+  }
+
+  setPrototypeOf(): boolean {
+    return false;
+  }
+}
+
+function revisionOf(root: Root, key: string): string | undefined {
+  const revision = lookup(root, key)?.revision;
+  return revision ? String(revision) : undefined;
 }
 
 /** util.inspect shows a proxy's target: this hook shows the entries instead. */

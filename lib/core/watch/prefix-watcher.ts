@@ -172,7 +172,7 @@ export class PrefixWatcher {
       this.staleAnnounced = false;
       this.connected = true;
       this.staleSinceMs = undefined;
-      this.ctx.identity.observe({ cluster_id: res.header?.cluster_id });
+      this.ctx.identity.observeCluster(res.header?.cluster_id);
     });
     watcher.on('data', (res: IWatchResponse) => mine() && this.apply(res));
     watcher.on('disconnected', (error: unknown) => mine() && this.lost(`disconnected: ${causeOf(error)}`));
@@ -212,7 +212,7 @@ export class PrefixWatcher {
   }
 
   private apply(res: IWatchResponse): void {
-    this.ctx.identity.observe({ cluster_id: res.header?.cluster_id });
+    this.ctx.identity.observeCluster(res.header?.cluster_id);
     // The map already reflects everything up to appliedRevision (a read, or earlier responses).
     const floor = this.appliedRevision;
     let changed = false;

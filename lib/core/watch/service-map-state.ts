@@ -1,4 +1,3 @@
-import { attachRevisions } from '../map-revisions';
 import type { MapChanges, ServiceMap } from '../registry.interface';
 import { mapView } from './map-view';
 import { Leaf, Root, build, diff, insert, lookup, remove } from './persistent-map';
@@ -79,12 +78,8 @@ export class ServiceMapState {
   snapshot(): MapSnapshot {
     if (this.snapshotValue?.version !== this.versionValue) {
       const root = this.root;
-      const map = mapView(root, this.count);
-      this.snapshotValue = { version: this.versionValue, map, root };
-      attachRevisions(map, (key) => {
-        const revision = lookup(root, key)?.revision;
-        return revision ? String(revision) : undefined;
-      });
+      // The view hands out its revisions itself (map-revisions.ts: REVISIONS).
+      this.snapshotValue = { version: this.versionValue, map: mapView(root, this.count), root };
     }
     return this.snapshotValue;
   }
@@ -95,27 +90,64 @@ export class ServiceMapState {
   }
 }
 
-/** The change set, computed on first read (a handler that ignores it costs nothing). */
-function lazyChanges(previous: ServiceMap | undefined, from: Root, to: Root): MapChanges {
-  let value: { added: readonly string[]; removed: readonly string[]; updated: readonly string[] } | undefined;
-  const get = () => {
-    if (!value) {
-      const d = diff(from, to);
+const STATE = Symbol('changes');
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+interface ChangesState {
+  readonly previous: ServiceMap | undefined;
+  readonly from: Root;
+  readonly to: Root;
+  value?: { added: readonly string[]; removed: readonly string[]; updated: readonly string[] };
+}
+
+/**
+ * The change set, computed on first read (a handler that ignores it costs nothing). Read-only:
+ * every field is a getter of the prototype (an assignment throws in strict code), and the keys
+ * arrays are frozen. One small object per call: no closures, no accessors of its own to freeze.
+ */
+class LazyChanges implements MapChanges {
+  private readonly [STATE]: ChangesState;
+
+  constructor(previous: ServiceMap | undefined, from: Root, to: Root) {
+    this[STATE] = { previous, from, to };
+  }
+
+  get previous(): ServiceMap | undefined {
+    return this[STATE].previous;
+  }
+
+  get added(): readonly string[] {
+    return this.computed().added;
+  }
+
+  get removed(): readonly string[] {
+    return this.computed().removed;
+  }
+
+  get updated(): readonly string[] {
+    return this.computed().updated;
+  }
+
+  /** What JSON.stringify and util.inspect show: the four fields, as a plain object. */
+  toJSON(): MapChanges {
+    return { previous: this.previous, added: this.added, removed: this.removed, updated: this.updated };
+  }
+
+  [INSPECT](): MapChanges {
+    return this.toJSON();
+  }
+
+  private computed(): NonNullable<ChangesState['value']> {
+    const s = this[STATE];
+    if (!s.value) {
+      const d = diff(s.from, s.to);
       const frozen = (keys: string[]) => (keys.length ? Object.freeze(keys) : NO_KEYS);
-      value = { added: frozen(d.added), removed: frozen(d.removed), updated: frozen(d.updated) };
+      s.value = { added: frozen(d.added), removed: frozen(d.removed), updated: frozen(d.updated) };
     }
-    return value;
-  };
-  return Object.freeze({
-    previous,
-    get added() {
-      return get().added;
-    },
-    get removed() {
-      return get().removed;
-    },
-    get updated() {
-      return get().updated;
-    },
-  });
+    return s.value;
+  }
+}
+
+function lazyChanges(previous: ServiceMap | undefined, from: Root, to: Root): MapChanges {
+  return new LazyChanges(previous, from, to);
 }
