@@ -2,6 +2,7 @@ import type { CallOptions } from '@grpc/grpc-js';
 import { ITxnResponse, Namespace } from 'etcd3';
 import type { ClusterIdentity } from '../cluster-identity';
 import { messages } from '../messages';
+import { TxnSender, etcd3Txn } from './direct-txn';
 import { deleteIfLeaseRequest, guardedPutRequest, readKeysRequest } from './txn-requests';
 import { Holding, KeyDecision, decide } from './write-batches';
 
@@ -41,6 +42,7 @@ export async function writeGuarded(
   isOwn: (lease: string) => boolean,
   call?: CallOptions,
   identity?: ClusterIdentity,
+  send: TxnSender = etcd3Txn(kv),
 ): Promise<WriteOutcome[]> {
   const outcomes: (WriteOutcome | undefined)[] = new Array(items.length);
   const created: KeyDecision = { kind: 'create' };
@@ -54,7 +56,7 @@ export async function writeGuarded(
   for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round++) {
     const floor = identity?.highestRevision;
     const lean = round === 0 && !pending.some((p) => p.item.expectPresent);
-    const res = await kv.kv.txn(guardedPutRequest(pending, leaseId, !lean), call);
+    const res = await send(guardedPutRequest(pending, leaseId, !lean), call);
     identity?.observe(res.header, floor);
     if (res.succeeded) {
       for (const p of pending) outcomes[p.index] = { kind: 'written', revision: res.header.revision, rewritten: true };
@@ -62,7 +64,7 @@ export async function writeGuarded(
       break;
     }
     // A lean transaction read nothing: read the keys now (a key expected absent was there).
-    const reads = lean ? await readKeys(kv, pending, call, identity) : res;
+    const reads = lean ? await readKeys(send, pending, call, identity) : res;
     const next: typeof pending = [];
     pending.forEach((p, i) => {
       const kvs = reads.responses[i]?.response_range?.kvs ?? [];
@@ -85,13 +87,13 @@ export async function writeGuarded(
 
 /** Reads the keys of `writes` (one response per key, in order), noting the answer's header. */
 async function readKeys(
-  kv: Namespace,
+  send: TxnSender,
   writes: readonly { key: Buffer }[],
   call: CallOptions | undefined,
   identity: ClusterIdentity | undefined,
 ): Promise<ITxnResponse> {
   const floor = identity?.highestRevision;
-  const res = await kv.kv.txn(readKeysRequest(writes.map((w) => w.key)), call);
+  const res = await send(readKeysRequest(writes.map((w) => w.key)), call);
   identity?.observe(res.header, floor);
   return res;
 }
@@ -113,6 +115,7 @@ export async function deleteIfOurs(
   lease: string | undefined,
   isOwn: (lease: string) => boolean,
   call?: CallOptions,
+  send: TxnSender = etcd3Txn(kv),
 ): Promise<{ deleted: boolean; holder?: string }> {
   for (let round = 0; round < MAX_ROUNDS; round++) {
     if (lease === undefined) {
@@ -123,7 +126,7 @@ export async function deleteIfOurs(
     }
     // The first transaction is lean (no else branch): the key is nearly always ours; when not, it is read.
     const lean = round === 0;
-    const res = await kv.kv.txn(deleteIfLeaseRequest(fullKey(kv, path), lease, !lean), call);
+    const res = await send(deleteIfLeaseRequest(fullKey(kv, path), lease, !lean), call);
     if (res.succeeded) return { deleted: true };
     const held = lean ? (await kv.get(path).options(call).exec()).kvs[0] : res.responses[0]?.response_range?.kvs?.[0];
     if (!held) return { deleted: false };

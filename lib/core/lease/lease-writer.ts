@@ -5,6 +5,7 @@ import { RegistryUnavailableError } from '../errors';
 import { messages } from '../messages';
 import { OperationName, OperationRunner } from '../operation-runner';
 import { RegistryLogger } from '../registry.interface';
+import { TxnSender, directTxn, etcd3Txn } from './direct-txn';
 import { WriteItem, WriteOutcome, deleteIfOurs, writeGuarded } from './guarded-write';
 import { isLeaseGone } from './lease-errors';
 import { LeaseLifecycle } from './lease-lifecycle';
@@ -17,6 +18,8 @@ import { LeaseLifecycle } from './lease-lifecycle';
 export class LeaseWriter {
   /** A write or delete ended without an answer since the last take(): verify (and sweep) later. */
   private uncertain = false;
+  /** How the guarded transactions go out: straight on the host's gRPC client when it can (direct-txn.ts). */
+  private readonly send: TxnSender;
 
   constructor(
     private readonly kv: Namespace,
@@ -24,7 +27,9 @@ export class LeaseWriter {
     private readonly lifecycle: LeaseLifecycle,
     private readonly logger: RegistryLogger,
     private readonly identity?: ClusterIdentity,
-  ) {}
+  ) {
+    this.send = directTxn(kv) ?? etcd3Txn(kv);
+  }
 
   /** Writes `items` (distinct paths) under the current lease, granting one first if needed. */
   write(what: OperationName, items: readonly WriteItem[]): Promise<{ lease: string; outcomes: WriteOutcome[] }> {
@@ -32,7 +37,10 @@ export class LeaseWriter {
       // The lease held now needs no grant (nor the wait of an await).
       const lease = this.lifecycle.id ?? (await this.lifecycle.acquire(call));
       try {
-        return { lease, outcomes: await writeGuarded(this.kv, items, lease, (l) => this.lifecycle.isOwn(l), call, this.identity) };
+        return {
+          lease,
+          outcomes: await writeGuarded(this.kv, items, lease, (l) => this.lifecycle.isOwn(l), call, this.identity, this.send),
+        };
       } catch (error) {
         // Revoked from outside or expired: the next attempt grants a new lease at once.
         if (isLeaseGone(error)) this.lifecycle.invalidate(lease, error);
@@ -45,7 +53,7 @@ export class LeaseWriter {
   async remove(path: string): Promise<void> {
     const res = await this.run(
       () => `unregistration of ${JSON.stringify(path)}`,
-      (call) => deleteIfOurs(this.kv, path, this.lifecycle.id, (l) => this.lifecycle.isOwn(l), call),
+      (call) => deleteIfOurs(this.kv, path, this.lifecycle.id, (l) => this.lifecycle.isOwn(l), call, this.send),
     );
     if (res.holder !== undefined) this.logger.debug?.(messages.notDeletingForeign(path, res.holder));
   }

@@ -1,0 +1,68 @@
+import type { CallOptions } from '@grpc/grpc-js';
+import { ITxnRequest, ITxnResponse, Namespace, castGrpcError, isRecoverableError } from 'etcd3';
+
+/** Sends one of the keeper's transactions (already carrying its keys' namespace). */
+export type TxnSender = (request: ITxnRequest, call?: CallOptions) => Promise<ITxnResponse>;
+
+/** etcd3's path: its KV client (retry and breaker policies, auth, the client's call options). */
+export const etcd3Txn =
+  (kv: Namespace): TxnSender =>
+  (request, call) =>
+    kv.kv.txn(request, call);
+
+type Callback = (error: Error | null, response?: ITxnResponse) => void;
+
+/** What is used of etcd3 1.1.2's connection pool (internals: checked, see directTxn). */
+interface PoolShape {
+  options?: { auth?: unknown };
+  mockImpl?: unknown;
+  hosts?: { getServiceClient(name: 'KV'): { txn(request: ITxnRequest, options: CallOptions, callback: Callback): unknown } }[];
+}
+
+/**
+ * The keeper's transactions sent straight on etcd3's gRPC client of a host, past etcd3's call
+ * path: its retry and circuit-breaker policies and the host-failure interceptor cost about 0.03 ms
+ * of each write on an idle process (BENCHMARKS.md, figure 1), and none of them is needed here:
+ * - the operation runner retries, bounds every call by the operation's deadline, and starts a
+ *   second attempt next to a stuck one;
+ * - hosts: the one that answered last is used again; a transient failure moves on to the next
+ *   one, and a call made while another is in flight (the runner's second attempt) goes to another
+ *   host than that one;
+ * - errors are etcd3's classes (castGrpcError) but never reach etcd3's breaker nor reset its
+ *   channels, which is what the interceptor is there to prevent for etcd3's own path.
+ *
+ * Falls back to etcd3's path (undefined) when auth is on (etcd3 holds and renews the token) or
+ * when the client is not the etcd3 1.1.2 this reads (a mock, another version).
+ */
+export function directTxn(kv: Namespace): TxnSender | undefined {
+  const pool = (kv.kv as unknown as { client?: PoolShape }).client;
+  const hosts = pool?.hosts;
+  if (!pool || pool.options?.auth !== undefined || pool.mockImpl || !Array.isArray(hosts) || hosts.length === 0) return undefined;
+  if (!hosts.every((h) => typeof h.getServiceClient === 'function')) return undefined;
+  // Each registry starts on a host of its own, as etcd3 shuffles its hosts per call.
+  let cursor = Math.floor(Math.random() * hosts.length);
+  let inFlight = 0;
+  return (request, call) => {
+    const index = (cursor + inFlight) % hosts.length;
+    let client;
+    try {
+      client = hosts[index].getServiceClient('KV');
+    } catch (error) {
+      // etcd3 refuses a closed client here (ClientClosedError).
+      return Promise.reject(error);
+    }
+    inFlight++;
+    return new Promise<ITxnResponse>((resolve, reject) => {
+      client.txn(request, call ?? {}, (error, response) => {
+        inFlight--;
+        if (!error) {
+          cursor = index;
+          return resolve(response!);
+        }
+        const cast = castGrpcError(error);
+        if (isRecoverableError(cast) && cursor === index) cursor = (index + 1) % hosts.length;
+        reject(cast);
+      });
+    });
+  };
+}
