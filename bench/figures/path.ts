@@ -2,7 +2,7 @@ import { Agent, killAll } from '../agent-client';
 import { ImplName } from '../bench-client.interface';
 import { BenchContext, instanceValue, msBetween, withEtcd } from '../bench-context';
 import { GoFloorPair } from '../go-floor';
-import { percentile } from '../stats';
+import { percentile, seededRandom, shuffled } from '../stats';
 
 /** One writer/watcher pairing: p50 and p99 of put-to-watcher, and of the writer's call alone. */
 export interface PathPair {
@@ -44,9 +44,10 @@ export async function measurePath(ctx: BenchContext): Promise<PathPair[]> {
         ...nodeImpls.map((i) => [i, 'go'] as [Key, Key]),
       ] as never;
       const samples = new Map<string, { lat: number[]; call: number[] }>(pairs.map(([w, r]) => [`${w}>${r}`, { lat: [], call: [] }]));
+      // A fresh (seeded) order for every change: no pair always follows the same one.
+      const random = seededRandom(7);
       for (let i = 0; i < changes; i++) {
-        for (let k = 0; k < pairs.length; k++) {
-          const [w, r] = pairs[(k + i) % pairs.length];
+        for (const [w, r] of shuffled(pairs, random)) {
           const s = samples.get(`${w}>${r}`)!;
           if (w === 'go' && r === 'go') {
             const t = await go.timedChange('put', `/path/gg-${i}`, instanceValue(i));

@@ -2,7 +2,7 @@ import { Agent, killAll } from '../agent-client';
 import { ImplName } from '../bench-client.interface';
 import { BenchContext, instanceValue, msBetween, withEtcd } from '../bench-context';
 import { GoFloorPair } from '../go-floor';
-import { percentile, spread, Spread } from '../stats';
+import { percentile, seededRandom, shuffled, spread, Spread } from '../stats';
 
 export interface PropagationResult {
   impl: ImplName;
@@ -59,6 +59,7 @@ export async function measurePropagation(ctx: BenchContext): Promise<Propagation
       }
       for (const [impl, go] of goPairs) await go.change('put', `/prop/${impl}/anchor`, instanceValue(0));
       const perRound = new Map<ImplName, { reg: number[]; unreg: number[]; call: number[] }[]>(designs.map((i) => [i, []]));
+      const random = seededRandom(11);
       /** One change (register, then unregister) of one design; its three figures go into `into`. */
       const oneChange = async (impl: ImplName, key: string, value: string, into: { reg: number[]; unreg: number[]; call: number[] }) => {
         const go = goPairs.get(impl);
@@ -78,11 +79,12 @@ export async function measurePropagation(ctx: BenchContext): Promise<Propagation
       for (let r = 0; r < rounds; r++) {
         if (ctx.profileDir && r === 0) await watcher.call('profileStart');
         const round = new Map(designs.map((impl) => [impl, { reg: [] as number[], unreg: [] as number[], call: [] as number[] }]));
-        // Interleaved change by change (the designs' order rotating), so a slow second of the shared
-        // machine lands on every design alike instead of on the one whose block it fell in.
+        // Interleaved change by change, so a slow second of the shared machine lands on every design
+        // alike instead of on the one whose block it fell in; in a fresh (seeded) order each time, so
+        // no design always follows the same one (the work a design leaves to etcd, such as the seed
+        // design's lease revokes, would otherwise always fall on the same next design).
         for (let i = 0; i < changes; i++) {
-          for (let k = 0; k < designs.length; k++) {
-            const impl = designs[(k + i + r) % designs.length];
+          for (const impl of shuffled(designs, random)) {
             await oneChange(impl, `/prop/${impl}/r${r}-${i}`, instanceValue(i), round.get(impl)!);
           }
         }
