@@ -23,6 +23,8 @@ export interface BenchSizes {
   growthSizes: number[];
   growthChanges: number;
   growthBurst: number;
+  /** Watcher processes whose RSS is measured at the largest map, per design (the median is reported). */
+  memorySamples: number;
   /** Picks per picker in the pickers figure (no etcd). */
   pickerPicks: number;
 }
@@ -45,6 +47,7 @@ export const FULL_SIZES: BenchSizes = {
   growthSizes: [1000, 10_000, 100_000],
   growthChanges: 100,
   growthBurst: 200,
+  memorySamples: 3,
   pickerPicks: 5_000_000,
 };
 
@@ -66,6 +69,7 @@ export const SMALL_SIZES: BenchSizes = {
   growthSizes: [100, 500],
   growthChanges: 10,
   growthBurst: 20,
+  memorySamples: 1,
   pickerPicks: 1_000_000,
 };
 
