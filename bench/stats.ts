@@ -49,17 +49,8 @@ export function fmtSpread(s: Spread, digits = 2, unit = ''): string {
   return `${fmt(s.median, digits)}${unit} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
 }
 
-/** A seeded pseudo-random generator (mulberry32): the same orders on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same orders on every run. */
+export { seededRandom } from '../test/support/seeded-random';
 
 /** A shuffled copy of `items` (Fisher-Yates) drawn from `random`. */
 export function shuffled<T>(items: readonly T[], random: () => number): T[] {

@@ -49,13 +49,7 @@ export async function measureGrowth(ctx: BenchContext): Promise<GrowthPoint[]> {
         const prefix = `/g${n}/`;
         const agent = await Agent.spawn(`growth-${impl}-${n}`, { exposeGc: true });
         try {
-          await agent.call('open', { clientId: 'w', impl, endpoints: etcd.endpoints, ttlSeconds: 5 });
-          const m0 = await agent.call<Stats>('gc');
-          await agent.call('watch', { clientId: 'w', watchId: 'w', prefix }, 120_000);
-          await (
-            await agent.expect('w', { kind: 'size', size: n }, 120_000)
-          ).met;
-          const m1 = await agent.call<Stats>('gc');
+          const { m0, m1 } = await watchAll(agent, impl, etcd.endpoints, prefix, n);
           const profile = ctx.profileDir && impl === 'ours' && n === growthSizes[growthSizes.length - 1];
           if (profile) await agent.call('profileStart');
           // One change at a time.
@@ -122,15 +116,20 @@ export async function measureGrowth(ctx: BenchContext): Promise<GrowthPoint[]> {
 async function watchRss(impl: ImplName, endpoints: string[], prefix: string, n: number, sample: number): Promise<number> {
   const agent = await Agent.spawn(`memory-${impl}-${n}-${sample}`, { exposeGc: true });
   try {
-    await agent.call('open', { clientId: 'w', impl, endpoints, ttlSeconds: 5 });
-    const m0 = await agent.call<Stats>('gc');
-    await agent.call('watch', { clientId: 'w', watchId: 'w', prefix }, 120_000);
-    await (
-      await agent.expect('w', { kind: 'size', size: n }, 120_000)
-    ).met;
-    const m1 = await agent.call<Stats>('gc');
+    const { m0, m1 } = await watchAll(agent, impl, endpoints, prefix, n);
     return (m1.mem.rss - m0.mem.rss) / 1024 / 1024;
   } finally {
     await agent.kill();
   }
+}
+
+/** Opens a client of `impl` in `agent` and watches `prefix` until it holds its `n` keys: the stats before and after, each after GC. */
+async function watchAll(agent: Agent, impl: ImplName, endpoints: string[], prefix: string, n: number): Promise<{ m0: Stats; m1: Stats }> {
+  await agent.call('open', { clientId: 'w', impl, endpoints, ttlSeconds: 5 });
+  const m0 = await agent.call<Stats>('gc');
+  await agent.call('watch', { clientId: 'w', watchId: 'w', prefix }, 120_000);
+  await (
+    await agent.expect('w', { kind: 'size', size: n }, 120_000)
+  ).met;
+  return { m0, m1: await agent.call<Stats>('gc') };
 }
