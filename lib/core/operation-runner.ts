@@ -145,8 +145,9 @@ export class OperationRunner {
 
       // The timers are armed in the next check phase, after Node has written the first attempt's
       // request: a request leaves the process only once the synchronous work queued before it is
-      // done, and two timers cost microseconds on a process that was idle. Nothing here can settle
-      // (or retry) before then: a retry waits at least 25 ms.
+      // done, and two timers cost microseconds on a process that was idle. An attempt that settles
+      // the operation before then leaves arm nothing to do; one that fails before then has its retry
+      // on a timer, which cannot fire before this check phase.
       let deadlineTimer: NodeJS.Timeout | undefined;
       const arm = () => {
         if (settled) return;
