@@ -21,8 +21,9 @@ interface PoolShape {
 
 /**
  * The keeper's transactions sent straight on etcd3's gRPC client of a host, past etcd3's call
- * path: its retry and circuit-breaker policies and the host-failure interceptor cost about 0.03 ms
- * of each write on an idle process (BENCHMARKS.md, figure 1), and none of them is needed here:
+ * path: its retry and circuit-breaker policies, and the host-failure interceptor that path needs,
+ * delayed each write by about 0.03 ms on an idle process (in-process A/B: 17 us each, BENCHMARKS.md
+ * "What was cut"), and none of them is needed here:
  * - the operation runner retries, bounds every call by the operation's deadline, and starts a
  *   second attempt next to a stuck one;
  * - hosts: the one that answered last is used again; a transient failure moves on to the next
