@@ -21,7 +21,11 @@ export async function buildBenchGo(log: (m: string) => void): Promise<BenchGoPro
     );
     return undefined;
   }
-  const { paths, buildMs } = await buildGoPrograms(go, { sources: join(__dirname, 'go'), programs: ['floor', 'seed'] as const });
+  const { paths, buildMs } = await buildGoPrograms(go, {
+    sources: join(__dirname, 'go'),
+    programs: ['floor', 'seed'] as const,
+    packages: ['lineproto'],
+  });
   if (buildMs) log(`  built the Go floor and the Go seed design in ${(buildMs / 1000).toFixed(1)} s`);
   return paths;
 }

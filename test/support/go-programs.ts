@@ -46,15 +46,16 @@ export function goToolchain(): string | undefined {
 export interface GoProgramSet<P extends string = string> {
   sources: string;
   programs: readonly P[];
+  /** Sub-directories of packages the programs import by relative path (`"../name"`): part of the sources' hash. */
+  packages?: readonly string[];
 }
 
 const INTEROP: GoProgramSet<GoProgram> = { sources: SOURCES, programs: PROGRAMS };
 
 function sourceHash(go: string, set: GoProgramSet): string {
   const hash = createHash('sha256').update(execFileSync(go, ['version']));
-  for (const program of set.programs) {
-    for (const file of readdirSync(join(set.sources, program)).sort())
-      hash.update(file).update(readFileSync(join(set.sources, program, file)));
+  for (const dir of [...set.programs, ...(set.packages ?? [])]) {
+    for (const file of readdirSync(join(set.sources, dir)).sort()) hash.update(file).update(readFileSync(join(set.sources, dir, file)));
   }
   return hash.digest('hex').slice(0, 16);
 }

@@ -16,40 +16,17 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"syscall"
 	"time"
-	"unsafe"
 
+	"../lineproto"
 	"go.etcd.io/etcd/clientv3"
 )
 
-func mono() int64 {
-	var ts syscall.Timespec
-	// CLOCK_MONOTONIC (1), as libuv's uv_hrtime.
-	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, 1, uintptr(unsafe.Pointer(&ts)), 0)
-	return ts.Nano()
-}
-
-func fail(format string, args ...interface{}) {
-	fmt.Fprintf(os.Stderr, "floor: "+format+"\n", args...)
-	os.Exit(1)
-}
+var fail = lineproto.Failer("floor")
 
 func main() {
-	var mode, endpoints, prefix string
-	ttl := int64(5)
-	for i := 1; i+1 < len(os.Args); i += 2 {
-		switch os.Args[i] {
-		case "-mode":
-			mode = os.Args[i+1]
-		case "-endpoints":
-			endpoints = os.Args[i+1]
-		case "-prefix":
-			prefix = os.Args[i+1]
-		case "-ttl":
-			fmt.Sscan(os.Args[i+1], &ttl)
-		}
-	}
+	args := lineproto.ParseArgs()
+	mode, endpoints, prefix, ttl := args.Mode, args.Endpoints, args.Prefix, args.TTL
 	cli, err := clientv3.New(clientv3.Config{Endpoints: strings.Split(endpoints, ","), DialTimeout: 5 * time.Second})
 	if err != nil {
 		fail("connect: %v", err)
@@ -90,7 +67,7 @@ func main() {
 				} else {
 					services[key] = string(ev.Kv.Value)
 				}
-				fmt.Fprintf(out, "%s %s %d\n", kind, key, mono())
+				fmt.Fprintf(out, "%s %s %d\n", kind, key, lineproto.Mono())
 			}
 			out.Flush()
 		}
@@ -107,24 +84,17 @@ func main() {
 			for range keep {
 			}
 		}()
-		fmt.Fprintln(out, "ready")
-		out.Flush()
-		in := bufio.NewScanner(os.Stdin)
-		for in.Scan() {
-			parts := strings.SplitN(in.Text(), " ", 3)
-			t0 := mono()
-			if parts[0] == "put" && len(parts) == 3 {
-				_, err = cli.Put(ctx, parts[1], parts[2], clientv3.WithLease(lease.ID))
-			} else if parts[0] == "delete" && len(parts) >= 2 {
-				_, err = cli.Delete(ctx, parts[1])
-			} else {
-				err = fmt.Errorf("bad command %q", in.Text())
-			}
-			if err != nil {
-				fail("%s: %v", parts[0], err)
-			}
-			fmt.Fprintf(out, "%d %d\n", t0, mono())
-			out.Flush()
+		err = lineproto.ServeWrites(out,
+			func(key, value string) error {
+				_, err := cli.Put(ctx, key, value, clientv3.WithLease(lease.ID))
+				return err
+			},
+			func(key string) error {
+				_, err := cli.Delete(ctx, key)
+				return err
+			})
+		if err != nil {
+			fail("%v", err)
 		}
 		cli.Revoke(ctx, lease.ID)
 	default:

@@ -25,27 +25,16 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
-	"unsafe"
 
+	"../lineproto"
 	"go.etcd.io/etcd/clientv3"
 )
 
 // resyncInterval is the seed's full re-read of every watched prefix.
 const resyncInterval = 5 * time.Second
 
-func mono() int64 {
-	var ts syscall.Timespec
-	// CLOCK_MONOTONIC (1), as libuv's uv_hrtime.
-	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, 1, uintptr(unsafe.Pointer(&ts)), 0)
-	return ts.Nano()
-}
-
-func fail(format string, args ...interface{}) {
-	fmt.Fprintf(os.Stderr, "seed: "+format+"\n", args...)
-	os.Exit(1)
-}
+var fail = lineproto.Failer("seed")
 
 type watchfn func(services map[string]string)
 
@@ -226,24 +215,8 @@ func (r *registry) Close() {
 }
 
 func main() {
-	var mode, endpoints, prefix, user, pass string
-	ttl := int64(5)
-	for i := 1; i+1 < len(os.Args); i += 2 {
-		switch os.Args[i] {
-		case "-mode":
-			mode = os.Args[i+1]
-		case "-endpoints":
-			endpoints = os.Args[i+1]
-		case "-prefix":
-			prefix = os.Args[i+1]
-		case "-ttl":
-			fmt.Sscan(os.Args[i+1], &ttl)
-		case "-user":
-			user = os.Args[i+1]
-		case "-pass":
-			pass = os.Args[i+1]
-		}
-	}
+	args := lineproto.ParseArgs()
+	mode, endpoints, prefix, user, pass, ttl := args.Mode, args.Endpoints, args.Prefix, args.User, args.Pass, args.TTL
 	reg, err := New(strings.Split(endpoints, ","), user, pass, 5*time.Second, time.Duration(ttl)*time.Second)
 	if err != nil {
 		fail("connect: %v", err)
@@ -256,7 +229,7 @@ func main() {
 		// The user's callback: stamps the time it got the map, then tells which keys came and went.
 		var last map[string]string
 		err := reg.AddWatch(prefix, func(services map[string]string) {
-			t := mono()
+			t := lineproto.Mono()
 			outMu.Lock()
 			defer outMu.Unlock()
 			for k := range services {
@@ -282,24 +255,8 @@ func main() {
 		// Closing stdin ends the watcher.
 		bufio.NewReader(os.Stdin).ReadString(0)
 	case "write":
-		fmt.Fprintln(out, "ready")
-		out.Flush()
-		in := bufio.NewScanner(os.Stdin)
-		for in.Scan() {
-			parts := strings.SplitN(in.Text(), " ", 3)
-			t0 := mono()
-			if parts[0] == "put" && len(parts) == 3 {
-				err = reg.Register(parts[1], parts[2])
-			} else if parts[0] == "delete" && len(parts) >= 2 {
-				err = reg.Unregister(parts[1])
-			} else {
-				err = fmt.Errorf("bad command %q", in.Text())
-			}
-			if err != nil {
-				fail("%s: %v", parts[0], err)
-			}
-			fmt.Fprintf(out, "%d %d\n", t0, mono())
-			out.Flush()
+		if err := lineproto.ServeWrites(out, reg.Register, reg.Unregister); err != nil {
+			fail("%v", err)
 		}
 	default:
 		fail("unknown -mode %q", mode)
