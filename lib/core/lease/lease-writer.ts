@@ -8,6 +8,7 @@ import { RegistryLogger } from '../registry.interface';
 import { TxnSender, directTxn, etcd3Txn } from './direct-txn';
 import { WriteItem, WriteOutcome, deleteIfOurs, writeGuarded } from './guarded-write';
 import { isLeaseGone } from './lease-errors';
+import { deleteIfLeaseRequest } from './txn-requests';
 import { LeaseLifecycle } from './lease-lifecycle';
 
 /**
@@ -64,13 +65,13 @@ export class LeaseWriter {
     if (!lease) return;
     const res = await this.run('sweep of the lease', (call) => this.kv.leaseClient.leaseTimeToLive({ ID: lease, keys: true }, call));
     for (const raw of res.keys ?? []) {
-      const full = Buffer.from(raw).toString();
+      const key = Buffer.from(raw);
+      const full = key.toString();
       if (!full.startsWith(namespace)) continue;
       const path = full.slice(namespace.length);
       if (registered(path)) continue;
-      const del = await this.run('sweep of the lease', (call) =>
-        this.kv.if(path, 'Lease', '==', lease).then(this.kv.delete().key(path)).options(call).commit(),
-      );
+      // The keeper's own conditional delete: only while the key is still under this lease.
+      const del = await this.run('sweep of the lease', (call) => this.send(deleteIfLeaseRequest(key, lease, false), call));
       if (del.succeeded) this.logger.debug?.(messages.lateWriteRemoved(path));
     }
   }
