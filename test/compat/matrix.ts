@@ -5,7 +5,8 @@
  *   npm run test:compat            # every scaffold on Node 20 (this machine's), 22 and 24
  *   COMPAT_NODES=20 COMPAT_SCAFFOLDS=nest12-esm npm run test:compat
  *
- * Per scaffold, once: render the real template of @nestjs/schematics of that major, `npm install` its
+ * Per scaffold, once: `nest new` with the newest Nest CLI of that major (its own schematics engine and the
+ * newest @nestjs/schematics of that major, installs and git skipped), `npm install` its
  * dependencies, then the README's install command for that major with the tarball (a plain install: no
  * legacy peer deps, no force), `npm ls --all` (must be clean), write the README's `// file:` examples of the
  * scaffold's kind (Nest major, `// module: esm|cjs`), and type-check the whole app with its own tsconfig.json
@@ -18,7 +19,7 @@
  * AppModule).
  *
  * Env: COMPAT_NODES (default 20,22,24), COMPAT_SCAFFOLDS (default all), COMPAT_DIR (work folder, default a
- * new temp dir, removed at the end unless COMPAT_KEEP=1), COMPAT_CACHE (Node binaries and schematics,
+ * new temp dir, removed at the end unless COMPAT_KEEP=1), COMPAT_CACHE (Node binaries and Nest CLIs,
  * default <tmp>/nestjs-etcd-registry-compat-cache).
  */
 import { execFileSync, spawn, spawnSync } from 'child_process';
@@ -29,7 +30,7 @@ import { AppCheckResult, checkApp } from './app-check';
 import { currentNode, NodeRuntime, registryNode } from './node-binaries';
 import { assertNoEtcdListening, withoutEtcd } from './etcd-free-env';
 import { filesFor, installArgs, isE2eTestFile, isTestFile, readmeFiles } from './readme-examples';
-import { fetchTemplates, renderApplication, SCAFFOLDS, ScaffoldSpec } from './scaffold';
+import { installNestCli, NestCli, newArgs, scaffoldApplication, SCAFFOLDS, ScaffoldSpec } from './scaffold';
 
 const ROOT = join(__dirname, '..', '..');
 const started = performance.now();
@@ -38,8 +39,22 @@ function secondsSince(t: number): string {
   return `${((performance.now() - t) / 1000).toFixed(1)} s`;
 }
 
+/** What a stage of one application checks: a failure names it. */
+type StageKind = 'scaffold' | 'install' | "README's files" | 'build' | 'run against etcd' | 'tests';
+
+/** A stage's failure: the kind of stage and its name, kept for the summary. */
+class StageFailure extends Error {
+  constructor(
+    readonly kind: StageKind,
+    readonly stageName: string,
+    cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
 /** Runs one stage, printing its name and how long it took. */
-async function stage<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
+async function stage<T>(name: string, fn: () => T | Promise<T>, kind?: StageKind): Promise<T> {
   const t = performance.now();
   console.log(`[compat] ${name} ...`);
   try {
@@ -48,7 +63,7 @@ async function stage<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
     return result;
   } catch (error) {
     console.log(`[compat] ${name}: FAILED after ${secondsSince(t)}`);
-    throw error;
+    throw kind ? new StageFailure(kind, name, error) : error;
   }
 }
 
@@ -107,50 +122,86 @@ interface Outcome {
   detail: string;
 }
 
-async function prepare(spec: ScaffoldSpec, work: string, cache: string, tarball: string, readme: string): Promise<string> {
-  const appDir = join(work, spec.id);
-  const templates = fetchTemplates(spec.major, spec.template, cache);
-  await stage(`${spec.id}: scaffold from @nestjs/schematics@${templates.version} (${spec.template})`, () =>
-    renderApplication(templates.dir, appDir, spec.id, spec),
+/** The versions a failure names: the CLI and schematics that wrote the app, the TypeScript it installed. */
+function versionsOf(cli: NestCli | undefined, appDir: string): string {
+  let typescript = 'not installed';
+  try {
+    typescript = (JSON.parse(readFileSync(join(appDir, 'node_modules', 'typescript', 'package.json'), 'utf8')) as { version: string })
+      .version;
+  } catch {
+    // the scaffold's install has not run (or failed): no TypeScript yet
+  }
+  return cli
+    ? `@nestjs/cli ${cli.cliVersion}, @nestjs/schematics ${cli.schematicsVersion}, TypeScript ${typescript}`
+    : 'the Nest CLI was not installed';
+}
+
+async function prepare(spec: ScaffoldSpec, cli: NestCli, work: string, tarball: string, readme: string): Promise<string> {
+  const appDir = await stage(
+    `${spec.id}: scaffold: nest ${newArgs(spec).join(' ')} (@nestjs/cli ${cli.cliVersion}, @nestjs/schematics ${cli.schematicsVersion})`,
+    () => scaffoldApplication(cli, spec, work),
+    'scaffold',
   );
-  await stage(`${spec.id}: npm install (the scaffold's dependencies)`, () => run('npm', ['install', '--no-audit', '--no-fund'], appDir));
+  await stage(
+    `${spec.id}: npm install (the scaffold's dependencies)`,
+    () => run('npm', ['install', '--no-audit', '--no-fund'], appDir),
+    'install',
+  );
   const before = npmLsProblems(appDir);
   if (before.length > 0) console.log(`[compat] ${spec.id}: the bare scaffold's own npm ls --all problems (not ours): ${before.join('; ')}`);
   const args = installArgs(readme, spec.major).map((a) => (a === 'nestjs-etcd-registry' ? tarball : a));
-  await stage(`${spec.id}: npm install ${args.join(' ')} (README, Nest ${spec.major})`, () =>
-    run('npm', ['install', '--no-audit', '--no-fund', ...args], appDir),
+  await stage(
+    `${spec.id}: npm install ${args.join(' ')} (README, Nest ${spec.major})`,
+    () => run('npm', ['install', '--no-audit', '--no-fund', ...args], appDir),
+    'install',
   );
-  await stage(`${spec.id}: npm ls is clean, npm ls --all has no new problem`, async () => {
-    await run('npm', ['ls'], appDir);
-    const added = npmLsProblems(appDir).filter((p) => !before.includes(p));
-    const brought = installedTree(appDir, args.filter((a) => a !== tarball).concat('nestjs-etcd-registry'));
-    const ours = added.filter((p) => brought.has(problemPackage(p)));
-    const theirs = added.filter((p) => !ours.includes(p));
-    // npm's second install can re-resolve a conflict the scaffold has in itself (Nest 12's ESM scaffold:
-    // vite-tsconfig-paths -> tsconfck wants typescript ^5 beside the scaffold's typescript ^6): shown, not ours.
-    if (theirs.length > 0)
-      console.log(`[compat] ${spec.id}: npm ls --all, changed problems of the scaffold's own packages (not ours): ${theirs.join('; ')}`);
-    if (ours.length > 0) throw new Error(`npm ls --all: problems in what the README's install brought:\n${ours.join('\n')}`);
-  });
-  const files = filesFor(readmeFiles(readme), spec);
-  for (const f of files) {
-    mkdirSync(dirname(join(appDir, f.path)), { recursive: true });
-    writeFileSync(join(appDir, f.path), f.content);
-  }
-  console.log(`[compat] ${spec.id}: README examples written: ${files.map((f) => `${f.path} (line ${f.line})`).join(', ')}`);
-  await stage(`${spec.id}: tsc --noEmit -p tsconfig.json (the app and README examples, tests included)`, () =>
-    run(join(appDir, 'node_modules', '.bin', 'tsc'), ['--noEmit', '--incremental', 'false', '-p', 'tsconfig.json'], appDir),
+  await stage(
+    `${spec.id}: npm ls is clean, npm ls --all has no new problem`,
+    async () => {
+      await run('npm', ['ls'], appDir);
+      const added = npmLsProblems(appDir).filter((p) => !before.includes(p));
+      const brought = installedTree(appDir, args.filter((a) => a !== tarball).concat('nestjs-etcd-registry'));
+      const ours = added.filter((p) => brought.has(problemPackage(p)));
+      const theirs = added.filter((p) => !ours.includes(p));
+      // npm's second install can re-resolve a conflict the scaffold has in itself (Nest 12's ESM scaffold:
+      // vite-tsconfig-paths -> tsconfck wants typescript ^5 beside the scaffold's typescript ^6): shown, not ours.
+      if (theirs.length > 0)
+        console.log(`[compat] ${spec.id}: npm ls --all, changed problems of the scaffold's own packages (not ours): ${theirs.join('; ')}`);
+      if (ours.length > 0) throw new Error(`npm ls --all: problems in what the README's install brought:\n${ours.join('\n')}`);
+    },
+    'install',
+  );
+  await stage(
+    `${spec.id}: README examples written`,
+    () => {
+      const files = filesFor(readmeFiles(readme), spec);
+      for (const f of files) {
+        mkdirSync(dirname(join(appDir, f.path)), { recursive: true });
+        writeFileSync(join(appDir, f.path), f.content);
+      }
+      console.log(`[compat] ${spec.id}: ${files.map((f) => `${f.path} (line ${f.line})`).join(', ')}`);
+    },
+    "README's files",
+  );
+  await stage(
+    `${spec.id}: tsc --noEmit -p tsconfig.json (the app and README examples, tests included)`,
+    () => run(join(appDir, 'node_modules', '.bin', 'tsc'), ['--noEmit', '--incremental', 'false', '-p', 'tsconfig.json'], appDir),
+    'build',
   );
   return appDir;
 }
 
 async function runOn(spec: ScaffoldSpec, appDir: string, node: NodeRuntime): Promise<string> {
   const env = envWith(node);
-  await stage(`${spec.id} on Node ${node.version}: npm run build (nest build, README examples compiled)`, () =>
-    run('npm', ['run', 'build'], appDir, env),
+  await stage(
+    `${spec.id} on Node ${node.version}: npm run build (nest build, README examples compiled)`,
+    () => run('npm', ['run', 'build'], appDir, env),
+    'build',
   );
-  const app = await stage(`${spec.id} on Node ${node.version}: application against etcd (register, own instance seen, SIGTERM)`, () =>
-    checkApp(appDir, node.binDir, env),
+  const app = await stage(
+    `${spec.id} on Node ${node.version}: application against etcd (register, own instance seen, SIGTERM)`,
+    () => checkApp(appDir, node.binDir, env),
+    'run against etcd',
   );
   if (spec.testNodeFloor && !atLeast(node.version, spec.testNodeFloor)) {
     console.log(`[compat] !!! ${spec.id} on Node ${node.version}: npm test and npm run test:e2e SKIPPED: ${spec.testNodeFloorReason}`);
@@ -162,8 +213,10 @@ async function runOn(spec: ScaffoldSpec, appDir: string, node: NodeRuntime): Pro
   for (const script of ['test', 'test:e2e']) {
     const t = performance.now();
     assertNoEtcdListening(app.etcdEndpoints);
-    await stage(`${spec.id} on Node ${node.version}: npm run ${script} (the scaffold's runner, README testing-kit examples, no etcd)`, () =>
-      run('npm', ['run', script], appDir, noEtcd),
+    await stage(
+      `${spec.id} on Node ${node.version}: npm run ${script} (the scaffold's runner, README testing-kit examples, no etcd)`,
+      () => run('npm', ['run', script], appDir, noEtcd),
+      'tests',
     );
     timings.push(`${script} ${secondsSince(t)}`);
   }
@@ -215,13 +268,25 @@ async function main(): Promise<number> {
   console.log(`[compat] Node: ${nodes.map((n) => n.version).join(', ')}`);
 
   const outcomes: Outcome[] = [];
+  const failure = (error: unknown, cli: NestCli | undefined, appDir: string): string => {
+    console.log(String(error instanceof Error ? error.message : error));
+    const where = error instanceof StageFailure ? `the ${error.kind} failed (${error.stageName})` : 'failed';
+    return `${where}; ${versionsOf(cli, appDir)}`;
+  };
   for (const spec of scaffolds) {
-    let appDir: string;
+    let appDir = join(work, spec.id);
+    let cli: NestCli | undefined;
     try {
-      appDir = await prepare(spec, work, cache, tarball, readme);
+      const major = spec.major;
+      cli = await stage(
+        `Nest CLI ${major} (newest @nestjs/cli@${major} and @nestjs/schematics@${major}, cached)`,
+        () => installNestCli(major, cache),
+        'scaffold',
+      );
+      appDir = await prepare(spec, cli, work, tarball, readme);
     } catch (error) {
-      for (const node of nodes) outcomes.push({ name: `${spec.id} / Node ${node.version}`, ok: false, detail: 'set-up failed' });
-      console.log(String(error instanceof Error ? error.message : error));
+      const detail = `set-up: ${failure(error, cli, appDir)}`;
+      for (const node of nodes) outcomes.push({ name: `${spec.id} / Node ${node.version}`, ok: false, detail });
       continue;
     }
     for (const node of nodes) {
@@ -229,8 +294,7 @@ async function main(): Promise<number> {
       try {
         outcomes.push({ name, ok: true, detail: await runOn(spec, appDir, node) });
       } catch (error) {
-        console.log(String(error instanceof Error ? error.message : error));
-        outcomes.push({ name, ok: false, detail: 'failed' });
+        outcomes.push({ name, ok: false, detail: failure(error, cli, appDir) });
       }
     }
   }

@@ -1,21 +1,19 @@
 import { execFileSync } from 'child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'fs';
-import { dirname, join, relative } from 'path';
+import { existsSync, mkdirSync, readFileSync } from 'fs';
+import { join } from 'path';
 import type { ModuleKind } from './readme-examples';
 
 /**
- * A Nest application as `nest new` writes it, rendered from the real templates of
- * `@nestjs/schematics` of that major (fetched with `npm pack`), without installing anything.
+ * A Nest application as `nest new` writes it: the Nest CLI of that major runs its own `new` command (the
+ * `@nestjs/schematics` `application` schematic through Angular devkit's schematics engine), with installs and
+ * git skipped. Nothing of the templates is re-implemented here, so a new template variable, file or layout
+ * in a later release is handled by the code that defines it.
  */
 export interface ScaffoldSpec {
   /** e.g. `nest11-cjs`. */
   id: string;
   major: 11 | 12;
-  /** Template folder in @nestjs/schematics: `ts` (CommonJS, jest) or `ts-esm` (ESM, vitest, Nest 12). */
-  template: 'ts' | 'ts-esm';
-  /** `nest new`'s default for --strict in that major's CLI (false in 11, true in 12). */
-  strict: boolean;
-  /** The application's module kind (which README blocks it gets: `// module: esm|cjs`). */
+  /** The application's module kind: `nest new --type` in Nest 12 (11 has only CommonJS); which README blocks it gets. */
   module: ModuleKind;
   /** Oldest Node on which the scaffold's own test runner works, when it has one (checked by the matrix). */
   testNodeFloor?: string;
@@ -23,14 +21,12 @@ export interface ScaffoldSpec {
 }
 
 export const SCAFFOLDS: ScaffoldSpec[] = [
-  { id: 'nest11-cjs', major: 11, template: 'ts', module: 'cjs', strict: false },
-  { id: 'nest12-esm', major: 12, template: 'ts-esm', module: 'esm', strict: true },
+  { id: 'nest11-cjs', major: 11, module: 'cjs' },
+  { id: 'nest12-esm', major: 12, module: 'esm' },
   {
     id: 'nest12-cjs',
     major: 12,
-    template: 'ts',
     module: 'cjs',
-    strict: true,
     // Its jest loads the ESM-only @nestjs/testing 12 through require(esm), which jest supports from Node
     // 24.9; below that the scaffold's own app.controller.spec fails, with or without this package. Its
     // unit and e2e tests (the README's included) run on Node 24.
@@ -39,68 +35,80 @@ export const SCAFFOLDS: ScaffoldSpec[] = [
   },
 ];
 
-/**
- * The schematics' template language (Angular devkit's `template()`): `<%= expr %>` prints, `<% code %>`
- * runs. The application templates use only these two, with plain variables.
- */
-export function renderTemplate(text: string, data: Record<string, unknown>): string {
-  let body = '';
-  let last = 0;
-  for (const m of text.matchAll(/<%(=?)([\s\S]*?)%>/g)) {
-    body += `__out += ${JSON.stringify(text.slice(last, m.index))};\n`;
-    body += m[1] === '=' ? `__out += String(${m[2]});\n` : `${m[2]}\n`;
-    last = m.index + m[0].length;
-  }
-  body += `__out += ${JSON.stringify(text.slice(last))};\n`;
-  const names = Object.keys(data);
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the template is the schematics' own code
-  const fn = new Function(...names, `let __out = '';\n${body}return __out;`) as (...args: unknown[]) => string;
-  return fn(...names.map((n) => data[n]));
+/** The Nest CLI installed for one major, and the @nestjs/schematics release it resolved. */
+export interface NestCli {
+  /** Path of the CLI's `bin/nest.js`. */
+  bin: string;
+  cliVersion: string;
+  schematicsVersion: string;
 }
 
-function walk(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? walk(path) : [path];
+function packageVersion(dir: string): string {
+  return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** The newest release matching `spec` (`npm view` lists them in no useful order: 12.0.7 after 12.0.17). */
+function latest(spec: string): string {
+  const out = execFileSync('npm', ['view', spec, 'version', '--json'], { encoding: 'utf8' });
+  const found = JSON.parse(out) as string | string[];
+  const versions = Array.isArray(found) ? found : [found];
+  const parts = (v: string) => v.split(/[.+-]/).slice(0, 3).map(Number);
+  return versions.reduce((a, b) => {
+    const [x, y] = [parts(a), parts(b)];
+    const i = x.findIndex((n, k) => n !== y[k]);
+    return i >= 0 && y[i] > x[i] ? b : a;
   });
 }
 
-/** Fetches @nestjs/schematics@<major> into `cacheDir` (once) and returns its application template folder. */
-export function fetchTemplates(major: number, template: string, cacheDir: string): { dir: string; version: string } {
-  const root = join(cacheDir, `schematics-${major}`);
-  if (!existsSync(join(root, 'package', 'package.json'))) {
+/**
+ * Installs the newest `@nestjs/cli@<major>` (with the newest `@nestjs/schematics` of that major it accepts)
+ * into `cacheDir`, once per pair of released versions: a newer release of either is installed afresh.
+ */
+export function installNestCli(major: number, cacheDir: string): NestCli {
+  const cliVersion = latest(`@nestjs/cli@${major}`);
+  const schematicsLatest = latest(`@nestjs/schematics@${major}`);
+  const root = join(cacheDir, `nest-cli-${cliVersion}-schematics-${schematicsLatest}`);
+  const modules = join(root, 'node_modules', '@nestjs');
+  if (!existsSync(join(modules, 'schematics', 'package.json'))) {
     mkdirSync(root, { recursive: true });
-    const tgz = execFileSync('npm', ['pack', `@nestjs/schematics@${major}`, '--silent'], { cwd: root, encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .pop()!;
-    execFileSync('tar', ['xzf', tgz], { cwd: root });
+    execFileSync(
+      'npm',
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--no-save',
+        '--silent',
+        `@nestjs/cli@${cliVersion}`,
+        `@nestjs/schematics@${schematicsLatest}`,
+      ],
+      { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
   }
-  const version = (JSON.parse(readFileSync(join(root, 'package', 'package.json'), 'utf8')) as { version: string }).version;
-  return { dir: join(root, 'package', 'dist', 'lib', 'application', 'files', template), version };
+  return {
+    bin: join(modules, 'cli', 'bin', 'nest.js'),
+    cliVersion: packageVersion(join(modules, 'cli')),
+    schematicsVersion: packageVersion(join(modules, 'schematics')),
+  };
 }
 
-/** Writes the application `name` into `appDir` from `templateDir`, as `nest new <name> --skip-install --skip-git`. */
-export function renderApplication(templateDir: string, appDir: string, name: string, spec: ScaffoldSpec): string[] {
-  const data = {
-    name,
-    version: '0.0.1',
-    description: '',
-    author: '',
-    strict: spec.strict,
-    specFileSuffix: 'spec',
-    packageManager: 'npm',
-    observe: false,
-    language: 'ts',
-    type: spec.module,
-  };
-  const written: string[] = [];
-  for (const file of walk(templateDir)) {
-    const rel = relative(templateDir, file).replace(/__specFileSuffix__/g, data.specFileSuffix);
-    const target = join(appDir, rel);
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, renderTemplate(readFileSync(file, 'utf8'), data));
-    written.push(rel);
+/**
+ * The arguments of `nest new` for `spec`, as a newcomer types them with nothing installed: the CLI's own
+ * defaults for everything else (--strict: false in 11, true in 12). Nest 12's prompts are answered by flags
+ * (module type, no observability, no agent skills) so the run never waits for a terminal.
+ */
+export function newArgs(spec: ScaffoldSpec): string[] {
+  const args = ['new', spec.id, '--directory', spec.id, '--skip-install', '--skip-git', '--package-manager', 'npm'];
+  if (spec.major >= 12) args.push('--type', spec.module, '--no-observe', '--skip-skills', '--no-interactive');
+  return args;
+}
+
+/** Writes the application `spec.id` into `<workDir>/<spec.id>` with the CLI's `new`; returns the app's folder. */
+export function scaffoldApplication(cli: NestCli, spec: ScaffoldSpec, workDir: string, node = process.execPath): string {
+  const appDir = join(workDir, spec.id);
+  execFileSync(node, [cli.bin, ...newArgs(spec)], { cwd: workDir, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (!existsSync(join(appDir, 'package.json'))) {
+    throw new Error(`nest new (@nestjs/cli ${cli.cliVersion}) wrote no ${join(spec.id, 'package.json')} in ${workDir}`);
   }
-  return written.sort();
+  return appDir;
 }

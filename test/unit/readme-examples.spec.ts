@@ -1,7 +1,6 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { filesFor, installArgs, isE2eTestFile, isTestFile, readmeFiles, withRelativeImports } from '../compat/readme-examples';
-import { renderTemplate } from '../compat/scaffold';
 
 const fence = '```';
 
@@ -165,13 +164,5 @@ describe('README examples for the compatibility matrix', () => {
     for (const f of readmeFiles(readme)) {
       expect(f.content).not.toMatch(/^import \{[^}]*\bServiceMap\b[^}]*\} from 'nestjs-etcd-registry'/m);
     }
-  });
-});
-
-describe("the schematics' template language", () => {
-  it('prints <%= %> and runs <% %> as @nestjs/schematics templates use them', () => {
-    const text = '"name": "<%= name %>",\n<% if (observe) { %>  "observe": 1,\n<% } %>  "strict": <%= strict %>';
-    expect(renderTemplate(text, { name: 'app', observe: false, strict: true })).toBe('"name": "app",\n  "strict": true');
-    expect(renderTemplate(text, { name: 'app', observe: true, strict: false })).toBe('"name": "app",\n  "observe": 1,\n  "strict": false');
   });
 });
