@@ -1,6 +1,7 @@
 import { IWatchResponse, Namespace, Watcher } from 'etcd3';
 import type { ClusterIdentity } from '../cluster-identity';
 import { messages } from '../messages';
+import { appliedThrough } from '../watch/applied-revision';
 import { RegistryLogger } from '../registry.interface';
 import { isPermissionDenied } from './lease-errors';
 import { commonPrefix, commonPrefixOf, coveringPrefixes, coversDenied, hasPrefix, resumeRevision } from './key-range';
@@ -167,6 +168,9 @@ export class OwnershipGuard {
       (res: { header?: { cluster_id?: string } }) => live() && this.identity?.observe({ cluster_id: res.header?.cluster_id }),
     );
     watcher.on('data', (res: IWatchResponse) => live() && this.handle(range, res));
+    // etcd3 resumes this watcher from its last header's revision + 1, which may skip the rest of a
+    // catch-up: the gap's restore pass reads every key afterwards (at a revision >= that header),
+    // and `progress` (events only) stays the resume point of a widening.
     watcher.on('disconnected', () => live() && this.host.onGap(messages.guardDisconnected()));
     watcher.on('error', (error: unknown) => {
       if (!live()) return;
@@ -191,8 +195,7 @@ export class OwnershipGuard {
       if (event.type === 'Delete') this.host.onDeleted(path);
       else if (!this.host.isOwn(String(event.kv.lease))) this.host.onTaken(path, String(event.kv.lease));
     }
-    // An empty response is a progress notification, sent only to a watch that is caught up.
-    const last = res.events.length > 0 ? BigInt(res.events[res.events.length - 1].kv.mod_revision) : BigInt(res.header.revision);
+    const last = appliedThrough(res);
     if (last > range.progress) range.progress = last;
   }
 

@@ -10,6 +10,7 @@ import { OperationRunner } from '../operation-runner';
 import { ResolvedRegistryOptions } from '../options';
 import { WatchHandler } from '../registry.interface';
 import type { WatchStatus } from '../status.interface';
+import { appliedThrough } from './applied-revision';
 import { DeliveryReports, HandlerDelivery } from './handler-delivery';
 import { Leaf } from './persistent-map';
 import { ServiceMapState, revisionNumber } from './service-map-state';
@@ -39,7 +40,10 @@ export class PrefixWatcher {
   private watcher?: Watcher;
   /** True once etcd created the current watcher, until it is lost. */
   private connected = false;
-  /** The revision the map is exact at: the last read's, or the last watch response's header. */
+  /**
+   * The revision the map is exact at: the last read's header, or how far the watch's responses went
+   * (their events' mod_revision, see appliedThrough: never a catch-up response's header).
+   */
   private appliedRevision = 0n;
   /** Epoch ms since which the watch is not live (set while it is not). */
   private staleSinceMs: number | undefined = Date.now();
@@ -222,8 +226,9 @@ export class PrefixWatcher {
       const deleted = String(ev.type).toLowerCase() === 'delete';
       changed = (deleted ? this.state.delete(key) : this.state.put(key, ev.kv.value.toString(), ev.kv.mod_revision)) || changed;
     }
-    // The header's revision: every event of this prefix up to it has been delivered.
-    const revision = BigInt(res.header.revision);
+    // Every event of this prefix up to the last one's revision has been applied; the header's
+    // revision may be far ahead while more responses of a catch-up follow (appliedThrough).
+    const revision = appliedThrough(res);
     if (revision > this.appliedRevision) this.appliedRevision = revision;
     if (changed) this.notifyAll();
   }
