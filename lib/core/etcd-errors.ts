@@ -67,6 +67,11 @@ export function finalError(error: unknown, ctx: ErrorContext): Error | undefined
   return undefined;
 }
 
+/** etcd's answer to a read at a revision it has compacted away. */
+export function isCompacted(error: unknown): boolean {
+  return error instanceof Error && /required revision has been compacted/.test(error.message);
+}
+
 /** Whether a transient error may be etcd dropping a plaintext client's connections (worth a TLS probe). */
 export function mayBeTlsMismatch(error: unknown): boolean {
   return error instanceof Error && CONNECTION_FAILED.test(error.message);

@@ -101,6 +101,9 @@ export const messages = {
   watchLost: (prefix: string, reason: string) => `Watch on ${JSON.stringify(prefix)} lost (${reason}); re-reading the prefix`,
   watchResynced: (prefix: string, reason: string, size: number, revision: string) =>
     `Watch on ${JSON.stringify(prefix)} resynced (${reason}): ${size} service(s) at revision ${revision}`,
+  watchDrift: (prefix: string, reason: string) => `Watch on ${JSON.stringify(prefix)} drifted from etcd (${reason}); re-reading the prefix`,
+  driftCheckFailed: (prefix: string, cause: string) =>
+    `Anti-entropy check of the watch on ${JSON.stringify(prefix)} got no answer (${cause}); the next check tries again`,
   watchRetrying: (prefix: string, attempt: number, cause: string) =>
     `Watch on ${JSON.stringify(prefix)} is not live: re-read or watch creation failed (attempt ${attempt}: ${cause}); retrying`,
   clusterChanged: (reason: string) =>

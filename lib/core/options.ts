@@ -7,6 +7,7 @@ export const DEFAULT_TIMEOUT_MS = 5000;
 export const DEFAULT_TTL_SECONDS = 5;
 export const DEFAULT_HANDLER_TIMEOUT_MS = 5000;
 export const DEFAULT_LEASE_LINGER_MS = 3000;
+export const DEFAULT_ANTI_ENTROPY_INTERVAL_MS = 300_000;
 
 /** Options with defaults applied and every field checked. */
 export interface ResolvedRegistryOptions {
@@ -20,6 +21,8 @@ export interface ResolvedRegistryOptions {
   ttlSeconds: number;
   namespace: string;
   resyncIntervalMs?: number;
+  /** 0: off. */
+  antiEntropyIntervalMs: number;
   handlerTimeoutMs: number;
   leaseLingerMs: number;
   logger: RegistryLogger;
@@ -118,6 +121,12 @@ export function resolveRegistryOptions(options: RegistryOptions): ResolvedRegist
     ttlSeconds: positiveInteger('ttlSeconds', options.ttlSeconds, DEFAULT_TTL_SECONDS, 'seconds'),
     namespace,
     resyncIntervalMs,
+    antiEntropyIntervalMs: nonNegativeInteger(
+      'antiEntropyIntervalMs',
+      options.antiEntropyIntervalMs,
+      DEFAULT_ANTI_ENTROPY_INTERVAL_MS,
+      'milliseconds',
+    ),
     handlerTimeoutMs: positiveInteger('handlerTimeoutMs', options.handlerTimeoutMs, DEFAULT_HANDLER_TIMEOUT_MS, 'milliseconds'),
     leaseLingerMs: nonNegativeInteger('leaseLingerMs', options.leaseLingerMs, DEFAULT_LEASE_LINGER_MS, 'milliseconds'),
     logger,

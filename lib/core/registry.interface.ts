@@ -64,6 +64,13 @@ export interface RegistryOptions {
   /** Re-read every watched prefix this often as a safety net. Off by default. */
   resyncIntervalMs?: number;
   /**
+   * Anti-entropy: this often, each live watch compares its map with etcd's range at the map's
+   * revision (one small request: the key count and the newest mod_revision), and on a difference
+   * re-reads the prefix, logs a warning and emits `watch-resynced` with a reason starting with
+   * `drift`. Default 300000 (5 minutes); 0 turns it off.
+   */
+  antiEntropyIntervalMs?: number;
+  /**
    * How long a watch handler's call may run before it is reported (logged as an error naming the
    * handler and the prefix) and addWatch stops waiting for it. The handler is not called again
    * until that call settles; other handlers are not held up. Default 5000.

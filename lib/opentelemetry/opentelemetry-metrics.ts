@@ -20,6 +20,7 @@ export const OTEL_ATTRIBUTES = {
   service: 'etcd_registry.service.name',
   status: 'etcd_registry.instance.status',
   source: 'etcd_registry.error.source',
+  resyncKind: 'etcd_registry.watch.resync.kind',
 } as const;
 
 /**
@@ -50,7 +51,7 @@ export async function registerOpenTelemetryMetrics(
     unit: '{restoration}',
   });
   const resyncs = meter.createCounter('etcd_registry.watch.resyncs', {
-    description: 'Re-reads of a watched prefix that changed its map.',
+    description: 'Re-reads of a watched prefix that changed its map, by kind (lost, periodic, new-cluster, drift).',
     unit: '{resync}',
   });
   const errors = meter.createCounter('etcd_registry.errors', {
@@ -96,7 +97,7 @@ export async function registerOpenTelemetryMetrics(
       case 'restored':
         return restorations.add(1);
       case 'watch-resynced':
-        return resyncs.add(1, { [OTEL_ATTRIBUTES.prefix]: e.prefix });
+        return resyncs.add(1, { [OTEL_ATTRIBUTES.prefix]: e.prefix, [OTEL_ATTRIBUTES.resyncKind]: e.kind });
       case 'delivered':
         return delivery.record(e.latencyMs / 1000, { [OTEL_ATTRIBUTES.prefix]: e.prefix });
       case 'instance-ejected':

@@ -38,8 +38,8 @@ export async function registerPrometheusMetrics(
   );
   const resyncs = counter(
     'etcd_registry_watch_resyncs_total',
-    'Re-reads of a watched prefix that changed its map (after a disconnect, compaction, a new cluster).',
-    ['prefix'],
+    'Re-reads of a watched prefix that changed its map, by kind: lost (disconnect, compaction), periodic, new-cluster, drift (anti-entropy).',
+    ['prefix', 'kind'],
   );
   const errors = counter('etcd_registry_errors_total', 'Failures the registry works around, by source (handler, watch, lease, conflict).', [
     'source',
@@ -86,7 +86,7 @@ export async function registerPrometheusMetrics(
       case 'restored':
         return restorations.inc();
       case 'watch-resynced':
-        return resyncs.inc({ prefix: e.prefix });
+        return resyncs.inc({ prefix: e.prefix, kind: e.kind });
       case 'delivered':
         return latency.observe({ prefix: e.prefix }, e.latencyMs / 1000);
       case 'instance-ejected':

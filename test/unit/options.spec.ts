@@ -8,6 +8,9 @@ describe('resolveRegistryOptions', () => {
     expect(o.handlerTimeoutMs).toBe(5000);
     expect(o.leaseLingerMs).toBe(3000);
     expect(resolveRegistryOptions({ endpoints: ['a:1'], leaseLingerMs: 0 }).leaseLingerMs).toBe(0);
+    // Anti-entropy is on by default (every 5 minutes); 0 turns it off.
+    expect(o.antiEntropyIntervalMs).toBe(300_000);
+    expect(resolveRegistryOptions({ endpoints: ['a:1'], antiEntropyIntervalMs: 0 }).antiEntropyIntervalMs).toBe(0);
   });
 
   it('keeps explicit schemes and uses https for bare endpoints when tls is set', () => {
@@ -37,6 +40,12 @@ describe('resolveRegistryOptions', () => {
       /"leaseLingerMs" must be an integer >= 0 \(milliseconds\); got -1\. Use 0 to turn it off/,
     ],
     ['leaseLingerMs', { endpoints: ['a:1'], leaseLingerMs: 1.5 }, /"leaseLingerMs" must be an integer >= 0/],
+    [
+      'antiEntropyIntervalMs',
+      { endpoints: ['a:1'], antiEntropyIntervalMs: -1 },
+      /"antiEntropyIntervalMs" must be an integer >= 0 \(milliseconds\); got -1\. Use 0 to turn it off/,
+    ],
+    ['antiEntropyIntervalMs', { endpoints: ['a:1'], antiEntropyIntervalMs: '300000' }, /"antiEntropyIntervalMs" must be an integer >= 0/],
     ['logger', { endpoints: ['a:1'], logger: {} }, /"logger" must have log, warn and error/],
   ];
 

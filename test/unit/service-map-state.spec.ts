@@ -12,6 +12,33 @@ describe('ServiceMapState', () => {
     expect(s.version).toBe(2);
   });
 
+  it("follows etcd's revision of a key re-put with the same value, without a new version (the anti-entropy check compares the newest)", () => {
+    const s = new ServiceMapState();
+    s.put('a', '1', '10');
+    s.put('b', '1', '11');
+    expect(s.newestRevision()).toBe(11);
+    expect(s.put('a', '1', '15')).toBe(false);
+    expect(s.version).toBe(2);
+    expect(s.newestRevision()).toBe(15);
+    // A read with the same values and other revisions: no change, the revisions are taken.
+    expect(
+      s.replace(
+        new Map([
+          ['a', '1'],
+          ['b', '1'],
+        ]),
+        new Map([
+          ['a', '20'],
+          ['b', '21'],
+        ]),
+      ),
+    ).toBe(false);
+    expect(s.version).toBe(2);
+    expect(s.newestRevision()).toBe(21);
+    s.delete('b');
+    expect(s.newestRevision()).toBe(20);
+  });
+
   it('builds one frozen snapshot per version and a fresh one after a change', () => {
     const s = new ServiceMapState();
     s.put('a', '1');

@@ -49,11 +49,23 @@ export interface RestoredEvent {
   readonly keys: number;
 }
 
-/** The watch of `prefix` read the prefix again (after a disconnect, compaction, a new cluster) and its map changed. */
+/**
+ * Why a watch read its prefix again, in a few words fit for a metric label: its etcd watch was
+ * lost (disconnect, compaction, a stream closed), `resyncIntervalMs` came round, a new cluster
+ * answers, or the anti-entropy check found the map had drifted from etcd.
+ */
+export type WatchResyncKind = 'lost' | 'periodic' | 'new-cluster' | 'drift';
+
+/**
+ * The watch of `prefix` read the prefix again (after a disconnect, compaction, a new cluster) and
+ * its map changed; or the anti-entropy check found it had drifted from etcd (`kind` 'drift', the
+ * reason starting with 'drift'), said even when the re-read changed no value.
+ */
 export interface WatchResyncedEvent {
   readonly type: 'watch-resynced';
   readonly at: number;
   readonly prefix: string;
+  readonly kind: WatchResyncKind;
   readonly reason: string;
   readonly size: number;
   readonly revision: string;

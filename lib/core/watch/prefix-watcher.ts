@@ -4,13 +4,15 @@ import { performance } from 'perf_hooks';
 import { RESYNC_BACKOFF, backoffDelay } from '../backoff';
 import { ClusterIdentity } from '../cluster-identity';
 import { monotonicNow } from '../deadline';
-import { causeOf } from '../etcd-errors';
+import { causeOf, isCompacted } from '../etcd-errors';
 import { messages } from '../messages';
 import { OperationRunner } from '../operation-runner';
 import { ResolvedRegistryOptions } from '../options';
+import type { WatchResyncKind } from '../events';
 import { WatchHandler } from '../registry.interface';
 import type { WatchStatus } from '../status.interface';
 import { appliedThrough } from './applied-revision';
+import { DriftCheck, MapFingerprint, ObservedFingerprint } from './drift-check';
 import { DeliveryReports, HandlerDelivery } from './handler-delivery';
 import { Leaf } from './persistent-map';
 import { ServiceMapState, revisionNumber } from './service-map-state';
@@ -58,6 +60,9 @@ export class PrefixWatcher {
   private staleAnnounced = false;
   /** Syncs in progress: a watch lost meanwhile is re-created by their own retries. */
   private syncing = 0;
+  /** Set when the map drifted: the next read replaces the etcd watch even if the map comes out the same. */
+  private rewatch = false;
+  private readonly driftCheck: DriftCheck;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -65,15 +70,30 @@ export class PrefixWatcher {
     readonly prefix: string,
   ) {
     this.unsubscribe = ctx.identity.onChange(() => this.clusterChanged());
+    this.driftCheck = new DriftCheck(
+      {
+        fingerprint: () => this.fingerprint(),
+        read: (revision) => this.readFingerprint(revision),
+        drift: (reason) => this.drifted(reason),
+        failed: (error) => this.ctx.options.logger.debug?.(messages.driftCheckFailed(this.prefix, causeOf(error))),
+      },
+      ctx.options.antiEntropyIntervalMs,
+    );
   }
 
   /** First read and watch; rejects (after timeoutMs) when etcd cannot be read or the watch cannot be created. */
   async start(): Promise<void> {
     await this.syncWithin(this.ctx.runner.deadline());
     if (this.ctx.options.resyncIntervalMs) {
-      this.periodic = setInterval(() => this.resyncNow('periodic resync'), this.ctx.options.resyncIntervalMs);
+      this.periodic = setInterval(() => this.resyncNow('periodic', 'periodic resync'), this.ctx.options.resyncIntervalMs);
       this.periodic.unref();
     }
+    this.driftCheck.start();
+  }
+
+  /** Runs one anti-entropy check now (tests; the check runs by itself every antiEntropyIntervalMs). */
+  checkDrift(): Promise<'same' | 'drift' | 'recheck' | undefined> {
+    return this.driftCheck.check(false);
   }
 
   get isClosed(): boolean {
@@ -119,6 +139,7 @@ export class PrefixWatcher {
     this.unsubscribe();
     clearTimeout(this.resyncTimer);
     clearInterval(this.periodic);
+    this.driftCheck.stop();
     clearTimeout(this.flushTimer);
     for (const h of this.handlers) h.stop();
     this.handlers.clear();
@@ -155,10 +176,9 @@ export class PrefixWatcher {
       );
       this.appliedRevision = revision;
       // A map that differs from what a live watch gave means that watch missed something: replace it too.
-      if (changed) {
-        this.dropWatcher();
-        this.notifyAll();
-      }
+      if (changed || this.rewatch) this.dropWatcher();
+      this.rewatch = false;
+      if (changed) this.notifyAll();
     }
     if (!this.watcher) this.watch(this.appliedRevision + 1n);
     await this.connectedBy(deadline);
@@ -244,8 +264,44 @@ export class PrefixWatcher {
     }
     if (this.syncing) return;
     // A watch refused because of its token: the repaired stream re-authenticates, so retry at once.
-    if (error instanceof Error && error.name === 'EtcdInvalidAuthTokenError') this.resyncNow(reason);
-    else this.scheduleResync(reason);
+    if (error instanceof Error && error.name === 'EtcdInvalidAuthTokenError') this.resyncNow('lost', reason);
+    else this.scheduleResync('lost', reason);
+  }
+
+  /** The map and the revision it is exact at; nothing while the watch is not live or a read is running. */
+  private fingerprint(): MapFingerprint | undefined {
+    if (!this.live || this.syncing || this.resyncTimer || this.appliedRevision === 0n) return undefined;
+    return { revision: this.appliedRevision, size: this.state.size, newest: this.state.newestRevision() };
+  }
+
+  /**
+   * etcd's key count and newest mod_revision of the prefix at `revision`, in one range request
+   * (sorted by mod_revision, newest first, limit 1: `count` is the whole range's); at the current
+   * revision when `revision` was compacted.
+   */
+  private readFingerprint(revision: bigint): Promise<ObservedFingerprint> {
+    const range = async (call: CallOptions, at?: bigint) => {
+      const b = this.ctx.kv.getAll().prefix(this.prefix).sort('Mod', 'Descend').limit(1);
+      if (at !== undefined) b.revision(at.toString());
+      const res = await b.options(call).exec();
+      return { size: Number(res.count), newest: revisionNumber(res.kvs[0]?.mod_revision), exact: at !== undefined };
+    };
+    return this.ctx.runner.run(`anti-entropy check of prefix ${JSON.stringify(this.prefix)}`, this.ctx.runner.deadline(), async (call) => {
+      try {
+        return await range(call, revision);
+      } catch (error) {
+        if (!isCompacted(error)) throw error;
+        return range(call);
+      }
+    });
+  }
+
+  /** The anti-entropy check found the map differs from etcd: say so, and read the prefix (and watch) again. */
+  private drifted(reason: string): void {
+    if (this.closed) return;
+    this.ctx.options.logger.warn(messages.watchDrift(this.prefix, reason));
+    this.rewatch = true;
+    this.resyncNow('drift', reason);
   }
 
   /** Another cluster answers now: revisions of the old one mean nothing; start again from a new read. */
@@ -253,24 +309,26 @@ export class PrefixWatcher {
     if (this.closed) return;
     this.appliedRevision = 0n;
     this.dropWatcher();
-    this.resyncNow('new cluster');
+    this.resyncNow('new-cluster', 'new cluster');
   }
 
-  private resyncNow(reason: string): void {
+  private resyncNow(kind: WatchResyncKind, reason: string): void {
     if (this.closed || this.resyncTimer) return;
-    this.resyncTimer = setTimeout(() => void this.resync(reason), 0);
+    this.resyncTimer = setTimeout(() => void this.resync(kind, reason), 0);
   }
 
-  private scheduleResync(reason: string): void {
+  private scheduleResync(kind: WatchResyncKind, reason: string): void {
     if (this.closed || this.resyncTimer) return;
     const delay = backoffDelay(this.resyncAttempt++, RESYNC_BACKOFF);
-    this.resyncTimer = setTimeout(() => void this.resync(reason), delay);
+    this.resyncTimer = setTimeout(() => void this.resync(kind, reason), delay);
   }
 
-  private async resync(reason: string): Promise<void> {
+  private async resync(kind: WatchResyncKind, reason: string): Promise<void> {
     const before = this.state.version;
+    let read = false;
     try {
       await this.syncWithin(this.ctx.runner.deadline());
+      read = true;
       this.resyncTimer = undefined;
       this.resyncAttempt = 0;
     } catch (error) {
@@ -288,19 +346,21 @@ export class PrefixWatcher {
           error,
         });
       }
-      this.scheduleResync(reason);
+      this.scheduleResync(kind, reason);
     } finally {
       // The read may have replaced the map even when the new watch then failed to start in time
-      // (it is retried): the handlers got the new map, so the resync is said either way.
-      if (this.state.version !== before && !this.closed) this.announceResync(reason);
+      // (it is retried): the handlers got the new map, so the resync is said either way. A drift is
+      // said even when no value changed (only revisions did): it was found and repaired.
+      if ((this.state.version !== before || (kind === 'drift' && read)) && !this.closed) this.announceResync(kind, reason);
     }
   }
 
-  private announceResync(reason: string): void {
+  private announceResync(kind: WatchResyncKind, reason: string): void {
     this.ctx.options.logger.log(messages.watchResynced(this.prefix, reason, this.state.size, this.appliedRevision.toString()));
     this.ctx.options.events.emit({
       type: 'watch-resynced',
       prefix: this.prefix,
+      kind,
       reason,
       size: this.state.size,
       revision: this.appliedRevision.toString(),

@@ -1,6 +1,6 @@
 import type { MapChanges, ServiceMap } from '../registry.interface';
 import { mapView } from './map-view';
-import { Leaf, Root, build, diff, insert, lookup, remove } from './persistent-map';
+import { Leaf, Root, build, diff, forEachLeaf, insert, lookup, remove } from './persistent-map';
 
 /** One version of the map as handed to handlers: the view, and the trie it reads. */
 export interface MapSnapshot {
@@ -38,11 +38,18 @@ export class ServiceMapState {
     return this.count;
   }
 
-  /** Applies a put; returns whether the map changed. */
+  /**
+   * Applies a put; returns whether the map changed. A put of the same value is no change, but the
+   * key's revision follows etcd's (the anti-entropy check compares the newest one with etcd's).
+   */
   put(key: string, value: string, revision?: string): boolean {
     const before = lookup(this.root, key);
-    if (before?.value === value) return false;
-    this.root = insert(this.root, new Leaf(key, value, revisionNumber(revision)));
+    const leaf = new Leaf(key, value, revisionNumber(revision));
+    if (before?.value === value) {
+      if (before.revision !== leaf.revision) this.root = insert(this.root, leaf);
+      return false;
+    }
+    this.root = insert(this.root, leaf);
     if (!before) this.count++;
     this.versionValue++;
     return true;
@@ -65,13 +72,28 @@ export class ServiceMapState {
     return this.replaceLeaves(leaves);
   }
 
-  /** Replaces the whole map with `leaves` (distinct keys: a read of the prefix); returns whether it changed. */
+  /**
+   * Replaces the whole map with `leaves` (distinct keys: a read of the prefix); returns whether it
+   * changed. Same values with other revisions are no change, but the revisions are taken.
+   */
   replaceLeaves(leaves: Leaf[]): boolean {
-    if (leaves.length === this.count && leaves.every((l) => lookup(this.root, l.key)?.value === l.value)) return false;
+    if (leaves.length === this.count && leaves.every((l) => lookup(this.root, l.key)?.value === l.value)) {
+      if (leaves.some((l) => lookup(this.root, l.key)?.revision !== l.revision)) this.root = build(leaves);
+      return false;
+    }
     this.root = build(leaves);
     this.count = leaves.length;
     this.versionValue++;
     return true;
+  }
+
+  /** The newest mod_revision among the keys (0 when empty or unknown). O(N): for occasional checks. */
+  newestRevision(): number {
+    let newest = 0;
+    forEachLeaf(this.root, (l) => {
+      if (l.revision > newest) newest = l.revision;
+    });
+    return newest;
   }
 
   /** The current version's map, made at most once per version (O(1): a view of the trie). */
