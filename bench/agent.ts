@@ -62,7 +62,7 @@ const sizeTimer = setInterval(() => {
 sizeTimer.unref();
 
 async function open(a: { clientId: string; impl: ImplName } & BenchClientOptions): Promise<void> {
-  const options: BenchClientOptions = { endpoints: a.endpoints, ttlSeconds: a.ttlSeconds };
+  const options: BenchClientOptions = { endpoints: a.endpoints, ttlSeconds: a.ttlSeconds, antiEntropyIntervalMs: a.antiEntropyIntervalMs };
   const client: BenchClient =
     a.impl === 'raw'
       ? new RawEtcd3Client(options)

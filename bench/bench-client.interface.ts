@@ -28,6 +28,8 @@ export const IMPL_LABELS: Record<ImplName, string> = {
 export interface BenchClientOptions {
   endpoints: string[];
   ttlSeconds: number;
+  /** Ours only: the registry's anti-entropy interval (default: the registry's own default). */
+  antiEntropyIntervalMs?: number;
 }
 
 /** One registry with its own etcd client, whatever its design. */

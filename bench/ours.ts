@@ -30,7 +30,12 @@ export class OursClient implements BenchClient {
   async open(): Promise<this> {
     const createRegistry = loadCreateRegistry();
     if (!createRegistry) throw new Error('lib/core does not export createRegistry yet');
-    this.registry = await createRegistry({ endpoints: this.options.endpoints, ttlSeconds: this.options.ttlSeconds });
+    const { endpoints, ttlSeconds, antiEntropyIntervalMs } = this.options;
+    this.registry = await createRegistry({
+      endpoints,
+      ttlSeconds,
+      ...(antiEntropyIntervalMs === undefined ? {} : { antiEntropyIntervalMs }),
+    });
     return this;
   }
 

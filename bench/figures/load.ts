@@ -5,6 +5,8 @@ import { ratesByMethod, scrapeMetrics } from '../etcd-metrics';
 
 export interface LoadResult {
   impl: ImplName;
+  /** Ours only: the anti-entropy interval of this run, when not the registry's default (0: off). */
+  antiEntropyIntervalMs?: number;
   keys: number;
   registries: number;
   watchers: number;
@@ -21,18 +23,26 @@ export interface LoadResult {
   error?: string;
 }
 
+/** The anti-entropy intervals ours also runs with, beside its default (5 min): off (the load before it existed) and a short one (its per-check cost). */
+export const LOAD_ANTI_ENTROPY_VARIANTS = [0, 1000];
+
 /**
  * Figure 4. A fleet at rest: K keys in R registries and W watchers of the prefix, every design on
  * its own fresh etcd, all at once (the rates are counts, so sharing the CPU does not change them).
+ * Ours runs three times: with its default anti-entropy interval, with it off, and with a short one.
  */
 export async function measureLoad(ctx: BenchContext): Promise<LoadResult[]> {
   const { loadKeys: k, loadRegistries: r, loadWatchers: w, loadSeconds: seconds } = ctx.sizes;
+  const runs: { impl: ImplName; antiEntropyIntervalMs?: number }[] = ctx.impls.flatMap((impl) => [
+    { impl },
+    ...(impl === 'ours' ? LOAD_ANTI_ENTROPY_VARIANTS.map((antiEntropyIntervalMs) => ({ impl, antiEntropyIntervalMs })) : []),
+  ]);
   return Promise.all(
-    ctx.impls.map((impl) =>
+    runs.map(({ impl, antiEntropyIntervalMs }) =>
       withEtcd(async (etcd) => {
-        const agent = await Agent.spawn(`load-${impl}`);
+        const agent = await Agent.spawn(`load-${impl}${antiEntropyIntervalMs === undefined ? '' : `-ae${antiEntropyIntervalMs}`}`);
         try {
-          const base = { impl, endpoints: etcd.endpoints, ttlSeconds: 5 };
+          const base = { impl, endpoints: etcd.endpoints, ttlSeconds: 5, antiEntropyIntervalMs };
           const ids = Array.from({ length: Math.max(r, w) }, (_, i) => `c${i}`);
           await Promise.all(ids.map((clientId) => agent.call('open', { clientId, ...base })));
           const burst = await agent.call<{ failures: number; lastError: string }>(
@@ -62,6 +72,7 @@ export async function measureLoad(ctx: BenchContext): Promise<LoadResult[]> {
           const leases = (await etcd.client.leaseClient.leaseLeases({})).leases;
           const result: LoadResult = {
             impl,
+            antiEntropyIntervalMs,
             keys: k,
             registries: r,
             watchers: w,
@@ -75,7 +86,7 @@ export async function measureLoad(ctx: BenchContext): Promise<LoadResult[]> {
             error: burst.failures ? `${burst.failures} registration(s) failed: ${burst.lastError}` : settleError,
           };
           ctx.log(
-            `  load ${impl}: ${result.totalRequestsPerSecond.toFixed(1)} req/s ${JSON.stringify(Object.fromEntries(Object.entries(rates).map(([m, v]) => [m, +v.toFixed(1)])))}, etcd CPU ${(result.etcdCpu * 100).toFixed(1)}%`,
+            `  load ${impl}${antiEntropyIntervalMs === undefined ? '' : ` (anti-entropy ${antiEntropyIntervalMs} ms)`}: ${result.totalRequestsPerSecond.toFixed(1)} req/s ${JSON.stringify(Object.fromEntries(Object.entries(rates).map(([m, v]) => [m, +v.toFixed(1)])))}, etcd CPU ${(result.etcdCpu * 100).toFixed(1)}%`,
           );
           return result;
         } finally {
