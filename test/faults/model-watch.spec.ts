@@ -13,8 +13,8 @@ const LONG = process.env.MODEL_WATCH_LONG === '1';
 const SEED = Number(process.env.FC_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const PATH = process.env.FC_PATH;
 // A path replays one run (the one it names), unless FC_NUM_RUNS says more.
-const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? (PATH ? 1 : LONG ? 40 : 3));
-const MAX_COMMANDS = Number(process.env.FC_MAX_COMMANDS ?? (LONG ? 20 : 6));
+const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? (PATH ? 1 : LONG ? 40 : 5));
+const MAX_COMMANDS = Number(process.env.FC_MAX_COMMANDS ?? (LONG ? 20 : 10));
 const SHRINK = process.env.FC_SHRINK === '1';
 
 // A run is up to MAX_COMMANDS commands of at most a few tens of seconds each (a 6 s stall, a 20 s catch-up).
@@ -27,12 +27,14 @@ describe('model-based stress of a prefix watch against a 3-member etcd', () => {
   let driver: EtcdDriver;
   let watcher: WatcherProcess;
 
+  /** The command line that replays `path` of this seed (with this run's sizes). */
+  const replay = (path?: string) =>
+    [`FC_SEED=${SEED}`, path !== undefined ? `FC_PATH=${path}` : '', `FC_MAX_COMMANDS=${MAX_COMMANDS}`, LONG ? 'MODEL_WATCH_LONG=1' : '']
+      .filter(Boolean)
+      .join(' ') + ' npx jest test/faults/model-watch.spec.ts --selectProjects faults';
+
   beforeAll(async () => {
-    const replay = `FC_SEED=${SEED}${PATH ? ` FC_PATH=${PATH}` : ''}${LONG ? ' MODEL_WATCH_LONG=1' : ''}`;
-    process.stdout.write(
-      `model-watch: seed ${SEED}, ${NUM_RUNS} runs of up to ${MAX_COMMANDS} commands ` +
-        `(replay: ${replay} npx jest test/faults/model-watch.spec.ts --selectProjects faults)\n`,
-    );
+    process.stdout.write(`model-watch: seed ${SEED}, ${NUM_RUNS} runs of up to ${MAX_COMMANDS} commands (replay: ${replay(PATH)})\n`);
     watcher = new WatcherProcess();
     cluster = await startEtcdCluster(3);
     driver = new EtcdDriver(cluster);
@@ -56,13 +58,18 @@ describe('model-based stress of a prefix watch against a 3-member etcd', () => {
       MAX_COMMANDS,
       process.env.FC_REPLAY_PATH,
     );
-    await fc.assert(property, {
+    const run = fc.assert(property, {
       seed: SEED,
       path: PATH,
       numRuns: NUM_RUNS,
       endOnFailure: !SHRINK,
       // The first run is always the stall over a backlog of more than 1,000 revisions (paths count it).
       examples: [[stallOverBacklogExample()]],
+    });
+    await run.catch((e: Error) => {
+      const path = /path: "([^"]*)"/.exec(e.message)?.[1];
+      process.stdout.write(`model-watch: FAILED, seed ${SEED}, path ${path}; replay: ${replay(path)}\n`);
+      throw e;
     });
     process.stdout.write(`model-watch: ${NUM_RUNS} runs passed in ${Math.round((Date.now() - started) / 1000)} s (seed ${SEED})\n`);
   });

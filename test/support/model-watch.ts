@@ -316,10 +316,13 @@ export class PutBurst implements ModelCommand {
   }
 }
 
+/**
+ * Deletes a share (in percent) of the keys present: spread evenly over them, one delete each, or
+ * the first ones in key order, in one range delete (one revision).
+ */
 export class DeleteBurst implements ModelCommand {
   constructor(
-    readonly start: number,
-    readonly count: number,
+    readonly percent: number,
     readonly oneRange: boolean,
   ) {}
   check(): boolean {
@@ -327,17 +330,24 @@ export class DeleteBurst implements ModelCommand {
   }
   async run(m: Model, r: Real): Promise<void> {
     await step(m, r, this.toString(), async () => {
-      const end = Math.min(KEY_SPACE, this.start + this.count);
-      const keys: string[] = [];
-      for (let i = this.start; i < end; i++) if (m.keys.has(keyOf(r.prefix, i))) keys.push(keyOf(r.prefix, i));
-      if (this.oneRange) await r.driver.deleteRange(keyOf(r.prefix, this.start), end === KEY_SPACE ? `${r.prefix}l` : keyOf(r.prefix, end));
-      else await r.driver.deleteEach(keys);
+      const present = [...m.keys.keys()].sort();
+      const n = Math.ceil((present.length * this.percent) / 100);
+      if (n === 0) return 'no key present';
+      let keys: string[];
+      if (this.oneRange) {
+        keys = present.slice(0, n);
+        // [first, the key after the last): nothing else of the prefix lies between.
+        await r.driver.deleteRange(keys[0], `${keys[n - 1]}\0`);
+      } else {
+        keys = Array.from({ length: n }, (_, i) => present[Math.floor((i * present.length) / n)]);
+        await r.driver.deleteEach(keys);
+      }
       for (const k of keys) m.keys.delete(k);
-      return `${keys.length} present`;
+      return `${n} of ${present.length} keys`;
     });
   }
   toString(): string {
-    return `DeleteBurst(${this.start}, ${this.count}, ${this.oneRange ? 'one range' : 'one delete each'})`;
+    return `DeleteBurst(${this.percent}%, ${this.oneRange ? 'one range' : 'one delete each'})`;
   }
 }
 
@@ -447,7 +457,7 @@ export function commandArbitraries(): fc.Arbitrary<ModelCommand>[] {
   const valueSize = fc.oneof(fc.integer({ min: 8, max: 64 }), fc.integer({ min: 300, max: 600 }));
   return [
     fc.tuple(start, count, valueSize, fc.boolean()).map(([s, c, v, b]) => new PutBurst(s, c, v, b)),
-    fc.tuple(start, count, fc.boolean()).map(([s, c, b]) => new DeleteBurst(s, c, b)),
+    fc.tuple(fc.integer({ min: 1, max: 100 }), fc.boolean()).map(([p, b]) => new DeleteBurst(p, b)),
     fc.tuple(fc.integer({ min: 200, max: 6000 }), start, count, valueSize).map(([ms, s, c, v]) => new StallDuringBurst(ms, s, c, v)),
     fc.constant(new Compact()),
     fc.constantFrom<'leader' | number>('leader', 0, 1, 2).map((t) => new KillMember(t)),
@@ -459,10 +469,10 @@ export function commandArbitraries(): fc.Arbitrary<ModelCommand>[] {
 /**
  * The sequence every short run starts with: a watcher stalled 6 s while 2,500 single puts of
  * 500 B are written under its prefix (etcd then sends the backlog in responses of at most
- * 1,000 revisions, each headed by the store's current revision), then a compaction.
+ * 1,000 revisions, each headed by the store's current revision), then a compaction and deletes.
  */
 export function stallOverBacklogExample(): ModelCommand[] {
-  return [new PutBurst(0, 100, 32, true), new StallDuringBurst(6000, 100, 2500, 500), new Compact(), new DeleteBurst(0, 1200, false)];
+  return [new PutBurst(0, 100, 32, true), new StallDuringBurst(6000, 100, 2500, 500), new Compact(), new DeleteBurst(50, false)];
 }
 
 // --- the check --------------------------------------------------------------------------------------
@@ -554,7 +564,7 @@ export interface RunContext {
 export function modelProperty(ctx: RunContext, maxCommands: number, replayPath?: string) {
   let run = 0;
   let previousPrefix: string | undefined;
-  return fc.asyncProperty(fc.commands(commandArbitraries(), { maxCommands, replayPath }), async (cmds) => {
+  return fc.asyncProperty(fc.commands(commandArbitraries(), { maxCommands, size: 'max', replayPath }), async (cmds) => {
     run++;
     const prefix = `/model-watch/r${run}-${Date.now().toString(36)}/`;
     const real: Real = { driver: ctx.driver, watcher: ctx.watcher, prefix, log: [], ran: [], notLive: 0, started: Date.now() };
