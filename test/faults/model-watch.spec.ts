@@ -7,7 +7,9 @@ import { EtcdDriver, modelProperty, stallOverBacklogExample, WatcherProcess } fr
  * Short by default (the CI run: a fixed first sequence, a watcher stalled while 2,500 revisions
  * are written, then random ones); `npm run test:model` runs the long one. Environment:
  * FC_SEED / FC_PATH replay a run (printed at the start and on failure), FC_NUM_RUNS and
- * FC_MAX_COMMANDS size it, FC_SHRINK=1 shrinks a failure (each attempt replays against etcd: slow).
+ * FC_MAX_COMMANDS size it (a seed and path replay the same commands only with the same
+ * FC_MAX_COMMANDS), FC_SHRINK=1 shrinks a failure (each attempt replays against etcd: slow) and
+ * FC_REPLAY_PATH takes the `replayPath` a shrunk counterexample prints.
  */
 const LONG = process.env.MODEL_WATCH_LONG === '1';
 const SEED = Number(process.env.FC_SEED ?? Math.floor(Math.random() * 2 ** 31));
