@@ -102,6 +102,8 @@ export class WatcherProcess {
       },
       ms + 30_000,
     );
+    // Whoever stalls awaits `ended`; until then a rejection of it must not count as unhandled.
+    ended.catch(() => undefined);
     await Promise.race([stalling, ended]);
     return { ended };
   }
@@ -117,7 +119,7 @@ export class WatcherProcess {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A client straight to the cluster, with quick recovery when a member dies (see docs/ETCD3-NOTES). */
+/** A client straight to the cluster that recovers quickly when a member dies (etcd3's own breaker stays open 5 s). */
 function driverClient(endpoints: string[]): Etcd3 {
   return new Etcd3({
     hosts: endpoints.map((e) => `http://${e}`),
@@ -582,6 +584,7 @@ export function modelProperty(ctx: RunContext, maxCommands: number, replayPath?:
         model.down = undefined;
       }
       real.log.push(`${String(Date.now() - real.started).padStart(6)} ms  (end) ${await checkWatch(model, real, true)}`);
+      if (real.notLive) real.log.push(`(the watch was not live after ${real.notLive} of ${real.ran.length} commands)`);
       failed = false;
     } catch (e) {
       real.log.push(`${String(Date.now() - real.started).padStart(6)} ms  FAILED: ${(e as Error).message}`);
