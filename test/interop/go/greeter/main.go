@@ -12,6 +12,8 @@
 //	-mode dial:  grpc.Dial(-target, grpc.WithResolvers(etcd's resolver)) with round_robin, then
 //	             -calls calls of SayHello; prints {"replies":[...]} (the dial string goes through
 //	             grpc.Dial's own target parsing: "etcd:///foo/bar/greeter" -> endpoint "foo/bar/greeter").
+//	             grpc-go sends that endpoint as the :authority header; a '/' in it makes Node's HTTP/2
+//	             server (grpc-js, Nest) reset the stream (PROTOCOL_ERROR): -authority sets it.
 package main
 
 import (
@@ -86,6 +88,7 @@ func main() {
 	target := flag.String("target", "", "dial: the dial string, e.g. etcd:///foo/bar/greeter")
 	calls := flag.Int("calls", 1, "dial: how many calls")
 	timeout := flag.Duration("timeout", 10*time.Second, "dial: overall time limit")
+	authority := flag.String("authority", "", "dial: grpc.WithAuthority (grpc-go sends the target's endpoint as :authority otherwise)")
 	flag.Parse()
 	if *etcd == "" {
 		fail("-endpoints is required")
@@ -100,7 +103,7 @@ func main() {
 	case "serve":
 		serve(cli, *layout, *name, *id, *namespace, *key, *ttl)
 	case "dial":
-		dial(cli, *target, *calls, *timeout)
+		dial(cli, *target, *authority, *calls, *timeout)
 	default:
 		fail("unknown -mode %q", *mode)
 	}
@@ -165,15 +168,19 @@ func serve(cli *clientv3.Client, layout, name, id, namespace, key string, ttl in
 	server.Stop()
 }
 
-func dial(cli *clientv3.Client, target string, calls int, timeout time.Duration) {
+func dial(cli *clientv3.Client, target, authority string, calls int, timeout time.Duration) {
 	builder, err := etcdresolver.NewBuilder(cli)
 	if err != nil {
 		fail("resolver: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	conn, err := grpc.DialContext(ctx, target, grpc.WithResolvers(builder), grpc.WithInsecure(),
-		grpc.WithDefaultServiceConfig(`{"loadBalancingConfig":[{"round_robin":{}}]}`))
+	options := []grpc.DialOption{grpc.WithResolvers(builder), grpc.WithInsecure(),
+		grpc.WithDefaultServiceConfig(`{"loadBalancingConfig":[{"round_robin":{}}]}`)}
+	if authority != "" {
+		options = append(options, grpc.WithAuthority(authority))
+	}
+	conn, err := grpc.DialContext(ctx, target, options...)
 	if err != nil {
 		fail("dial %s: %v", target, err)
 	}
