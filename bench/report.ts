@@ -10,6 +10,7 @@ import { FanoutResult } from './figures/fanout';
 import { GrowthPoint } from './figures/growth';
 import { LeasePoint } from './figures/lease';
 import { LoadResult } from './figures/load';
+import type { OverheadResult } from './figures/overhead';
 import { PickersResult } from './figures/pickers';
 import { PathPair } from './figures/path';
 import { PropagationResult } from './figures/propagation';
@@ -41,6 +42,7 @@ export interface BenchResults {
   growth?: GrowthPoint[];
   lease?: LeasePoint[];
   pickers?: PickersResult;
+  overhead?: OverheadResult;
 }
 
 export async function describeMachine(): Promise<Machine> {

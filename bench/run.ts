@@ -16,6 +16,7 @@ import { measureGrowth } from './figures/growth';
 import { measureLease } from './figures/lease';
 import { measureLoad } from './figures/load';
 import { measurePickers } from './figures/pickers';
+import { measureOverhead } from './figures/overhead';
 import { measurePath } from './figures/path';
 import { measurePropagation } from './figures/propagation';
 import { measureScale } from './figures/scale';
@@ -24,7 +25,7 @@ import { loadCreateRegistry } from './ours';
 import { growthLatencyPlot, growthPlot, propagationPlot } from './plots';
 import { BenchResults, describeMachine, renderMarkdown } from './report';
 
-const FIGURES = ['propagation', 'path', 'departure', 'scale', 'fanout', 'load', 'growth', 'lease', 'pickers'] as const;
+const FIGURES = ['propagation', 'path', 'departure', 'scale', 'fanout', 'load', 'growth', 'lease', 'pickers', 'overhead'] as const;
 type Figure = (typeof FIGURES)[number];
 
 async function main(): Promise<void> {
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
   results.growth = await step('growth', () => measureGrowth(ctx));
   results.lease = await step('lease', () => measureLease(ctx));
   results.pickers = await step('pickers', () => measurePickers(ctx));
+  results.overhead = await step('overhead', () => measureOverhead(ctx));
   results.durationS = (Date.now() - started) / 1000;
 
   const markdown = renderMarkdown(results);

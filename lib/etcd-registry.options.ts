@@ -83,6 +83,7 @@ function resolveCredentials<T extends Pick<RegistryOptions, 'username' | 'passwo
 function resolveEncodedService(s: Record<string, unknown>, name: string, prefix: string, id: string): ResolvedEtcdRegistryService {
   if (s.value !== undefined) throw new RegistryOptionsError('service.value', nestMessages.serviceValueAndCodec());
   if (s.codec === 'grpc-naming' && s.id !== undefined) throw new RegistryOptionsError('service.id', nestMessages.serviceIdWithNaming());
+  if (s.target !== undefined && s.prefix !== undefined) throw new RegistryOptionsError('service.prefix', nestMessages.targetAndPrefix());
   const { path, value, codec } = encodeRegistration({ ...(s as object), prefix, name, id, address: s.address as string });
   // Only the json codec carries a status: its draining value is the same registration marked draining.
   const drainingValue =
@@ -93,7 +94,8 @@ function resolveEncodedService(s: Record<string, unknown>, name: string, prefix:
     name,
     id: codec === 'grpc-naming' ? (s.address as string) : id,
     address: s.address as string,
-    prefix,
+    // With a naming target, the prefix is the target's part before the name ('' for a one-segment target).
+    prefix: typeof s.target === 'string' ? s.target.slice(0, s.target.lastIndexOf('/') + 1) : prefix,
     value,
     key: path,
     codec,

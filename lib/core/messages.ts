@@ -55,6 +55,10 @@ export const messages = {
     `format version ${quote(v)} is not supported (this reader knows "v": 1): upgrade nestjs-etcd-registry on this side`,
   noAddress: () => 'it has no address: neither "address" nor an endpoint with a host and a port',
   goZeroId: (id: string) => `the id ${quote(id)} is not a decimal number (go-zero keys end with the lease id)`,
+  targetNeedsNaming: (option: string, codec: string) =>
+    `Option "${option}.target" applies only with codec "grpc-naming" (it names etcd's gRPC naming target); got codec ${quote(codec)}. Leave it out, or set ${option}.codec to "grpc-naming".`,
+  targetShape: (name: string) =>
+    `the naming target as Go dials it (grpc.Dial("etcd:///" + target)): segments joined by "/", a leading "/" or none, no trailing "/", ending with the service name ${quote(name)}, such as "foo/bar/${name}" or "/services/${name}"`,
   namingOp: (op: unknown) => `Op ${quote(op)} is not an Add (0)`,
   microNoNodes: () => '"nodes" holds no node',
   codecInvalid: (argument: string, value: unknown) =>

@@ -22,6 +22,8 @@ export const nestMessages = {
     `Option "service.value" must be a non-empty string (use JSON.stringify for objects), or left out to store "service.address"; got ${str(value)}.`,
   serviceValueAndCodec: () =>
     'Options "service.value" and "service.codec" (or the instance fields: endpoints, version, metadata, zone, weight, status) exclude each other: the codec writes the value. Leave one out.',
+  targetAndPrefix: () =>
+    'Options "service.target" and "service.prefix" exclude each other: the grpc-naming target is the whole key before the address (e.g. "foo/bar/users" or "/services/users"). Leave "service.prefix" out.',
   serviceIdWithNaming: () =>
     'Option "service.id" does not apply with codec "grpc-naming": its keys are {prefix}{name}/{address}, so the address is the id. Leave "service.id" out.',
   watchAs: (value: unknown) => `@WatchServices() option "as" must be "map" (the default: key -> value) or "instances"; got ${str(value)}.`,

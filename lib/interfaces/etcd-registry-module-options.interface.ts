@@ -15,7 +15,7 @@ export interface EtcdRegistryServiceOptions {
   /**
    * How the instance is written: `etcd-service` (the default: plain `host:port`), `json` (our JSON
    * value, which carries the fields below), or `grpc-naming` (etcd's gRPC naming, key
-   * `${prefix}${name}/${address}`, so Go gRPC clients resolving `etcd:///${prefix}${name}` find it).
+   * `${target}/${address}`, so Go gRPC clients dialling `etcd:///${target}` find it; see `target`).
    */
   codec?: InstanceCodecChoice;
   /** URLs with a scheme where it answers, e.g. `['http://10.0.0.5:3000', 'grpc://10.0.0.5:5000']` (json). */
@@ -30,6 +30,13 @@ export interface EtcdRegistryServiceOptions {
   weight?: number;
   /** `up` (default) or `draining` (json). */
   status?: InstanceStatus;
+  /**
+   * grpc-naming only: the target Go clients dial, as they write it after `etcd:///`, e.g.
+   * `foo/bar/users` (dialled `etcd:///foo/bar/users`) or `users`; the key is `${target}/${address}`.
+   * Its last segment is `name`. Excludes `prefix`. Default `${prefix}${name}` (dialled
+   * `etcd:///` + that: `etcd:////services/users` for the default prefix).
+   */
+  target?: string;
 }
 
 /** Options of EtcdRegistryModule.forRoot / forRootAsync: the core's options plus the Nest-only ones. */

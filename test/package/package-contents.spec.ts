@@ -71,6 +71,7 @@ describe('the published package', () => {
       './axios',
       './dashboard',
       './event-emitter',
+      './grpc',
       './microservices',
       './opentelemetry',
       './package.json',

@@ -8,7 +8,7 @@ import { waitFor } from './wait-for';
 
 /** The Go sources of the interop programs, one directory per program. */
 const SOURCES = join(__dirname, '..', 'interop', 'go');
-const PROGRAMS = ['registrar', 'reader'] as const;
+const PROGRAMS = ['registrar', 'reader', 'greeter'] as const;
 /** Where Debian's golang-etcd-server-dev puts clientv3 (GOPATH mode, offline). */
 const DEBIAN_GOPATH = '/usr/share/gocode';
 const CLIENTV3 = join(DEBIAN_GOPATH, 'src', 'go.etcd.io', 'etcd', 'clientv3', 'naming', 'resolver');

@@ -42,7 +42,7 @@ describe('entry points', () => {
     // (@grpc/grpc-js is a dependency of the core, through etcd3 and our own interceptors: not optional.)
     const OPTIONAL_PEERS = /^import (?!type )[^;]*'(@nestjs\/axios|axios|@nestjs\/microservices)'/m;
     const main = runtimeGraph(join(LIB, 'index.ts'));
-    expect(main.filter((f) => f.startsWith('axios/') || f.startsWith('microservices/'))).toEqual([]);
+    expect(main.filter((f) => f.startsWith('axios/') || f.startsWith('microservices/') || f.startsWith('grpc/'))).toEqual([]);
     for (const file of main) expect(readFileSync(join(LIB, file), 'utf8')).not.toMatch(OPTIONAL_PEERS);
     const axios = runtimeGraph(join(LIB, 'axios', 'index.ts'));
     expect(axios).toEqual(expect.arrayContaining(['registry.service.ts', 'core/balancing/load-balancer.ts']));
@@ -50,6 +50,11 @@ describe('entry points', () => {
     const microservices = runtimeGraph(join(LIB, 'microservices', 'index.ts'));
     expect(microservices).toEqual(expect.arrayContaining(['registry.service.ts', 'core/balancing/load-balancer.ts']));
     expect(microservices.filter((f) => f.startsWith('axios/'))).toEqual([]);
+    const grpc = runtimeGraph(join(LIB, 'grpc', 'index.ts'));
+    expect(grpc).toEqual(expect.arrayContaining(['registry.service.ts', 'core/instances/watch-instances.ts']));
+    expect(grpc.filter((f) => f.startsWith('axios/') || f.startsWith('microservices/'))).toEqual([]);
+    // Nest's gRPC clients are the user's: the wing registers a grpc-js resolver and never loads @nestjs/microservices.
+    for (const file of grpc) expect(readFileSync(join(LIB, file), 'utf8')).not.toMatch(OPTIONAL_PEERS);
   });
 });
 

@@ -243,6 +243,41 @@ describe('grpc-naming codec', () => {
     expect(JSON.parse(rich.value)).toEqual({ Op: 0, Addr: '10.0.0.5:5000', Metadata: { a: 'b', version: '2', zone: 'z', weight: '3' } });
     expect(decode('grpc-naming', rich.path, rich.value)[0]).toMatchObject({ version: '2', zone: 'z', weight: 3 });
   });
+
+  it.each([
+    ['foo/bar/greeter', 'foo/bar/greeter/10.0.0.5:5000'],
+    ['greeter', 'greeter/10.0.0.5:5000'],
+    ['/services/greeter', '/services/greeter/10.0.0.5:5000'],
+  ])("writes under the target as Go dials it (etcd:///%s): key %s, read back with the target's last segment as name", (target, key) => {
+    const r = encodeRegistration({
+      prefix: '/services/',
+      name: 'greeter',
+      id: 'x',
+      address: '10.0.0.5:5000',
+      codec: 'grpc-naming',
+      target,
+    });
+    expect(r.path).toBe(key);
+    expect(decode('grpc-naming', r.path, r.value)[0]).toMatchObject({ name: 'greeter', address: '10.0.0.5:5000' });
+  });
+
+  it.each([
+    ['foo/bar/', 'no trailing'],
+    ['foo//greeter', 'segments joined'],
+    ['foo/bar/other', 'ending with the service name "greeter"'],
+    ['', 'segments joined'],
+  ])('refuses target %j, naming service.target and the fix', (target, fix) => {
+    const call = () =>
+      encodeRegistration({ prefix: '/services/', name: 'greeter', id: 'x', address: '10.0.0.5:5000', codec: 'grpc-naming', target });
+    expect(call).toThrow(RegistryOptionsError);
+    expect(call).toThrow(/Option "service\.target"/);
+    expect(call).toThrow(fix);
+  });
+
+  it('refuses a target with another codec: only grpc-naming has one', () => {
+    const call = () => encodeRegistration({ prefix: '/s/', name: 'g', id: 'x', address: 'h:1', codec: 'json', target: 'a/g' });
+    expect(call).toThrow('applies only with codec "grpc-naming"');
+  });
 });
 
 describe('codec choice and registration fields', () => {

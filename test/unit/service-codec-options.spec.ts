@@ -66,12 +66,24 @@ describe('service.codec and the instance fields', () => {
     });
   });
 
+  it('service.target names the grpc-naming target as Go dials it, without the leading-slash rule of prefix', () => {
+    expect(resolve({ codec: 'grpc-naming', target: 'foo/bar/users' })).toMatchObject({
+      key: 'foo/bar/users/10.0.0.5:3000',
+      prefix: 'foo/bar/',
+      id: '10.0.0.5:3000',
+    });
+    expect(resolve({ codec: 'grpc-naming', target: 'users' })).toMatchObject({ key: 'users/10.0.0.5:3000', prefix: '' });
+  });
+
   it.each([
     ['service.codec', { codec: 'consul' }, 'must be one of'],
     ['service.codec', { codec: 'kratos' }, 'can be read but not written'],
     ['service.codec', { version: '1.0.0' }, 'cannot carry "service.version": set service.codec to "json"'],
     ['service.value', { codec: 'json', value: 'x' }, 'exclude each other'],
     ['service.id', { codec: 'grpc-naming', id: 'n1' }, 'the address is the id'],
+    ['service.prefix', { codec: 'grpc-naming', target: 'a/users', prefix: '/a/' }, 'exclude each other'],
+    ['service.target', { codec: 'grpc-naming', target: 'a/other' }, 'ending with the service name'],
+    ['service.codec', { target: 'a/users' }, 'cannot carry "service.target"'],
     ['service.address', { codec: 'json', address: 'localhost' }, 'host:port'],
     ['service.weight', { codec: 'json', weight: -1 }, 'a number >= 0'],
     ['service.status', { codec: 'json', status: 'gone' }, '"up" or "draining"'],

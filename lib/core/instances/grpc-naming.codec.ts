@@ -11,12 +11,19 @@ function stringMetadata(value: unknown): Record<string, string> {
   return map;
 }
 
+/** The naming target a registration is announced under: its `target`, else `{prefix}{name}`. */
+export function namingTarget(r: { prefix: string; name: string; target?: string }): string {
+  return r.target ?? `${r.prefix}${r.name}`;
+}
+
 /**
  * etcd's gRPC naming (clientv3/naming: the endpoints manager and the resolver behind
  * `grpc.Dial("etcd:///{target}")`): key `{target}/{addr}`, value
  * `{"Op":0,"Addr":"10.0.0.5:5000","Metadata":...}`. The service name is the target's last
- * segment, the id the address. Writes it too, so a Go gRPC client resolving
- * `etcd:///{prefix}{name}` finds a Nest instance: version, zone and weight travel in Metadata.
+ * segment, the id the address. Writes it too, under the registration's `target` as Go dials it
+ * (`foo/bar/my-service`, dialled `etcd:///foo/bar/my-service`; any prefix, a leading '/' or none),
+ * or else `{prefix}{name}` (dialled `etcd:///` + that, e.g. `etcd:////services/greeter`): version,
+ * zone and weight travel in Metadata.
  */
 export const grpcNamingCodec: InstanceCodec = {
   name: 'grpc-naming',
@@ -36,6 +43,6 @@ export const grpcNamingCodec: InstanceCodec = {
     if (r.zone !== undefined) metadata.zone = r.zone;
     if (r.weight !== undefined) metadata.weight = String(r.weight);
     const value = { Op: 0, Addr: r.address, Metadata: Object.keys(metadata).length > 0 ? metadata : null };
-    return { path: `${r.prefix}${r.name}/${r.address}`, value: JSON.stringify(value) };
+    return { path: `${namingTarget(r)}/${r.address}`, value: JSON.stringify(value) };
   },
 };

@@ -14,15 +14,36 @@ export interface InstanceRegistrationFields {
   zone?: string;
   weight?: number;
   status?: InstanceStatus;
+  /** grpc-naming only: the naming target as Go dials it (`etcd:///{target}`), e.g. `foo/bar/my-service`. */
+  target?: string;
 }
 
 /** Field names of InstanceRegistrationFields: their presence means a codec writes the value. */
-export const REGISTRATION_FIELDS = ['codec', 'endpoints', 'version', 'metadata', 'zone', 'weight', 'status'] as const;
+export const REGISTRATION_FIELDS = ['codec', 'endpoints', 'version', 'metadata', 'zone', 'weight', 'status', 'target'] as const;
 
 const isNonEmptyString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 
 function check(ok: boolean, option: string, expected: string, value: unknown): void {
   if (!ok) throw new RegistryOptionsError(option, messages.registrationField(option, expected, value));
+}
+
+/**
+ * A grpc-naming target as Go's `grpc.Dial("etcd:///" + target)` hands it to etcd's resolver: any
+ * key prefix (a leading '/' or none), no empty segment, not ending with '/', its last segment the
+ * service name (what readers decode as the name).
+ */
+function checkTarget(target: unknown, name: string, codec: string, option: string): void {
+  if (codec !== 'grpc-naming') throw new RegistryOptionsError(`${option}.target`, messages.targetNeedsNaming(option, codec));
+  const ok =
+    typeof target === 'string' &&
+    target.length > 0 &&
+    !target.endsWith('/') &&
+    !target
+      .slice(target.startsWith('/') ? 1 : 0)
+      .split('/')
+      .includes('') &&
+    target.slice(target.lastIndexOf('/') + 1) === name;
+  check(ok, `${option}.target`, messages.targetShape(name), target);
 }
 
 /**
@@ -62,6 +83,7 @@ export function encodeRegistration(
   if (r.weight !== undefined) {
     check(typeof r.weight === 'number' && Number.isFinite(r.weight) && r.weight >= 0, `${option}.weight`, 'a number >= 0', r.weight);
   }
+  if (r.target !== undefined) checkTarget(r.target, String(r.name), codec.name, option);
   if (r.status !== undefined) check(r.status === 'up' || r.status === 'draining', `${option}.status`, '"up" or "draining"', r.status);
   return { ...codec.encode(registration), codec: codec.name };
 }

@@ -76,4 +76,9 @@ export interface InstanceRegistration {
   readonly zone?: string;
   readonly weight?: number;
   readonly status?: InstanceStatus;
+  /**
+   * grpc-naming only: the target Go dials, exactly (`foo/bar/my-service` for
+   * `etcd:///foo/bar/my-service`); the key is `{target}/{address}` instead of `{prefix}{name}/{address}`.
+   */
+  readonly target?: string;
 }
