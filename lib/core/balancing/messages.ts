@@ -18,5 +18,11 @@ export const balancingMessages = {
     `Option "ejection.${option}" must be an integer >= 1 (0 for consecutiveFailures turns ejection off); got ${JSON.stringify(value)}.`,
   serviceName: (value: unknown) =>
     `Argument "service" must be a non-empty service name such as "user-service"; got ${JSON.stringify(value)}.`,
+  deadlineOption: (option: string, value: unknown) =>
+    `Option "${option}" must be an integer >= 0 (ms; 0 turns it off); got ${JSON.stringify(value)}.`,
+  attemptTimeout: (service: string, key: string, address: string, ms: number, why: string) =>
+    `No answer from ${JSON.stringify(service)} instance ${key} (${address}) within ${ms} ms (attemptTimeoutMs); not retried: ${why}.`,
+  callDeadline: (service: string, ms: number, tried: readonly string[]) =>
+    `Call to ${JSON.stringify(service)} got no answer within its deadline of ${ms} ms (deadlineMs); instances tried: ${names(tried)}.`,
   closed: (prefix: string) => `The load balancer on ${JSON.stringify(prefix)} is closed.`,
 };
