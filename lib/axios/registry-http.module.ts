@@ -1,28 +1,27 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { RegistryService } from '../registry.service';
-import { REGISTRY_HTTP_OPTIONS } from './registry-http.constants';
+import { REGISTRY_HTTP_OPTIONS, REGISTRY_HTTP_OPTIONS_TYPE, RegistryHttpConfigurableModule } from './registry-http.module-definition';
 import type { RegistryHttpModuleOptions } from './registry-http-options.interface';
 import { RegistryHttpService } from './registry-http.service';
 
 /**
  * Provides RegistryHttpService: @nestjs/axios's HttpService calling services by name over the
- * instances registered in etcd. Needs EtcdRegistryModule with `isGlobal: true` in the application.
+ * instances registered in etcd. `register(options)` or `registerAsync({ imports, useFactory, inject })`
+ * (e.g. from ConfigService), `isGlobal` in either. Needs EtcdRegistryModule with `isGlobal: true`.
  */
-@Module({})
-export class RegistryHttpModule {
-  static register(options: RegistryHttpModuleOptions = {}): DynamicModule {
-    return {
-      module: RegistryHttpModule,
-      global: options.isGlobal,
-      providers: [
-        { provide: REGISTRY_HTTP_OPTIONS, useValue: options },
-        {
-          provide: RegistryHttpService,
-          useFactory: (opts: RegistryHttpModuleOptions, registry?: RegistryService) => RegistryHttpService.create(opts, registry),
-          inject: [REGISTRY_HTTP_OPTIONS, { token: RegistryService, optional: true }],
-        },
-      ],
-      exports: [RegistryHttpService],
-    };
+@Module({
+  providers: [
+    {
+      provide: RegistryHttpService,
+      useFactory: (opts: RegistryHttpModuleOptions, registry?: RegistryService) => RegistryHttpService.create(opts, registry),
+      inject: [REGISTRY_HTTP_OPTIONS, { token: RegistryService, optional: true }],
+    },
+  ],
+  exports: [RegistryHttpService],
+})
+export class RegistryHttpModule extends RegistryHttpConfigurableModule {
+  /** Every option has a default: `register()` works. */
+  static register(options: typeof REGISTRY_HTTP_OPTIONS_TYPE = {}): DynamicModule {
+    return super.register(options);
   }
 }

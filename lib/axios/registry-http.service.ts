@@ -2,6 +2,7 @@ import { HttpService } from '@nestjs/axios';
 import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import axios from 'axios';
 import { LoadBalancer, LoadBalancerStatus } from '../core/balancing/load-balancer';
+import { resolveCallDeadlines } from '../core/balancing/call-deadlines';
 import { endpointAddressing } from '../core/balancing/transport-address';
 import { RegistryOptionsError } from '../core/errors';
 import type { RegistryService } from '../registry.service';
@@ -15,8 +16,9 @@ export const HTTP_ADDRESSING = endpointAddressing('http', ['http', 'https'], { o
 
 /**
  * @nestjs/axios's HttpService that calls services by name: `get('http://user-service/users/1')`
- * goes to a picked, live instance of `user-service`, retried on another one when the instance
- * cannot be reached (see RegistryHttpModuleOptions.retry). Its balancer's `status()` and
+ * goes to a picked, live instance of `user-service`, each attempt within `attemptTimeoutMs` (2000 by
+ * default) and the call within `deadlineMs` (5000), retried on another instance when that is safe
+ * (see balancedAdapter and RegistryHttpModuleOptions.retry). Its balancer's `status()` and
  * `events` (`ejected`, `restored`) are here too.
  */
 export class RegistryHttpService extends HttpService implements OnModuleInit, OnModuleDestroy {
@@ -29,7 +31,15 @@ export class RegistryHttpService extends HttpService implements OnModuleInit, On
     options: RegistryHttpModuleOptions,
   ) {
     super(
-      axios.create({ ...options.axios, adapter: balancedAdapter(() => loadBalancer, resolveHttpRetry(options.retry), options.adapter) }),
+      axios.create({
+        ...options.axios,
+        adapter: balancedAdapter(
+          () => loadBalancer,
+          resolveHttpRetry(options.retry, options.failures),
+          options.adapter,
+          resolveCallDeadlines(options),
+        ),
+      }),
     );
     loadBalancer.events.on('ejected', (e) =>
       this.logger.warn(`ejected ${e.key} (${e.address}) for ${e.forMs} ms after ${e.failures} failed calls`),

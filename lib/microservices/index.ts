@@ -1,5 +1,5 @@
 export { RegistryClientsModule } from './registry-clients.module';
 export { RegistryClientProxy, TCP_ADDRESSING } from './registry-client.proxy';
-export type { RegistryClientOptions } from './registry-client-options.interface';
-export { clientFailureKind } from './client-retry';
-export type { ClientRetryOptions } from './client-retry';
+export type { RegistryClientAsyncOptions, RegistryClientOptions, RegistryClientOptionsFactory } from './registry-client-options.interface';
+export { clientFailureKind, isInternalServerError } from './client-retry';
+export type { ClientFailureOptions, ClientRetryOptions, RpcErrorMatch } from './client-retry';

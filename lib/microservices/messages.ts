@@ -7,6 +7,14 @@ export const clientMessages = {
   clientName: (value: unknown) => `Each client needs a "name" (its injection token, e.g. 'USERS'); got ${JSON.stringify(value)}.`,
   service: (name: string, value: unknown) =>
     `Client ${JSON.stringify(name)} needs "service": the registered service name, e.g. 'user-service'; got ${JSON.stringify(value)}.`,
+  matchOption: (option: string, value: unknown) =>
+    `Option "${option}" must be a function (error, pattern) => boolean; got ${typeof value === 'function' ? 'a function' : JSON.stringify(value)}.`,
+  notIdempotent: (pattern: unknown) =>
+    `pattern ${JSON.stringify(pattern)} is not idempotent (retry.idempotent), and the instance may have processed it`,
+  emitNotRetried: () => 'an emitted event is retried only when the connection was refused',
+  noRetryLeft: () => 'no attempt or time left for a retry (retry.attempts, retry.budgetMs, deadlineMs)',
+  asyncClient: (name: string) =>
+    `Client ${JSON.stringify(name)} of registerAsync needs useFactory, useClass or useExisting (a class with createRegistryClientOptions()).`,
   retryOption: (option: string, value: unknown) =>
     `Option "retry.${option}" must be an integer >= ${option === 'attempts' ? 1 : 0}; got ${JSON.stringify(value)}.`,
 };

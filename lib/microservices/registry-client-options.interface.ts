@@ -1,9 +1,12 @@
 import type { TcpClientOptions, Transport } from '@nestjs/microservices';
+import type { ModuleMetadata, Provider, Type } from '@nestjs/common';
+import type { CallDeadlineOptions } from '../core/balancing/call-deadlines';
 import type { LoadBalancerOptions } from '../core/balancing/load-balancer';
-import type { ClientRetryOptions } from './client-retry';
+import type { ClientFailureOptions, ClientRetryOptions } from './client-retry';
 
 /** One client of RegistryClientsModule.register([...]). */
-export interface RegistryClientOptions extends Pick<LoadBalancerOptions, 'prefix' | 'codec' | 'picker' | 'ejection' | 'random'> {
+export interface RegistryClientOptions
+  extends Pick<LoadBalancerOptions, 'prefix' | 'codec' | 'picker' | 'ejection' | 'random'>, CallDeadlineOptions {
   /** Injection token of the ClientProxy, e.g. 'USERS'. */
   name: string | symbol;
   /** The registered service name, e.g. 'user-service'. */
@@ -12,6 +15,24 @@ export interface RegistryClientOptions extends Pick<LoadBalancerOptions, 'prefix
   transport?: Transport.TCP;
   /** Options of each instance's TCP client, except host and port (taken from the instance's tcp:// endpoint). */
   options?: Omit<NonNullable<TcpClientOptions['options']>, 'host' | 'port'>;
-  /** Retry on another instance. Default: 3 tries within 3000 ms; `send` after a dropped connection only with `idempotent`. */
+  /** Retry on another instance. Default: 3 tries, none started after 3000 ms; `send` that may have arrived only with `idempotent`. */
   retry?: ClientRetryOptions;
+  /** Which error answers count as failures of the instance. Default Nest's "Internal server error". */
+  failures?: ClientFailureOptions;
+}
+
+/** A class that builds a client's options (registerAsync's `useClass` / `useExisting`). */
+export interface RegistryClientOptionsFactory {
+  createRegistryClientOptions(): Omit<RegistryClientOptions, 'name'> | Promise<Omit<RegistryClientOptions, 'name'>>;
+}
+
+/** One client of RegistryClientsModule.registerAsync([...]): its token, and its options from a factory (as ClientsModule.registerAsync). */
+export interface RegistryClientAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  /** Injection token of the ClientProxy, e.g. 'USERS'. */
+  name: string | symbol;
+  useFactory?: (...args: any[]) => Omit<RegistryClientOptions, 'name'> | Promise<Omit<RegistryClientOptions, 'name'>>;
+  inject?: any[];
+  useClass?: Type<RegistryClientOptionsFactory>;
+  useExisting?: Type<RegistryClientOptionsFactory>;
+  extraProviders?: Provider[];
 }

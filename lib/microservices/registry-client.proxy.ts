@@ -1,9 +1,13 @@
 import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ClientProxy, ClientProxyFactory, ReadPacket, Transport, WritePacket } from '@nestjs/microservices';
 import { connectable, defer, Observable, Subject, throwError } from 'rxjs';
-import { catchError, tap } from 'rxjs/operators';
+import { catchError, tap, timeout } from 'rxjs/operators';
 import type { BalancedInstance } from '../core/balancing/balanced-instance';
+import { AttemptTimeoutError, CallDeadlineError } from '../core/balancing/balancing.errors';
+import { attemptBudgetMs, resolveCallDeadlines, ResolvedCallDeadlines } from '../core/balancing/call-deadlines';
 import { LoadBalancer, LoadBalancerStatus } from '../core/balancing/load-balancer';
+import { balancingMessages } from '../core/balancing/messages';
+import type { CallOutcome } from '../core/balancing/service-balancer';
 import { endpointAddressing } from '../core/balancing/transport-address';
 import { RegistryOptionsError } from '../core/errors';
 import type { RegistryService } from '../registry.service';
@@ -14,12 +18,19 @@ import type { RegistryClientOptions } from './registry-client-options.interface'
 /** A `tcp://host:port` endpoint, else the address of a plain host:port instance. */
 export const TCP_ADDRESSING = endpointAddressing('tcp', ['tcp']);
 
+/** Marks an attempt past its deadline inside the pipe. */
+const ATTEMPT_TIMED_OUT = Symbol('attempt timed out');
+
 /**
  * A ClientProxy of a service by name: each `send` / `emit` goes to a picked live instance, over
- * one TCP client per instance (connected on first use, closed when the instance leaves). A call
- * whose connection was refused goes to another instance; one whose connection dropped after
- * sending goes again only for idempotent patterns (`retry.idempotent`). Errors the instance
- * answers (RpcException) are returned as they are.
+ * one TCP client per instance (connected on first use, closed when the instance leaves, or when it
+ * drains once its calls in flight settled). Each attempt has a deadline (`attemptTimeoutMs`) and
+ * the call one of its own (`deadlineMs`). A call whose connection was refused goes to another
+ * instance; one that may have reached the instance (its connection dropped, or it passed its
+ * deadline) goes again only for idempotent patterns (`retry.idempotent`). Errors the instance
+ * answers (RpcException) are returned as they are, unless `retry.errors` says to retry them; those
+ * that `failures.errors` names (Nest's "Internal server error" by default) count against the
+ * instance, as do attempts past their deadline and calls the caller unsubscribed from.
  */
 export class RegistryClientProxy extends ClientProxy implements OnModuleInit, OnModuleDestroy {
   private readonly clients = new Map<string, { address: string; client: ClientProxy }>();
@@ -32,9 +43,14 @@ export class RegistryClientProxy extends ClientProxy implements OnModuleInit, On
     private readonly retry: ResolvedClientRetry,
     private readonly clientOptions: RegistryClientOptions['options'],
     private readonly registry: RegistryService | undefined,
+    private readonly deadlines: ResolvedCallDeadlines = resolveCallDeadlines(),
   ) {
     super();
-    loadBalancer.events.on('left', (e) => this.drop(e.key));
+    loadBalancer.events.on('left', (e) => {
+      // After the current call's own callbacks (a drained instance leaves inside its last call's answer).
+      const known = this.clients.get(e.key);
+      if (known) setImmediate(() => this.clients.get(e.key) === known && this.drop(e.key));
+    });
     loadBalancer.events.on('ejected', (e) =>
       this.logger.warn(`ejected ${e.key} (${e.address}) for ${e.forMs} ms after ${e.failures} failed calls`),
     );
@@ -50,7 +66,14 @@ export class RegistryClientProxy extends ClientProxy implements OnModuleInit, On
     if (typeof options.service !== 'string' || options.service.length === 0)
       throw new RegistryOptionsError('service', clientMessages.service(name, options.service));
     const balancer = new LoadBalancer({ ...options, transport: TCP_ADDRESSING });
-    return new RegistryClientProxy(options.service, balancer, resolveClientRetry(options.retry), options.options, registry);
+    return new RegistryClientProxy(
+      options.service,
+      balancer,
+      resolveClientRetry(options.retry, options.failures),
+      options.options,
+      registry,
+      resolveCallDeadlines(options),
+    );
   }
 
   async onModuleInit(): Promise<void> {
@@ -106,6 +129,8 @@ export class RegistryClientProxy extends ClientProxy implements OnModuleInit, On
   }
 
   private attempt<T>(kind: 'send' | 'emit', pattern: unknown, data: unknown, tried: Set<string>, began: number, n: number): Observable<T> {
+    const budget = attemptBudgetMs(this.deadlines, began, Date.now());
+    if (budget <= 0) return throwError(() => this.deadlineError(tried));
     let target: BalancedInstance;
     try {
       target = this.loadBalancer.pick(this.service, tried);
@@ -117,30 +142,72 @@ export class RegistryClientProxy extends ClientProxy implements OnModuleInit, On
     const t0 = Date.now();
     let settled = false;
     let emitted = false;
-    const settle = (ok: boolean) => {
+    const settle = (outcome: CallOutcome) => {
       if (settled) return;
       settled = true;
-      this.loadBalancer.finished(target, ok ? { ok, latencyMs: Date.now() - t0 } : { ok });
+      this.loadBalancer.finished(target, { ...outcome, latencyMs: Date.now() - t0 });
     };
+    const idempotent = kind === 'send' && this.retry.idempotent(pattern);
+    const canRetry = () =>
+      n < this.retry.attempts && Date.now() - began < this.retry.budgetMs && attemptBudgetMs(this.deadlines, began, Date.now()) > 0;
+    const again = () => defer(() => this.attempt<T>(kind, pattern, data, tried, began, n + 1));
     this.loadBalancer.started(target);
     const call$ = kind === 'send' ? client.send<T>(pattern, data) : client.emit<T>(pattern, data);
-    return call$.pipe(
+    const tracked$ = call$.pipe(
       tap({
         next: () => {
           emitted = true;
-          settle(true);
+          settle({ ok: true });
         },
-        complete: () => settle(true),
-        unsubscribe: () => settle(true),
-      }),
-      catchError((error: unknown) => {
-        const failure = clientFailureKind(error);
-        settle(failure === 'answered');
-        const safe = failure === 'not-sent' || (failure === 'maybe-sent' && kind === 'send' && this.retry.idempotent(pattern));
-        if (!safe || emitted || n >= this.retry.attempts || Date.now() - began >= this.retry.budgetMs) return throwError(() => error);
-        return defer(() => this.attempt<T>(kind, pattern, data, tried, began, n + 1));
+        complete: () => settle({ ok: true }),
+        // Unsubscribed before an answer: past the attempt's deadline, or the caller gave up (its own timeout): a failure.
+        unsubscribe: () => settle({ ok: false }),
       }),
     );
+    const timed$ = Number.isFinite(budget)
+      ? tracked$.pipe(timeout({ first: budget, with: () => throwError(() => ATTEMPT_TIMED_OUT) }))
+      : tracked$;
+    return timed$.pipe(
+      catchError((error: unknown) => {
+        if (error === ATTEMPT_TIMED_OUT) {
+          settle({ ok: false });
+          if (idempotent && canRetry()) return again();
+          if (attemptBudgetMs(this.deadlines, began, Date.now()) <= 0) return throwError(() => this.deadlineError(tried));
+          const why =
+            kind === 'emit'
+              ? clientMessages.emitNotRetried()
+              : idempotent
+                ? clientMessages.noRetryLeft()
+                : clientMessages.notIdempotent(pattern);
+          return throwError(
+            () =>
+              new AttemptTimeoutError(
+                this.service,
+                target.key,
+                target.address,
+                budget,
+                balancingMessages.attemptTimeout(this.service, target.key, target.address, budget, why),
+              ),
+          );
+        }
+        const failure = clientFailureKind(error);
+        if (failure === 'answered') {
+          const counted = this.retry.failureError(error, pattern);
+          settle(counted ? { ok: false, answered: true } : { ok: true });
+          if (!emitted && idempotent && this.retry.retryError(error, pattern) && canRetry()) return again();
+          return throwError(() => error);
+        }
+        settle({ ok: false });
+        const safe = failure === 'not-sent' || (failure === 'maybe-sent' && idempotent);
+        if (!safe || emitted || !canRetry()) return throwError(() => error);
+        return again();
+      }),
+    );
+  }
+
+  private deadlineError(tried: Set<string>): CallDeadlineError {
+    const ms = this.deadlines.deadlineMs;
+    return new CallDeadlineError(this.service, ms, [...tried], balancingMessages.callDeadline(this.service, ms, [...tried]));
   }
 
   private clientFor(target: BalancedInstance): ClientProxy {

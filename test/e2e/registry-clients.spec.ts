@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
 import { ClientProxy, Transport } from '@nestjs/microservices';
 import { firstValueFrom, lastValueFrom } from 'rxjs';
 import {
+  AttemptTimeoutError,
   EtcdRegistryModule,
   InstanceEjectedEvent,
   NoInstanceAddressError,
@@ -10,11 +12,25 @@ import {
   RegistryService,
   UnknownServiceError,
 } from '../../lib';
-import { RegistryClientProxy, RegistryClientsModule } from '../../lib/microservices';
+import { isInternalServerError, RegistryClientOptions, RegistryClientProxy, RegistryClientsModule } from '../../lib/microservices';
 import { withNestApps } from '../support/nest-app';
 import { uniquePrefix, withEtcd } from '../support/registry-fixtures';
+import { pacedLoad } from '../support/paced-load';
 import { UserServiceFleet } from '../support/user-service-fleet';
 import { waitFor } from '../support/wait-for';
+
+/** `promise`, or a rejection naming `what` after `ms` (the old code left calls pending until the lease expired). */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} still pending after ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(timer));
+}
+
+const failures = <T>(results: Array<PromiseSettledResult<T>>) =>
+  results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error);
+const describeError = (e: unknown) => (e instanceof Error ? e.message : JSON.stringify(e));
 
 jest.setTimeout(90_000);
 
@@ -154,5 +170,123 @@ describe('RegistryClientsModule: Nest microservice clients by service name (real
       .catch((e: unknown) => e);
     expect(app).toBeInstanceOf(RegistryOptionsError);
     expect((app as Error).message).toMatch(/Client "USERS": transport .* is not supported by name: use Transport.TCP/);
+  });
+
+  /** A caller app with two clients of user-service: USERS (at most once) and USERS_IDEMPOTENT, with `extra` options each. */
+  async function twoClients(extra: Partial<RegistryClientOptions> = {}) {
+    const base = { service: 'user-service', transport: Transport.TCP as const, prefix, codec: 'json' as const, ...extra };
+    const app = await apps.start({
+      imports: [
+        EtcdRegistryModule.forRoot({ endpoints: t.etcd.endpoints, timeoutMs: 3000, isGlobal: true }),
+        RegistryClientsModule.register([
+          { name: 'USERS', ...base },
+          { name: 'USERS_IDEMPOTENT', ...base, retry: { ...extra.retry, idempotent: true } },
+        ]),
+      ],
+    });
+    return { once: app.get<RegistryClientProxy>('USERS'), idempotent: app.get<RegistryClientProxy>('USERS_IDEMPOTENT') };
+  }
+
+  it('one of three instances SIGSTOPped at ~200 calls/s: 0 failed idempotent sends, none outlives attemptTimeoutMs + deadlineMs, the hung one ejected; at-most-once sends it held fail fast naming it', async () => {
+    const [, victim] = await Promise.all(['u1', 'u2', 'u3'].map((id) => fleet.start(id)));
+    const { once, idempotent } = await twoClients({ attemptTimeoutMs: 500 });
+    const ejected: InstanceEjectedEvent[] = [];
+    idempotent.events.on('ejected', (e) => ejected.push(e));
+    const victimKey = `${prefix}user-service/${victim.id}`;
+    // 4 s at 200 calls/s, one at-most-once send in ten; the victim hangs 0.5 s in.
+    const results = await within(
+      pacedLoad(200, 800, (i) => {
+        if (i === 100) victim.pause();
+        return firstValueFrom((i % 10 === 5 ? once : idempotent).send<{ servedBy: string }>('get-user', { id: String(i) }));
+      }),
+      20_000,
+      'sends to the hung instance',
+    );
+    const idem = results.filter((_, i) => i % 10 !== 5);
+    const onceErrors = failures(results.filter((_, i) => i % 10 === 5));
+    const slowest = Math.max(...results.map((r) => r.ms));
+    process.stdout.write(
+      `TCP under SIGSTOP (attemptTimeoutMs 500): ${idem.length} idempotent sends, ${failures(idem).length} failed; ` +
+        `${results.length - idem.length} at-most-once, ${onceErrors.length} failed with the attempt deadline; slowest ${slowest} ms\n`,
+    );
+    expect(failures(idem).map(describeError)).toEqual([]);
+    expect(slowest).toBeLessThan(500 + 5000);
+    expect(ejected.map((e) => e.key)).toContain(victimKey);
+    for (const e of onceErrors) {
+      expect(e).toBeInstanceOf(AttemptTimeoutError);
+      expect(e).toMatchObject({ key: victimKey, timeoutMs: 500 });
+      expect(e.message).toContain(
+        `${victimKey} (127.0.0.1:${victim.tcpPort}) within 500 ms (attemptTimeoutMs); not retried: pattern "get-user" is not idempotent`,
+      );
+    }
+  });
+
+  it('an instance whose handler throws (Nest answers "Internal server error") is ejected within 1 s at ~200 calls/s; with retry.errors no idempotent send fails', async () => {
+    await Promise.all([fleet.start('u1'), fleet.start('u2'), fleet.start('u3', { RPC_FAIL: '1' })]);
+    const { idempotent } = await twoClients({ retry: { errors: isInternalServerError } });
+    const ejected: Array<InstanceEjectedEvent & { afterMs: number }> = [];
+    const t0 = Date.now();
+    idempotent.events.on('ejected', (e) => ejected.push({ ...e, afterMs: Date.now() - t0 }));
+    const results = await within(
+      pacedLoad(200, 400, (i) => firstValueFrom(idempotent.send<{ servedBy: string }>('get-user', { id: String(i) }))),
+      20_000,
+      'the sends',
+    );
+    const u3 = ejected.find((e) => e.key.endsWith('/u3'));
+    process.stdout.write(
+      `TCP with a throwing handler: ${results.length} sends, ${failures(results).length} failed; ejected after ${u3?.afterMs} ms\n`,
+    );
+    expect(failures(results).map(describeError)).toEqual([]);
+    expect(u3).toMatchObject({ failures: 5 });
+    expect(u3!.afterMs).toBeLessThan(1000);
+  });
+
+  it('a rolling restart of two instances (300 ms handlers, drainMs 1000) under load: 0 failed, 0 duplicated sends', async () => {
+    const env = { DELAY_MS: '300', DRAIN_MS: '1000', LOG_CALLS: '1' };
+    const old = await Promise.all(['u1', 'u2'].map((id) => fleet.start(id, env)));
+    const { once, idempotent } = await twoClients();
+    let restarted = false;
+    const load = pacedLoad(
+      100,
+      10_000,
+      (i) => firstValueFrom((i % 2 ? once : idempotent).send<{ servedBy: string }>('get-user', { id: `c${i}` })),
+      () => restarted,
+    );
+    for (const p of old) {
+      await fleet.start(`${p.id}b`, env);
+      await p.terminate();
+    }
+    restarted = true;
+    const results = await within(load, 20_000, 'the sends');
+    const handled = new Map<string, number>();
+    for (const p of fleet.all) for (const [, id] of p.output.matchAll(/^handled (c\d+)$/gm)) handled.set(id, (handled.get(id) ?? 0) + 1);
+    const twice = [...handled].filter(([, n]) => n > 1).map(([id]) => id);
+    process.stdout.write(
+      `TCP rolling restart (300 ms handlers, drainMs 1000): ${results.length} sends, ${failures(results).length} failed, ${twice.length} handled twice\n`,
+    );
+    expect(failures(results).map(describeError)).toEqual([]);
+    expect(twice).toEqual([]);
+    expect(handled.size).toBe(results.length);
+  });
+
+  it("registerAsync takes each client's options from a factory (ConfigService)", async () => {
+    await fleet.start('u1');
+    const app = await apps.start({
+      imports: [
+        EtcdRegistryModule.forRoot({ endpoints: t.etcd.endpoints, timeoutMs: 3000, isGlobal: true }),
+        ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ USERS_PREFIX: prefix })] }),
+        RegistryClientsModule.registerAsync([
+          {
+            name: 'USERS',
+            imports: [ConfigModule],
+            inject: [ConfigService],
+            useFactory: (config: ConfigService) => ({ service: 'user-service', prefix: config.get<string>('USERS_PREFIX'), codec: 'json' }),
+          },
+        ]),
+      ],
+      providers: [UsersCaller],
+    });
+    expect(await app.get(UsersCaller).servedBy('1')).toBe('u1');
+    expect(app.get<RegistryClientProxy>('USERS').loadBalancer.prefix).toBe(prefix);
   });
 });

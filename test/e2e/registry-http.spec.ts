@@ -1,6 +1,8 @@
 import { INestApplication } from '@nestjs/common';
-import { firstValueFrom } from 'rxjs';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { firstValueFrom, timeout } from 'rxjs';
 import {
+  AttemptTimeoutError,
   EtcdRegistryModule,
   InstanceEjectedEvent,
   NoInstanceAddressError,
@@ -12,8 +14,21 @@ import {
 import { RegistryHttpModule, RegistryHttpService } from '../../lib/axios';
 import { withNestApps } from '../support/nest-app';
 import { uniquePrefix, withEtcd } from '../support/registry-fixtures';
+import { pacedLoad } from '../support/paced-load';
 import { UserServiceFleet } from '../support/user-service-fleet';
 import { waitFor } from '../support/wait-for';
+
+/** `promise`, or a rejection naming `what` after `ms` (the old code left calls pending forever). */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} still pending after ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(timer));
+}
+
+const failures = <T>(results: Array<PromiseSettledResult<T>>) =>
+  results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error);
 
 jest.setTimeout(90_000);
 
@@ -159,5 +174,122 @@ describe('RegistryHttpService: HTTP by service name (real etcd, real Nest apps i
       .then((a) => a.init())
       .catch((e: unknown) => e);
     expect((bad as Error).message).toMatch(/Option "picker" must be one of/);
+  });
+
+  it('one of three instances SIGSTOPped at ~200 calls/s: 0 failed GETs, none outlives attemptTimeoutMs + deadlineMs, the hung one ejected; POSTs it held fail fast naming it', async () => {
+    const [, victim] = await Promise.all(['u1', 'u2', 'u3'].map((id) => fleet.start(id)));
+    const { http } = await gateway({ attemptTimeoutMs: 500 });
+    const ejected: InstanceEjectedEvent[] = [];
+    http.events.on('ejected', (e) => ejected.push(e));
+    const victimKey = `${prefix}user-service/${victim.id}`;
+    // 4 s at 200 calls/s, one POST in ten; the victim hangs 0.5 s in.
+    const results = await within(
+      pacedLoad(200, 800, async (i) => {
+        if (i === 100) victim.pause();
+        if (i % 10 === 5)
+          return (await firstValueFrom(http.post<{ servedBy: string }>('http://user-service/users', { name: `n${i}` }))).data;
+        return (await firstValueFrom(http.get<{ servedBy: string }>(`http://user-service/users/${i}`))).data;
+      }),
+      20_000,
+      'calls to the hung instance',
+    );
+    const gets = results.filter((_, i) => i % 10 !== 5);
+    const posts = results.filter((_, i) => i % 10 === 5);
+    const postErrors = failures(posts);
+    const slowest = Math.max(...results.map((r) => r.ms));
+    process.stdout.write(
+      `HTTP under SIGSTOP (attemptTimeoutMs 500, deadlineMs 5000): ${gets.length} GETs, ${failures(gets).length} failed; ` +
+        `${posts.length} POSTs, ${postErrors.length} failed with the attempt deadline; slowest call ${slowest} ms; ejected: ${ejected.map((e) => e.key).join(', ')}\n`,
+    );
+    expect(failures(gets).map((e) => e.message)).toEqual([]);
+    expect(slowest).toBeLessThan(500 + 5000);
+    expect(ejected.map((e) => e.key)).toContain(victimKey);
+    // A POST is not idempotent: one that reached the hung instance fails, naming it and the deadline.
+    for (const e of postErrors) {
+      expect(e).toBeInstanceOf(AttemptTimeoutError);
+      expect(e).toMatchObject({ key: victimKey, timeoutMs: 500 });
+      expect(e.message).toContain(
+        `${victimKey} (http://127.0.0.1:${victim.port}) within 500 ms (attemptTimeoutMs); not retried: POST is not in retry.idempotentMethods`,
+      );
+    }
+  });
+
+  it("a caller's own timeout (rxjs timeout(), which cancels the request) counts as a failure: the hung instance is ejected", async () => {
+    const [, victim] = await Promise.all(['u1', 'u2'].map((id) => fleet.start(id)));
+    const { http } = await gateway({ attemptTimeoutMs: 0, deadlineMs: 0 });
+    const ejected: InstanceEjectedEvent[] = [];
+    http.events.on('ejected', (e) => ejected.push(e));
+    victim.pause();
+    const results = await within(
+      pacedLoad(100, 100, (i) => firstValueFrom(http.get(`http://user-service/users/${i}`).pipe(timeout(300)))),
+      10_000,
+      'the calls',
+    );
+    expect(failures(results).length).toBeGreaterThan(0);
+    // Old code: a cancel counted as a success (consecutiveFailures stayed 0): never ejected, until its lease expired.
+    await waitFor(() => ejected.some((e) => e.key.endsWith(`/${victim.id}`)), {
+      timeoutMs: 1000,
+      message: 'the hung instance to be ejected',
+    });
+  });
+
+  it('an instance answering 503 at once is ejected within 1 s at ~200 calls/s, and no GET fails (503 is retried elsewhere)', async () => {
+    await Promise.all([fleet.start('u1'), fleet.start('u2'), fleet.start('u3', { HTTP_STATUS: '503' })]);
+    const { http } = await gateway();
+    const ejected: Array<InstanceEjectedEvent & { afterMs: number }> = [];
+    const t0 = Date.now();
+    http.events.on('ejected', (e) => ejected.push({ ...e, afterMs: Date.now() - t0 }));
+    const results = await within(
+      pacedLoad(200, 400, (i) => firstValueFrom(http.get<{ servedBy: string }>(`http://user-service/users/${i}`))),
+      20_000,
+      'the calls',
+    );
+    const served = results.filter((r) => r.status === 'fulfilled').map((r) => (r.value as { data: { servedBy: string } }).data.servedBy);
+    const u3 = ejected.find((e) => e.key.endsWith('/u3'));
+    process.stdout.write(
+      `HTTP with one instance answering 503: ${results.length} GETs, ${failures(results).length} failed; ejected after ${u3?.afterMs} ms (${u3?.failures} errors in a row)\n`,
+    );
+    expect(failures(results).map((e) => e.message)).toEqual([]);
+    expect(served).not.toContain('u3');
+    expect(u3).toMatchObject({ failures: 5 });
+    expect(u3!.afterMs).toBeLessThan(1000);
+    // With failures.statuses: [] a 503 is an answer like any other: returned, never ejected.
+    const { http: lenient } = await gateway({ failures: { statuses: [] }, retry: { statuses: [] }, picker: 'round-robin' });
+    const errors = failures(
+      await Promise.all(
+        [...Array(30)].map((_, i) =>
+          firstValueFrom(lenient.get(`http://user-service/users/${i}`)).then(
+            (value) => ({ status: 'fulfilled' as const, value }),
+            (reason: unknown) => ({ status: 'rejected' as const, reason }),
+          ),
+        ),
+      ),
+    );
+    expect(errors).toHaveLength(10);
+    expect(errors[0]).toMatchObject({ response: { status: 503 } });
+    expect(lenient.status().services[0].ejected).toBe(0);
+  });
+
+  it('registerAsync takes the options from a factory (ConfigService), isGlobal included', async () => {
+    await fleet.start('u1');
+    const app = await apps.start({
+      imports: [
+        EtcdRegistryModule.forRoot({ endpoints: t.etcd.endpoints, timeoutMs: 3000, isGlobal: true }),
+        ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ USERS_PREFIX: prefix, USERS_ATTEMPT_MS: 1234 })] }),
+        RegistryHttpModule.registerAsync({
+          imports: [ConfigModule],
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) => ({
+            prefix: config.get<string>('USERS_PREFIX'),
+            codec: 'json',
+            attemptTimeoutMs: config.get<number>('USERS_ATTEMPT_MS'),
+          }),
+          isGlobal: true,
+        }),
+      ],
+    });
+    const http = app.get(RegistryHttpService);
+    expect(await servedBy(http, 'http://user-service/users/1')).toBe('u1');
+    expect(http.loadBalancer.prefix).toBe(prefix);
   });
 });

@@ -3,11 +3,13 @@
  * (`GET /users/:id`, `POST /users`) and a TCP microservice (`get-user`, event `user-seen`) in one
  * hybrid app, registered in etcd by app.listen() with the json codec and both endpoints
  * (`http://127.0.0.1:PORT`, `tcp://127.0.0.1:TCP_PORT`). Env: ETCD_ENDPOINTS, PREFIX, SERVICE_ID,
- * PORT, TCP_PORT, NAME (default user-service), DELAY_MS (added to each answer). Prints
- * "ready <id>" once registered; counts events and prints "seen <n>".
+ * PORT, TCP_PORT, NAME (default user-service), DELAY_MS (added to each answer), HTTP_STATUS (every
+ * `GET /users/:id` answers this error status at once), RPC_FAIL (every `get-user` throws: Nest answers
+ * "Internal server error"), DRAIN_MS (the registry's drainMs), LOG_CALLS (prints "handled <id>" for each
+ * `get-user`). Prints "ready <id>" once registered; counts events and prints "seen <n>".
  */
 import 'reflect-metadata';
-import { Body, Controller, Get, Module, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpException, Module, Param, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventPattern, MessagePattern, Payload, Transport } from '@nestjs/microservices';
 import { EtcdRegistryModule } from '../../lib';
@@ -22,6 +24,7 @@ class UsersController {
 
   @Get('users/:id')
   async find(@Param('id') userId: string) {
+    if (env.HTTP_STATUS) throw new HttpException(`unavailable ${id}`, Number(env.HTTP_STATUS));
     await delay();
     return { id: userId, servedBy: id };
   }
@@ -34,6 +37,8 @@ class UsersController {
 
   @MessagePattern('get-user')
   async getUser(@Payload() data: { id: string }) {
+    if (env.RPC_FAIL) throw new Error(`broken ${id}`);
+    if (env.LOG_CALLS) process.stdout.write(`handled ${data.id}\n`);
     await delay();
     return { id: data.id, servedBy: id };
   }
@@ -51,6 +56,7 @@ class UsersController {
       endpoints: (env.ETCD_ENDPOINTS ?? '').split(','),
       ttlSeconds: 2,
       timeoutMs: 3000,
+      drainMs: Number(env.DRAIN_MS ?? 0),
       service: {
         name: env.NAME ?? 'user-service',
         id,

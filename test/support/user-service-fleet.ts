@@ -12,6 +12,12 @@ export interface UserServiceProcess {
   exited: Promise<void>;
   /** SIGKILL by PID: nothing is unregistered, the key stays until the lease expires. */
   kill(): Promise<void>;
+  /** SIGSTOP by PID: a hung instance (sockets open, nothing answered, no keep-alive: the key goes with its lease). */
+  pause(): void;
+  /** SIGCONT by PID. */
+  resume(): void;
+  /** SIGTERM by PID: the app's shutdown hooks run (drain, unregister); resolves once it exited. */
+  terminate(): Promise<void>;
 }
 
 /** Starts user-service-app.ts children (real Nest apps, HTTP + TCP); every one is killed by PID in `stopAll`. */
@@ -47,6 +53,12 @@ export class UserServiceFleet {
       exited: new Promise((resolve) => child.once('exit', () => resolve())),
       async kill() {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        await proc.exited;
+      },
+      pause: () => void child.kill('SIGSTOP'),
+      resume: () => void child.kill('SIGCONT'),
+      async terminate() {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
         await proc.exited;
       },
     };

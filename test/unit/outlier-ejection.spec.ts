@@ -156,11 +156,74 @@ describe('outlier ejection', () => {
     expect(lb.pick('user-service').instance.id).toBe('u1');
   });
 
-  it('consecutiveFailures 0 turns ejection off', () => {
-    const lb = new LoadBalancer({ ejection: { consecutiveFailures: 0 } });
+  it('consecutiveFailures 0 and consecutiveErrors 0 turn ejection off', () => {
+    const lb = new LoadBalancer({ ejection: { consecutiveFailures: 0, consecutiveErrors: 0 } });
     lb.apply(fleetOf(instance('user-service', 'u1')));
     for (let i = 0; i < 50; i++) lb.finished(lb.pick('user-service'), { ok: false });
+    for (let i = 0; i < 50; i++) lb.finished(lb.pick('user-service'), { ok: false, answered: true });
     expect(lb.status().services[0].ejected).toBe(0);
+  });
+
+  it('error answers (5xx, a counted RpcException) eject after consecutiveErrors (default 5, as Envoy consecutive_5xx); a success resets the count', () => {
+    const lb = new LoadBalancer({ picker: 'round-robin', now: () => now });
+    lb.apply(fleetOf(instance('user-service', 'u1')));
+    const answer = (ok: boolean) => {
+      const c = lb.pick('user-service');
+      lb.started(c);
+      lb.finished(c, ok ? { ok } : { ok, answered: true, latencyMs: 1 });
+    };
+    for (let i = 0; i < 4; i++) answer(false);
+    answer(true);
+    for (let i = 0; i < 4; i++) answer(false);
+    expect(lb.status().services[0].ejected).toBe(0);
+    answer(false);
+    expect(lb.status().services[0].ejected).toBe(1);
+    // Errors answered do not count for the no-answer rule (3 by default), no answers count for both.
+    const lb2 = new LoadBalancer({ now: () => now, ejection: { consecutiveErrors: 4 } });
+    lb2.apply(fleetOf(instance('user-service', 'u1')));
+    const c = lb2.pick('user-service');
+    lb2.finished(c, { ok: false, answered: true });
+    lb2.finished(c, { ok: false, answered: true });
+    lb2.finished(c, { ok: false });
+    expect(lb2.status().services[0].ejected).toBe(0);
+    lb2.finished(c, { ok: false });
+    expect(lb2.status().services[0]).toMatchObject({ ejected: 1, instances: [{ consecutiveFailures: 4 }] });
+  });
+
+  it('a draining instance is never picked, but stays (no "left") until its calls in flight settle', () => {
+    const lb = new LoadBalancer({ picker: 'round-robin', random: seededRandom(3) });
+    const left: string[] = [];
+    lb.events.on('left', (e) => left.push(e.key));
+    lb.apply(fleetOf(instance('user-service', 'u1'), instance('user-service', 'u2')));
+    const calls = [...Array(4)].map(() => lb.pick('user-service'));
+    calls.forEach((c) => lb.started(c));
+    const onU1 = calls.filter((c) => c.instance.id === 'u1');
+    expect(onU1).toHaveLength(2);
+    lb.apply(fleetOf(instance('user-service', 'u1', { status: 'draining' }), instance('user-service', 'u2')));
+    expect(countPicks(100, () => lb.pick('user-service')).get('u1')).toBeUndefined();
+    expect(left).toEqual([]);
+    expect(lb.status().services[0]).toMatchObject({ draining: 1, ejected: 0 });
+    expect(lb.status().services[0].instances.find((i) => i.key.endsWith('u1'))).toMatchObject({ inFlight: 2, draining: true });
+    lb.finished(onU1[0], { ok: true, latencyMs: 300 });
+    expect(left).toEqual([]);
+    lb.finished(onU1[1], { ok: true, latencyMs: 300 });
+    // Old code: 'left' at once when the map said draining (the TCP client closed its connection under the calls).
+    expect(left).toEqual(['/services/user-service/u1']);
+    expect(lb.status().services[0].instances.map((i) => i.key)).toEqual(['/services/user-service/u2']);
+  });
+
+  it('a draining instance with nothing in flight leaves at once, and one whose key leaves goes whatever is in flight', () => {
+    const lb = new LoadBalancer({ picker: 'round-robin' });
+    const left: string[] = [];
+    lb.events.on('left', (e) => left.push(e.key));
+    lb.apply(fleetOf(instance('user-service', 'u1'), instance('user-service', 'u2')));
+    const c = [...Array(2)].map(() => lb.pick('user-service')).find((x) => x.instance.id === 'u2')!;
+    lb.started(c);
+    lb.apply(fleetOf(instance('user-service', 'u1', { status: 'draining' }), instance('user-service', 'u2', { status: 'draining' })));
+    expect(left).toEqual(['/services/user-service/u1']);
+    lb.apply(fleetOf());
+    expect(left).toEqual(['/services/user-service/u1', '/services/user-service/u2']);
+    expect(() => lb.finished(c, { ok: true })).not.toThrow();
   });
 });
 

@@ -143,7 +143,7 @@ export class LoadBalancer {
     this.services.get(c.instance.name)?.started(c);
   }
 
-  /** A call to `c` ended: feeds the latency EWMA and passive health (failures may eject it). */
+  /** A call to `c` ended: feeds the latency average and passive health (failures may eject it). */
   finished(c: BalancedInstance, outcome: CallOutcome): void {
     this.services.get(c.instance.name)?.finished(c, outcome);
   }

@@ -14,8 +14,11 @@ export interface Picker {
 /** A number in [0, 1), like Math.random (the default). Give a seeded one for reproducible picks. */
 export type RandomSource = () => number;
 
-/** Builds a picker; the balancer makes one per service and per candidate set. */
-export type PickerFactory = (random: RandomSource) => Picker;
+/** Milliseconds of the balancer's clock (its `now` option; Date.now by default). */
+export type Clock = () => number;
+
+/** Builds a picker; the balancer makes one per service and per candidate set, and hands it its random source and clock. */
+export type PickerFactory = (random: RandomSource, now: Clock) => Picker;
 
 export type PickerName = 'round-robin' | 'random' | 'weighted' | 'p2c-in-flight' | 'p2c-latency';
 

@@ -1,6 +1,6 @@
 import { RegistryOptionsError } from '../errors';
 import { balancingMessages } from './messages';
-import type { Picker, PickerChoice, PickerFactory, PickerName, RandomSource } from './picker.interface';
+import type { Clock, Picker, PickerChoice, PickerFactory, PickerName, RandomSource } from './picker.interface';
 import { PowerOfTwoPicker } from './power-of-two.picker';
 import { RandomPicker } from './random.picker';
 import { RoundRobinPicker } from './round-robin.picker';
@@ -12,7 +12,7 @@ const BY_NAME: Record<PickerName, PickerFactory> = {
   random: (random) => new RandomPicker(random),
   weighted: (random) => new WeightedPicker(random),
   'p2c-in-flight': (random) => new PowerOfTwoPicker(random, 'in-flight'),
-  'p2c-latency': (random) => new PowerOfTwoPicker(random, 'latency'),
+  'p2c-latency': (random, now) => new PowerOfTwoPicker(random, 'latency', now),
 };
 
 export const PICKER_NAMES = Object.keys(BY_NAME) as PickerName[];
@@ -28,7 +28,7 @@ export function resolvePicker(choice: PickerChoice = DEFAULT_PICKER): PickerFact
     const within = resolvePicker(choice.within ?? DEFAULT_PICKER);
     if (choice.within !== undefined && typeof choice.within !== 'string')
       throw new RegistryOptionsError('picker', balancingMessages.unknownPicker(choice.within));
-    return (random: RandomSource): Picker => new ZoneAffinePicker(choice.zone, within(random), within(random));
+    return (random: RandomSource, now: Clock): Picker => new ZoneAffinePicker(choice.zone, within(random, now), within(random, now));
   }
   throw new RegistryOptionsError('picker', balancingMessages.unknownPicker(choice));
 }

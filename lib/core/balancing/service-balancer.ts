@@ -7,9 +7,17 @@ import type { Picker, PickerFactory, RandomSource } from './picker.interface';
 
 /** How a call ended, for passive health and the pickers' load figures. */
 export interface CallOutcome {
-  /** False when the instance could not be reached or dropped the call (a transport failure). */
+  /**
+   * False when the call failed: no answer (refused, reset, timed out, cancelled), or an answer that
+   * counts as a failure (`answered: true`, e.g. HTTP 503).
+   */
   ok: boolean;
-  /** Duration of a successful call, ms (feeds the latency EWMA). */
+  /** With `ok: false`: the instance answered, with an error (counts for `ejection.consecutiveErrors` only). */
+  answered?: boolean;
+  /**
+   * How long the call took, ms. A success's feeds the latency average; a failure's only when it is
+   * above the average (a timeout says the instance is slow; a fast error answer says nothing of its speed).
+   */
   latencyMs?: number;
 }
 
@@ -21,6 +29,8 @@ export interface ServiceInstanceStatus {
   consecutiveFailures: number;
   /** Epoch ms; set while ejected. */
   ejectedUntil?: number;
+  /** Set while it drains with calls still in flight (it is never picked; its connection stays until they settle). */
+  draining?: true;
 }
 
 export interface ServiceBalancerStatus {
@@ -35,8 +45,12 @@ export interface ServiceBalancerStatus {
   withoutAddress: number;
 }
 
-/** Weight of the newest sample in the latency EWMA. */
-const EWMA_ALPHA = 0.3;
+/**
+ * Time constant of the latency average, ms (go-zero's p2c uses 10 s): a sample taken `dt` ms after
+ * the previous one weighs `1 - exp(-dt / LATENCY_DECAY_MS)`, so the average covers about the last
+ * 10 s whatever the call rate, and an instance not called for a while is judged by its next call.
+ */
+export const LATENCY_DECAY_MS = 10_000;
 
 /**
  * The instances of one service as one client sees them: the candidates (up, with an address for
@@ -63,8 +77,8 @@ export class ServiceBalancer {
     private readonly events: EventEmitter<BalancerEventMap>,
     private readonly now: () => number,
   ) {
-    this.healthy = factory(random);
-    this.any = factory(random);
+    this.healthy = factory(random, now);
+    this.any = factory(random, now);
   }
 
   /** The service's instances from the latest map; keeps what was learned about the keys that stay. */
@@ -76,6 +90,13 @@ export class ServiceBalancer {
     for (const instance of instances) {
       if (instance.status !== 'up') {
         this.draining++;
+        // Never picked again; kept (and its connection with it) while calls to it are in flight.
+        const known = this.byKey.get(instance.key);
+        if (known && known.inFlight > 0) {
+          known.draining = true;
+          known.instance = instance;
+          seen.add(instance.key);
+        }
         continue;
       }
       const address = addressOf(instance);
@@ -86,9 +107,10 @@ export class ServiceBalancer {
       seen.add(instance.key);
       const known = this.byKey.get(instance.key);
       if (!known) {
-        this.byKey.set(instance.key, new BalancedInstance(instance, address));
+        this.byKey.set(instance.key, this.fresh(instance, address));
         continue;
       }
+      known.draining = false;
       if (known.instance !== instance) {
         // A new value under the key: the instance registered again (a new lease, a new address...).
         if (known.address !== address) this.events.emit('left', { service: this.service, key: known.key, address: known.address });
@@ -96,6 +118,7 @@ export class ServiceBalancer {
         known.address = address;
         if (known.ejected) this.restore(known, 're-registered');
         known.consecutiveFailures = 0;
+        known.consecutiveNoAnswer = 0;
         known.ejections = 0;
       }
     }
@@ -115,7 +138,7 @@ export class ServiceBalancer {
     // Few left untried: look through them (O(n), only on a retry).
     let fallback: BalancedInstance | undefined;
     for (const c of this.byKey.values()) {
-      if (exclude.has(c.key)) continue;
+      if (exclude.has(c.key) || c.draining) continue;
       if (!c.ejected) return c;
       fallback ??= c;
     }
@@ -134,15 +157,19 @@ export class ServiceBalancer {
   finished(c: BalancedInstance, outcome: CallOutcome): void {
     if (c.inFlight > 0) c.inFlight--;
     if (this.byKey.get(c.key) !== c) return; // it left meanwhile
+    if (outcome.latencyMs !== undefined) this.learnLatency(c, outcome.latencyMs, !outcome.ok);
+    if (c.draining && c.inFlight === 0) {
+      // Its last call settled: now it leaves (and its connection closes).
+      this.forget(c.key);
+      return;
+    }
     if (outcome.ok) {
       c.consecutiveFailures = 0;
-      if (outcome.latencyMs !== undefined && outcome.latencyMs >= 0) {
-        c.latencyMs = c.latencyMs === 0 ? outcome.latencyMs : c.latencyMs + EWMA_ALPHA * (outcome.latencyMs - c.latencyMs);
-      }
+      c.consecutiveNoAnswer = 0;
       return;
     }
     const now = this.now();
-    const forMs = recordFailure(c, this.ejection, now);
+    const forMs = recordFailure(c, this.ejection, now, outcome.answered === true);
     if (forMs === undefined) return;
     const timer = setTimeout(() => this.restore(c, 'timeout'), forMs);
     timer.unref();
@@ -166,11 +193,12 @@ export class ServiceBalancer {
       latencyMs: c.latencyMs,
       consecutiveFailures: c.consecutiveFailures,
       ...(c.ejectedUntil !== undefined ? { ejectedUntil: c.ejectedUntil } : {}),
+      ...(c.draining ? { draining: true as const } : {}),
     }));
     return {
       service: this.service,
       instances,
-      ejected: instances.length - this.healthyCount,
+      ejected: [...this.byKey.values()].filter((c) => c.ejected && !c.draining).length,
       draining: this.draining,
       withoutAddress: this.withoutAddress.length,
     };
@@ -182,12 +210,58 @@ export class ServiceBalancer {
     this.timers.clear();
   }
 
+  /**
+   * The latency model: a time-decayed average (see LATENCY_DECAY_MS). The first success sets it; a
+   * failure only ever raises it (a timeout or a cancel after a long wait is news of slowness, a fast
+   * error answer is not news of speed). Until its first success an instance counts at least the
+   * median of the measured ones, so it never wins pairs for free.
+   */
+  private learnLatency(c: BalancedInstance, ms: number, failed: boolean): void {
+    if (!(ms >= 0)) return;
+    if (failed) {
+      if (ms > c.latencyMs) c.latencyMs = c.measured ? this.decayed(c, ms) : ms;
+      return;
+    }
+    const first = !c.measured;
+    c.latencyMs = first ? ms : this.decayed(c, ms);
+    c.measured = true;
+    c.sampledAt = this.now();
+    if (first) {
+      const median = this.measuredMedian();
+      for (const o of this.byKey.values()) if (!o.measured && o.latencyMs < median) o.latencyMs = median;
+    }
+  }
+
+  private decayed(c: BalancedInstance, ms: number): number {
+    const w = Math.exp(-Math.max(0, this.now() - c.sampledAt) / LATENCY_DECAY_MS);
+    return c.latencyMs * w + ms * (1 - w);
+  }
+
+  /** Median latency of the measured instances; 0 when none is measured. O(n log n), only when an instance comes or answers for the first time. */
+  private measuredMedian(): number {
+    const measured = [...this.byKey.values()]
+      .filter((o) => o.measured)
+      .map((o) => o.latencyMs)
+      .sort((a, b) => a - b);
+    if (measured.length === 0) return 0;
+    const mid = measured.length >> 1;
+    return measured.length % 2 ? measured[mid] : (measured[mid - 1] + measured[mid]) / 2;
+  }
+
+  /** A new candidate, starting from the median latency of the measured ones (0 when none is): not a free win for p2c-latency. */
+  private fresh(instance: ServiceInstance, address: string): BalancedInstance {
+    const c = new BalancedInstance(instance, address);
+    c.latencyMs = this.measuredMedian();
+    return c;
+  }
+
   private restore(c: BalancedInstance, reason: 'timeout' | 're-registered'): void {
     clearTimeout(this.timers.get(c.key));
     this.timers.delete(c.key);
     if (!c.ejected) return;
     c.ejectedUntil = undefined;
     c.consecutiveFailures = 0;
+    c.consecutiveNoAnswer = 0;
     c.restoredAt = this.now();
     if (reason === 'timeout') this.rebuild();
     this.events.emit('restored', { service: this.service, key: c.key, address: c.address, reason });
@@ -202,7 +276,7 @@ export class ServiceBalancer {
   }
 
   private rebuild(): void {
-    const all = [...this.byKey.values()];
+    const all = [...this.byKey.values()].filter((c) => !c.draining);
     const healthy = all.filter((c) => !c.ejected);
     this.healthyCount = healthy.length;
     this.healthy.reset(healthy);

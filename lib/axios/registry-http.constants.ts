@@ -1,1 +1,0 @@
-export const REGISTRY_HTTP_OPTIONS = Symbol('etcd-registry:http-options');
