@@ -23,6 +23,7 @@ describe('InMemoryRegistry', () => {
   });
 
   it('a crashed instance goes exactly when its TTL has passed on the test clock (its own TTL if given)', async () => {
+    jest.useFakeTimers(); // Date.now() frozen: the kit's clock moves only with advanceTime
     const r = make({ ttlSeconds: 3 });
     await r.addInstance('/s/a', 'a');
     await r.addInstance('/s/b', 'b', { ttlSeconds: 10 });
@@ -51,7 +52,9 @@ describe('InMemoryRegistry', () => {
   });
 
   it('unavailable: errors name the label and timeoutMs; status() says the watches are not live, and since when', async () => {
+    jest.useFakeTimers();
     const r = make({ timeoutMs: 1234 });
+    const created = r.now();
     await r.register('/s/me', 'x');
     await recordWatch(r, '/s/');
     expect(r.status().watches).toEqual([{ prefix: '/s/', revision: expect.any(String), live: true, staleSince: undefined, handlers: 1 }]);
@@ -62,17 +65,31 @@ describe('InMemoryRegistry', () => {
     expect((error as Error).message).toContain('in-memory');
     expect((error as Error).message).toContain('1234 ms');
     expect(r.status().watches[0]).toMatchObject({ live: false, staleSince: r.now() });
+    expect(r.status().watches[0].staleSince).toBe(created + 500); // the outage's start, not the registry's creation
     await r.setUnavailable(false);
     expect(r.status().watches[0]).toMatchObject({ live: true, staleSince: undefined });
   });
 
-  it('status(): the lease exists while this registry holds a key', async () => {
-    const r = make({ ttlSeconds: 4 });
+  it('status(): the lease exists while this registry holds a key, and lingers leaseLingerMs on the test clock after the last one', async () => {
+    const r = make({ ttlSeconds: 4, leaseLingerMs: 0 });
     expect(r.status().lease).toBeUndefined();
     await r.register('/s/a', '1');
     expect(r.status().lease).toMatchObject({ id: expect.stringMatching(/^\d+$/), ttlSeconds: 4 });
     await r.unregister('/s/a');
     expect(r.status().lease).toBeUndefined();
+
+    jest.useFakeTimers();
+    const lingering = make({ leaseLingerMs: 3000 });
+    await lingering.register('/s/b', '1');
+    const lease = lingering.status().lease!.id;
+    await lingering.unregister('/s/b');
+    await lingering.advanceTime(2999);
+    expect(lingering.status().lease?.id).toBe(lease);
+    await lingering.register('/s/b', '2'); // reuses the lingering lease
+    expect(lingering.status().lease?.id).toBe(lease);
+    await lingering.unregister('/s/b');
+    await lingering.advanceTime(3000);
+    expect(lingering.status().lease).toBeUndefined();
   });
 
   it('helpers refuse what would be a test mistake, naming it', async () => {

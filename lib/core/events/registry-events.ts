@@ -15,7 +15,11 @@ export type RegistryEventListener = (event: RegistryEvent) => void;
 export class RegistryEvents {
   private readonly listeners = new Set<RegistryEventListener>();
 
-  constructor(private readonly logger?: RegistryLogger) {}
+  /** `now` is the clock of `at` (epoch ms): Date.now, or a test's clock (the testing kit's). */
+  constructor(
+    private readonly logger?: RegistryLogger,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
 
   /** Calls `listener` with every event (of `types` only, when given); returns the unsubscribe function. */
   on(listener: RegistryEventListener, types?: readonly RegistryEventType[]): () => void {
@@ -31,7 +35,7 @@ export class RegistryEvents {
 
   emit(event: RegistryEventInput): void {
     if (this.listeners.size === 0) return;
-    const full = Object.freeze({ ...event, at: Date.now() }) as RegistryEvent;
+    const full = Object.freeze({ ...event, at: this.now() }) as RegistryEvent;
     for (const listener of [...this.listeners]) {
       try {
         listener(full);
