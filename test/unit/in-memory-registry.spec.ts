@@ -1,4 +1,5 @@
 import { setImmediate as realSetImmediate } from 'timers';
+import { realUntil } from '../../lib/testing/in-memory-etcd';
 import { RegistryOptionsError, RegistryUnavailableError, ServiceMap } from '../../lib';
 import { InMemoryRegistry } from '../../lib/testing';
 import { recordWatch } from '../support/watch-recorder';
@@ -111,5 +112,62 @@ describe('InMemoryRegistry', () => {
     });
     await r.addInstance('/s/a', 'a');
     expect(seen).toEqual([{}, { '/s/a': 'a' }]);
+  });
+
+  it('status() times follow Date.now() (plus advanceTime): a live lease is fresh, staleSince is when the outage began', async () => {
+    const r = make({ ttlSeconds: 2 });
+    await r.register('/s/me', 'x');
+    await recordWatch(r, '/s/');
+    const created = Date.now();
+    await realUntil(() => Date.now() >= created + 50); // real time passes, no advanceTime
+    expect(r.status().lease!.lastKeepAliveAt).toBeGreaterThanOrEqual(created + 50);
+    const cut = Date.now();
+    await r.setUnavailable(true);
+    expect(r.status().watches[0].staleSince).toBeGreaterThanOrEqual(cut);
+    await r.advanceTime(1000);
+    expect(r.now()).toBeGreaterThanOrEqual(Date.now() + 1000);
+  });
+
+  it('a handler gets a change after the call that made it has resolved, never before (settled() hands it over)', async () => {
+    const r = make();
+    const rec = await recordWatch(r, '/s/');
+    await r.register('/s/me', 'x');
+    expect(rec.maps).toEqual([{}]);
+    await r.settled();
+    expect(rec.last).toEqual({ '/s/me': 'x' });
+  });
+
+  it('helpers never wait longer than handlerTimeoutMs for a stuck handler', async () => {
+    const r = make({ handlerTimeoutMs: 300, ttlSeconds: 2 });
+    await r.addInstance('/s/other', 'o');
+    let calls = 0;
+    await r.addWatch('/s/', () => (++calls > 1 ? new Promise<void>(() => undefined) : undefined));
+    const bounded = async (what: string, helper: () => Promise<void>) => {
+      const outcome = await Promise.race([helper().then(() => 'resolved'), new Promise((res) => setTimeout(() => res(`${what} pending`), 5000))]);
+      expect(outcome).toBe('resolved');
+    };
+    await bounded('addInstance', () => r.addInstance('/s/a', 'a'));
+    await bounded('crash', () => r.crash('/s/a'));
+    await bounded('advanceTime', () => r.advanceTime(2000));
+    await bounded('leave', () => r.leave('/s/other'));
+    await bounded('setUnavailable', () => r.setUnavailable(true));
+    await bounded('setUnavailable', () => r.setUnavailable(false));
+    await bounded('settled', () => r.settled());
+    expect(calls).toBeGreaterThan(1);
+  });
+
+  it('kill(): the application dies; its keys stay for the TTL on the kit clock, seen by another registry on the same etcd', async () => {
+    jest.useFakeTimers();
+    const a = make({ ttlSeconds: 3 });
+    const b = make({ etcd: a.etcd });
+    await a.register('/s/a', 'A');
+    const rec = await recordWatch(b, '/s/');
+    await a.kill();
+    await expect(a.register('/s/x', 'x')).rejects.toThrow(/closed/);
+    expect(rec.last).toEqual({ '/s/a': 'A' });
+    await b.advanceTime(2999);
+    expect(rec.last).toEqual({ '/s/a': 'A' });
+    await b.advanceTime(1);
+    expect(rec.last).toEqual({});
   });
 });
