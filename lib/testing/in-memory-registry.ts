@@ -450,7 +450,13 @@ export class InMemoryRegistry implements Registry {
       error: (error) => {
         logged.error(error);
         const detail = error instanceof Error ? error.message : String(error);
-        this.events.emit({ type: 'error', source: 'handler', subject: prefix, message: messages.handlerFailed(name, prefix, detail), error });
+        this.events.emit({
+          type: 'error',
+          source: 'handler',
+          subject: prefix,
+          message: messages.handlerFailed(name, prefix, detail),
+          error,
+        });
       },
       stuck: (ms) => {
         logged.stuck(ms);

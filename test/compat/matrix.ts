@@ -196,7 +196,13 @@ async function prepare(spec: ScaffoldSpec, cli: NestCli, work: string, tarball: 
       const files = filesFor(readmeFiles(readme), spec).map((f) => f.path);
       const strictest = {
         extends: './tsconfig.json',
-        compilerOptions: { strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, noEmit: true, incremental: false },
+        compilerOptions: {
+          strict: true,
+          exactOptionalPropertyTypes: true,
+          noUncheckedIndexedAccess: true,
+          noEmit: true,
+          incremental: false,
+        },
         include: [],
         files,
       };

@@ -412,10 +412,12 @@ export function registryContract(name: string, side: () => ContractSide): void {
 
     it('removeWatch racing addWatch: addWatch rejects with a WatchRemovedError', async () => {
       const registry = await s.registry();
-      const pending = registry.addWatch(p, () => undefined).then(
-        () => 'resolved',
-        (e: unknown) => e,
-      );
+      const pending = registry
+        .addWatch(p, () => undefined)
+        .then(
+          () => 'resolved',
+          (e: unknown) => e,
+        );
       await registry.removeWatch(p);
       expect(await pending).toBeInstanceOf(WatchRemovedError);
     });

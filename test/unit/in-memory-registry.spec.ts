@@ -143,7 +143,10 @@ describe('InMemoryRegistry', () => {
     let calls = 0;
     await r.addWatch('/s/', () => (++calls > 1 ? new Promise<void>(() => undefined) : undefined));
     const bounded = async (what: string, helper: () => Promise<void>) => {
-      const outcome = await Promise.race([helper().then(() => 'resolved'), new Promise((res) => setTimeout(() => res(`${what} pending`), 5000))]);
+      const outcome = await Promise.race([
+        helper().then(() => 'resolved'),
+        new Promise((res) => setTimeout(() => res(`${what} pending`), 5000)),
+      ]);
       expect(outcome).toBe('resolved');
     };
     await bounded('addInstance', () => r.addInstance('/s/a', 'a'));
