@@ -7,6 +7,9 @@ export type RegistryEventInput = RegistryEvent extends infer E ? (E extends Regi
 
 export type RegistryEventListener = (event: RegistryEvent) => void;
 
+/** Date.now() at each call (fake timers included); one function, so resolved options compare equal. */
+const wallClock = (): number => Date.now();
+
 /**
  * The registry's events: a small synchronous emitter, framework-free. A listener that throws breaks
  * nothing: the error is logged and the
@@ -18,7 +21,7 @@ export class RegistryEvents {
   /** `now` is the clock of `at` (epoch ms): Date.now, or a test's clock (the testing kit's). */
   constructor(
     private readonly logger?: RegistryLogger,
-    private readonly now: () => number = () => Date.now(),
+    private readonly now: () => number = wallClock,
   ) {}
 
   /** Calls `listener` with every event (of `types` only, when given); returns the unsubscribe function. */
