@@ -21,6 +21,8 @@ export interface ResolvedEtcdRegistryModuleOptions {
   autoRegister: boolean;
   /** Graceful drain on shutdown, ms (0: none). */
   drainMs: number;
+  /** How the drain lets drainMs pass; default a timer. The testing kit passes it on its own clock. */
+  drainWait?: ((ms: number) => Promise<void>) | undefined;
 }
 
 /** `${hostname}-${pid}-${6 hex}`: unique per process, readable in etcdctl output. */

@@ -138,7 +138,7 @@ export class RegistryService implements OnModuleDestroy, OnApplicationShutdown {
       await this.withinShutdownBudget(this.unregisterService());
     }
     const left = started + this.options.drainMs - monotonicNow();
-    if (left > 0) await sleep(left);
+    if (left > 0) await (this.options.drainWait ?? sleep)(left);
   }
 
   /** `work` bounded by what is left of the shutdown budget. */

@@ -26,6 +26,33 @@ export const ENTRIES = Object.keys(pkg.exports)
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
+/**
+ * The optional peers each wing needs. Its CommonJS entry checks them first (lib/optional-peer.ts): a
+ * missing one is an error naming the package and `npm install`, before anything else loads.
+ */
+const OPTIONAL_PEERS = {
+  'axios/index': ['@nestjs/axios', 'axios'],
+  'microservices/index': ['@nestjs/microservices'],
+  'terminus/index': ['@nestjs/terminus'],
+  'prometheus/index': ['prom-client'],
+  'opentelemetry/index': ['@opentelemetry/api'],
+  'event-emitter/index': ['@nestjs/event-emitter'],
+};
+const optional = new Set(Object.keys(pkg.peerDependenciesMeta ?? {}).filter((p) => pkg.peerDependenciesMeta[p].optional));
+for (const [entry, peers] of Object.entries(OPTIONAL_PEERS)) {
+  const unknown = peers.filter((p) => !optional.has(p));
+  if (unknown.length > 0) throw new Error(`${entry}: ${unknown.join(', ')} is not an optional peer in package.json`);
+  const cjs = join(dist, `${entry}.js`);
+  const depth = entry.split('/').length - 1;
+  const check =
+    `require("${'../'.repeat(depth) || './'}optional-peer.js").requireOptionalPeers(` +
+    `${JSON.stringify(`${pkg.name}/${entry.replace(/\/index$/, '')}`)}, ${JSON.stringify(peers)});\n`;
+  const source = readFileSync(cjs, 'utf8');
+  if (source.includes('requireOptionalPeers')) continue; // already checked (a second run on one build)
+  const at = source.startsWith('"use strict";\n') ? '"use strict";\n'.length : 0;
+  writeFileSync(cjs, source.slice(0, at) + check + source.slice(at));
+}
+
 for (const entry of ENTRIES) {
   const cjs = join(dist, `${entry}.js`);
   const names = Object.keys(require(cjs))
@@ -37,7 +64,10 @@ for (const entry of ENTRIES) {
   const body =
     names.length === 0
       ? `import './${entry.split('/').pop()}.js';\nexport {};\n`
-      : `import cjs from './${entry.split('/').pop()}.js';\n\nexport const {\n${names.map((n) => `  ${n},`).join('\n')}\n} = cjs;\n`;
+      : // Loaded through require, not an ESM import of CommonJS: a wing whose optional peer is missing
+        // throws an ordinary error that a caught import() rejects with (an ESM import of a CommonJS
+        // module that throws can end the process with exit code 1 even when the import is caught).
+        `import { createRequire } from 'node:module';\n\nconst cjs = createRequire(import.meta.url)('./${entry.split('/').pop()}.js');\n\nexport const {\n${names.map((n) => `  ${n},`).join('\n')}\n} = cjs;\n`;
   writeFileSync(join(dist, `${entry}.mjs`), header + body);
   writeFileSync(join(dist, `${entry}.d.mts`), `${header}export * from './${entry.split('/').pop()}.js';\n`);
 }

@@ -41,49 +41,49 @@ export interface RegistryLogger {
 
 export interface RegistryTlsOptions {
   /** PEM of the CA that signed etcd's server certificate. */
-  ca?: string | Buffer;
+  ca?: string | Buffer | undefined;
   /** PEM client certificate, for mutual TLS (with `key`). */
-  cert?: string | Buffer;
+  cert?: string | Buffer | undefined;
   /** PEM private key of `cert`. */
-  key?: string | Buffer;
+  key?: string | Buffer | undefined;
 }
 
 export interface RegistryOptions {
   /** etcd endpoints: `host:port` or `http(s)://host:port`. Required, non-empty. */
   endpoints: string[];
-  username?: string;
-  password?: string;
+  username?: string | undefined;
+  password?: string | undefined;
   /** TLS material; implies https:// for endpoints without a scheme. */
-  tls?: RegistryTlsOptions;
+  tls?: RegistryTlsOptions | undefined;
   /** Budget of each operation, including connecting. Default 5000. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** TTL of the registry's lease. Default 5 (etcd raises values below its minimum, about 2 s). */
-  ttlSeconds?: number;
+  ttlSeconds?: number | undefined;
   /** Key prefix applied to every key (e.g. `/prod`). Maps and paths are given without it. */
-  namespace?: string;
+  namespace?: string | undefined;
   /** Re-read every watched prefix this often as a safety net. Off by default. */
-  resyncIntervalMs?: number;
+  resyncIntervalMs?: number | undefined;
   /**
    * Anti-entropy: this often, each live watch compares its map with etcd's range at the map's
    * revision (one small request: the key count and the newest mod_revision), and on a difference
    * re-reads the prefix, logs a warning and emits `watch-resynced` with a reason starting with
    * `drift`. Default 300000 (5 minutes); 0 turns it off.
    */
-  antiEntropyIntervalMs?: number;
+  antiEntropyIntervalMs?: number | undefined;
   /**
    * How long a watch handler's call may run before it is reported (logged as an error naming the
    * handler and the prefix) and addWatch stops waiting for it. The handler is not called again
    * until that call settles; other handlers are not held up. Default 5000.
    */
-  handlerTimeoutMs?: number;
+  handlerTimeoutMs?: number | undefined;
   /**
    * How long the lease outlives the registry's last key (after an unregister) before it is
    * revoked, so that a register soon after reuses it instead of granting a new one (one round
    * trip instead of two). 0 revokes at once. Default 3000. Close revokes it at once whatever this is.
    */
-  leaseLingerMs?: number;
+  leaseLingerMs?: number | undefined;
   /** Where to log; silent by default. */
-  logger?: RegistryLogger;
+  logger?: RegistryLogger | undefined;
 }
 
 /** The registry: one etcd lease for all its keys, and watches of key prefixes. */
@@ -106,7 +106,7 @@ export interface Registry {
   /** Unregisters everything, cancels the watches and closes the client. Idempotent, bounded by timeoutMs. */
   close(): Promise<void>;
   /** What the registry reports as it happens (registered, lease lost, ...); absent in registries that report nothing. */
-  readonly events?: RegistryEvents;
+  readonly events?: RegistryEvents | undefined;
   /** Resolves once etcd answers within `timeoutMs`, else rejects with RegistryUnavailableError (health checks); optional. */
   ping?(timeoutMs?: number): Promise<void>;
 }

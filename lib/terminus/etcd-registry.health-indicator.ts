@@ -7,9 +7,9 @@ import { checkRegistryHealth, RegistryHealthCheck, RegistryHealthDetails } from 
 
 export interface EtcdRegistryHealthOptions {
   /** What makes the indicator down; default all four. */
-  checks?: readonly RegistryHealthCheck[];
+  checks?: readonly RegistryHealthCheck[] | undefined;
   /** Budget of the reachability probe, ms. Default 1000. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /**

@@ -4,7 +4,7 @@ import { ETCD_REGISTRY, ETCD_REGISTRY_RESOLVED_OPTIONS } from '../etcd-registry.
 import type { ResolvedEtcdRegistryModuleOptions } from '../etcd-registry.options';
 import { registryFaceProviders } from '../etcd-registry.providers';
 import { RegistryService } from '../registry.service';
-import { EtcdRegistryTestingOptions, resolveTestingOptions } from './etcd-registry-testing.options';
+import { EtcdRegistryTestingOptions, resolveTestingOptions, testingRegistry } from './etcd-registry-testing.options';
 import { InMemoryRegistry } from './in-memory-registry';
 
 /**
@@ -42,7 +42,7 @@ function testingRegistryProviders(options: EtcdRegistryTestingOptions): Provider
     { provide: ETCD_REGISTRY_RESOLVED_OPTIONS, useFactory: () => resolveTestingOptions(options) },
     {
       provide: InMemoryRegistry,
-      useFactory: (resolved: ResolvedEtcdRegistryModuleOptions) => options?.registry ?? new InMemoryRegistry(resolved.registry),
+      useFactory: (resolved: ResolvedEtcdRegistryModuleOptions) => testingRegistry(options, resolved),
       inject: [ETCD_REGISTRY_RESOLVED_OPTIONS],
     },
   ];

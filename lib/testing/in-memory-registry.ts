@@ -1,111 +1,160 @@
 import { setImmediate as realSetImmediate } from 'timers';
-import { RegistryClosedError, RegistryUnavailableError, ServiceConflictError } from '../core/errors';
+import { RegistryClosedError, RegistryUnavailableError, ServiceConflictError, WatchRemovedError } from '../core/errors';
+import { RegistryEvents } from '../core/events/registry-events';
 import { HandlerDelivery, loggedDeliveryReports } from '../core/watch/handler-delivery';
+import type { DeliveryReports, FirstCall } from '../core/watch/handler-delivery';
 import { assertHandler, assertPath, assertPrefix, assertValue } from '../core/input-validation';
 import { messages } from '../core/messages';
 import type { ResolvedRegistryOptions } from '../core/options';
-import type { Registry, ServiceMap, WatchHandler, WatchSubscription } from '../core/registry.interface';
+import type { MapChanges, Registry, ServiceMap, WatchHandler, WatchSubscription } from '../core/registry.interface';
 import { ServiceMapState } from '../core/watch/service-map-state';
-import type { RegistryStatus } from '../core/status.interface';
+import type { RegistrationStatus, RegistryStatus } from '../core/status.interface';
+import { EtcdMember, InMemoryEtcd, KeyChange, realNow, realUntil } from './in-memory-etcd';
 import { InMemoryRegistryOptions, resolveInMemoryOptions } from './in-memory-options';
 import { testingMessages } from './messages';
 
-/** A key as the in-memory etcd holds it: its value and the lease it is under. */
-interface StoredKey {
-  value: string;
-  lease: string;
+/** One handler: its delivery (the core's own), and when its current call started (real ms), if one runs. */
+interface Subscriber {
+  readonly delivery: HandlerDelivery;
+  callStartedAt?: number;
 }
 
-/** The lease of another instance (one per addInstance path); `expiresAt` is set once it crashed. */
-interface OtherLease {
-  ttlSeconds: number;
-  expiresAt?: number;
-}
-
-/** One watched prefix: the map its handlers were handed and their deliveries (the core's own parts). */
+/** One watched prefix: the map its handlers are handed and their deliveries. */
 interface PrefixWatch {
   readonly state: ServiceMapState;
-  readonly deliveries: Set<HandlerDelivery>;
+  readonly subscribers: Set<Subscriber>;
   revision: number;
 }
 
 /**
- * A registry with the etcd registry's contract and no etcd: for tests of code that uses a Registry,
- * RegistryService or @WatchServices. Handlers get the whole map first, then a new map after each
- * change, with the core's own delivery (ordered, never overlapping, coalesced while a handler runs,
- * no call when nothing changed). Paths held by another instance are refused with a
- * ServiceConflictError. Time is a clock the test moves with `advanceTime`; the helpers make other
- * instances appear (`addInstance`), leave (`leave`), crash (`crash`: gone once their TTL has passed on
- * that clock) and etcd unreachable (`setUnavailable`). Every helper resolves once the handlers have
- * had what it changed (`settled`).
+ * A registry with the etcd registry's contract and no etcd, for tests of code that uses a
+ * Registry, RegistryService or @WatchServices. It sits on an InMemoryEtcd: its own (the default)
+ * or one shared with other registries (`etcd` option: several applications in one test, each
+ * with its own lease).
  *
- * Differences from etcd, on purpose: nothing waits on a real clock (an unavailable registry rejects at
- * once, with the error the etcd one gives after `timeoutMs`), and this registry's own lease never
- * expires (the etcd one restores its keys anyway).
+ * What it keeps of the etcd registry: handlers get the whole map first, then a new map after each
+ * change, with the core's own delivery (ordered, never overlapping, coalesced while a handler runs,
+ * no call when nothing changed), always AFTER the call that made the change has resolved (the etcd
+ * registry may deliver before or after: a test awaits `settled()` or waits for the handler);
+ * `events` (registered, unregistered, delivered, watch-stale, watch-live, lease-lost, restored,
+ * error); `ping()`; a path held by another lease is refused with a ServiceConflictError; outages
+ * as etcd has them: an unregister or a re-register of a registered path that fails drops the path
+ * (its key goes once etcd is back), a close during an outage leaves the keys until the lease's TTL
+ * has passed, and an outage longer than the TTL loses the lease (restored once back).
+ *
+ * Time is the InMemoryEtcd's clock (Date.now() plus `advanceTime`): status() and events use it.
+ * The helpers (addInstance, leave, crash, advanceTime, setUnavailable) resolve once the handlers
+ * have had what they changed (`settled`), never waiting for a call longer than `handlerTimeoutMs`.
+ *
+ * Differences from etcd, on purpose: nothing waits on a real clock (an unavailable registry rejects
+ * at once, with the error the etcd one gives after `timeoutMs`).
  */
 export class InMemoryRegistry implements Registry {
-  /** The options as resolved by the core's resolver (endpoints are a label). */
+  /** The options as resolved by the core's resolver (endpoints are a label; events on the kit's clock). */
   readonly options: ResolvedRegistryOptions;
-  private readonly store = new Map<string, StoredKey>();
-  private readonly otherLeases = new Map<string, OtherLease>();
-  private readonly own = new Set<string>();
+  /** The etcd this registry is on (shared with the registries made with the same `etcd` option). */
+  readonly etcd: InMemoryEtcd;
+  private readonly own = new Map<string, string>();
+  /** Paths dropped during an outage whose key of ours is deleted once etcd is back. */
+  private readonly tombstones = new Set<string>();
   private readonly watches = new Map<string, PrefixWatch>();
-  private ownLease?: string;
-  private nextLease = 7_000_000_000_000_000_000n;
-  private revision = 1;
-  private clock: number;
+  private readonly member: EtcdMember;
+  private lease?: string;
+  private lingerUntil?: number;
+  private leaseLost = false;
   private unavailableSince?: number;
+  private lastKeepAliveAt?: number;
   private flushScheduled = false;
   private closed = false;
 
-  /** Options are checked as the etcd registry checks them (a RegistryOptionsError names a bad one). */
-  constructor(options: InMemoryRegistryOptions = {}) {
-    this.options = resolveInMemoryOptions(options);
-    this.clock = Date.now();
+  /**
+   * Options are checked as the etcd registry checks them (a RegistryOptionsError names a bad one).
+   * `etcd` (or the `etcd` option): the InMemoryEtcd to sit on; default a new one of its own.
+   */
+  constructor(options: InMemoryRegistryOptions = {}, etcd: InMemoryEtcd | undefined = options?.etcd) {
+    const resolved = resolveInMemoryOptions(options);
+    this.etcd = etcd ?? new InMemoryEtcd({ ttlSeconds: resolved.ttlSeconds });
+    this.options = { ...resolved, events: new RegistryEvents(resolved.logger, () => this.etcd.now()) };
+    this.member = this.asMember();
+    this.etcd.join(this.member);
+  }
+
+  /** What the registry reports as it happens, on the kit's clock. */
+  get events(): RegistryEvents {
+    return this.options.events;
   }
 
   // --- Registry --------------------------------------------------------------------------------
 
   async register(path: string, value: string): Promise<void> {
     assertPath(path);
-    assertValue(path, value);
-    this.assertReachable(`registration of ${JSON.stringify(path)}`);
-    const held = this.store.get(path);
-    if (held && held.lease !== this.ownLease) throw new ServiceConflictError(path, held.lease, messages.conflict(path, held.lease));
-    this.ownLease ??= this.grantLease();
-    this.own.add(path);
-    this.put(path, value, this.ownLease);
+    assertValue(path, value, this.options.namespace, this.options.username);
+    this.assertOpen();
+    this.etcd.sweep();
+    if (this.unavailableSince !== undefined) {
+      this.drop(path); // as the etcd registry: a failed re-register drops the path
+      throw this.unavailable(messages.registering(path, 1));
+    }
+    const key = this.key(path);
+    const held = this.etcd.get(key);
+    if (held && held.lease !== this.lease) {
+      if (this.own.has(path)) this.drop(path);
+      throw new ServiceConflictError(path, held.lease, messages.conflict(path, held.lease));
+    }
+    if (!this.lease || !this.etcd.hasLease(this.lease)) this.lease = this.etcd.grant(this.options.ttlSeconds, this.member);
+    this.lingerUntil = undefined;
+    this.lastKeepAliveAt = this.etcd.now();
+    this.tombstones.delete(path);
+    this.own.set(path, value);
+    this.etcd.put(key, value, this.lease);
+    this.events.emit({ type: 'registered', path, lease: this.lease });
   }
 
   async unregister(path: string): Promise<void> {
     assertPath(path);
-    this.assertReachable(`deletion of ${JSON.stringify(path)}`);
-    if (!this.own.delete(path)) return; // never someone else's key
-    this.remove([path]);
-    if (this.own.size === 0) this.ownLease = undefined; // revoked once no key is left
+    this.assertOpen();
+    this.etcd.sweep();
+    if (!this.own.has(path)) return; // never someone else's key (and nothing to send)
+    if (this.unavailableSince !== undefined) {
+      this.drop(path);
+      throw this.unavailable(`unregistration of ${JSON.stringify(path)}`);
+    }
+    this.own.delete(path);
+    this.deleteOwnKey(path);
+    this.events.emit({ type: 'unregistered', path });
+    if (this.own.size > 0 || !this.lease) return;
+    if (this.options.leaseLingerMs > 0) this.lingerUntil = this.etcd.now() + this.options.leaseLingerMs;
+    else this.revokeLease();
   }
 
   async addWatch(prefix: string, fn: WatchHandler): Promise<WatchSubscription> {
     assertPrefix(prefix);
     assertHandler(fn);
-    this.assertReachable(`read of prefix ${JSON.stringify(prefix)}`);
+    this.assertOpen();
+    this.etcd.sweep();
+    if (this.unavailableSince !== undefined) throw this.unavailable(`read of prefix ${JSON.stringify(prefix)}`);
     let watch = this.watches.get(prefix);
     if (!watch) {
-      watch = { state: new ServiceMapState(), deliveries: new Set(), revision: this.revision };
+      watch = { state: new ServiceMapState(), subscribers: new Set(), revision: this.etcd.revision };
       watch.state.replace(this.entries(prefix));
       this.watches.set(prefix, watch);
     }
-    const delivery = new HandlerDelivery(
-      fn,
-      watch.state,
-      loggedDeliveryReports(this.options.logger, prefix, fn),
-      this.options.handlerTimeoutMs,
-    );
-    watch.deliveries.add(delivery);
-    delivery.notify();
-    await delivery.first;
     const owner = watch;
-    return { prefix, remove: async () => this.removeDelivery(prefix, owner, delivery) };
+    // The first read takes a turn of the event loop, as etcd's does: a removeWatch or close() meanwhile wins.
+    await new Promise<void>((resolve) => realSetImmediate(resolve));
+    this.assertOpen();
+    if (this.watches.get(prefix) !== owner) throw new WatchRemovedError(prefix, messages.watchRemoved(prefix));
+    const subscriber = this.subscribe(prefix, owner, fn);
+    subscriber.delivery.notify();
+    // The first call, or handlerTimeoutMs of it (measured on a real clock: fake timers never hold it up).
+    let first: FirstCall | undefined;
+    void subscriber.delivery.first.then((how) => (first = how));
+    await realUntil(() => first !== undefined || this.overdue(subscriber));
+    if (first === 'stopped') {
+      this.assertOpen();
+      throw new WatchRemovedError(prefix, messages.watchRemoved(prefix));
+    }
+    return { prefix, remove: async () => this.unsubscribe(prefix, owner, subscriber) };
   }
 
   async removeWatch(prefix: string): Promise<void> {
@@ -113,201 +162,349 @@ export class InMemoryRegistry implements Registry {
     const watch = this.watches.get(prefix);
     if (!watch) return;
     this.watches.delete(prefix);
-    for (const delivery of watch.deliveries) delivery.stop();
+    for (const subscriber of watch.subscribers) subscriber.delivery.stop();
   }
 
   async getServices(prefix: string): Promise<ServiceMap> {
     assertPrefix(prefix);
-    this.assertReachable(`read of prefix ${JSON.stringify(prefix)}`);
+    this.assertOpen();
+    this.etcd.sweep();
+    if (this.unavailableSince !== undefined) throw this.unavailable(`read of prefix ${JSON.stringify(prefix)}`);
     return this.read(prefix);
   }
 
+  /** Resolves while etcd is reachable; rejects with RegistryUnavailableError during an outage, RegistryClosedError once closed. */
+  async ping(): Promise<void> {
+    this.assertOpen();
+    if (this.unavailableSince !== undefined) throw this.unavailable('health probe (status of an etcd member)');
+  }
+
+  /** The etcd registry's snapshot; times on the kit's clock. */
   status(): RegistryStatus {
+    this.etcd.sweep();
     const live = this.unavailableSince === undefined;
+    const lease = this.lease && !this.leaseLost ? this.lease : undefined;
     return {
-      lease: this.ownLease
-        ? { id: this.ownLease, ttlSeconds: this.options.ttlSeconds, lastKeepAliveAt: live ? this.clock : this.unavailableSince }
+      lease: lease
+        ? { id: lease, ttlSeconds: this.options.ttlSeconds, lastKeepAliveAt: live ? this.etcd.now() : this.lastKeepAliveAt }
         : undefined,
-      registrations: [...this.own].map((path) => ({ path, state: 'registered' as const })),
+      registrations: [...this.own.keys()].map((path) => this.registrationStatus(path)),
       watches: [...this.watches].map(([prefix, w]) => ({
         prefix,
         revision: String(w.revision),
         live,
         staleSince: this.unavailableSince,
-        handlers: w.deliveries.size,
+        handlers: w.subscribers.size,
       })),
       closed: this.closed,
     };
   }
 
-  /** Unregisters everything and stops the watches. Idempotent. */
+  /**
+   * Unregisters everything (one revoke) and stops the watches. During an outage the revoke cannot
+   * reach etcd: the keys stay until the lease's TTL has passed on the kit's clock, as with etcd.
+   * Idempotent.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const watch of this.watches.values()) for (const delivery of watch.deliveries) delivery.stop();
-    this.watches.clear();
-    this.remove([...this.own]);
+    this.stopWatches();
+    if (this.lease && this.unavailableSince !== undefined) this.etcd.expireAfter(this.lease, this.lastKeepAliveAt ?? this.etcd.now(), true);
+    else this.revokeLease();
     this.own.clear();
-    this.ownLease = undefined;
+    this.tombstones.clear();
+    this.lease = undefined;
+    this.etcd.part(this.member);
   }
 
   // --- What the test drives ----------------------------------------------------------------------
 
-  /** Now on the test's clock (epoch ms): starts at the real time of creation, moves only with advanceTime. */
-  now(): number {
-    return this.clock;
+  /**
+   * This application dies (SIGKILL): its watches stop, every method rejects with a
+   * RegistryClosedError, and its keys stay until its lease's TTL has passed on the kit's clock
+   * (other registries on the same etcd see them go then).
+   */
+  kill(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.stopWatches();
+      if (this.lease) this.etcd.expireAfter(this.lease, this.lastKeepAliveAt ?? this.etcd.now(), true);
+      this.own.clear();
+      this.lease = undefined;
+      this.etcd.part(this.member);
+    }
+    return this.etcd.settled();
   }
 
-  /**
-   * Another instance registers `path` = `value` under a lease of its own (default TTL: `ttlSeconds`);
-   * again on the same path changes its value. Resolves once the handlers have had it.
-   */
-  addInstance(path: string, value: string, options: { ttlSeconds?: number } = {}): Promise<void> {
+  /** Now on the kit's clock (epoch ms): Date.now() plus every advanceTime of the etcd. */
+  now(): number {
+    return this.etcd.now();
+  }
+
+  /** Another instance registers `path` = `value` under a lease of its own (see InMemoryEtcd.addInstance). */
+  addInstance(path: string, value: string, options: { ttlSeconds?: number | undefined } = {}): Promise<void> {
     assertPath(path);
-    assertValue(path, value);
-    const held = this.store.get(path);
-    if (held && held.lease === this.ownLease) throw new Error(testingMessages.heldByThisRegistry(path));
-    let lease = held?.lease;
-    if (!lease) {
-      lease = this.grantLease();
-      this.otherLeases.set(lease, { ttlSeconds: options.ttlSeconds ?? this.options.ttlSeconds });
-    }
-    this.put(path, value, lease);
-    return this.settled();
+    if (this.own.has(path)) throw new Error(testingMessages.heldByThisRegistry(path));
+    return this.etcd.addInstance(this.key(path), value, options);
   }
 
   /** The other instance holding `path` shuts down cleanly: its key is deleted at once. */
   leave(path: string): Promise<void> {
-    const lease = this.otherLeaseOf('leave', path);
-    this.otherLeases.delete(lease);
-    this.remove([path]);
-    return this.settled();
+    return this.etcd.leave(this.key(path));
   }
 
-  /**
-   * The other instance holding `path` dies (SIGKILL): its key stays until its lease's TTL has passed on
-   * the test clock (advanceTime), then disappears.
-   */
+  /** The other instance holding `path` dies: its key stays until its lease's TTL has passed (advanceTime). */
   crash(path: string): Promise<void> {
-    const lease = this.otherLeases.get(this.otherLeaseOf('crash', path))!;
-    lease.expiresAt ??= this.clock + lease.ttlSeconds * 1000;
-    return this.settled();
+    return this.etcd.crash(this.key(path));
   }
 
-  /** Moves the test clock: leases whose TTL ran out expire (their keys go in one change). */
+  /** Moves the kit's clock (of the whole etcd): leases whose TTL ran out expire. */
   advanceTime(ms: number): Promise<void> {
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new RangeError(testingMessages.badDuration(ms));
-    this.clock += ms;
-    const expired: string[] = [];
-    for (const [path, key] of this.store) {
-      const lease = this.otherLeases.get(key.lease);
-      if (lease?.expiresAt !== undefined && lease.expiresAt <= this.clock) expired.push(path);
-    }
-    for (const path of expired) this.otherLeases.delete(this.store.get(path)!.lease);
-    this.remove(expired);
-    return this.settled();
+    return this.etcd.advanceTime(ms);
   }
 
   /**
-   * etcd unreachable (true) or back (false). While unreachable, every operation rejects with a
-   * RegistryUnavailableError, watches report `live: false` in status() and hand nothing to handlers;
-   * once back, each watch delivers the exact current map (one call, not a replay).
+   * etcd unreachable from this registry (true) or reachable again (false). While unreachable, every
+   * operation and ping() reject with a RegistryUnavailableError, watches report `live: false` since
+   * the outage's start and hand nothing to handlers, and the lease is not kept alive (past its TTL
+   * it expires: the keys go, and come back under a new lease once etcd is reachable). Once back, each
+   * watch delivers the exact current map (one call, not a replay).
    */
   setUnavailable(unavailable: boolean): Promise<void> {
-    if (unavailable) {
-      this.unavailableSince ??= this.clock;
-    } else if (this.unavailableSince !== undefined) {
-      this.unavailableSince = undefined;
-      for (const [prefix, watch] of this.watches) {
-        watch.revision = this.revision;
-        if (watch.state.replace(this.entries(prefix))) this.scheduleFlush();
-      }
-    }
-    return this.settled();
+    this.member.setUnavailable(unavailable);
+    return this.etcd.settled();
   }
 
-  /** What etcd holds under `prefix` now, whatever the registry's state (unavailable, closed). */
+  /** What etcd holds under `prefix` (paths without this registry's namespace), whatever the registry's state. */
   read(prefix = ''): ServiceMap {
+    this.etcd.sweep();
     const map: Record<string, string> = Object.create(null);
     for (const [k, v] of this.entries(prefix)) map[k] = v;
     return Object.freeze(map);
   }
 
-  /** Resolves once every change made so far has been handed to every handler and no handler is running. */
-  async settled(): Promise<void> {
-    // The timers module's own setImmediate: jest's fake timers replace only the global one.
-    while (this.flushScheduled || this.anyDeliveryRunning()) await new Promise<void>((resolve) => realSetImmediate(resolve));
+  /**
+   * Resolves once every change made so far has been handed to every handler (of every registry on
+   * this etcd) and no handler call runs, a call past `handlerTimeoutMs` excepted.
+   */
+  settled(): Promise<void> {
+    return this.etcd.settled();
   }
 
   // --- Inside --------------------------------------------------------------------------------------
 
-  private grantLease(): string {
-    return String(this.nextLease++);
+  private asMember(): EtcdMember {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    return {
+      changed: (changes) => this.changed(changes),
+      leaseExpired: (lease) => this.leaseExpired(lease),
+      tick: () => this.tick(),
+      get busy() {
+        return self.flushScheduled || [...self.watches.values()].some((w) => [...w.subscribers].some((s) => self.inCall(s)));
+      },
+      setUnavailable: (unavailable) => this.setLink(unavailable),
+    };
   }
 
-  private put(path: string, value: string, lease: string): void {
-    const before = this.store.get(path);
-    this.store.set(path, { value, lease });
-    if (before?.value === value) return;
-    this.revision++;
-    this.applyToWatches((state) => state.put(path, value), path);
-  }
-
-  /** Deletes `paths` in one revision (a lease expiry deletes all of its keys at once). */
-  private remove(paths: string[]): void {
-    const gone = paths.filter((path) => this.store.delete(path));
-    if (gone.length === 0) return;
-    this.revision++;
-    for (const path of gone) this.applyToWatches((state) => state.delete(path), path);
-  }
-
-  private applyToWatches(change: (state: ServiceMapState) => boolean, path: string): void {
-    if (this.unavailableSince !== undefined) return; // the watches catch up when etcd is back
-    for (const [prefix, watch] of this.watches) {
-      if (!path.startsWith(prefix)) continue;
-      watch.revision = this.revision;
-      if (change(watch.state)) this.scheduleFlush();
-    }
-  }
-
-  /** Hands the latest maps to idle handlers after the current synchronous change (several changes coalesce). */
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    // A promise job, not queueMicrotask: fake timers (jest, sinon) replace queueMicrotask, never promises.
-    void Promise.resolve().then(() => {
-      this.flushScheduled = false;
-      for (const watch of this.watches.values()) for (const delivery of watch.deliveries) delivery.notify();
-    });
-  }
-
-  private anyDeliveryRunning(): boolean {
-    for (const watch of this.watches.values()) for (const delivery of watch.deliveries) if (delivery.isRunning) return true;
-    return false;
+  private key(path: string): string {
+    return this.options.namespace + path;
   }
 
   private entries(prefix: string): Map<string, string> {
+    const ns = this.options.namespace;
     const out = new Map<string, string>();
-    for (const [path, key] of this.store) if (path.startsWith(prefix)) out.set(path, key.value);
+    for (const [key, value] of this.etcd.entries(ns + prefix)) out.set(key.slice(ns.length), value);
     return out;
   }
 
-  private otherLeaseOf(helper: string, path: string): string {
-    const lease = this.store.get(path)?.lease;
-    if (lease === undefined || !this.otherLeases.has(lease)) throw new Error(testingMessages.notAnotherInstance(helper, path));
-    return lease;
-  }
-
-  private removeDelivery(prefix: string, watch: PrefixWatch, delivery: HandlerDelivery): void {
-    delivery.stop();
-    watch.deliveries.delete(delivery);
-    if (watch.deliveries.size === 0 && this.watches.get(prefix) === watch) this.watches.delete(prefix);
-  }
-
-  private assertReachable(what: string): void {
-    if (this.closed) throw new RegistryClosedError(messages.closed());
-    if (this.unavailableSince !== undefined) {
-      throw new RegistryUnavailableError(messages.unavailable(this.options.endpoints, this.options.timeoutMs, what));
+  private changed(changes: readonly KeyChange[]): void {
+    if (this.closed || this.unavailableSince !== undefined) return; // the watches catch up when etcd is back
+    const ns = this.options.namespace;
+    for (const { key, value } of changes) {
+      if (!key.startsWith(ns)) continue;
+      const path = key.slice(ns.length);
+      for (const [prefix, watch] of this.watches) {
+        if (!path.startsWith(prefix)) continue;
+        watch.revision = this.etcd.revision;
+        if (value === undefined ? watch.state.delete(path) : watch.state.put(path, value)) this.scheduleFlush();
+      }
     }
+  }
+
+  private leaseExpired(lease: string): void {
+    if (lease !== this.lease || this.closed) return;
+    this.leaseLost = true;
+    if (this.own.size === 0) {
+      this.lease = undefined;
+      this.leaseLost = false;
+      return;
+    }
+    this.events.emit({ type: 'lease-lost', lease, cause: 'the lease expired (no keep-alive within its TTL)', keys: this.own.size });
+    if (this.unavailableSince === undefined) this.restore();
+  }
+
+  /** A new lease and every registered key written again under it (after the lease was lost). */
+  private restore(): void {
+    this.lease = this.etcd.grant(this.options.ttlSeconds, this.member);
+    this.leaseLost = false;
+    this.lastKeepAliveAt = this.etcd.now();
+    let rewritten = 0;
+    for (const [path, value] of this.own) {
+      const held = this.etcd.get(this.key(path));
+      if (held && held.lease !== this.lease) continue; // taken meanwhile: a conflict in status()
+      this.etcd.put(this.key(path), value, this.lease);
+      rewritten++;
+    }
+    this.events.emit({ type: 'restored', lease: this.lease, keys: rewritten });
+  }
+
+  private tick(): void {
+    if (this.lingerUntil === undefined || this.lingerUntil > this.etcd.now() || this.unavailableSince !== undefined) return;
+    this.lingerUntil = undefined;
+    if (this.own.size === 0) this.revokeLease();
+  }
+
+  private setLink(unavailable: boolean): void {
+    if (this.closed) return;
+    if (unavailable) {
+      if (this.unavailableSince !== undefined) return;
+      this.unavailableSince = this.etcd.now();
+      this.lastKeepAliveAt = this.unavailableSince;
+      if (this.lease) this.etcd.expireAfter(this.lease, this.unavailableSince);
+      for (const prefix of this.watches.keys()) this.events.emit({ type: 'watch-stale', prefix, reason: 'etcd unreachable (testing kit)' });
+      return;
+    }
+    if (this.unavailableSince === undefined) return;
+    const since = this.unavailableSince;
+    this.etcd.sweep();
+    // Still cut off from the watches: what this registry deletes now is in the map read below.
+    for (const path of this.tombstones) this.deleteOwnKey(path);
+    this.tombstones.clear();
+    if (this.lease && this.etcd.hasLease(this.lease)) this.etcd.keepAlive(this.lease);
+    this.unavailableSince = undefined;
+    this.lastKeepAliveAt = this.etcd.now();
+    if (this.leaseLost) this.restore();
+    else if (this.own.size === 0 && this.lease && this.lingerUntil === undefined) this.revokeLease();
+    for (const [prefix, watch] of this.watches) {
+      watch.revision = this.etcd.revision;
+      if (watch.state.replace(this.entries(prefix))) this.scheduleFlush();
+      this.events.emit({ type: 'watch-live', prefix, staleMs: this.etcd.now() - since });
+    }
+  }
+
+  /** A path leaves the registry's set; its key of ours, if any, is deleted once etcd answers. */
+  private drop(path: string): void {
+    if (!this.own.delete(path)) return;
+    if (this.unavailableSince !== undefined) this.tombstones.add(path);
+    else this.deleteOwnKey(path);
+  }
+
+  private deleteOwnKey(path: string): void {
+    const key = this.key(path);
+    if (this.lease !== undefined && this.etcd.get(key)?.lease === this.lease) this.etcd.delete([key]);
+  }
+
+  private revokeLease(): void {
+    if (this.lease) this.etcd.revoke(this.lease);
+    this.lease = undefined;
+    this.lingerUntil = undefined;
+  }
+
+  private registrationStatus(path: string): RegistrationStatus {
+    const held = this.etcd.get(this.key(path));
+    if (held && held.lease !== this.lease) return { path, state: 'conflict', conflictWith: held.lease };
+    if (this.leaseLost || !held) return { path, state: 'restoring' };
+    return { path, state: 'registered' };
+  }
+
+  private subscribe(prefix: string, watch: PrefixWatch, fn: WatchHandler): Subscriber {
+    const subscriber: { delivery?: HandlerDelivery; callStartedAt?: number } = {};
+    const timed = (map: ServiceMap, changes: MapChanges): void | Promise<void> => {
+      subscriber.callStartedAt = realNow();
+      let returned: void | Promise<void>;
+      try {
+        returned = fn(map, changes);
+      } catch (error) {
+        subscriber.callStartedAt = undefined;
+        throw error;
+      }
+      if (!returned || typeof (returned as { then?: unknown }).then !== 'function') {
+        subscriber.callStartedAt = undefined;
+        return returned;
+      }
+      return Promise.resolve(returned).finally(() => (subscriber.callStartedAt = undefined));
+    };
+    Object.defineProperty(timed, 'name', { value: fn.name });
+    subscriber.delivery = new HandlerDelivery(timed, watch.state, this.reports(prefix, fn), this.options.handlerTimeoutMs);
+    const made = subscriber as Subscriber;
+    watch.subscribers.add(made);
+    return made;
+  }
+
+  /** The etcd registry's reports: log lines and events (error, delivered). */
+  private reports(prefix: string, fn: WatchHandler): DeliveryReports {
+    const logged = loggedDeliveryReports(this.options.logger, prefix, fn);
+    const name = fn.name || 'anonymous handler';
+    return {
+      error: (error) => {
+        logged.error(error);
+        const detail = error instanceof Error ? error.message : String(error);
+        this.events.emit({
+          type: 'error',
+          source: 'handler',
+          subject: prefix,
+          message: messages.handlerFailed(name, prefix, detail),
+          error,
+        });
+      },
+      stuck: (ms) => {
+        logged.stuck(ms);
+        this.events.emit({ type: 'error', source: 'handler', subject: prefix, message: messages.handlerStuck(name, prefix, ms) });
+      },
+      delivered: (latencyMs) => this.events.emit({ type: 'delivered', prefix, latencyMs }),
+    };
+  }
+
+  private unsubscribe(prefix: string, watch: PrefixWatch, subscriber: Subscriber): void {
+    subscriber.delivery.stop();
+    watch.subscribers.delete(subscriber);
+    if (watch.subscribers.size === 0 && this.watches.get(prefix) === watch) this.watches.delete(prefix);
+  }
+
+  /** A call that runs (not yet past handlerTimeoutMs), or a change its handler has not had. */
+  private inCall(subscriber: Subscriber): boolean {
+    if (subscriber.callStartedAt !== undefined) return !this.overdue(subscriber);
+    return subscriber.delivery.isRunning;
+  }
+
+  /** The handler's current call has run for handlerTimeoutMs: nothing waits for it any longer. */
+  private overdue(subscriber: Subscriber): boolean {
+    const started = subscriber.callStartedAt;
+    return started !== undefined && realNow() - started >= this.options.handlerTimeoutMs;
+  }
+
+  /** Hands the latest maps to idle handlers on a later turn (after the call that changed them resolved; changes coalesce). */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // The timers module's own setImmediate: jest's and sinon's fake timers replace only the global one.
+    realSetImmediate(() => {
+      this.flushScheduled = false;
+      for (const watch of this.watches.values()) for (const subscriber of watch.subscribers) subscriber.delivery.notify();
+    });
+  }
+
+  private stopWatches(): void {
+    for (const watch of this.watches.values()) for (const subscriber of watch.subscribers) subscriber.delivery.stop();
+    this.watches.clear();
+  }
+
+  private unavailable(what: string): RegistryUnavailableError {
+    return new RegistryUnavailableError(messages.unavailable(this.options.endpoints, this.options.timeoutMs, what));
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new RegistryClosedError(messages.closed());
   }
 }

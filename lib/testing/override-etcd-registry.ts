@@ -1,8 +1,7 @@
 import type { TestingModuleBuilder } from '@nestjs/testing';
 import { ETCD_CLIENT, ETCD_REGISTRY, ETCD_REGISTRY_RESOLVED_OPTIONS } from '../etcd-registry.constants';
 import { ETCD_REGISTRY_MODULE_OPTIONS } from '../etcd-registry.module-definition';
-import { EtcdRegistryTestingOptions, resolveTestingOptions } from './etcd-registry-testing.options';
-import { InMemoryRegistry } from './in-memory-registry';
+import { EtcdRegistryTestingOptions, resolveTestingOptions, testingRegistry } from './etcd-registry-testing.options';
 
 /**
  * Swaps an InMemoryRegistry into an application's EtcdRegistryModule (e.g. the AppModule of an e2e
@@ -18,7 +17,7 @@ import { InMemoryRegistry } from './in-memory-registry';
  */
 export function overrideEtcdRegistry(builder: TestingModuleBuilder, options: EtcdRegistryTestingOptions = {}): TestingModuleBuilder {
   const resolved = resolveTestingOptions(options);
-  const registry = options.registry ?? new InMemoryRegistry(resolved.registry);
+  const registry = testingRegistry(options, resolved);
   return builder
     .overrideProvider(ETCD_REGISTRY_MODULE_OPTIONS)
     .useValue({})

@@ -188,6 +188,29 @@ async function prepare(spec: ScaffoldSpec, cli: NestCli, work: string, tarball: 
     () => run(join(appDir, 'node_modules', '.bin', 'tsc'), ['--noEmit', '--incremental', 'false', '-p', 'tsconfig.json'], appDir),
     'build',
   );
+  await stage(
+    `${spec.id}: tsc --noEmit with strict, exactOptionalPropertyTypes, noUncheckedIndexedAccess (README examples)`,
+    () => {
+      // The scaffold's tsconfig with the strictest flags users turn on, over the README's files only
+      // (the scaffold's own files are not ours to hold to them).
+      const files = filesFor(readmeFiles(readme), spec).map((f) => f.path);
+      const strictest = {
+        extends: './tsconfig.json',
+        compilerOptions: {
+          strict: true,
+          exactOptionalPropertyTypes: true,
+          noUncheckedIndexedAccess: true,
+          noEmit: true,
+          incremental: false,
+        },
+        include: [],
+        files,
+      };
+      writeFileSync(join(appDir, 'tsconfig.strictest.json'), JSON.stringify(strictest, null, 2));
+      return run(join(appDir, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.strictest.json'], appDir);
+    },
+    'build',
+  );
   return appDir;
 }
 

@@ -2,10 +2,14 @@ import {
   Registry,
   RegistryArgumentError,
   RegistryClosedError,
+  RegistryEvent,
+  RegistryOptions,
   RegistryUnavailableError,
   ServiceConflictError,
   ServiceMap,
+  WatchRemovedError,
 } from '../../lib/core';
+import { KEY_COPIES_PER_REQUEST, MAX_REQUEST_BYTES, REQUEST_OVERHEAD_BYTES } from '../../lib/core/input-validation';
 import { recordWatch, WatchRecorder } from '../support/watch-recorder';
 
 /**
@@ -13,9 +17,23 @@ import { recordWatch, WatchRecorder } from '../support/watch-recorder';
  * side drives a real etcd (other instances hold leases of their own, a proxy cuts the registry's
  * link); the in-memory side drives InMemoryRegistry's helpers.
  */
+/** Options a contract test may give a registry under test (the rest are the side's). */
+export type ContractRegistryOptions = Pick<RegistryOptions, 'namespace' | 'handlerTimeoutMs' | 'leaseLingerMs'>;
+
 export interface ContractSide {
-  /** A new registry under test (closed by the side after the test); other instances' TTL is `ttlSeconds`. */
-  registry(): Promise<Registry>;
+  /**
+   * A new registry under test (closed by the side after the test), TTL `ttlSeconds`; every registry
+   * of one test is on the same etcd, with its own lease (several applications).
+   */
+  registry(options?: ContractRegistryOptions): Promise<Registry>;
+  /** The TTL of every lease (the registries' and other instances'), seconds. */
+  readonly ttlSeconds: number;
+  /** `registry`'s application dies (SIGKILL): its keep-alives stop, it revokes nothing. */
+  kill(registry: Registry): Promise<void>;
+  /** Lets `ms` pass on the clock the registries use (in memory: the kit's clock; etcd: real time). */
+  passTime(ms: number): Promise<void>;
+  /** Now on the clock the registries' status() and events use (epoch ms). */
+  now(): number;
   /** Another instance registers `path` = `value` under a lease of its own. */
   addInstance(path: string, value: string): Promise<void>;
   /** That instance shuts down cleanly: its key goes at once. */
@@ -24,7 +42,7 @@ export interface ContractSide {
   crash(path: string): Promise<void>;
   /** Lets the TTL of crashed instances pass (in memory: the test clock; etcd: real time, nothing to do). */
   passTtl(): Promise<void>;
-  /** etcd unreachable from the registry under test (true), or reachable again (false). */
+  /** etcd unreachable from every registry under test (true), or reachable again (false). */
   setUnavailable(unavailable: boolean): Promise<void>;
   /** What etcd holds under `prefix`, read behind the registry's back. */
   read(prefix: string): Promise<Record<string, string>>;
@@ -240,6 +258,197 @@ export function registryContract(name: string, side: () => ContractSide): void {
       await registry.close();
       await s.leave(`${p}other`);
       expect(rec.last).toEqual({ [`${p}me`]: 'mine', [`${p}other`]: 'o' }); // no call after close
+    });
+
+    // --- Issue 21: what a test observes, the same on both ---------------------------------------
+
+    it('events: registered (with the lease), delivered, unregistered, in that order', async () => {
+      const registry = await s.registry();
+      expect(registry.events).toBeDefined();
+      const seen: RegistryEvent[] = [];
+      const off = registry.events!.on((e) => seen.push(e), ['registered', 'delivered', 'unregistered']);
+      const rec = await recordWatch(registry, p);
+      await registry.register(`${p}me`, 'v');
+      await until(rec, { [`${p}me`]: 'v' }, 'the registration');
+      await registry.unregister(`${p}me`);
+      await until(rec, {}, 'the removal');
+      await s.eventually(() => seen.filter((e) => e.type === 'delivered').length >= 3, 'three deliveries');
+      off();
+      const lease = registry.status().lease?.id;
+      const registered = seen.find((e) => e.type === 'registered');
+      expect(registered).toMatchObject({ type: 'registered', path: `${p}me`, at: expect.any(Number) });
+      if (lease !== undefined) expect(registered).toMatchObject({ lease });
+      expect(seen.find((e) => e.type === 'unregistered')).toMatchObject({ path: `${p}me` });
+      const order = seen.map((e) => e.type).filter((t, i, all) => t !== all[i - 1]);
+      expect(order.indexOf('registered')).toBeLessThan(order.indexOf('unregistered'));
+      expect(seen.find((e) => e.type === 'delivered')).toMatchObject({ prefix: p, latencyMs: expect.any(Number) });
+    });
+
+    it('ping: resolves while etcd answers, RegistryUnavailableError during an outage, RegistryClosedError once closed', async () => {
+      const registry = await s.registry();
+      expect(registry.ping).toBeDefined();
+      await registry.ping!();
+      await s.setUnavailable(true);
+      await expect(registry.ping!(500)).rejects.toBeInstanceOf(RegistryUnavailableError);
+      await s.setUnavailable(false);
+      await s.eventually(() => registry.ping!(500).then(() => true), 'a ping once etcd is back');
+      await registry.close();
+      await expect(registry.ping!()).rejects.toBeInstanceOf(RegistryClosedError);
+    });
+
+    it('status() times are on the clock events use: the lease is fresh while kept alive, staleSince is the outage start', async () => {
+      const registry = await s.registry();
+      await registry.register(`${p}me`, 'v');
+      await recordWatch(registry, p);
+      await s.passTime(s.ttlSeconds * 1000 + 500);
+      await s.eventually(
+        () => s.now() - (registry.status().lease?.lastKeepAliveAt ?? 0) < s.ttlSeconds * 1000,
+        `a keep-alive within the TTL (${JSON.stringify(registry.status().lease)}, now ${s.now()})`,
+      );
+      const before = s.now();
+      await s.setUnavailable(true);
+      await s.eventually(() => registry.status().watches[0]?.live === false, 'the watch not live');
+      const stale = registry.status().watches[0].staleSince!;
+      expect(stale).toBeGreaterThanOrEqual(before);
+      expect(stale).toBeLessThanOrEqual(s.now());
+      await s.setUnavailable(false);
+      await s.eventually(() => registry.status().watches[0]?.live === true, 'the watch live again');
+    });
+
+    it('unregister during an outage rejects, drops the path, and its key goes once etcd is back', async () => {
+      const registry = await s.registry();
+      await registry.register(`${p}me`, 'v');
+      await s.setUnavailable(true);
+      await expect(registry.unregister(`${p}me`)).rejects.toBeInstanceOf(RegistryUnavailableError);
+      expect(registry.status().registrations.map((r) => r.path)).not.toContain(`${p}me`);
+      await s.setUnavailable(false);
+      await s.eventually(async () => !(`${p}me` in (await s.read(p))), 'the key deleted once etcd is back');
+      expect(registry.status().registrations).toEqual([]);
+    });
+
+    it('register(path, newValue) of a registered path during an outage rejects and drops the registration', async () => {
+      const registry = await s.registry();
+      await registry.register(`${p}me`, 'old');
+      await s.setUnavailable(true);
+      await expect(registry.register(`${p}me`, 'new')).rejects.toBeInstanceOf(RegistryUnavailableError);
+      expect(registry.status().registrations.map((r) => r.path)).not.toContain(`${p}me`);
+      await s.setUnavailable(false);
+      await s.eventually(async () => !(`${p}me` in (await s.read(p))), 'the old value deleted once etcd is back');
+    });
+
+    it('a registration survives an outage shorter than the TTL (after the call): still registered, same value', async () => {
+      const registry = await s.registry();
+      await registry.register(`${p}me`, 'v');
+      await s.setUnavailable(true);
+      await s.setUnavailable(false);
+      await s.eventually(async () => (await s.read(p))[`${p}me`] === 'v', 'the key kept');
+      expect(registry.status().registrations).toEqual([expect.objectContaining({ path: `${p}me`, state: 'registered' })]);
+    });
+
+    it('an outage during register(): once etcd is back, the registry and etcd agree on whether it is registered', async () => {
+      const registry = await s.registry();
+      const call = registry.register(`${p}me`, 'v').then(
+        () => 'resolved',
+        (e: unknown) => e,
+      );
+      await s.setUnavailable(true);
+      const outcome = await call;
+      if (outcome !== 'resolved') expect(outcome).toBeInstanceOf(RegistryUnavailableError);
+      await s.setUnavailable(false);
+      await s.eventually(async () => {
+        const registered = registry.status().registrations.some((r) => r.path === `${p}me` && r.state === 'registered');
+        const inEtcd = (await s.read(p))[`${p}me`] === 'v';
+        return registered === inEtcd && (outcome !== 'resolved' || registered);
+      }, 'status() and etcd to agree');
+    });
+
+    it('close() during an outage: the keys stay until the lease expires (the revoke cannot reach etcd)', async () => {
+      const registry = await s.registry();
+      await registry.register(`${p}me`, 'v');
+      await s.setUnavailable(true);
+      await registry.close();
+      expect(registry.status().closed).toBe(true);
+      expect(await s.read(p)).toEqual({ [`${p}me`]: 'v' });
+      await s.setUnavailable(false);
+      await s.passTime(s.ttlSeconds * 1000);
+      await s.eventually(async () => Object.keys(await s.read(p)).length === 0, 'the key gone with the lease', 20_000);
+    });
+
+    it('two applications on one etcd: a path one holds is a conflict for the other; one closing or dying leaves the other working', async () => {
+      const a = await s.registry();
+      const b = await s.registry();
+      await a.register(`${p}a`, 'A');
+      await expect(b.register(`${p}a`, 'B')).rejects.toBeInstanceOf(ServiceConflictError);
+      await b.register(`${p}b`, 'B');
+      const rec = await recordWatch(b, p);
+      expect(rec.last).toEqual({ [`${p}a`]: 'A', [`${p}b`]: 'B' });
+      await a.close();
+      await until(rec, { [`${p}b`]: 'B' }, "b sees a's key go when a closes");
+      expect(b.status().closed).toBe(false);
+      const c = await s.registry();
+      await c.register(`${p}c`, 'C');
+      await until(rec, { [`${p}b`]: 'B', [`${p}c`]: 'C' }, "b sees c's key");
+      await s.kill(c);
+      expect(await s.read(p)).toEqual({ [`${p}b`]: 'B', [`${p}c`]: 'C' }); // a dead app's key stays until its TTL
+      await s.passTime(s.ttlSeconds * 1000);
+      await until(rec, { [`${p}b`]: 'B' }, "b sees c's key expire");
+      await b.register(`${p}b2`, 'B2');
+      expect(await b.getServices(p)).toEqual({ [`${p}b`]: 'B', [`${p}b2`]: 'B2' });
+    });
+
+    it('leaseLingerMs: the lease outlives the last key that long, and a register meanwhile reuses it', async () => {
+      const registry = await s.registry({ leaseLingerMs: 1500 });
+      await registry.register(`${p}a`, '1');
+      const lease = registry.status().lease?.id;
+      expect(lease).toMatch(/^\d+$/);
+      await registry.unregister(`${p}a`);
+      expect(registry.status().lease?.id).toBe(lease);
+      await registry.register(`${p}a`, '2');
+      expect(registry.status().lease?.id).toBe(lease);
+      await registry.unregister(`${p}a`);
+      await s.passTime(1500);
+      await s.eventually(() => registry.status().lease === undefined, 'the lease revoked after lingering');
+    });
+
+    it('removeWatch racing addWatch: addWatch rejects with a WatchRemovedError', async () => {
+      const registry = await s.registry();
+      const pending = registry
+        .addWatch(p, () => undefined)
+        .then(
+          () => 'resolved',
+          (e: unknown) => e,
+        );
+      await registry.removeWatch(p);
+      expect(await pending).toBeInstanceOf(WatchRemovedError);
+    });
+
+    it('the size check counts the namespace: a value that fits without it is refused with it', async () => {
+      const namespace = `/ns-${'n'.repeat(40)}`;
+      const path = `${p}big`;
+      const fitsBare = MAX_REQUEST_BYTES - REQUEST_OVERHEAD_BYTES - KEY_COPIES_PER_REQUEST * Buffer.byteLength(path) - 8;
+      const registry = await s.registry({ namespace });
+      const error = await registry.register(path, 'x'.repeat(fitsBare)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(RegistryArgumentError);
+      expect((error as RegistryArgumentError).argument).toBe('value');
+    });
+
+    it('a handler stuck past handlerTimeoutMs holds up nothing: another handler, and another addWatch, go on', async () => {
+      const registry = await s.registry({ handlerTimeoutMs: 500 });
+      let calls = 0;
+      await registry.addWatch(p, () => {
+        calls++;
+        return calls === 2 ? new Promise<void>(() => undefined) : undefined; // the second call never ends
+      });
+      const other = await recordWatch(registry, p);
+      await s.addInstance(`${p}one`, '1');
+      await until(other, { [`${p}one`]: '1' }, 'the other handler');
+      await s.eventually(() => calls === 2, 'the stuck call');
+      const later = await recordWatch(registry, p);
+      await s.addInstance(`${p}two`, '2');
+      await until(later, { [`${p}one`]: '1', [`${p}two`]: '2' }, 'a handler added after the stuck one');
     });
 
     it('status() lists the registrations and says whether it is closed', async () => {

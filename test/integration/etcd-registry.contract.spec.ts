@@ -1,4 +1,5 @@
 import type { Lease } from 'etcd3';
+import type { Registry } from '../../lib/core';
 import { registryContract } from '../contract/registry.contract';
 import { FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { uniquePrefix, withEtcd } from '../support/registry-fixtures';
@@ -20,7 +21,8 @@ afterEach(async () => {
 });
 
 registryContract('EtcdRegistry (real etcd)', () => {
-  let proxy: FaultProxy | undefined;
+  /** Each registry under test reaches etcd through a proxy of its own. */
+  const links = new Map<Registry, FaultProxy>();
   const held = new Map<string, Lease>();
   const leaseOf = (path: string) => {
     const lease = held.get(path);
@@ -28,11 +30,23 @@ registryContract('EtcdRegistry (real etcd)', () => {
     return lease;
   };
   return {
-    registry: async () => {
-      proxy = await startFaultProxy(t.etcd.endpoints);
+    ttlSeconds: TTL_SECONDS,
+    registry: async (options = {}) => {
+      const proxy = await startFaultProxy(t.etcd.endpoints);
       proxies.push(proxy);
-      return t.pool.create(proxy.endpoints, { timeoutMs: 1000 });
+      const registry = await t.pool.create(proxy.endpoints, { timeoutMs: 1000, ttlSeconds: TTL_SECONDS, ...options });
+      links.set(registry, proxy);
+      return registry;
     },
+    kill: async (registry) => {
+      // Its link cut for good: no keep-alive, no revoke; close() then only stops it inside this process.
+      links.get(registry)!.cut();
+      links.delete(registry);
+      await registry.close();
+    },
+    // Time itself is what these tests let pass (a lease's TTL, a keep-alive period): real time here.
+    passTime: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: () => Date.now(),
     addInstance: async (path, value) => {
       const lease = t.client.lease(TTL_SECONDS);
       leases.push(lease);
@@ -48,7 +62,12 @@ registryContract('EtcdRegistry (real etcd)', () => {
       held.delete(path);
     },
     passTtl: async () => undefined, // real time: `eventually` waits for the expiry
-    setUnavailable: async (unavailable) => (unavailable ? proxy!.cut() : proxy!.heal()),
+    setUnavailable: async (unavailable) => {
+      for (const proxy of links.values()) {
+        if (unavailable) proxy.cut();
+        else proxy.heal();
+      }
+    },
     read: (prefix) => freshRead(t.client, prefix),
     eventually: async (condition, message, timeoutMs = 15_000) => {
       await waitFor(condition, { timeoutMs, message });

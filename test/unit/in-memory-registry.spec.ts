@@ -1,4 +1,5 @@
 import { setImmediate as realSetImmediate } from 'timers';
+import { realUntil } from '../../lib/testing/in-memory-etcd';
 import { RegistryOptionsError, RegistryUnavailableError, ServiceMap } from '../../lib';
 import { InMemoryRegistry } from '../../lib/testing';
 import { recordWatch } from '../support/watch-recorder';
@@ -23,6 +24,7 @@ describe('InMemoryRegistry', () => {
   });
 
   it('a crashed instance goes exactly when its TTL has passed on the test clock (its own TTL if given)', async () => {
+    jest.useFakeTimers(); // Date.now() frozen: the kit's clock moves only with advanceTime
     const r = make({ ttlSeconds: 3 });
     await r.addInstance('/s/a', 'a');
     await r.addInstance('/s/b', 'b', { ttlSeconds: 10 });
@@ -51,7 +53,9 @@ describe('InMemoryRegistry', () => {
   });
 
   it('unavailable: errors name the label and timeoutMs; status() says the watches are not live, and since when', async () => {
+    jest.useFakeTimers();
     const r = make({ timeoutMs: 1234 });
+    const created = r.now();
     await r.register('/s/me', 'x');
     await recordWatch(r, '/s/');
     expect(r.status().watches).toEqual([{ prefix: '/s/', revision: expect.any(String), live: true, staleSince: undefined, handlers: 1 }]);
@@ -62,17 +66,31 @@ describe('InMemoryRegistry', () => {
     expect((error as Error).message).toContain('in-memory');
     expect((error as Error).message).toContain('1234 ms');
     expect(r.status().watches[0]).toMatchObject({ live: false, staleSince: r.now() });
+    expect(r.status().watches[0].staleSince).toBe(created + 500); // the outage's start, not the registry's creation
     await r.setUnavailable(false);
     expect(r.status().watches[0]).toMatchObject({ live: true, staleSince: undefined });
   });
 
-  it('status(): the lease exists while this registry holds a key', async () => {
-    const r = make({ ttlSeconds: 4 });
+  it('status(): the lease exists while this registry holds a key, and lingers leaseLingerMs on the test clock after the last one', async () => {
+    const r = make({ ttlSeconds: 4, leaseLingerMs: 0 });
     expect(r.status().lease).toBeUndefined();
     await r.register('/s/a', '1');
     expect(r.status().lease).toMatchObject({ id: expect.stringMatching(/^\d+$/), ttlSeconds: 4 });
     await r.unregister('/s/a');
     expect(r.status().lease).toBeUndefined();
+
+    jest.useFakeTimers();
+    const lingering = make({ leaseLingerMs: 3000 });
+    await lingering.register('/s/b', '1');
+    const lease = lingering.status().lease!.id;
+    await lingering.unregister('/s/b');
+    await lingering.advanceTime(2999);
+    expect(lingering.status().lease?.id).toBe(lease);
+    await lingering.register('/s/b', '2'); // reuses the lingering lease
+    expect(lingering.status().lease?.id).toBe(lease);
+    await lingering.unregister('/s/b');
+    await lingering.advanceTime(3000);
+    expect(lingering.status().lease).toBeUndefined();
   });
 
   it('helpers refuse what would be a test mistake, naming it', async () => {
@@ -94,5 +112,65 @@ describe('InMemoryRegistry', () => {
     });
     await r.addInstance('/s/a', 'a');
     expect(seen).toEqual([{}, { '/s/a': 'a' }]);
+  });
+
+  it('status() times follow Date.now() (plus advanceTime): a live lease is fresh, staleSince is when the outage began', async () => {
+    const r = make({ ttlSeconds: 2 });
+    await r.register('/s/me', 'x');
+    await recordWatch(r, '/s/');
+    const created = Date.now();
+    await realUntil(() => Date.now() >= created + 50); // real time passes, no advanceTime
+    expect(r.status().lease!.lastKeepAliveAt).toBeGreaterThanOrEqual(created + 50);
+    const cut = Date.now();
+    await r.setUnavailable(true);
+    expect(r.status().watches[0].staleSince).toBeGreaterThanOrEqual(cut);
+    await r.advanceTime(1000);
+    expect(r.now()).toBeGreaterThanOrEqual(Date.now() + 1000);
+  });
+
+  it('a handler gets a change after the call that made it has resolved, never before (settled() hands it over)', async () => {
+    const r = make();
+    const rec = await recordWatch(r, '/s/');
+    await r.register('/s/me', 'x');
+    expect(rec.maps).toEqual([{}]);
+    await r.settled();
+    expect(rec.last).toEqual({ '/s/me': 'x' });
+  });
+
+  it('helpers never wait longer than handlerTimeoutMs for a stuck handler', async () => {
+    const r = make({ handlerTimeoutMs: 300, ttlSeconds: 2 });
+    await r.addInstance('/s/other', 'o');
+    let calls = 0;
+    await r.addWatch('/s/', () => (++calls > 1 ? new Promise<void>(() => undefined) : undefined));
+    const bounded = async (what: string, helper: () => Promise<void>) => {
+      const outcome = await Promise.race([
+        helper().then(() => 'resolved'),
+        new Promise((res) => setTimeout(() => res(`${what} pending`), 5000)),
+      ]);
+      expect(outcome).toBe('resolved');
+    };
+    await bounded('addInstance', () => r.addInstance('/s/a', 'a'));
+    await bounded('crash', () => r.crash('/s/a'));
+    await bounded('advanceTime', () => r.advanceTime(2000));
+    await bounded('leave', () => r.leave('/s/other'));
+    await bounded('setUnavailable', () => r.setUnavailable(true));
+    await bounded('setUnavailable', () => r.setUnavailable(false));
+    await bounded('settled', () => r.settled());
+    expect(calls).toBeGreaterThan(1);
+  });
+
+  it('kill(): the application dies; its keys stay for the TTL on the kit clock, seen by another registry on the same etcd', async () => {
+    jest.useFakeTimers();
+    const a = make({ ttlSeconds: 3 });
+    const b = make({ etcd: a.etcd });
+    await a.register('/s/a', 'A');
+    const rec = await recordWatch(b, '/s/');
+    await a.kill();
+    await expect(a.register('/s/x', 'x')).rejects.toThrow(/closed/);
+    expect(rec.last).toEqual({ '/s/a': 'A' });
+    await b.advanceTime(2999);
+    expect(rec.last).toEqual({ '/s/a': 'A' });
+    await b.advanceTime(1);
+    expect(rec.last).toEqual({});
   });
 });

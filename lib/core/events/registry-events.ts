@@ -7,6 +7,9 @@ export type RegistryEventInput = RegistryEvent extends infer E ? (E extends Regi
 
 export type RegistryEventListener = (event: RegistryEvent) => void;
 
+/** Date.now() at each call (fake timers included); one function, so resolved options compare equal. */
+const wallClock = (): number => Date.now();
+
 /**
  * The registry's events: a small synchronous emitter, framework-free. A listener that throws breaks
  * nothing: the error is logged and the
@@ -15,7 +18,11 @@ export type RegistryEventListener = (event: RegistryEvent) => void;
 export class RegistryEvents {
   private readonly listeners = new Set<RegistryEventListener>();
 
-  constructor(private readonly logger?: RegistryLogger) {}
+  /** `now` is the clock of `at` (epoch ms): Date.now, or a test's clock (the testing kit's). */
+  constructor(
+    private readonly logger?: RegistryLogger,
+    private readonly now: () => number = wallClock,
+  ) {}
 
   /** Calls `listener` with every event (of `types` only, when given); returns the unsubscribe function. */
   on(listener: RegistryEventListener, types?: readonly RegistryEventType[]): () => void {
@@ -31,7 +38,7 @@ export class RegistryEvents {
 
   emit(event: RegistryEventInput): void {
     if (this.listeners.size === 0) return;
-    const full = Object.freeze({ ...event, at: Date.now() }) as RegistryEvent;
+    const full = Object.freeze({ ...event, at: this.now() }) as RegistryEvent;
     for (const listener of [...this.listeners]) {
       try {
         listener(full);

@@ -5,7 +5,7 @@ export interface InstanceEntry {
   readonly key: string;
   readonly value: string;
   /** etcd's mod_revision of the key, when known. */
-  readonly revision?: string;
+  readonly revision?: string | undefined;
 }
 
 /**

@@ -10,7 +10,7 @@ interface Decoded {
   value: string;
   instances: readonly ServiceInstance[];
   /** Set when the codec could not read the value. */
-  reason?: string;
+  reason?: string | undefined;
 }
 
 const NONE: readonly ServiceInstance[] = Object.freeze([]);

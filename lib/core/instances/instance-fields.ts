@@ -8,12 +8,12 @@ export interface DecodedFields {
   name: string;
   id: string;
   address: string;
-  endpoints?: readonly string[];
-  version?: string;
-  metadata?: Record<string, string>;
-  zone?: string;
-  weight?: number;
-  status?: InstanceStatus;
+  endpoints?: readonly string[] | undefined;
+  version?: string | undefined;
+  metadata?: Record<string, string> | undefined;
+  zone?: string | undefined;
+  weight?: number | undefined;
+  status?: InstanceStatus | undefined;
 }
 
 const EMPTY: readonly string[] = Object.freeze([]);

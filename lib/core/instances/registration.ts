@@ -7,15 +7,15 @@ import type { InstanceRegistration, InstanceStatus } from './service-instance';
 
 /** The instance fields a registration may carry besides name, id, address and prefix (all optional). */
 export interface InstanceRegistrationFields {
-  codec?: InstanceCodecChoice;
-  endpoints?: readonly string[];
-  version?: string;
-  metadata?: Readonly<Record<string, string>>;
-  zone?: string;
-  weight?: number;
-  status?: InstanceStatus;
+  codec?: InstanceCodecChoice | undefined;
+  endpoints?: readonly string[] | undefined;
+  version?: string | undefined;
+  metadata?: Readonly<Record<string, string>> | undefined;
+  zone?: string | undefined;
+  weight?: number | undefined;
+  status?: InstanceStatus | undefined;
   /** grpc-naming only: the naming target as Go dials it (`etcd:///{target}`), e.g. `foo/bar/my-service`. */
-  target?: string;
+  target?: string | undefined;
 }
 
 /** Field names of InstanceRegistrationFields: their presence means a codec writes the value. */

@@ -13,11 +13,11 @@ export interface ServiceInstance {
   /** URLs with a scheme, e.g. `http://10.0.0.5:3000`, `grpc://10.0.0.5:5000`; empty when the format has none. */
   readonly endpoints: readonly string[];
   /** Version of the service it runs, when the format carries one. */
-  readonly version?: string;
+  readonly version?: string | undefined;
   /** Free-form string metadata (empty object when none). */
   readonly metadata: Readonly<Record<string, string>>;
   /** Zone (or region, rack...) it runs in, when known. */
-  readonly zone?: string;
+  readonly zone?: string | undefined;
   /** Relative weight for load balancing, >= 0. Default 1. */
   readonly weight: number;
   /** `up` unless the instance announced it is draining. */
@@ -30,7 +30,7 @@ export interface ServiceInstance {
    * etcd's mod_revision of `key` when this value was read: the revision that wrote it. Undefined
    * only when the registry does not know revisions (an in-memory registry).
    */
-  readonly revision?: string;
+  readonly revision?: string | undefined;
   /** Name of the codec that read it. */
   readonly codec: string;
 }
@@ -70,15 +70,15 @@ export interface InstanceRegistration {
   readonly name: string;
   readonly id: string;
   readonly address: string;
-  readonly endpoints?: readonly string[];
-  readonly version?: string;
-  readonly metadata?: Readonly<Record<string, string>>;
-  readonly zone?: string;
-  readonly weight?: number;
-  readonly status?: InstanceStatus;
+  readonly endpoints?: readonly string[] | undefined;
+  readonly version?: string | undefined;
+  readonly metadata?: Readonly<Record<string, string>> | undefined;
+  readonly zone?: string | undefined;
+  readonly weight?: number | undefined;
+  readonly status?: InstanceStatus | undefined;
   /**
    * grpc-naming only: the target Go dials, exactly (`foo/bar/my-service` for
    * `etcd:///foo/bar/my-service`); the key is `{target}/{address}` instead of `{prefix}{name}/{address}`.
    */
-  readonly target?: string;
+  readonly target?: string | undefined;
 }

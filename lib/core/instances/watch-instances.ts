@@ -9,9 +9,9 @@ import type { InstanceChanges, InstanceHandler, InstanceMap } from './service-in
 
 export interface InstanceWatchOptions {
   /** How values are read: a shipped codec's name or your own codec. Default `etcd-service` (plain host:port). */
-  codec?: InstanceCodecChoice;
+  codec?: InstanceCodecChoice | undefined;
   /** Where a skipped entry is logged (once per key and value). Default: the registry's logger. */
-  logger?: RegistryLogger;
+  logger?: RegistryLogger | undefined;
 }
 
 const loggerOf = (registry: Registry, options: InstanceWatchOptions): RegistryLogger | undefined =>
