@@ -10,7 +10,7 @@ import { FanoutResult } from './figures/fanout';
 import { GrowthPoint } from './figures/growth';
 import { LeasePoint } from './figures/lease';
 import { LoadResult } from './figures/load';
-import type { OverheadResult } from './figures/overhead';
+import { TARGET_OVERHEAD_P50, TARGET_OVERHEAD_THROUGHPUT, type OverheadResult, type RatioSpread } from './figures/overhead';
 import { PickersResult } from './figures/pickers';
 import { PathPair } from './figures/path';
 import { PropagationResult } from './figures/propagation';
@@ -384,6 +384,36 @@ export function pickersSection(p: PickersResult): string {
   );
 }
 
+function ratioText(s: RatioSpread): string {
+  if (s.n === 0) return 'n/a';
+  return `${fmtRatio(s.median)} (IQR ${s.p25.toFixed(2)}–${s.p75.toFixed(2)}; ${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
+}
+
+/** Figure 9: each client wing by name against the fixed-address client of the same instance. */
+export function overheadSection(o: OverheadResult): string {
+  const body = table(
+    [
+      'pair',
+      'p50 by name / fixed, ms',
+      'p50 ratio: median (IQR; min–max)',
+      `<= ${TARGET_OVERHEAD_P50}x`,
+      `calls/s by name / fixed (${o.concurrency} in flight)`,
+      'throughput ratio: median (IQR; min–max)',
+      `>= ${TARGET_OVERHEAD_THROUGHPUT}x`,
+    ],
+    o.pairs.map((p) => [
+      p.label,
+      `${fmt(p.p50ByNameMs, 3)} / ${fmt(p.p50FixedMs, 3)}`,
+      ratioText(p.p50Ratio),
+      verdict(p.p50Met),
+      `${fmt(p.throughputByName, 0)} / ${fmt(p.throughputFixed, 0)}`,
+      ratioText(p.throughputRatio),
+      verdict(p.throughputMet),
+    ]),
+  );
+  return `## 9. Per-call overhead of the client wings\n\nEach wing's client by service name against the plain client of the same instance's fixed address, both in one client process (\`bench/overhead-client.ts\`), calling one server process (\`bench/overhead-server.ts\`: a Nest HTTP app with a TCP microservice and a grpc-js Greeter, registered in a fresh etcd as one instance with \`http://\`, \`tcp://\` and \`grpc://\` endpoints). ${o.rounds} rounds; in each, the pairs in a seeded random order, and per pair the two sides in the order A B B A (each half: ${o.sequentialCalls / 2} sequential calls, then ${o.throughputCalls / 2} calls with ${o.concurrency} in flight), so that a drift of the machine's load within the round falls on both sides alike. Per round: the ratio (by name / fixed) of the p50 of the sequential calls and of the calls per second. Shown: the median of the per-round ratios, their interquartile range and min–max; the absolute figures are the medians over rounds of each side. Targets: p50 <= ${TARGET_OVERHEAD_P50}x, throughput >= ${TARGET_OVERHEAD_THROUGHPUT}x, on the median.\n\n${body}\n`;
+}
+
 export function renderMarkdown(r: BenchResults): string {
   const m = r.machine;
   const parts = [
@@ -395,7 +425,7 @@ export function renderMarkdown(r: BenchResults): string {
       `- **Go clientv3 (floor)**: \`bench/go/floor\`, the raw etcd3 floor's work written in Go on etcd's own client (figure 1), built offline from Debian's \`golang-go\` and \`golang-etcd-server-dev\`.\n` +
       `- **Go seed design (anchor)**: \`bench/go/seed\` (figure 1 only), the seed's design written again in Go on the same clientv3 and built the same way (the seed's own source is not at hand; its README's API and mechanics): one lease per key (Grant, Put, KeepAlive; unregister is Delete then Revoke), a Get then a Watch from the next revision, a fresh copy of the whole map handed over on every event, a full Get every 5 s. What the Go library we port would do, beside the Go floor.\n\n` +
       `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB; Node ${m.node}; etcd ${m.etcd} (single node, loopback, data dir in the OS temp dir, \`--heartbeat-interval 20 --election-timeout 200\`); etcd3 ${m.etcd3}. Absolute times on a 2-core VM carry noise; designs are interleaved or run side by side so the ratios are fair.\n\n` +
-      `Reproduce: \`npm run bench\` (full, a few minutes; rewrites this file and \`bench/results/latest.json\`), or \`npm run bench -- --small\` (CI size, about a minute; prints the table and writes \`bench/results/small.json\`). \`--only=propagation,path,departure,scale,fanout,load,growth,lease\` runs a subset, \`--impls=raw,ours\` a subset of the designs (\`rawtxn\` is the guarded floor), \`--growth=1000,100000\` other map sizes, \`--no-go\` leaves the Go floor and the Go seed design out; \`--profile\` writes CPU profiles of our watcher to \`bench/results/profiles/\`. Plots (SVG, drawn by the benchmark itself) are in \`bench/results/plots/\`.\n`,
+      `Reproduce: \`npm run bench\` (full, a few minutes; rewrites this file and \`bench/results/latest.json\`), or \`npm run bench -- --small\` (CI size, about a minute; prints the table and writes \`bench/results/small.json\`). \`--only=propagation,path,departure,scale,fanout,load,growth,lease,pickers,overhead\` runs a subset, \`--impls=raw,ours\` a subset of the designs (\`rawtxn\` is the guarded floor), \`--growth=1000,100000\` other map sizes, \`--no-go\` leaves the Go floor and the Go seed design out; \`--profile\` writes CPU profiles of our watcher (and of the overhead figure's client process) to \`bench/results/profiles/\`. Plots (SVG, drawn by the benchmark itself) are in \`bench/results/plots/\`.\n`,
   ];
   if (r.propagation) parts.push(propagationSection(r));
   if (r.departure) parts.push(departureSection(r));
@@ -405,6 +435,7 @@ export function renderMarkdown(r: BenchResults): string {
   if (r.growth) parts.push(growthSections(r));
   if (r.lease?.length) parts.push(leaseSection(r.lease));
   if (r.pickers) parts.push(pickersSection(r.pickers));
+  if (r.overhead?.pairs.length) parts.push(overheadSection(r.overhead));
   parts.push('## Analysis\n\n<!-- notes:start -->\n(Written by hand after the run.)\n<!-- notes:end -->\n');
   return parts.join('\n');
 }

@@ -1,8 +1,8 @@
 /**
  * `npm run bench` (full run, writes BENCHMARKS.md and bench/results/latest.json) and
  * `npm run bench -- --small` (CI size: writes bench/results/small.json and prints the table only).
- * Options: `--only=propagation,departure,scale,fanout,load,growth,lease,pickers` runs a subset (no BENCHMARKS.md),
- * `--profile` writes CPU profiles of our watcher to bench/results/profiles/, `--growth=1000,100000` sets the
+ * Options: `--only=propagation,departure,scale,fanout,load,growth,lease,pickers,overhead` runs a subset (no BENCHMARKS.md),
+ * `--profile` writes CPU profiles of our watcher (and of the overhead figure's client) to bench/results/profiles/, `--growth=1000,100000` sets the
  * map sizes of the growth figure, `--impls=raw,ours` a subset of the designs (`rawtxn`, the guarded floor, is
  * measured in propagation only).
  */
