@@ -14,12 +14,16 @@ export function callOptionsUntil(deadline: number): CallOptions {
   return { deadline: new Date(Date.now() + Math.max(0, deadline - monotonicNow())) };
 }
 
+/** The shortest attempt: below it a busy process would cut calls that a member answers. */
+export const MIN_ATTEMPT_MS = 50;
+
 /**
- * How long one attempt of an operation runs before the operation starts another one next to it
- * (e.g. a write stuck on a follower whose leader died); the first attempt is not abandoned.
+ * How long one attempt of an operation with `budgetMs` waits for a member while another member
+ * can take the next attempt: `attemptTimeoutMs`, and at most a third of the budget (so a short
+ * budget, a health probe's, still has room for two more attempts), never below MIN_ATTEMPT_MS.
  */
-export function attemptTimeoutMs(timeoutMs: number): number {
-  return Math.min(timeoutMs, Math.max(500, Math.floor(timeoutMs / 2)));
+export function attemptMsFor(attemptTimeoutMs: number, budgetMs: number): number {
+  return Math.max(Math.min(MIN_ATTEMPT_MS, budgetMs), Math.min(attemptTimeoutMs, Math.floor(budgetMs / 3)));
 }
 
 /** What the etcd client tells about a call before it starts it. */

@@ -1,6 +1,7 @@
 import { ConsecutiveBreaker, ExponentialBackoff, IBackoff, circuitBreaker, handleWhen, retry } from 'cockatiel';
 import { Etcd3, IOptions, isRecoverableError } from 'etcd3';
-import { CallContext, attemptTimeoutMs, unaryCallDeadline } from './call-deadline';
+import { CallContext, unaryCallDeadline } from './call-deadline';
+import { HostSelection, hostName, installHostSelection, isHostFailure } from './etcd/host-selection';
 import { hostFailureInterceptor } from './host-failure.interceptor';
 import { requireLeader } from './require-leader.interceptor';
 import { ResolvedRegistryOptions } from './options';
@@ -15,10 +16,13 @@ function pem(value: string | Buffer | undefined): Buffer | undefined {
  * backoff up to 30 s). A unary call's deadline is its operation's (call-deadline.ts; streams get
  * none), and calls that end by our own deadline or cancel, or by a NOSPACE refusal, are not taken
  * by etcd3 as host failures (host-failure.interceptor.ts): they never reset the connection nor
- * open the breaker.
+ * open the breaker. Which member a call goes to is chosen by a HostSelection (etcd/host-selection.ts):
+ * a member that failed or stalled a call is avoided for a while; it learns of failures through
+ * each host's fault policy.
  */
 export function createEtcdClient(options: ResolvedRegistryOptions): Etcd3 {
-  const attemptMs = attemptTimeoutMs(options.timeoutMs);
+  const attemptMs = options.attemptTimeoutMs;
+  const selection = new HostSelection(options.hosts.map(hostName));
   const unaryInterceptors = [hostFailureInterceptor];
   // Streams (watch, lease keep-alive) get no deadline (it would kill them) but require a leader.
   const streamInterceptors = [hostFailureInterceptor, requireLeader];
@@ -39,7 +43,15 @@ export function createEtcdClient(options: ResolvedRegistryOptions): Etcd3 {
       'grpc.max_reconnect_backoff_ms': 1_000,
     },
     faultHandling: {
-      host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 300, breaker: new ConsecutiveBreaker(3) }),
+      host: (host) => {
+        const breaker = circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 300, breaker: new ConsecutiveBreaker(3) });
+        // Every call and stream on this host runs through its policy: a host-level failure
+        // (our own deadline included: a hung member) makes the selection avoid the host.
+        breaker.onFailure(({ reason }) => {
+          if ('error' in reason && isHostFailure(reason.error)) selection.failed(hostName(host));
+        });
+        return breaker;
+      },
       global: retry(handleWhen(isRecoverableError), { maxAttempts: 2 }),
       // etcd3 types this as a backoff but uses it as a factory (it calls next()): an ExponentialBackoff fits.
       watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }) as unknown as IBackoff<unknown>,
@@ -55,5 +67,7 @@ export function createEtcdClient(options: ResolvedRegistryOptions): Etcd3 {
       certChain: pem(options.tls.cert),
     };
   }
-  return new Etcd3(config);
+  const client = new Etcd3(config);
+  installHostSelection(client, selection);
+  return client;
 }

@@ -69,6 +69,8 @@ export const messages = {
   registrationFieldsNeedCodec: (option: string, fields: string[]) =>
     `Option "${option}.codec": the etcd-service codec (the default) writes plain host:port and cannot carry ${fields.map((f) => `"${option}.${f}"`).join(', ')}: set ${option}.codec to "json" (or "grpc-naming"), or leave ${fields.length > 1 ? 'them' : 'it'} out.`,
 
+  attemptAboveTimeout: (attemptTimeoutMs: number, timeoutMs: number) =>
+    `Option "attemptTimeoutMs" (${attemptTimeoutMs} ms) must not exceed "timeoutMs" (${timeoutMs} ms): an attempt is part of an operation's budget. Lower it or raise "timeoutMs".`,
   unavailable: (endpoints: readonly string[], timeoutMs: number, what: string, cause?: string) =>
     `etcd at ${list(endpoints)} did not answer ${what} within ${timeoutMs} ms${cause ? ` (${cause})` : ''}: check that etcd runs and the endpoints are right, or raise "timeoutMs".`,
   credentialsRequired: (endpoints: readonly string[]) =>

@@ -1,6 +1,7 @@
 import type { CallOptions } from '@grpc/grpc-js';
-import { attemptTimeoutMs, callOptionsUntil } from './call-deadline';
+import { attemptMsFor, callOptionsUntil } from './call-deadline';
 import { TimeoutError, monotonicNow } from './deadline';
+import type { HostSelection } from './etcd/host-selection';
 import { RegistryClosedError, RegistryUnavailableError } from './errors';
 import { causeOf, finalError, mayBeTlsMismatch } from './etcd-errors';
 import { messages } from './messages';
@@ -8,6 +9,8 @@ import { ResolvedRegistryOptions } from './options';
 import { TlsMismatchProbe } from './tls-probe';
 
 const TLS_PROBE_MS = 1000;
+/** How long past its own deadline an attempt may run before another starts next to it. */
+const HEDGE_GRACE_MS = 100;
 
 /** What an operation is, for its error messages: a string, or a function making it (only on error). */
 export type OperationName = string | (() => string);
@@ -19,22 +22,26 @@ const nameOf = (what: OperationName): string => (typeof what === 'function' ? wh
  * election) are retried with a short backoff until the deadline; final ones (auth, permission,
  * etcd's refusals, TLS) reject at once with a clear RegistryError.
  *
- * Every etcd call an attempt makes passes the call options the attempt is given (the operation's
- * deadline, call-deadline.ts), so it is never cut before the budget is spent: on a slow link a
+ * Every etcd call an attempt makes passes the call options the attempt is given. While another
+ * member can take the next attempt (the client's HostSelection says so), they carry a short
+ * deadline (`attemptTimeoutMs`, at most a third of the budget): a member that does not answer in
+ * time (hung, or a follower whose leader just died) costs one short attempt, the selection avoids
+ * it, and the next attempt starts at once on another member. With one usable member left (or no
+ * selection: a client handed in), an attempt gets the whole remaining budget, so on a slow link a
  * call that fits the budget succeeds.
- * An attempt still running after `attemptTimeoutMs` is not given up: a second one starts next to
- * it (a write stuck on a follower whose leader died goes through another member) and the first
- * answer wins.
+ * An attempt still running past its time (a call that does not pass its options) is not given up:
+ * a second one starts next to it and the first answer wins.
  */
 export class OperationRunner {
   private closed = false;
-  private readonly attemptMs: number;
   private readonly tlsProbe?: TlsMismatchProbe;
   /** The errors unavailable() made: the budget ran out (as opposed to a diagnosis). */
   private readonly budgetErrors = new WeakSet<Error>();
 
-  constructor(private readonly options: ResolvedRegistryOptions) {
-    this.attemptMs = attemptTimeoutMs(options.timeoutMs);
+  constructor(
+    private readonly options: ResolvedRegistryOptions,
+    private readonly hosts?: HostSelection,
+  ) {
     const plaintext = options.tls === undefined && options.hosts.every((h) => h.startsWith('http://'));
     if (plaintext) this.tlsProbe = new TlsMismatchProbe(options.endpoints);
   }
@@ -54,9 +61,10 @@ export class OperationRunner {
     return finalError(error, { endpoints: this.options.endpoints, username: this.options.username, what: nameOf(what) });
   }
 
-  unavailable(what: OperationName, cause?: unknown): RegistryUnavailableError {
+  /** "etcd did not answer `what` within `budgetMs`" (default: timeoutMs, the budget of an operation). */
+  unavailable(what: OperationName, cause?: unknown, budgetMs = this.options.timeoutMs): RegistryUnavailableError {
     const error = new RegistryUnavailableError(
-      messages.unavailable(this.options.endpoints, this.options.timeoutMs, nameOf(what), cause === undefined ? undefined : causeOf(cause)),
+      messages.unavailable(this.options.endpoints, budgetMs, nameOf(what), cause === undefined ? undefined : causeOf(cause)),
       { cause },
     );
     this.budgetErrors.add(error);
@@ -81,12 +89,16 @@ export class OperationRunner {
    */
   run<T>(what: OperationName, deadline: number, attempt: (call: CallOptions) => Promise<T>, leftInFlight?: () => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      const started = monotonicNow();
+      const budgetMs = Math.max(0, Math.round(deadline - started));
+      const attemptMs = attemptMsFor(this.options.attemptTimeoutMs, budgetMs);
       let inFlight = 0;
       let settled = false;
       let lastError: unknown;
       let pause = 50;
       let retryTimer: NodeJS.Timeout | undefined;
       let nextAttemptTimer: NodeJS.Timeout | undefined;
+      let firstHedgeMs = attemptMs;
 
       const finish = (settle: () => void) => {
         if (settled) return;
@@ -98,19 +110,27 @@ export class OperationRunner {
         settle();
       };
       const fail = (error: Error) => finish(() => reject(error));
-      const timeUp = () => fail(this.unavailable(what, lastError ?? new TimeoutError(this.options.timeoutMs)));
+      const timeUp = () => fail(this.unavailable(what, lastError ?? new TimeoutError(budgetMs), budgetMs));
 
       const launch = (first = false) => {
         if (settled) return;
         if (this.closed) return fail(new RegistryClosedError(messages.closed()));
         inFlight++;
         clearTimeout(nextAttemptTimer);
-        // attemptMs is at least half the budget: two attempts at most run side by side. The first
-        // attempt's timer is armed after its request has left (see arm).
-        nextAttemptTimer = first ? undefined : setTimeout(launch, this.attemptMs);
+        const now = monotonicNow();
+        // A short deadline only while another member can take the next attempt.
+        const short = this.hosts?.hasAlternative() === true && now + attemptMs < deadline;
+        const callEnd = short ? now + attemptMs : deadline;
+        // Past its time (plus a grace for a short one: its own deadline ends it first, and the
+        // selection learns of the stalled member before the next attempt picks one), an attempt
+        // still running gets another next to it. The first attempt's timer is armed after its
+        // request has left (see arm).
+        const hedgeMs = short ? attemptMs + HEDGE_GRACE_MS : attemptMs;
+        if (first) firstHedgeMs = hedgeMs;
+        else nextAttemptTimer = setTimeout(launch, hedgeMs);
         let call: Promise<T>;
         try {
-          call = attempt(callOptionsUntil(deadline));
+          call = attempt(callOptionsUntil(callEnd));
         } catch (error) {
           call = Promise.reject(error);
         }
@@ -121,12 +141,12 @@ export class OperationRunner {
           },
           (error: unknown) => {
             inFlight--;
-            failed(error);
+            failed(error, callEnd);
           },
         );
       };
 
-      const failed = (error: unknown) => {
+      const failed = (error: unknown, callEnd: number) => {
         if (settled) return;
         const final = this.classify(error, what);
         if (final) return fail(final);
@@ -137,8 +157,12 @@ export class OperationRunner {
         }
         if (inFlight > 0) return; // an attempt still running may yet succeed
         clearTimeout(nextAttemptTimer);
-        const left = deadline - monotonicNow();
+        const now = monotonicNow();
+        const left = deadline - now;
         if (left <= 0) return timeUp();
+        // Ended by its own short deadline: that member stalled and is avoided now; the next
+        // attempt goes to another one at once. Any other failure waits a short backoff.
+        if (now >= callEnd - 1) return launch();
         retryTimer = setTimeout(launch, Math.min(pause * (0.5 + Math.random() / 2), left));
         pause = Math.min(pause * 2, 500);
       };
@@ -147,18 +171,18 @@ export class OperationRunner {
       // request: a request leaves the process only once the synchronous work queued before it is
       // done, and two timers cost microseconds on a process that was idle. An attempt that settles
       // the operation before then leaves arm nothing to do; one that fails before then has its retry
-      // on a timer, which cannot fire before this check phase.
+      // on a timer (or, ended by its own deadline, was launched again), which cannot have fired
+      // before this check phase.
       let deadlineTimer: NodeJS.Timeout | undefined;
       const arm = () => {
         if (settled) return;
         const now = monotonicNow();
         deadlineTimer = setTimeout(timeUp, Math.max(0, deadline - now));
         if (inFlight > 0 && nextAttemptTimer === undefined)
-          nextAttemptTimer = setTimeout(launch, Math.max(0, this.attemptMs - (now - started)));
+          nextAttemptTimer = setTimeout(launch, Math.max(0, firstHedgeMs - (now - started)));
       };
-      const started = monotonicNow();
       if (this.closed) return fail(new RegistryClosedError(messages.closed()));
-      if (deadline - started <= 0) return timeUp();
+      if (budgetMs <= 0) return timeUp();
       launch(true);
       if (!settled) setImmediate(arm);
     });

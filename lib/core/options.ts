@@ -4,6 +4,7 @@ import { messages } from './messages';
 import { RegistryLogger, RegistryOptions, RegistryTlsOptions } from './registry.interface';
 
 export const DEFAULT_TIMEOUT_MS = 5000;
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = 1000;
 export const DEFAULT_TTL_SECONDS = 5;
 export const DEFAULT_HANDLER_TIMEOUT_MS = 5000;
 export const DEFAULT_LEASE_LINGER_MS = 3000;
@@ -18,6 +19,8 @@ export interface ResolvedRegistryOptions {
   password?: string;
   tls?: RegistryTlsOptions;
   timeoutMs: number;
+  /** Longest wait for one member within an operation while another member can be tried (<= timeoutMs). */
+  attemptTimeoutMs: number;
   ttlSeconds: number;
   namespace: string;
   resyncIntervalMs?: number;
@@ -111,13 +114,23 @@ export function resolveRegistryOptions(options: RegistryOptions): ResolvedRegist
   const resyncIntervalMs =
     options.resyncIntervalMs === undefined ? undefined : positiveInteger('resyncIntervalMs', options.resyncIntervalMs, 0, 'milliseconds');
   const logger = resolveLogger(options.logger);
+  const timeoutMs = positiveInteger('timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS, 'milliseconds');
+  const attemptTimeoutMs = positiveInteger(
+    'attemptTimeoutMs',
+    options.attemptTimeoutMs,
+    Math.min(DEFAULT_ATTEMPT_TIMEOUT_MS, timeoutMs),
+    'milliseconds',
+  );
+  if (attemptTimeoutMs > timeoutMs)
+    throw new RegistryOptionsError('attemptTimeoutMs', messages.attemptAboveTimeout(attemptTimeoutMs, timeoutMs));
   return {
     endpoints,
     hosts,
     username,
     password,
     tls,
-    timeoutMs: positiveInteger('timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS, 'milliseconds'),
+    timeoutMs,
+    attemptTimeoutMs,
     ttlSeconds: positiveInteger('ttlSeconds', options.ttlSeconds, DEFAULT_TTL_SECONDS, 'seconds'),
     namespace,
     resyncIntervalMs,

@@ -57,6 +57,14 @@ export interface RegistryOptions {
   tls?: RegistryTlsOptions | undefined;
   /** Budget of each operation, including connecting. Default 5000. */
   timeoutMs?: number | undefined;
+  /**
+   * Longest wait for one member's answer within an operation, while another member can take the
+   * next attempt: a member that does not answer in time (hung, or a follower whose leader died)
+   * costs this, not `timeoutMs`, and is avoided for a while. An operation gives each attempt at
+   * most a third of its budget (a health probe of 500 ms: 166 ms). With one usable member left, an
+   * attempt gets the whole remaining budget. Default 1000 (never more than `timeoutMs`).
+   */
+  attemptTimeoutMs?: number | undefined;
   /** TTL of the registry's lease. Default 5 (etcd raises values below its minimum, about 2 s). */
   ttlSeconds?: number | undefined;
   /** Key prefix applied to every key (e.g. `/prod`). Maps and paths are given without it. */

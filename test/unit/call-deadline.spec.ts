@@ -1,4 +1,4 @@
-import { attemptTimeoutMs, callOptionsUntil, unaryCallDeadline } from '../../lib/core/call-deadline';
+import { attemptMsFor, callOptionsUntil, unaryCallDeadline } from '../../lib/core/call-deadline';
 import { monotonicNow } from '../../lib/core/deadline';
 
 describe('call deadlines', () => {
@@ -20,14 +20,16 @@ describe('call deadlines', () => {
   });
 
   it('a lease grant gets the attempt time at most (attempts share it and cannot replace it)', () => {
-    const ms = inMs(unaryCallDeadline({ isStream: false, method: 'leaseGrant' }, 5000, attemptTimeoutMs(5000)))!;
-    expect(ms).toBeGreaterThan(2400);
-    expect(ms).toBeLessThanOrEqual(2500);
+    const ms = inMs(unaryCallDeadline({ isStream: false, method: 'leaseGrant' }, 5000, 1000))!;
+    expect(ms).toBeGreaterThan(900);
+    expect(ms).toBeLessThanOrEqual(1000);
   });
 
-  it('attemptTimeoutMs: half the budget, at least 500 ms, never more than the budget', () => {
-    expect(attemptTimeoutMs(5000)).toBe(2500);
-    expect(attemptTimeoutMs(800)).toBe(500);
-    expect(attemptTimeoutMs(300)).toBe(300);
+  it('attemptMsFor: attemptTimeoutMs, at most a third of the budget, at least 50 ms (or the budget)', () => {
+    expect(attemptMsFor(1000, 5000)).toBe(1000);
+    expect(attemptMsFor(1000, 3000)).toBe(1000);
+    expect(attemptMsFor(1000, 500)).toBe(166);
+    expect(attemptMsFor(1000, 90)).toBe(50);
+    expect(attemptMsFor(1000, 30)).toBe(30);
   });
 });

@@ -2,6 +2,9 @@ import { RegistryClosedError, RegistryRefusedError, RegistryUnavailableError } f
 import { OperationRunner } from '../../lib/core/operation-runner';
 import { resolveRegistryOptions } from '../../lib/core/options';
 import { GRPCInvalidArgumentError, GRPCUnavailableError } from 'etcd3';
+import type { CallOptions } from '@grpc/grpc-js';
+import { HostSelection } from '../../lib/core/etcd/host-selection';
+import { monotonicNow } from '../../lib/core/deadline';
 
 /** Pure logic of the runner (attempts are plain functions here; nothing talks to etcd). */
 describe('OperationRunner', () => {
@@ -10,7 +13,7 @@ describe('OperationRunner', () => {
   const later = <T>(ms: number, value: T) => new Promise<T>((r) => setTimeout(() => r(value), ms));
 
   it('a slow attempt is not dropped: it succeeds after attemptMs although a second one started', async () => {
-    const r = runner(2000); // attempts every 1000 ms
+    const r = runner(3000); // attempts every 1000 ms (attemptTimeoutMs, a third of the budget at most)
     const started: number[] = [];
     const t0 = Date.now();
     const value = await r.run('read', r.deadline(), () => {
@@ -84,5 +87,65 @@ describe('OperationRunner', () => {
     expect(attempt).not.toHaveBeenCalled();
     r.close();
     await expect(r.run('read', r.deadline(), attempt)).rejects.toBeInstanceOf(RegistryClosedError);
+  });
+
+  describe('per-attempt deadlines (with a host selection)', () => {
+    const deadlineIn = (call: CallOptions) => (call.deadline as Date).getTime() - Date.now();
+    const withHosts = (timeoutMs: number, selection: HostSelection, attemptTimeoutMs?: number) =>
+      new OperationRunner(resolveRegistryOptions({ endpoints: ['https://127.0.0.1:1'], timeoutMs, attemptTimeoutMs }), selection);
+    const ownDeadline = (call: CallOptions) =>
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('own deadline')), Math.max(0, deadlineIn(call))));
+
+    it('while another member is usable, an attempt gets attemptTimeoutMs; one that hits it is retried at once', async () => {
+      const selection = new HostSelection(['a', 'b', 'c']);
+      const r = withHosts(5000, selection, 300);
+      const deadlines: number[] = [];
+      const starts: number[] = [];
+      const t0 = Date.now();
+      const value = await r.run('write', r.deadline(), (call) => {
+        deadlines.push(deadlineIn(call));
+        starts.push(Date.now() - t0);
+        if (starts.length === 1) {
+          selection.failed('a'); // what the client's fault policy does when the call dies by its deadline
+          return ownDeadline(call);
+        }
+        return Promise.resolve('second');
+      });
+      expect(value).toBe('second');
+      expect(deadlines[0]).toBeLessThanOrEqual(300);
+      expect(deadlines[0]).toBeGreaterThan(200);
+      // No backoff after an attempt that used its whole time: the next one starts right away.
+      expect(starts[1]).toBeLessThan(400);
+    });
+
+    it('with one usable member left, an attempt gets the whole remaining budget (a slow link is not cut)', async () => {
+      const selection = new HostSelection(['a', 'b', 'c']);
+      selection.failed('a');
+      selection.failed('b');
+      const r = withHosts(2000, selection, 300);
+      let seen = 0;
+      await r.run('read', r.deadline(), async (call) => {
+        seen = deadlineIn(call);
+        return 1;
+      });
+      expect(seen).toBeGreaterThan(1900);
+    });
+
+    it('a budget of 500 ms: attempts of a third of it, the error names the 500 ms that ran out', async () => {
+      const selection = new HostSelection(['a', 'b', 'c']);
+      const r = withHosts(3000, selection);
+      const deadlines: number[] = [];
+      const t0 = Date.now();
+      const error = await r
+        .run('health probe', monotonicNow() + 500, (call) => {
+          deadlines.push(deadlineIn(call));
+          return ownDeadline(call);
+        })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RegistryUnavailableError);
+      expect((error as Error).message).toContain('within 500 ms');
+      expect(Date.now() - t0).toBeLessThan(600);
+      expect(deadlines[0]).toBeLessThanOrEqual(166);
+    });
   });
 });

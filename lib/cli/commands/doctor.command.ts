@@ -28,7 +28,9 @@ async function runChecks(options: CliOptions): Promise<CheckResult[]> {
   const { results, reachable } = await checkEndpoints(options.registry);
   if (reachable.length === 0) return [...results, ...LATER.map((c) => skip(c, 'no endpoint answered'))];
   const resolved = resolveRegistryOptions(options.registry);
-  const client = createEtcdClient(resolved);
+  // The cluster's checks go to the endpoints that answered: a hung one (it accepts connections and
+  // never answers) is reported above and must not fail a read or a grant that another one answers.
+  const client = createEtcdClient(resolveRegistryOptions({ ...options.registry, endpoints: reachable.map((r) => r.endpoint) }));
   try {
     const access = await checkAccess({
       client,

@@ -1,5 +1,6 @@
 import type { CallOptions } from '@grpc/grpc-js';
-import { ITxnRequest, ITxnResponse, Namespace, castGrpcError, isRecoverableError } from 'etcd3';
+import { ITxnRequest, ITxnResponse, Namespace, castGrpcError } from 'etcd3';
+import { HostSelection, hostSelectionOf, isHostFailure } from '../etcd/host-selection';
 
 /** Sends one of the keeper's transactions (already carrying its keys' namespace). */
 export type TxnSender = (request: ITxnRequest, call?: CallOptions) => Promise<ITxnResponse>;
@@ -16,7 +17,10 @@ type Callback = (error: Error | null, response?: ITxnResponse) => void;
 interface PoolShape {
   options?: { auth?: unknown };
   mockImpl?: unknown;
-  hosts?: { getServiceClient(name: 'KV'): { txn(request: ITxnRequest, options: CallOptions, callback: Callback): unknown } }[];
+  hosts?: {
+    host: string;
+    getServiceClient(name: 'KV'): { txn(request: ITxnRequest, options: CallOptions, callback: Callback): unknown };
+  }[];
 }
 
 /**
@@ -26,9 +30,11 @@ interface PoolShape {
  * "What was cut"), and none of them is needed here:
  * - the operation runner retries, bounds every call by the operation's deadline, and starts a
  *   second attempt next to a stuck one;
- * - hosts: the one that answered last is used again; a transient failure moves on to the next
- *   one, and a call made while another is in flight (the runner's second attempt) goes to another
- *   host than that one;
+ * - hosts: the one that answered last is used again while the client's HostSelection does not
+ *   avoid it; a host-level failure (its connection, or no answer before the attempt's deadline)
+ *   is reported to the selection, which avoids that host, and the next call goes to the first
+ *   host in the selection's order; a call made while another is in flight (an attempt started
+ *   next to a stuck one) goes to another host than that one;
  * - errors are etcd3's classes (castGrpcError) but never reach etcd3's breaker nor reset its
  *   channels, which is what the interceptor is there to prevent for etcd3's own path.
  *
@@ -40,14 +46,16 @@ export function directTxn(kv: Namespace): TxnSender | undefined {
   const hosts = pool?.hosts;
   if (!pool || pool.options?.auth !== undefined || pool.mockImpl || !Array.isArray(hosts) || hosts.length === 0) return undefined;
   if (!hosts.every((h) => typeof h.getServiceClient === 'function')) return undefined;
+  const selection: HostSelection = hostSelectionOf(pool) ?? new HostSelection(hosts.map((h) => h.host));
   // Each registry starts on a host of its own, as etcd3 shuffles its hosts per call.
-  let cursor = Math.floor(Math.random() * hosts.length);
+  let preferred = hosts[Math.floor(Math.random() * hosts.length)];
   let inFlight = 0;
   return (request, call) => {
-    const index = (cursor + inFlight) % hosts.length;
+    const order = selection.ordered(hosts, (h) => h.host, preferred);
+    const host = order[Math.min(inFlight, order.length - 1)];
     let client;
     try {
-      client = hosts[index].getServiceClient('KV');
+      client = host.getServiceClient('KV');
     } catch (error) {
       // etcd3 refuses a closed client here (ClientClosedError).
       return Promise.reject(error);
@@ -57,11 +65,12 @@ export function directTxn(kv: Namespace): TxnSender | undefined {
       client.txn(request, call ?? {}, (error, response) => {
         inFlight--;
         if (!error) {
-          cursor = index;
+          preferred = host;
+          selection.answered(host.host);
           return resolve(response!);
         }
         const cast = castGrpcError(error);
-        if (isRecoverableError(cast) && cursor === index) cursor = (index + 1) % hosts.length;
+        if (isHostFailure(cast)) selection.failed(host.host);
         reject(cast);
       });
     });

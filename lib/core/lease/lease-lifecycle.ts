@@ -1,6 +1,5 @@
 import type { CallOptions } from '@grpc/grpc-js';
 import { Lease, Namespace } from 'etcd3';
-import { attemptTimeoutMs } from '../call-deadline';
 import { monotonicNow, withTimeout } from '../deadline';
 import { RegistryClosedError } from '../errors';
 import { causeOf } from '../etcd-errors';
@@ -52,9 +51,9 @@ export class LeaseLifecycle {
   }
 
   /**
-   * The current lease, granted first if there is none. A grant is shared by the attempts of an
-   * operation (they cannot replace it by a retry of their own), so it ends by the attempt time at
-   * most (and by `call`'s deadline): a grant stuck on a dead leader is given up and asked anew.
+   * The current lease, granted first if there is none. The grant ends by `call`'s deadline (the
+   * attempt's: short while another member can take the next attempt, so a grant stuck on a dead
+   * leader is given up and asked anew elsewhere), or `attemptTimeoutMs` without one.
    */
   acquire(call?: CallOptions): Promise<string> {
     if (this.closed) return Promise.reject(new RegistryClosedError(messages.closed()));
@@ -112,9 +111,7 @@ export class LeaseLifecycle {
   }
 
   private grantDeadline(call?: CallOptions): Date {
-    const attempt = Date.now() + attemptTimeoutMs(this.options.timeoutMs);
-    const given = call?.deadline instanceof Date ? call.deadline.getTime() : attempt;
-    return new Date(Math.min(attempt, given));
+    return call?.deadline instanceof Date ? call.deadline : new Date(Date.now() + this.options.attemptTimeoutMs);
   }
 
   private async grant(deadline: Date): Promise<string> {
