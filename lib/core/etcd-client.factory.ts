@@ -3,6 +3,7 @@ import { Etcd3, IOptions, isRecoverableError } from 'etcd3';
 import { CallContext, attemptTimeoutMs, unaryCallDeadline } from './call-deadline';
 import { hostFailureInterceptor } from './host-failure.interceptor';
 import { requireLeader } from './require-leader.interceptor';
+import { omitIpServerName } from './etcd/tls-server-name';
 import { ResolvedRegistryOptions } from './options';
 
 function pem(value: string | Buffer | undefined): Buffer | undefined {
@@ -55,5 +56,6 @@ export function createEtcdClient(options: ResolvedRegistryOptions): Etcd3 {
       certChain: pem(options.tls.cert),
     };
   }
+  omitIpServerName(); // no IP address as TLS server name (DEP0123)
   return new Etcd3(config);
 }
