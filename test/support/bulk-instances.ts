@@ -13,7 +13,7 @@ export async function loadInstances(client: Etcd3, prefix: string, count: number
   for (let start = 0; start < count; start += 100) {
     const batch = keys.slice(start, start + 100);
     await client
-      .if(batch[0], 'Mod', '>=', 0)
+      .if(batch[0], 'Mod', '>', -1)
       .then(...batch.map((key, i) => client.put(key).value(bulkValue(start + i))))
       .commit();
   }
