@@ -60,6 +60,8 @@ export class DashboardFeed implements OnModuleInit, OnModuleDestroy {
   /** One page's stream; the current snapshot is sent at once (when there is one). */
   events(): Observable<MessageEvent> {
     return new Observable<MessageEvent>((subscriber) => {
+      // A page reconnecting while the application closes: end at once, or the HTTP server's close would wait for it.
+      if (this.closed) return subscriber.complete();
       this.subscribers.add(subscriber);
       if (this.haveMap || this.error) subscriber.next({ data: this.snapshot() });
       this.start();

@@ -118,8 +118,9 @@ export class DashboardRows {
   take(): { upsert: DashboardInstance[]; remove: string[] } {
     const upsert: DashboardInstance[] = [];
     const remove: string[] = [];
-    for (const [id, row] of this.pending) if (row) upsert.push(row);
-    else remove.push(id);
+    for (const [id, row] of this.pending)
+      if (row) upsert.push(row);
+      else remove.push(id);
     this.pending = new Map();
     return { upsert, remove };
   }

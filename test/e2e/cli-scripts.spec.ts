@@ -48,7 +48,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const wallMs = (command: string, args: string[]): number => {
   const started = process.hrtime.bigint();
   const r = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH } });
-  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${r.status}: ${r.stderr.toString()}`);
   return Number(process.hrtime.bigint() - started) / 1e6;
 };
 

@@ -69,8 +69,7 @@ describe('Prometheus metrics through drain and shutdown, two applications in one
     let text = await scrape();
     expect(sample(text, 'etcd_registry_registrations_total')).toBe(2); // the two apps' registrations, summed
     // Labelled counters exist at zero before their first event.
-    for (const source of ['handler', 'watch', 'lease', 'conflict'])
-      expect(sample(text, 'etcd_registry_errors_total', { source })).toBe(0);
+    for (const source of ['handler', 'watch', 'lease', 'conflict']) expect(sample(text, 'etcd_registry_errors_total', { source })).toBe(0);
     for (const kind of ['lost', 'periodic', 'new-cluster', 'drift'])
       expect(sample(text, 'etcd_registry_watch_resyncs_total', { prefix, kind })).toBe(0);
     expect(sample(text, 'etcd_registry_instance_ejections_total', { service: 'users' })).toBe(0);

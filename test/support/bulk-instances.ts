@@ -2,7 +2,13 @@ import { Etcd3 } from 'etcd3';
 
 /** A json instance value, as the fleet's services register it. */
 export const bulkValue = (n: number, extra: Record<string, unknown> = {}): string =>
-  JSON.stringify({ v: 1, address: `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}:8080`, version: '1.2.3', zone: `z${n % 3}`, ...extra });
+  JSON.stringify({
+    v: 1,
+    address: `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}:8080`,
+    version: '1.2.3',
+    zone: `z${n % 3}`,
+    ...extra,
+  });
 
 /**
  * Writes `count` instances (`${prefix}svc-${n % services}/i${n}`) into etcd without leases, in

@@ -24,7 +24,7 @@ describe('EtcdRegistryDashboardModule options', () => {
   });
 });
 
-describe('the page\'s rows, kept from change sets', () => {
+describe("the page's rows, kept from change sets", () => {
   const instance = (id: string, address = '10.0.0.1:1') =>
     ({ name: 's', id, key: `/services/s/${id}`, value: 'v', address, status: 'up', weight: 1 }) as ServiceInstance;
   const map = (...list: ServiceInstance[]) => new FrozenInstanceMap([['s', list]], []);
