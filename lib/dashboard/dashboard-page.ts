@@ -108,10 +108,14 @@ const SCRIPT = `
   $('q').addEventListener('input', () => { page = 0; queue(); });
   $('prev').addEventListener('click', () => { page--; queue(); });
   $('next').addEventListener('click', () => { page++; queue(); });
-  const events = new EventSource(location.pathname.replace(/\\/+$/, '') + '/events');
-  events.onopen = () => badge('conn', 'connected', true);
-  events.onerror = () => { badge('conn', 'reconnecting\\u2026', false); badge('watch', 'reconnecting\\u2026', false); };
-  events.onmessage = (e) => apply(JSON.parse(e.data));
+  const connect = () => {
+    const events = new EventSource(location.pathname.replace(/\\/+$/, '') + '/events');
+    events.onopen = () => badge('conn', 'connected', true);
+    // The browser retries by itself, except after a refused answer (a server closing): then so do we.
+    events.onerror = () => { badge('conn', 'reconnecting\\u2026', false); badge('watch', 'reconnecting\\u2026', false); if (events.readyState === 2) setTimeout(connect, 2000); };
+    events.onmessage = (e) => apply(JSON.parse(e.data));
+  };
+  connect();
   setInterval(ages, 1000);
 })();
 `;

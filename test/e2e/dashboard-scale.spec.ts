@@ -83,6 +83,14 @@ describe('live page at 10,000 instances (headless Chromium, real etcd)', () => {
       async stop() {
         running = false;
         await loop;
+        // Every instance back as loaded (the last tick's delete undone, values as loaded).
+        for (let start = 0; start < INSTANCES; start += 100) {
+          const batch = keys.slice(start, start + 100);
+          await client
+            .if(batch[0], 'Mod', '>', -1)
+            .then(...batch.map((key, i) => client.put(key).value(bulkValue(start + i))))
+            .commit();
+        }
         return n;
       },
     };
