@@ -253,7 +253,10 @@ describe('live page at 10,000 instances (headless Chromium, real etcd)', () => {
     expect(errors).toEqual([]);
 
     // A server restart: the badges say reconnecting (not "watch live") until the page is back.
-    await app!.close();
+    // As a process restart does: the server goes, its open connections (the pages' streams, kept-alive sockets) with it.
+    const closing = app!.close();
+    (app!.getHttpServer() as import('http').Server).closeAllConnections();
+    await closing;
     app = undefined;
     await waitFor(async () => (await page.textContent('#watch')) === 'reconnecting\u2026', { timeoutMs: 10_000, message: 'reconnecting' });
     expect(await page.getAttribute('#watch', 'class')).toBe('badge bad');
