@@ -37,6 +37,8 @@ interface Source {
  */
 class SharedMetrics {
   readonly sources = new Set<Source>();
+  /** Prefixes the latency histogram has a series for. */
+  private readonly observedPrefixes = new Set<string>();
   readonly registrations: Counter;
   readonly unregistrations: Counter;
   readonly leaseLosses: Counter;
@@ -53,6 +55,7 @@ class SharedMetrics {
   ) {
     const registers = [register];
     const sources = this.sources;
+    const observed = this.observedPrefixes;
     const prefixes = () => new Set([...sources].flatMap((s) => s.registry.status().watches.map((w) => w.prefix)));
     const counter = (name: string, help: string) => new Counter({ name, help, registers });
     this.registrations = counter('etcd_registry_registrations_total', 'Keys written by register() (restorations are counted apart).');
@@ -94,7 +97,12 @@ class SharedMetrics {
       buckets,
       registers,
       collect() {
-        for (const prefix of prefixes()) this.zero({ prefix });
+        // zero() would reset a prefix's observations: only a prefix with none yet is zeroed.
+        for (const prefix of prefixes()) {
+          if (observed.has(prefix)) continue;
+          observed.add(prefix);
+          this.zero({ prefix });
+        }
       },
     });
     const lag = new Gauge({
@@ -148,6 +156,7 @@ class SharedMetrics {
       case 'watch-resynced':
         return this.resyncs.inc({ prefix: e.prefix, kind: e.kind });
       case 'delivered':
+        this.observedPrefixes.add(e.prefix);
         return this.latency.observe({ prefix: e.prefix }, e.latencyMs / 1000);
       case 'instance-ejected':
         return this.ejections.inc({ service: e.service });
