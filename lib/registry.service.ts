@@ -42,7 +42,7 @@ export class RegistryService implements OnModuleDestroy, OnApplicationShutdown {
   private readonly closed$ = new ReplaySubject<void>(1);
 
   /**
-   * What the registry reports as it happens: registered, unregistered, lease-lost, restored,
+   * What the registry reports as it happens: registered, updated, draining, unregistered, lease-lost, restored,
    * watch-resynced, watch-stale, watch-live, delivered, instance-ejected (emitted by the clients),
    * error. Hot: a subscriber gets the events from its subscription on; completes at shutdown.
    */
@@ -127,15 +127,20 @@ export class RegistryService implements OnModuleDestroy, OnApplicationShutdown {
     this.isDraining = true;
     const how = service.drainingValue ? 'marked draining' : 'deleted first: a plain value cannot carry a status';
     this.logger.log(nestMessages.draining(service.key, this.options.drainMs, how));
+    const drainingEvent = (mode: 'marked' | 'deleted') =>
+      this.registry.events?.emit({ type: 'draining', path: service.key, mode, drainMs: this.options.drainMs });
     if (service.drainingValue) {
       try {
         await this.withinShutdownBudget(this.registry.register(service.key, service.drainingValue));
+        drainingEvent('marked');
       } catch (e) {
         this.logger.warn(nestMessages.drainMarkFailed(service.key, reason(e)));
         await this.withinShutdownBudget(this.unregisterService()).catch(() => undefined);
+        drainingEvent('deleted');
       }
     } else {
       await this.withinShutdownBudget(this.unregisterService());
+      drainingEvent('deleted');
     }
     const left = started + this.options.drainMs - monotonicNow();
     if (left > 0) await (this.options.drainWait ?? sleep)(left);

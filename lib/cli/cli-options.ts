@@ -82,11 +82,17 @@ const PARSE_OPTIONS = {
   json: { type: 'boolean' },
   write: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
 } as const;
 
 /** `--help` (or no arguments at all): print the usage and exit 0. */
 export function wantsHelp(argv: readonly string[]): boolean {
   return argv.length === 0 || argv.includes('--help') || argv.includes('-h');
+}
+
+/** `--version` (or `-V`): print the package's version and exit 0. */
+export function wantsVersion(argv: readonly string[]): boolean {
+  return argv.includes('--version') || argv.includes('-V');
 }
 
 const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v === '' ? undefined : v);

@@ -1,12 +1,13 @@
 import type { CliIo } from './cli-io';
 import { exitCodeOf, isAuthRequired } from './cli-errors';
-import { CliEnv, CliOptions, parseCliOptions, wantsHelp } from './cli-options';
+import { CliEnv, CliOptions, parseCliOptions, wantsHelp, wantsVersion } from './cli-options';
+import { packageVersion } from './cli-version';
 import { doctorCommand } from './commands/doctor.command';
 import { getCommand } from './commands/get.command';
 import { lsCommand } from './commands/ls.command';
 import { watchCommand } from './commands/watch.command';
 import { ExitCode } from './exit-codes';
-import { cliMessages } from './messages';
+import { cliMessages, oneLine, withCliOptionNames } from './messages';
 
 const COMMANDS: Record<CliOptions['command'], (options: CliOptions, io: CliIo) => Promise<ExitCode>> = {
   ls: lsCommand,
@@ -18,11 +19,15 @@ const COMMANDS: Record<CliOptions['command'], (options: CliOptions, io: CliIo) =
 /**
  * The CLI as a function: parses `argv` (without node and the script) with `env` as fallback, runs
  * the command, and resolves with the exit code. Never throws: every error is printed (one line,
- * naming what was wrong and the fix) and turned into its exit code.
+ * naming what was wrong and the fix, in the CLI's flags and variables) and turned into its exit code.
  */
 export async function runCli(argv: readonly string[], env: CliEnv, io: CliIo): Promise<ExitCode> {
   if (wantsHelp(argv)) {
     io.out(cliMessages.usage());
+    return ExitCode.ok;
+  }
+  if (wantsVersion(argv)) {
+    io.out(packageVersion());
     return ExitCode.ok;
   }
   try {
@@ -30,8 +35,8 @@ export async function runCli(argv: readonly string[], env: CliEnv, io: CliIo): P
     return await COMMANDS[options.command](options, io);
   } catch (e) {
     const code = exitCodeOf(e);
-    const message = isAuthRequired(e) ? cliMessages.authRequired() : e instanceof Error ? e.message : String(e);
-    io.err(`nestjs-etcd-registry: ${message}`);
+    const message = isAuthRequired(e) ? cliMessages.authRequired() : withCliOptionNames(e instanceof Error ? e.message : String(e));
+    io.err(`nestjs-etcd-registry: ${oneLine(message)}`);
     if (code === ExitCode.usage) io.err(cliMessages.seeHelp());
     return code;
   }

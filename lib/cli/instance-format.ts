@@ -14,7 +14,8 @@ export const instanceName = (i: ServiceInstance): string => printable(`${i.name}
 
 /** Left-aligned columns separated by two spaces; the last column is not padded. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const widths = header.map((h) => h.length);
+  for (const row of rows) for (let c = 0; c < widths.length; c++) if (row[c].length > widths[c]) widths[c] = row[c].length;
   const line = (cells: readonly string[]) =>
     cells
       .map((cell, c) => (c === cells.length - 1 ? cell : cell.padEnd(widths[c])))

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import { runCli } from './cli';
-import { processIo } from './cli-io';
+import { endQuietlyWhenStdoutCloses, processIo } from './cli-io';
 
 // `npx nestjs-etcd-registry ...`: the exit code is set, and the process ends once the command
 // has closed its etcd client (nothing of it is left running).
 // runCli turns every error into a message and an exit code; were it ever to reject, Node's own
 // unhandled-rejection report and exit code 1 are the right end, hence `void` and no catch here.
+endQuietlyWhenStdoutCloses();
 void runCli(process.argv.slice(2), process.env, processIo).then((code) => {
   process.exitCode = code;
 });

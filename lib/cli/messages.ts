@@ -1,3 +1,26 @@
+/**
+ * The core's messages name the module's options ("tls.ca", "username"); on the command line the
+ * same settings are flags and environment variables: each is named as the CLI's user sets it.
+ */
+const CLI_NAMES_OF_OPTIONS: readonly [RegExp, string][] = [
+  [/"tls\.cert"\/"tls\.key"/g, '--cert-file/--key-file (ETCD_CERT_FILE/ETCD_KEY_FILE)'],
+  [/the "tls" option \("tls\.ca": ([^)]*)\)/g, '--ca-file (ETCD_CA_FILE): $1'],
+  [/"tls\.ca"/g, '--ca-file (ETCD_CA_FILE)'],
+  [/"tls\.cert"/g, '--cert-file (ETCD_CERT_FILE)'],
+  [/"tls\.key"/g, '--key-file (ETCD_KEY_FILE)'],
+  [/"username" and "password"/g, '--username and --password (ETCD_USERNAME, ETCD_PASSWORD)'],
+];
+
+/** A core message in the CLI's terms (see CLI_NAMES_OF_OPTIONS). */
+export function withCliOptionNames(message: string): string {
+  return CLI_NAMES_OF_OPTIONS.reduce((text, [pattern, name]) => text.replace(pattern, name), message);
+}
+
+/** One line: an error's own line breaks (OpenSSL's, gRPC's) become spaces, so each message is one line of stderr. */
+export function oneLine(message: string): string {
+  return message.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+
 /** Every message the CLI writes, in one place. */
 export const cliMessages = {
   usage: () =>
@@ -27,6 +50,7 @@ export const cliMessages = {
       '  --write                                      doctor: also check write permission on --prefix (writes nothing)',
       '  --max-clock-skew-ms <ms>                     doctor: largest clock skew that passes (default 1000)',
       '  -h, --help                                   this help',
+      "  -V, --version                                the package's version",
       '',
       'Exit codes: 0 ok, 1 a check failed or nothing found, 2 usage error, 3 etcd unreachable,',
       '4 auth or permission refused.',

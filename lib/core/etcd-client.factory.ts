@@ -4,6 +4,7 @@ import { CallContext, unaryCallDeadline } from './call-deadline';
 import { HostSelection, hostName, installHostSelection, isHostFailure } from './etcd/host-selection';
 import { hostFailureInterceptor } from './host-failure.interceptor';
 import { requireLeader } from './require-leader.interceptor';
+import { omitIpServerName } from './etcd/tls-server-name';
 import { ResolvedRegistryOptions } from './options';
 
 function pem(value: string | Buffer | undefined): Buffer | undefined {
@@ -67,6 +68,7 @@ export function createEtcdClient(options: ResolvedRegistryOptions): Etcd3 {
       certChain: pem(options.tls.cert),
     };
   }
+  omitIpServerName(); // no IP address as TLS server name (DEP0123)
   const client = new Etcd3(config);
   installHostSelection(client, selection);
   return client;

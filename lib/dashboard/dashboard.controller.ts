@@ -19,7 +19,7 @@ export function dashboardController(path: string): Type<unknown> {
       return DASHBOARD_HTML;
     }
 
-    /** Server-sent events: the whole instance list on connect and after each change. */
+    /** Server-sent events: the whole instance list on connect, then what changed (a few events a second at most). */
     @Sse('events')
     events(): Observable<MessageEvent> {
       return this.feed.events();

@@ -1,3 +1,3 @@
 export { EtcdRegistryDashboardModule } from './etcd-registry-dashboard.module';
 export type { EtcdRegistryDashboardOptions } from './dashboard-options';
-export type { DashboardInstance, DashboardSnapshot } from './dashboard-snapshot';
+export type { DashboardChanges, DashboardInstance, DashboardSnapshot } from './dashboard-snapshot';

@@ -1,2 +1,2 @@
-export { registerOpenTelemetryMetrics, OTEL_ATTRIBUTES } from './opentelemetry-metrics';
+export { registerOpenTelemetryMetrics, OTEL_ATTRIBUTES, DELIVERY_DURATION_BUCKETS } from './opentelemetry-metrics';
 export type { OpenTelemetryMetricsHandle, OpenTelemetryMetricsOptions } from './opentelemetry-metrics';

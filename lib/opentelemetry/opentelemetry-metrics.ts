@@ -1,5 +1,5 @@
 import { Meter, metrics } from '@opentelemetry/api';
-import type { Registry, RegistryEvent } from '../core';
+import type { Registry, RegistryErrorSource, RegistryEvent, WatchResyncKind } from '../core';
 import { CountedPrefix, InstanceCounts, watchLagSeconds } from '../core/metrics';
 
 export interface OpenTelemetryMetricsOptions {
@@ -13,6 +13,16 @@ export interface OpenTelemetryMetricsHandle {
   /** Stops listening (instruments stay with their meter, and report nothing new). */
   close(): Promise<void>;
 }
+
+/**
+ * Bucket boundaries of `etcd_registry.delivery.duration` (seconds), given to the SDK through the
+ * API's advice: a delivery takes a millisecond or less, a slow handler seconds (the SDK's own
+ * defaults, 0 to 10,000, would put every observation in the first bucket).
+ */
+export const DELIVERY_DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+const ERROR_SOURCES: readonly RegistryErrorSource[] = ['handler', 'watch', 'lease', 'conflict'];
+const RESYNC_KINDS: readonly WatchResyncKind[] = ['lost', 'periodic', 'new-cluster', 'drift'];
 
 /** Attribute names (OTel: namespaced, snake_case words, dot-separated). */
 export const OTEL_ATTRIBUTES = {
@@ -65,7 +75,10 @@ export async function registerOpenTelemetryMetrics(
   const delivery = meter.createHistogram('etcd_registry.delivery.duration', {
     description: "Time from a change reaching a watch handler's queue to the handler's call having returned.",
     unit: 's',
+    advice: { explicitBucketBoundaries: DELIVERY_DURATION_BUCKETS },
   });
+  // Counters with a known set of attribute values start at zero, so a rate sees their first event.
+  for (const source of ERROR_SOURCES) errors.add(0, { [OTEL_ATTRIBUTES.source]: source });
   const lag = meter.createObservableGauge('etcd_registry.watch.lag', {
     description: 'Since when each watch is not live (0 while live).',
     unit: 's',
@@ -75,7 +88,11 @@ export async function registerOpenTelemetryMetrics(
     unit: '{instance}',
   });
   const observeLag = (result: { observe(value: number, attributes: Record<string, string>): void }) => {
-    for (const { prefix, seconds } of watchLagSeconds(registry.status())) result.observe(seconds, { [OTEL_ATTRIBUTES.prefix]: prefix });
+    for (const { prefix, seconds } of watchLagSeconds(registry.status())) {
+      result.observe(seconds, { [OTEL_ATTRIBUTES.prefix]: prefix });
+      // Each watched prefix's resync counters exist from its first collection, at zero.
+      for (const kind of RESYNC_KINDS) resyncs.add(0, { [OTEL_ATTRIBUTES.prefix]: prefix, [OTEL_ATTRIBUTES.resyncKind]: kind });
+    }
   };
   const observeInstances = (result: { observe(value: number, attributes: Record<string, string>): void }) => {
     for (const c of counts?.all() ?? []) {

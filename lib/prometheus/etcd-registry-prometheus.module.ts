@@ -1,12 +1,17 @@
-import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { RegistryService } from '../registry.service';
 import { PrometheusMetricsOptions, RegistryMetricsHandle, registerPrometheusMetrics } from './prometheus-metrics';
 
 const PROMETHEUS_OPTIONS = Symbol('ETCD_REGISTRY_PROMETHEUS_OPTIONS');
 
-/** Registers the registry's metrics when the application starts and removes them when it stops. */
+/**
+ * Registers the registry's metrics when the application starts. They stay through the drain and
+ * the shutdown (a scrape during a rolling restart sees them): at the very end it stops counting,
+ * and the series stay in prom-client's registry until the process ends (another application in
+ * the same process shares them).
+ */
 @Injectable()
-export class EtcdRegistryPrometheusMetrics implements OnApplicationBootstrap, OnModuleDestroy {
+export class EtcdRegistryPrometheusMetrics implements OnApplicationBootstrap, OnApplicationShutdown {
   private handle?: RegistryMetricsHandle;
 
   constructor(
@@ -18,8 +23,8 @@ export class EtcdRegistryPrometheusMetrics implements OnApplicationBootstrap, On
     this.handle ??= await registerPrometheusMetrics(this.registry, this.options);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.handle?.close();
+  async onApplicationShutdown(): Promise<void> {
+    await this.handle?.stop();
     this.handle = undefined;
   }
 }

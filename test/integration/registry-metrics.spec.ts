@@ -1,6 +1,6 @@
 import { MeterProvider, MetricReader, DataPointType } from '@opentelemetry/sdk-metrics';
 import { Registry as PromRegistry } from 'prom-client';
-import { registerOpenTelemetryMetrics } from '../../lib/opentelemetry';
+import { DELIVERY_DURATION_BUCKETS, registerOpenTelemetryMetrics } from '../../lib/opentelemetry';
 import { registerPrometheusMetrics } from '../../lib/prometheus';
 import { startFaultProxy } from '../support/fault-proxy';
 import { uniquePrefix, withEtcd } from '../support/registry-fixtures';
@@ -118,6 +118,15 @@ describe('metrics (real etcd)', () => {
       const delivery = byName.get('etcd_registry.delivery.duration')!;
       expect(delivery.descriptor.unit).toBe('s');
       expect(delivery.dataPointType).toBe(DataPointType.HISTOGRAM);
+      // Explicit boundaries from milliseconds to seconds (advice), not the SDK's 0-10,000 defaults.
+      const point = delivery.dataPoints[0] as { value: { buckets: { boundaries: number[]; counts: number[] }; max?: number } };
+      expect(point.value.buckets.boundaries).toEqual(DELIVERY_DURATION_BUCKETS);
+      expect(point.value.buckets.boundaries[0]).toBeLessThan(0.001);
+      // Error counters exist at zero for every source before any error.
+      const errorsBySource = Object.fromEntries(
+        byName.get('etcd_registry.errors')!.dataPoints.map((p) => [p.attributes['etcd_registry.error.source'], p.value]),
+      );
+      expect(errorsBySource).toEqual({ handler: 0, watch: 0, lease: 0, conflict: 0 });
       const inst = byName.get('etcd_registry.instances')!;
       const up = inst.dataPoints.find(
         (p) => p.attributes['etcd_registry.service.name'] === 'users' && p.attributes['etcd_registry.instance.status'] === 'up',

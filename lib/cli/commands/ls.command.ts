@@ -10,12 +10,14 @@ export async function lsCommand(options: CliOptions, io: CliIo): Promise<ExitCod
   const registry = createRegistry(options.registry);
   try {
     const map = await getInstances(registry, options.prefix, { codec: options.codec });
+    const instances = map.all();
     if (options.json) {
-      io.out(JSON.stringify({ prefix: options.prefix, instances: map.all().map(instanceJson), skipped: map.skipped }, null, 2));
+      io.out(JSON.stringify({ prefix: options.prefix, instances: instances.map(instanceJson), skipped: map.skipped }, null, 2));
       return ExitCode.ok;
     }
-    if (map.all().length === 0) io.err(cliMessages.nothingUnder(options.prefix));
-    else for (const line of instanceTable(map.all())) io.out(line);
+    // One write for the whole table: 10,000 rows are one system call, not 10,000.
+    if (instances.length === 0) io.err(cliMessages.nothingUnder(options.prefix));
+    else io.out(instanceTable(instances).join('\n'));
     if (map.skipped.length > 0) {
       io.err(cliMessages.skipped(map.skipped.length));
       for (const line of skippedLines(map)) io.err(line);

@@ -4,6 +4,8 @@
  */
 export type RegistryEvent =
   | RegisteredEvent
+  | UpdatedEvent
+  | DrainingEvent
   | UnregisteredEvent
   | LeaseLostEvent
   | RestoredEvent
@@ -23,6 +25,27 @@ export interface RegisteredEvent {
   readonly at: number;
   readonly path: string;
   readonly lease: string;
+}
+
+/** A registered `path` was written again with a new value (e.g. marked draining); not a new registration. */
+export interface UpdatedEvent {
+  readonly type: 'updated';
+  readonly at: number;
+  readonly path: string;
+  readonly lease: string;
+}
+
+/**
+ * The application's instance at `path` started its graceful drain (shutdown with drainMs): its
+ * value was re-written with status draining (`mode` 'marked'), or, a plain value, its key deleted
+ * first ('deleted'). It serves on for `drainMs`. Emitted by the Nest layer's shutdown.
+ */
+export interface DrainingEvent {
+  readonly type: 'draining';
+  readonly at: number;
+  readonly path: string;
+  readonly mode: 'marked' | 'deleted';
+  readonly drainMs: number;
 }
 
 /** `path` was deleted by unregister(). */

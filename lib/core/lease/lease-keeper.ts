@@ -173,10 +173,14 @@ export class LeaseKeeper {
       covered.push(op.path);
       if (revision === undefined || BigInt(outcome.revision) < revision) revision = BigInt(outcome.revision);
       // A new path is news; a new value of a registered path (e.g. marked draining) is said as such; the same again is detail.
-      if (previous === undefined) this.options.logger.log(messages.registered(op.path, written.lease));
-      else if (previous !== op.value) this.options.logger.log(messages.valueUpdated(op.path, written.lease));
-      else this.options.logger.debug?.(messages.registered(op.path, written.lease));
-      this.options.events.emit({ type: 'registered', path: op.path, lease: written.lease });
+      // Events likewise: `registered` for a first write only, `updated` for a new value (a drain's re-write).
+      if (previous === undefined) {
+        this.options.logger.log(messages.registered(op.path, written.lease));
+        this.options.events.emit({ type: 'registered', path: op.path, lease: written.lease });
+      } else if (previous !== op.value) {
+        this.options.logger.log(messages.valueUpdated(op.path, written.lease));
+        this.options.events.emit({ type: 'updated', path: op.path, lease: written.lease });
+      } else this.options.logger.debug?.(messages.registered(op.path, written.lease));
       op.resolve();
     });
     if (revision !== undefined) this.guard.cover(covered, String(revision));
