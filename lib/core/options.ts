@@ -14,13 +14,13 @@ export interface ResolvedRegistryOptions {
   endpoints: string[];
   /** Endpoints with their scheme, as etcd3 wants them. */
   hosts: string[];
-  username?: string;
-  password?: string;
-  tls?: RegistryTlsOptions;
+  username?: string | undefined;
+  password?: string | undefined;
+  tls?: RegistryTlsOptions | undefined;
   timeoutMs: number;
   ttlSeconds: number;
   namespace: string;
-  resyncIntervalMs?: number;
+  resyncIntervalMs?: number | undefined;
   /** 0: off. */
   antiEntropyIntervalMs: number;
   handlerTimeoutMs: number;
