@@ -139,13 +139,14 @@ export function isEtcdTestFile(path: string): boolean {
 
 /**
  * The command that runs the fault-kit tests in an application of that module kind, as the README gives it:
- * jest with the scaffold's e2e config and another test pattern (CommonJS), vitest with the README's
+ * the scaffold's own e2e script (jest with its e2e config; Nest 12's runs it under `node --experimental-vm-modules`)
+ * with another test pattern (CommonJS), vitest with the README's
  * `vitest.config.etcd.ts` (ES module: vitest has no command-line option to widen a config's `include`).
  */
 export function etcdTestCommand(module: ModuleKind): string[] {
   return module === 'esm'
     ? ['npx', 'vitest', 'run', '--config', './vitest.config.etcd.ts']
-    : ['npx', 'jest', '--config', './test/jest-e2e.json', '--testRegex', "'.etcd-spec.ts$'", '--runInBand'];
+    : ['npm', 'run', 'test:e2e', '--', '--testRegex', "'.etcd-spec.ts$'", '--runInBand'];
 }
 
 /** `entry` and every block it imports through relative paths (`./x` or `./x.js` is `x.ts`), transitively. */
