@@ -8,6 +8,7 @@ const shared = {
   moduleNameMapper: {
     '^nestjs-etcd-registry$': '<rootDir>/lib/index.ts',
     '^nestjs-etcd-registry/testing$': '<rootDir>/lib/testing/index.ts',
+    '^nestjs-etcd-registry/testing/etcd$': '<rootDir>/lib/testing/etcd/index.ts',
     '^nestjs-etcd-registry/axios$': '<rootDir>/lib/axios/index.ts',
     '^nestjs-etcd-registry/microservices$': '<rootDir>/lib/microservices/index.ts',
     '^nestjs-etcd-registry/dashboard$': '<rootDir>/lib/dashboard/index.ts',

@@ -17,7 +17,7 @@ import type { EtcdRegistryModuleOptions, ResolvedEtcdRegistryService } from './i
 export interface ResolvedEtcdRegistryModuleOptions {
   /** The core's options, resolved by the core's resolveRegistryOptions (handed to the client factory and EtcdRegistry as they are). */
   registry: ResolvedRegistryOptions;
-  service?: ResolvedEtcdRegistryService;
+  service?: ResolvedEtcdRegistryService | undefined;
   autoRegister: boolean;
   /** Graceful drain on shutdown, ms (0: none). */
   drainMs: number;

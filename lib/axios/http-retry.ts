@@ -6,27 +6,27 @@ export type HttpStatusMatch = readonly number[] | ((status: number) => boolean);
 
 export interface HttpRetryOptions {
   /** Tries per call, the first included. Default 3. */
-  attempts?: number;
+  attempts?: number | undefined;
   /** No retry starts once this long has passed since the call began, ms. Default 3000 (the call's own end is `deadlineMs`). */
-  budgetMs?: number;
+  budgetMs?: number | undefined;
   /**
    * Methods retried after a failure that may have reached the instance (connection reset, the
    * attempt's deadline) or a retryable status. Default the idempotent ones: GET, HEAD, OPTIONS, PUT,
    * DELETE. A connection that was refused (nothing sent) is retried whatever the method.
    */
-  idempotentMethods?: readonly string[];
+  idempotentMethods?: readonly string[] | undefined;
   /**
    * Answers retried on another instance, for idempotent methods only (like Spring Cloud
    * LoadBalancer's retryable status codes). Default 502, 503, 504 (the instance or what is before it
    * could not serve; another one may).
    */
-  statuses?: HttpStatusMatch;
+  statuses?: HttpStatusMatch | undefined;
 }
 
 /** Which answers count as failures of the instance (passive health; see `ejection.consecutiveErrors`). */
 export interface HttpFailureOptions {
   /** Default every 5xx (Envoy's consecutive_5xx). `[]` counts no answer as a failure. */
-  statuses?: HttpStatusMatch;
+  statuses?: HttpStatusMatch | undefined;
 }
 
 export interface ResolvedHttpRetry {

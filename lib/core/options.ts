@@ -15,15 +15,15 @@ export interface ResolvedRegistryOptions {
   endpoints: string[];
   /** Endpoints with their scheme, as etcd3 wants them. */
   hosts: string[];
-  username?: string;
-  password?: string;
-  tls?: RegistryTlsOptions;
+  username?: string | undefined;
+  password?: string | undefined;
+  tls?: RegistryTlsOptions | undefined;
   timeoutMs: number;
   /** Longest wait for one member within an operation while another member can be tried (<= timeoutMs). */
   attemptTimeoutMs: number;
   ttlSeconds: number;
   namespace: string;
-  resyncIntervalMs?: number;
+  resyncIntervalMs?: number | undefined;
   /** 0: off. */
   antiEntropyIntervalMs: number;
   handlerTimeoutMs: number;

@@ -4,11 +4,11 @@ import { dashboardMessages } from './messages';
 /** Options of EtcdRegistryDashboardModule.forRoot. */
 export interface EtcdRegistryDashboardOptions {
   /** Where the page is served (its events at `${path}/events`). Default `/registry`. */
-  path?: string;
+  path?: string | undefined;
   /** The prefix it lists. Default `/services/`. */
-  prefix?: string;
+  prefix?: string | undefined;
   /** How values are read. Default `json` (which reads plain `host:port` values too). */
-  codec?: InstanceCodecChoice;
+  codec?: InstanceCodecChoice | undefined;
 }
 
 export interface ResolvedDashboardOptions {

@@ -8,9 +8,9 @@ export interface WatchServicesOptions {
    * `map` (the default): the method gets the ServiceMap, key -> raw value, as the Go etcdService
    * hands it. `instances`: it gets an InstanceMap, typed instances by service name.
    */
-  as?: 'map' | 'instances';
+  as?: 'map' | 'instances' | undefined;
   /** With `as: 'instances'`: how values are read. Default `etcd-service` (plain host:port). */
-  codec?: InstanceCodecChoice;
+  codec?: InstanceCodecChoice | undefined;
 }
 
 /** What @WatchServices stores for a prefix watched as instances. */

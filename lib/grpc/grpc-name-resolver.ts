@@ -22,18 +22,18 @@ export type GrpcLoadBalancing = 'round_robin' | 'pick_first';
 
 export interface GrpcResolverOptions {
   /** Prefix the services are registered under (ending with '/'). Default `/services/`. */
-  prefix?: string;
+  prefix?: string | undefined;
   /** How the values are read. Default `etcd-service` (plain host:port). */
-  codec?: InstanceCodecChoice;
+  codec?: InstanceCodecChoice | undefined;
   /** URI scheme the targets use: `${scheme}:///<service>`. Default `etcd-registry`. One resolver per scheme. */
-  scheme?: string;
+  scheme?: string | undefined;
   /** grpc-js policy the service config names. Default `round_robin`. */
-  loadBalancing?: GrpcLoadBalancing;
+  loadBalancing?: GrpcLoadBalancing | undefined;
   /** gRPC method configs of the service config (timeouts, `retryPolicy` for idempotent methods...). */
-  methodConfig?: MethodConfig[];
-  retryThrottling?: ServiceConfig['retryThrottling'];
+  methodConfig?: MethodConfig[] | undefined;
+  retryThrottling?: ServiceConfig['retryThrottling'] | undefined;
   /** Where the instance watch logs skipped entries. Default: the registry's logger. */
-  logger?: RegistryLogger;
+  logger?: RegistryLogger | undefined;
 }
 
 /** What one service resolves to now. */

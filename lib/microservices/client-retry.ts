@@ -6,17 +6,17 @@ export type RpcErrorMatch = (error: unknown, pattern: unknown) => boolean;
 
 export interface ClientRetryOptions {
   /** Tries per call, the first included. Default 3. */
-  attempts?: number;
+  attempts?: number | undefined;
   /** No retry starts once this long has passed since the call began, ms. Default 3000 (the call's own end is `deadlineMs`). */
-  budgetMs?: number;
+  budgetMs?: number | undefined;
   /**
    * Whether a `send` that may have reached the instance (its connection dropped, or the attempt
    * passed its deadline) is sent again to another instance: true for every pattern, or a function
    * of the pattern. Default false (a refused connection, where nothing was sent, is always retried).
    */
-  idempotent?: boolean | ((pattern: unknown) => boolean);
+  idempotent?: boolean | ((pattern: unknown) => boolean) | undefined;
   /** Error answers retried on another instance, for idempotent patterns only. Default none. */
-  errors?: RpcErrorMatch;
+  errors?: RpcErrorMatch | undefined;
 }
 
 /** Which error answers count as failures of the instance (passive health; see `ejection.consecutiveErrors`). */
@@ -26,7 +26,7 @@ export interface ClientFailureOptions {
    * 'Internal server error' }` (a crash of the handler, the RPC kin of HTTP 500). An RpcException
    * your handler throws on purpose is an answer, not a failure.
    */
-  errors?: RpcErrorMatch;
+  errors?: RpcErrorMatch | undefined;
 }
 
 export interface ResolvedClientRetry {

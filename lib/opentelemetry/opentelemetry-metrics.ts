@@ -4,9 +4,9 @@ import { CountedPrefix, InstanceCounts, watchLagSeconds } from '../core/metrics'
 
 export interface OpenTelemetryMetricsOptions {
   /** The meter to create the instruments with. Default: `metrics.getMeter('nestjs-etcd-registry')` of the global MeterProvider. */
-  meter?: Meter;
+  meter?: Meter | undefined;
   /** Prefixes whose instances are counted per service (`etcd_registry.instances`). Default none. */
-  instances?: readonly CountedPrefix[];
+  instances?: readonly CountedPrefix[] | undefined;
 }
 
 export interface OpenTelemetryMetricsHandle {

@@ -4,11 +4,11 @@ import { CountedPrefix, InstanceCounts, watchLagSeconds } from '../core/metrics'
 
 export interface PrometheusMetricsOptions {
   /** The prom-client registry to register the metrics in. Default: prom-client's global `register`. */
-  register?: PromRegistry;
+  register?: PromRegistry | undefined;
   /** Prefixes whose instances are counted per service (`etcd_registry_instances`). Default none. */
-  instances?: readonly CountedPrefix[];
+  instances?: readonly CountedPrefix[] | undefined;
   /** Buckets of `etcd_registry_delivery_latency_seconds` (the first registration in a prom-client registry sets them). */
-  buckets?: number[];
+  buckets?: number[] | undefined;
 }
 
 export interface RegistryMetricsHandle {

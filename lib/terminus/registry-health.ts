@@ -9,7 +9,7 @@ export const ALL_HEALTH_CHECKS: readonly RegistryHealthCheck[] = ['etcd', 'lease
 export interface RegistryHealthInput {
   status: RegistryStatus;
   /** This instance's key, when it has one. */
-  serviceKey?: string;
+  serviceKey?: string | undefined;
   /** True when this application registers an instance (a watch-only application has no registration to miss). */
   expectRegistration: boolean;
   draining: boolean;

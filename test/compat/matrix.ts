@@ -16,7 +16,8 @@
  * sees its own instance, SIGTERM deletes its key), then, with that etcd stopped, no ETCD_* variable set and
  * nothing listening on etcd's default port, `npm test` and `npm run test:e2e` (the scaffold's runners, which
  * pick up the README's testing-kit examples: a unit test of a handler, the e2e test of the quick start's
- * AppModule).
+ * AppModule). Last, the README's real-etcd fault-kit examples (`test/*.etcd-spec.ts`, which neither of those runs
+ * picks up) with the command the README gives and ETCD_BIN set: the kit starts its own etcd and breaks it.
  *
  * Env: COMPAT_NODES (default 20,22,24), COMPAT_SCAFFOLDS (default all), COMPAT_DIR (work folder, default a
  * new temp dir, removed at the end unless COMPAT_KEEP=1), COMPAT_CACHE (Node binaries and Nest CLIs,
@@ -29,7 +30,8 @@ import { dirname, join } from 'path';
 import { AppCheckResult, checkApp } from './app-check';
 import { currentNode, NodeRuntime, registryNode } from './node-binaries';
 import { assertNoEtcdListening, withoutEtcd } from './etcd-free-env';
-import { filesFor, installArgs, isE2eTestFile, isTestFile, readmeFiles } from './readme-examples';
+import { findEtcdBinary } from '../support/etcd-binary';
+import { etcdTestCommand, filesFor, installArgs, isE2eTestFile, isEtcdTestFile, isTestFile, readmeFiles } from './readme-examples';
 import { installNestCli, NestCli, newArgs, scaffoldApplication, SCAFFOLDS, ScaffoldSpec } from './scaffold';
 
 const ROOT = join(__dirname, '..', '..');
@@ -243,6 +245,23 @@ async function runOn(spec: ScaffoldSpec, appDir: string, node: NodeRuntime): Pro
     );
     timings.push(`${script} ${secondsSince(t)}`);
   }
+  // The fault kit's examples need a real etcd, so they come after the runs with no etcd, in files of their own
+  // that those runs never pick up: the kit starts etcd from ETCD_BIN (no ETCD_ENDPOINTS: the examples must not
+  // depend on an etcd of the matrix) on free loopback ports and stops it by PID.
+  const t = performance.now();
+  const [cmd, ...args] = etcdTestCommand(spec.module);
+  await stage(
+    `${spec.id} on Node ${node.version}: ${[cmd, ...args].join(' ')} (README fault-kit examples, etcd from ETCD_BIN)`,
+    () =>
+      run(
+        cmd,
+        args.map((a) => a.replace(/^'(.*)'$/, '$1')),
+        appDir,
+        { ...noEtcd, ETCD_BIN: findEtcdBinary() },
+      ),
+    'tests',
+  );
+  timings.push(`fault kit ${secondsSince(t)}`);
   return `${describe(app)}; ${timings.join(', ')}`;
 }
 
@@ -277,6 +296,13 @@ async function main(): Promise<number> {
       throw new Error(
         `README.md: no testing-kit example for ${spec.id} (Nest ${spec.major}, ${spec.module}): it needs a "// file: src/*.spec.ts" ` +
           'and a "// file: test/*.e2e-spec.ts" block that apply to it (see test/compat/readme-examples.ts)',
+      );
+    }
+    const command = etcdTestCommand(spec.module).join(' ');
+    if (!files.some((f) => isEtcdTestFile(f.path)) || !readme.includes(`\`${command}\``)) {
+      throw new Error(
+        `README.md: no fault-kit example for ${spec.id} (${spec.module}): it needs a "// file: test/*.etcd-spec.ts" block ` +
+          `that applies to it and the command that runs it, \`${command}\` (see test/compat/readme-examples.ts)`,
       );
     }
   }

@@ -129,6 +129,26 @@ export function isE2eTestFile(path: string): boolean {
   return /\.e2e-spec\.ts$/.test(path);
 }
 
+/**
+ * True for a test of the real-etcd fault kit (`test/*.etcd-spec.ts`): neither of the scaffolds' own runs picks
+ * it up (they run with no etcd); the matrix runs these in a stage of their own, with ETCD_BIN set.
+ */
+export function isEtcdTestFile(path: string): boolean {
+  return /\.etcd-spec\.ts$/.test(path);
+}
+
+/**
+ * The command that runs the fault-kit tests in an application of that module kind, as the README gives it:
+ * the scaffold's own e2e script (jest with its e2e config; Nest 12's runs it under `node --experimental-vm-modules`)
+ * with another test pattern (CommonJS), vitest with the README's
+ * `vitest.config.etcd.ts` (ES module: vitest has no command-line option to widen a config's `include`).
+ */
+export function etcdTestCommand(module: ModuleKind): string[] {
+  return module === 'esm'
+    ? ['npx', 'vitest', 'run', '--config', './vitest.config.etcd.ts']
+    : ['npm', 'run', 'test:e2e', '--', '--testRegex', "'.etcd-spec.ts$'", '--runInBand'];
+}
+
 /** `entry` and every block it imports through relative paths (`./x` or `./x.js` is `x.ts`), transitively. */
 export function withRelativeImports(files: ReadmeFile[], entry: string): ReadmeFile[] {
   const byPath = new Map<string, ReadmeFile>();

@@ -78,6 +78,7 @@ describe('the published package', () => {
       './prometheus',
       './terminus',
       './testing',
+      './testing/etcd',
     ]);
   });
 
@@ -104,7 +105,7 @@ describe('the published package', () => {
         import { createRequire } from 'node:module';
         const require = createRequire(import.meta.url);
         const out = {};
-        for (const entry of ['${pkg.name}', '${pkg.name}/testing']) {
+        for (const entry of ['${pkg.name}', '${pkg.name}/testing', '${pkg.name}/testing/etcd']) {
           const esm = await import(entry);
           const cjs = require(entry);
           const cjsNames = Object.keys(cjs).filter((k) => k !== '__esModule').sort();
@@ -124,5 +125,9 @@ describe('the published package', () => {
     const testing = report[`${pkg.name}/testing`];
     expect(testing.esmNames).toEqual(testing.cjsNames);
     expect(testing.same).toEqual([]);
+    const etcdKit = report[`${pkg.name}/testing/etcd`];
+    expect(etcdKit.esmNames).toEqual(etcdKit.cjsNames);
+    expect(etcdKit.esmNames).toEqual(expect.arrayContaining(['EtcdTestServer', 'FaultProxy', 'EtcdBinaryNotFoundError']));
+    expect(etcdKit.same).toEqual([]);
   });
 });

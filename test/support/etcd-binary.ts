@@ -1,6 +1,8 @@
 import { execFileSync, spawnSync } from 'child_process';
 import { accessSync, constants } from 'fs';
 import { delimiter, join } from 'path';
+import { findEtcdBinary as kitFindEtcdBinary } from '../../lib/testing/etcd/etcd-binary';
+import { EtcdBinaryNotFoundError } from '../../lib/testing/etcd/errors';
 
 function isExecutable(file: string): boolean {
   try {
@@ -64,9 +66,17 @@ function findBinary(name: string, envVariable: string): string {
   return path;
 }
 
-/** The etcd server binary (ETCD_BIN, then PATH), installed with apt-get where it can be. */
+/**
+ * The etcd server binary as the fault kit finds it (ETCD_BIN, then PATH: lib/testing/etcd), and when it
+ * finds none and ETCD_BIN is unset, installed with apt-get where it can be.
+ */
 export function findEtcdBinary(): string {
-  return findBinary('etcd', 'ETCD_BIN');
+  try {
+    return kitFindEtcdBinary();
+  } catch (e) {
+    if (!(e instanceof EtcdBinaryNotFoundError) || process.env.ETCD_BIN) throw e;
+    return findBinary('etcd', 'ETCD_BIN');
+  }
 }
 
 /** The etcdctl binary (ETCDCTL_BIN, then PATH), installed with apt-get where it can be. */

@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import { existsSync, readFileSync } from 'fs';
 import { dirname, join, relative } from 'path';
 
@@ -101,5 +102,39 @@ describe('optional wings (issue 14)', () => {
   ])('the %s wing loads %s and no other optional peer', (wing, peer) => {
     const graph = runtimeGraph(join(LIB, wing, 'index.ts'));
     expect([...new Set(graph.flatMap(loadsPeer))]).toEqual([peer]);
+  });
+});
+
+describe('the real-etcd fault kit (nestjs-etcd-registry/testing/etcd)', () => {
+  const NODE_BUILTIN = /^(node:)?(child_process|fs|http|https|net|os|path|crypto|events|util|timers|url)$/;
+
+  it('loads only its own files, etcd3 and Node built-ins: no Nest, no registry core', () => {
+    const kit = runtimeGraph(join(LIB, 'testing', 'etcd', 'index.ts'));
+    expect(kit).toEqual(expect.arrayContaining(['testing/etcd/etcd-test-server.ts', 'testing/etcd/fault-proxy.ts']));
+    expect(kit.filter((f) => !f.startsWith('testing/etcd/'))).toEqual([]);
+    const packages = kit.flatMap((file) =>
+      [...readFileSync(join(LIB, file), 'utf8').matchAll(/^(?:import|export)\s+(type\s+)?[^;]*?from\s+'([^.][^']*)'/gms)]
+        .filter(([, typeOnly]) => !typeOnly)
+        .map(([, , spec]) => spec),
+    );
+    expect([...new Set(packages.filter((p) => !NODE_BUILTIN.test(p)))]).toEqual(['etcd3']);
+  });
+
+  it('at run time, requiring it loads no module of Nest, rxjs or reflect-metadata, and no lib file outside the kit', () => {
+    const script = `
+      const before = new Set(Object.keys(require.cache));
+      require(${JSON.stringify(join(LIB, 'testing', 'etcd', 'index.ts'))});
+      console.log(JSON.stringify(Object.keys(require.cache).filter((k) => !before.has(k))));
+    `;
+    const out = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
+      cwd: join(LIB, '..'),
+      encoding: 'utf8',
+    });
+    const loaded = (JSON.parse(out) as string[]).map((f) => relative(join(LIB, '..'), f));
+    expect(loaded).toEqual(
+      expect.arrayContaining(['lib/testing/etcd/etcd-test-server.ts', expect.stringMatching(/^node_modules\/etcd3\//)]),
+    );
+    expect(loaded.filter((f) => f.startsWith('lib/') && !f.startsWith('lib/testing/etcd/'))).toEqual([]);
+    expect(loaded.filter((f) => /node_modules\/(@nestjs|rxjs|reflect-metadata)\//.test(f))).toEqual([]);
   });
 });

@@ -8,12 +8,12 @@ export interface CallDeadlineOptions {
    * (it counts for ejection, and an idempotent call is retried on another instance). Default 2000
    * (go-zero's and Kratos's client default); 0 turns it off.
    */
-  attemptTimeoutMs?: number;
+  attemptTimeoutMs?: number | undefined;
   /**
    * Deadline of the whole call, retries included, ms: when it passes, the attempt in flight is
    * abandoned (a failure of that instance) and the call fails with CallDeadlineError. Default 5000; 0 turns it off.
    */
-  deadlineMs?: number;
+  deadlineMs?: number | undefined;
 }
 
 export type ResolvedCallDeadlines = Required<CallDeadlineOptions>;

@@ -18,20 +18,20 @@ import { endpointAddressing, TransportAddressing } from './transport-address';
 
 export interface LoadBalancerOptions {
   /** Prefix the services are registered under (ending with '/'). Default `/services/`. */
-  prefix?: string;
+  prefix?: string | undefined;
   /** How the values are read. Default `etcd-service` (plain host:port); `json` reads ours and plain values. */
-  codec?: InstanceCodecChoice;
+  codec?: InstanceCodecChoice | undefined;
   /** How an instance is picked. Default `round-robin`. */
-  picker?: PickerChoice;
+  picker?: PickerChoice | undefined;
   /** Passive health. Default: 3 failures in a row eject for 2 s, doubling up to 30 s. */
-  ejection?: EjectionOptions;
+  ejection?: EjectionOptions | undefined;
   /** Where the client's transport dials an instance. Default: an `http`/`https` endpoint, else the address. */
-  transport?: TransportAddressing;
+  transport?: TransportAddressing | undefined;
   /** Random numbers in [0, 1) for the pickers. Default Math.random. */
-  random?: RandomSource;
+  random?: RandomSource | undefined;
   /** Clock of the ejections, epoch ms. Default Date.now. */
-  now?: () => number;
-  logger?: RegistryLogger;
+  now?: (() => number) | undefined;
+  logger?: RegistryLogger | undefined;
 }
 
 /** What LoadBalancer.watch needs of a source other than a core Registry (RegistryService fits). */

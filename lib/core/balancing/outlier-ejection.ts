@@ -8,16 +8,16 @@ export interface EjectionOptions {
    * Calls in a row that got no answer (refused, reset, timed out, cancelled) that eject an instance.
    * Default 3; 0 turns this rule off.
    */
-  consecutiveFailures?: number;
+  consecutiveFailures?: number | undefined;
   /**
    * Failed calls in a row of any kind, error answers included (HTTP 5xx, an RpcException counted as a
    * failure), that eject an instance, like Envoy's `consecutive_5xx`. Default 5 (Envoy's); 0 turns this rule off.
    */
-  consecutiveErrors?: number;
+  consecutiveErrors?: number | undefined;
   /** First ejection's length, ms; each ejection in a row doubles it. Default 2000. */
-  baseEjectionMs?: number;
+  baseEjectionMs?: number | undefined;
   /** Longest ejection, ms; an instance healthy this long after its return starts again from the base. Default 30000. */
-  maxEjectionMs?: number;
+  maxEjectionMs?: number | undefined;
 }
 
 export type ResolvedEjectionOptions = Required<EjectionOptions>;

@@ -133,7 +133,7 @@ export interface RegistryInstanceEjectedEvent {
   readonly address: string;
   readonly reason: string;
   /** How long the instance stays out, if known. */
-  readonly forMs?: number;
+  readonly forMs?: number | undefined;
 }
 
 /** Where an error event comes from. */
@@ -146,6 +146,6 @@ export interface RegistryErrorEvent {
   readonly source: RegistryErrorSource;
   readonly message: string;
   /** The path or prefix concerned, when there is one. */
-  readonly subject?: string;
+  readonly subject?: string | undefined;
   readonly error?: unknown;
 }

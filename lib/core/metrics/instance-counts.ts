@@ -5,7 +5,7 @@ import type { Registry, WatchSubscription } from '../registry.interface';
 /** A prefix whose instances are counted per service, read with `codec` (default etcd-service). */
 export interface CountedPrefix {
   prefix: string;
-  codec?: InstanceCodecChoice;
+  codec?: InstanceCodecChoice | undefined;
 }
 
 export interface InstanceCount {
