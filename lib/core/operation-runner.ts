@@ -26,11 +26,21 @@ const nameOf = (what: OperationName): string => (typeof what === 'function' ? wh
  * member can take the next attempt (the client's HostSelection says so), they carry a short
  * deadline (`attemptTimeoutMs`, at most a third of the budget): a member that does not answer in
  * time (hung, or a follower whose leader just died) costs one short attempt, the selection avoids
- * it, and the next attempt starts at once on another member. With one usable member left (or no
- * selection: a client handed in), an attempt gets the whole remaining budget, so on a slow link a
- * call that fits the budget succeeds.
- * An attempt still running past its time (a call that does not pass its options) is not given up:
- * a second one starts next to it and the first answer wins.
+ * it, and the next attempt starts at once on another member.
+ *
+ * With no other usable member (one left, every member avoided during an election, or no
+ * selection: a client handed in), an attempt is not cut: its calls may take the whole remaining
+ * budget, so on a slow link a call that fits the budget succeeds. But past `attemptTimeoutMs`
+ * another attempt starts next to it, and the first answer wins: etcd 3.4 drops a write a member
+ * proposed while it had no leader and answers it only at its own request timeout, so the write
+ * must be sent again once a leader is up. The wait before the next one doubles with each attempt
+ * still running (attemptTimeoutMs, 2x, 4x...), so a slow link gets few duplicates.
+ *
+ * An attempt still running past its time (a call that does not pass its options) is not given up
+ * either: a second one starts next to it. An attempt refused at once (a dead member) while others
+ * run is followed, after the short backoff, by another one (to another member) rather than
+ * waiting on the running ones' timers. No attempt starts once the budget is spent (it could only
+ * fail, hiding the last real cause).
  */
 export class OperationRunner {
   private closed = false;
@@ -115,17 +125,25 @@ export class OperationRunner {
       const launch = (first = false) => {
         if (settled) return;
         if (this.closed) return fail(new RegistryClosedError(messages.closed()));
+        const now = monotonicNow();
+        // No attempt with nothing left of the budget (it could only fail, hiding the last real cause).
+        if (now >= deadline) return timeUp();
+        // While another member can take the next attempt, an attempt's calls end at attemptMs and
+        // the next one goes elsewhere. With none, an attempt is not cut (its calls may take the
+        // whole remaining budget: a slow link), but past attemptMs another one starts next to it,
+        // and the first answer wins: a write that a member dropped while it had no leader is sent
+        // again. Each attempt still running doubles that wait, so a slow link gets few of them.
+        const alone = this.hosts?.hasAlternative() !== true;
+        const ownMs = alone ? attemptMs * 2 ** Math.min(inFlight, 16) : attemptMs;
+        const short = !alone && now + ownMs < deadline;
+        const callEnd = short ? now + ownMs : deadline;
         inFlight++;
         clearTimeout(nextAttemptTimer);
-        const now = monotonicNow();
-        // A short deadline only while another member can take the next attempt.
-        const short = this.hosts?.hasAlternative() === true && now + attemptMs < deadline;
-        const callEnd = short ? now + attemptMs : deadline;
         // Past its time (plus a grace for a short one: its own deadline ends it first, and the
         // selection learns of the stalled member before the next attempt picks one), an attempt
         // still running gets another next to it. The first attempt's timer is armed after its
         // request has left (see arm).
-        const hedgeMs = short ? attemptMs + HEDGE_GRACE_MS : attemptMs;
+        const hedgeMs = short ? ownMs + HEDGE_GRACE_MS : ownMs;
         if (first) firstHedgeMs = hedgeMs;
         else nextAttemptTimer = setTimeout(launch, hedgeMs);
         let call: Promise<T>;
@@ -155,16 +173,27 @@ export class OperationRunner {
           const probeMs = Math.min(TLS_PROBE_MS, Math.max(0, deadline - monotonicNow()));
           void this.tlsProbe.check(probeMs).then((tls) => tls && fail(this.tlsMismatch(error)));
         }
-        if (inFlight > 0) return; // an attempt still running may yet succeed
-        clearTimeout(nextAttemptTimer);
         const now = monotonicNow();
         const left = deadline - now;
         if (left <= 0) return timeUp();
+        const ownDeadline = now >= callEnd - 1;
+        // A backoff that would end past the deadline: the deadline timer ends the operation.
+        const wait = pause * (0.5 + Math.random() / 2);
+        if (!ownDeadline) pause = Math.min(pause * 2, 500);
+        if (inFlight > 0) {
+          // An attempt still running may yet succeed; its own timer starts the next one. This one
+          // was refused (not stalled): the next goes out after the backoff, to another member.
+          if (!ownDeadline && wait < left) {
+            clearTimeout(nextAttemptTimer);
+            nextAttemptTimer = setTimeout(launch, wait);
+          }
+          return;
+        }
+        clearTimeout(nextAttemptTimer);
         // Ended by its own short deadline: that member stalled and is avoided now; the next
         // attempt goes to another one at once. Any other failure waits a short backoff.
-        if (now >= callEnd - 1) return launch();
-        retryTimer = setTimeout(launch, Math.min(pause * (0.5 + Math.random() / 2), left));
-        pause = Math.min(pause * 2, 500);
+        if (ownDeadline) return launch();
+        if (wait < left) retryTimer = setTimeout(launch, wait);
       };
 
       // The timers are armed in the next check phase, after Node has written the first attempt's

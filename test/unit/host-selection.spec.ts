@@ -14,13 +14,23 @@ describe('HostSelection', () => {
     expect(s.hasAlternative()).toBe(true);
   });
 
-  it('avoided ones in the order they become usable; none usable left: no alternative', () => {
-    const s = new HostSelection(names);
+  it('every member avoided: the one whose last failed call is the oldest first; a member that fails again goes to the back', () => {
+    let clock = 0;
+    const s = new HostSelection(names, Math.random, () => clock);
     s.failed('c:3');
+    clock += 10;
     s.failed('a:1');
+    clock += 10;
     s.failed('b:2');
     expect(s.ordered(names, id)).toEqual(['c:3', 'a:1', 'b:2']);
     expect(s.hasAlternative()).toBe(false);
+    // c:3 is dead: it refuses the call sent to it at once. It goes behind the others (which did
+    // not answer in time: followers without a leader) without its avoidance being lengthened.
+    clock += 10;
+    s.failed('c:3');
+    expect(s.ordered(names, id)).toEqual(['a:1', 'b:2', 'c:3']);
+    clock = 2000 + 1;
+    expect(s.isAvoided('c:3')).toBe(false);
   });
 
   it('an answer makes a member usable at once; a preferred usable member comes first', () => {

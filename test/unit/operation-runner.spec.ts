@@ -118,17 +118,61 @@ describe('OperationRunner', () => {
       expect(starts[1]).toBeLessThan(400);
     });
 
-    it('with one usable member left, an attempt gets the whole remaining budget (a slow link is not cut)', async () => {
+    it('with one usable member left, an attempt is not cut (a slow link): another starts next to it after attemptTimeoutMs, then twice as late', async () => {
       const selection = new HostSelection(['a', 'b', 'c']);
       selection.failed('a');
       selection.failed('b');
       const r = withHosts(2000, selection, 300);
-      let seen = 0;
-      await r.run('read', r.deadline(), async (call) => {
-        seen = deadlineIn(call);
-        return 1;
+      const deadlines: number[] = [];
+      const starts: number[] = [];
+      const t0 = Date.now();
+      // The first answer takes 1000 ms (a slow link); the others would take longer.
+      const value = await r.run('read', r.deadline(), (call) => {
+        deadlines.push(deadlineIn(call));
+        starts.push(Date.now() - t0);
+        return starts.length === 1 ? later(1000, 'first') : later(1500, 'later');
       });
-      expect(seen).toBeGreaterThan(1900);
+      expect(value).toBe('first');
+      expect(deadlines[0]).toBeGreaterThan(1900);
+      expect(starts.length).toBe(3);
+      expect(starts[1]).toBeGreaterThanOrEqual(290);
+      // One attempt still running: the third waits twice as long (600 ms) after the second.
+      expect(starts[2] - starts[1]).toBeGreaterThanOrEqual(590);
+      expect(Date.now() - t0).toBeLessThan(1300);
+    });
+
+    it('a member dropped the write (no leader): the attempt next to it gets the answer; one refused at once next to it is retried after the backoff', async () => {
+      const selection = new HostSelection(['a', 'b', 'c']);
+      for (const n of ['a', 'b', 'c']) selection.failed(n);
+      const r = withHosts(5000, selection, 300);
+      const starts: number[] = [];
+      const t0 = Date.now();
+      const value = await r.run('write', r.deadline(), () => {
+        starts.push(Date.now() - t0);
+        if (starts.length === 1) return new Promise<string>(() => undefined); // dropped: never answered
+        if (starts.length === 2) return Promise.reject(new GRPCUnavailableError('14 UNAVAILABLE: connect ECONNREFUSED'));
+        return later(10, 'third');
+      });
+      expect(value).toBe('third');
+      // Not the doubled 600 ms of the first attempt's timer: the backoff (at most 50 ms here).
+      expect(starts[2] - starts[1]).toBeLessThan(200);
+      expect(Date.now() - t0).toBeLessThan(700);
+    });
+
+    it('refused at once every time: retried until the budget runs out, no attempt started with it spent, the last real cause named', async () => {
+      const selection = new HostSelection(['a', 'b', 'c']);
+      for (const n of ['a', 'b', 'c']) selection.failed(n);
+      const r = withHosts(1000, selection, 300);
+      const deadlines: number[] = [];
+      const error = await r
+        .run('read', r.deadline(), (call) => {
+          deadlines.push(deadlineIn(call));
+          return Promise.reject(new GRPCUnavailableError('14 UNAVAILABLE: connect ECONNREFUSED'));
+        })
+        .catch((e: unknown) => e);
+      expect(deadlines.length).toBeGreaterThan(2);
+      for (const d of deadlines) expect(d).toBeGreaterThan(0);
+      expect((error as Error).message).toMatch(/within 1000 ms \(connect ECONNREFUSED\)/);
     });
 
     it('a budget of 500 ms: attempts of a third of it, the error names the 500 ms that ran out', async () => {

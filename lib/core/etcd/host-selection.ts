@@ -11,16 +11,23 @@ interface HostState {
   avoidUntil: number;
   /** Failures in a row (reset when the last one is older than AVOID_MAX_MS, or on an answer). */
   failures: number;
+  /** When the last counted failure (the one that set avoidUntil) happened. */
   lastFailureAt: number;
+  /** When a call to it last failed, counted or not (every member avoided: the one that failed longest ago goes first). */
+  lastFailedCallAt: number;
 }
 
 /**
  * Which etcd member a call goes to. A member that failed a call at the host level (its connection
  * refused or dropped, no leader, or no answer before the call's own deadline: a hung member) is
- * avoided for a while: calls go to the others first, and to it only when every member is avoided
- * (then to the one whose time is up first). The operation runner asks `hasAlternative()` to decide
- * whether an attempt gets a short deadline (another member can take the next attempt) or the whole
- * remaining budget (nowhere else to go: a slow but working link must not be cut).
+ * avoided for a while: calls go to the others first, and to it only when every member is avoided.
+ * Then the one whose last failed call is the oldest goes first: during an election every member
+ * can fail a call at once (the dead one refuses, followers without a leader do not answer), and a
+ * member that keeps refusing at once goes to the back after each refusal instead of taking every
+ * attempt. The operation runner asks `hasAlternative()` to decide whether an attempt gets a short
+ * deadline (another member can take the next attempt) or the whole remaining budget with another
+ * attempt started next to it past its time (nowhere else to go: a slow but working link must not
+ * be cut).
  */
 export class HostSelection {
   private readonly state = new Map<string, HostState>();
@@ -31,14 +38,14 @@ export class HostSelection {
     private readonly now: () => number = monotonicNow,
   ) {}
 
-  /** `hosts` in the order to try them: usable ones shuffled (as etcd3 spreads calls), then avoided ones, soonest usable first. */
+  /** `hosts` in the order to try them: usable ones shuffled (as etcd3 spreads calls), then avoided ones, longest since a failed call first. */
   ordered<T>(hosts: readonly T[], nameOf: (host: T) => string, preferred?: T): T[] {
     const now = this.now();
     const usable: T[] = [];
-    const avoided: { host: T; until: number }[] = [];
+    const avoided: { host: T; failedAt: number }[] = [];
     for (const host of hosts) {
-      const until = this.state.get(nameOf(host))?.avoidUntil ?? 0;
-      if (until > now) avoided.push({ host, until });
+      const s = this.state.get(nameOf(host));
+      if (s !== undefined && s.avoidUntil > now) avoided.push({ host, failedAt: s.lastFailedCallAt });
       else usable.push(host);
     }
     for (let i = usable.length - 1; i > 0; i--) {
@@ -49,7 +56,7 @@ export class HostSelection {
       const at = usable.indexOf(preferred);
       if (at > 0) usable.unshift(...usable.splice(at, 1));
     }
-    avoided.sort((a, b) => a.until - b.until);
+    avoided.sort((a, b) => a.failedAt - b.failedAt);
     return [...usable, ...avoided.map((a) => a.host)];
   }
 
@@ -69,13 +76,15 @@ export class HostSelection {
   /** `name` failed a call at the host level: avoid it (longer when it keeps failing). */
   failed(name: string): void {
     const now = this.now();
-    const s = this.state.get(name) ?? { avoidUntil: 0, failures: 0, lastFailureAt: -Infinity };
-    // A failure while still avoided (calls sent before it was marked) does not lengthen the wait.
+    const s = this.state.get(name) ?? { avoidUntil: 0, failures: 0, lastFailureAt: -Infinity, lastFailedCallAt: -Infinity };
+    s.lastFailedCallAt = now;
+    this.state.set(name, s);
+    // A failure while still avoided (calls sent before it was marked, or while every member was
+    // avoided) does not lengthen the wait; it only sends the member to the back of the avoided ones.
     if (s.avoidUntil > now) return;
     s.failures = now - s.lastFailureAt > AVOID_MAX_MS ? 1 : s.failures + 1;
     s.lastFailureAt = now;
     s.avoidUntil = now + Math.min(AVOID_MAX_MS, AVOID_MIN_MS * 2 ** (s.failures - 1));
-    this.state.set(name, s);
   }
 
   /** `name` answered a unary call: it is usable at once and its failure count starts over. */

@@ -33,8 +33,10 @@ interface PoolShape {
  * - hosts: the one that answered last is used again while the client's HostSelection does not
  *   avoid it; a host-level failure (its connection, or no answer before the attempt's deadline)
  *   is reported to the selection, which avoids that host, and the next call goes to the first
- *   host in the selection's order; a call made while another is in flight (an attempt started
- *   next to a stuck one) goes to another host than that one;
+ *   host in the selection's order; a call made while others are in flight (an attempt started
+ *   next to a stuck one) goes to the first usable host in that order with no call in flight, and
+ *   with none such to the first in the order (every member avoided: the one that failed longest
+ *   ago, never one that just refused);
  * - errors are etcd3's classes (castGrpcError) but never reach etcd3's breaker nor reset its
  *   channels, which is what the interceptor is there to prevent for etcd3's own path.
  *
@@ -49,10 +51,11 @@ export function directTxn(kv: Namespace): TxnSender | undefined {
   const selection: HostSelection = hostSelectionOf(pool) ?? new HostSelection(hosts.map((h) => h.host));
   // Each registry starts on a host of its own, as etcd3 shuffles its hosts per call.
   let preferred = hosts[Math.floor(Math.random() * hosts.length)];
-  let inFlight = 0;
+  /** Calls in flight per host. */
+  const busy = new Map<string, number>();
   return (request, call) => {
     const order = selection.ordered(hosts, (h) => h.host, preferred);
-    const host = order[Math.min(inFlight, order.length - 1)];
+    const host = order.find((h) => !busy.get(h.host) && !selection.isAvoided(h.host)) ?? order[0];
     let client;
     try {
       client = host.getServiceClient('KV');
@@ -60,10 +63,10 @@ export function directTxn(kv: Namespace): TxnSender | undefined {
       // etcd3 refuses a closed client here (ClientClosedError).
       return Promise.reject(error);
     }
-    inFlight++;
+    busy.set(host.host, (busy.get(host.host) ?? 0) + 1);
     return new Promise<ITxnResponse>((resolve, reject) => {
       client.txn(request, call ?? {}, (error, response) => {
-        inFlight--;
+        busy.set(host.host, busy.get(host.host)! - 1);
         if (!error) {
           preferred = host;
           selection.answered(host.host);
