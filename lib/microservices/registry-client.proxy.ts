@@ -8,6 +8,7 @@ import { LoadBalancer, LoadBalancerStatus } from '../core/balancing/load-balance
 import { balancingMessages } from '../core/balancing/messages';
 import type { CallOutcome } from '../core/balancing/service-balancer';
 import { endpointAddressing } from '../core/balancing/transport-address';
+import { Deadline, DeadlineQueue } from '../core/deadline-queue';
 import { RegistryOptionsError } from '../core/errors';
 import type { RegistryService } from '../registry.service';
 import { clientFailureKind, resolveClientRetry, ResolvedClientRetry } from './client-retry';
@@ -34,6 +35,8 @@ const ATTEMPT_TIMED_OUT = Symbol('attempt timed out');
 export class RegistryClientProxy extends ClientProxy implements OnModuleInit, OnModuleDestroy {
   private readonly clients = new Map<string, { address: string; client: ClientProxy }>();
   private readonly logger = new Logger('RegistryClients');
+  /** The attempts' deadlines, on one timer (they share attemptTimeoutMs, so they come due in order). */
+  private readonly attemptDeadlines = new DeadlineQueue();
 
   constructor(
     readonly service: string,
@@ -190,9 +193,9 @@ export class RegistryClientProxy extends ClientProxy implements OnModuleInit, On
     // One Observable per attempt rather than tap + timeout + catchError: the same behaviour without
     // three operator subscribers and a scheduler action (a setInterval) on every call.
     return new Observable<T>((subscriber) => {
-      let timer: NodeJS.Timeout | undefined;
+      let deadline: Deadline | undefined;
       const recover = (error: unknown) => {
-        clearTimeout(timer);
+        deadline?.cancel();
         let next$: Observable<T>;
         try {
           next$ = afterFailure(error);
@@ -205,28 +208,28 @@ export class RegistryClientProxy extends ClientProxy implements OnModuleInit, On
       const source = call$.subscribe({
         next: (value) => {
           // Only the first answer has a deadline (as timeout({ first })).
-          clearTimeout(timer);
+          deadline?.cancel();
           emitted = true;
           settle({ ok: true });
           subscriber.next(value);
         },
         error: recover,
         complete: () => {
-          clearTimeout(timer);
+          deadline?.cancel();
           settle({ ok: true });
           subscriber.complete();
         },
       });
       if (!source.closed && !emitted && Number.isFinite(budget)) {
-        timer = setTimeout(() => {
+        deadline = this.attemptDeadlines.add(budget, () => {
           // Past the attempt's deadline: abandoned (a failure of the instance), then retried or failed.
           source.unsubscribe();
           settle({ ok: false });
           recover(ATTEMPT_TIMED_OUT);
-        }, budget);
+        });
       }
       return () => {
-        clearTimeout(timer);
+        deadline?.cancel();
         source.unsubscribe();
         // Unsubscribed before an answer: the caller gave up (its own timeout): a failure.
         settle({ ok: false });
