@@ -10,10 +10,13 @@
  * against RegistryHttpService's adapter (balancedAdapter) over axios's own http adapter.
  * tcp: a fake ClientProxy answering on the next microtask, called directly against through
  * RegistryClientProxy (the fake put in the proxy's connection map): the wrapper alone.
+ * tcp-loopback: an in-process Nest TCP microservice, a plain ClientTCP against RegistryClientProxy.
  */
 import 'reflect-metadata';
 import { HttpService } from '@nestjs/axios';
-import { ClientProxy, ReadPacket, WritePacket } from '@nestjs/microservices';
+import { Controller, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ClientProxy, ClientProxyFactory, MessagePattern, Payload, ReadPacket, Transport, WritePacket } from '@nestjs/microservices';
 import axios from 'axios';
 import { createServer } from 'http';
 import { AddressInfo } from 'net';
@@ -25,6 +28,7 @@ import { resolveCallDeadlines } from '../lib/core/balancing/call-deadlines';
 import { LoadBalancer } from '../lib/core/balancing/load-balancer';
 import { resolveClientRetry } from '../lib/microservices/client-retry';
 import { RegistryClientProxy, TCP_ADDRESSING } from '../lib/microservices/registry-client.proxy';
+import { freePort } from '../test/support/free-port';
 import { fleetOf, instance } from '../test/support/instance-fixtures';
 
 type Call = () => Promise<unknown>;
@@ -118,10 +122,46 @@ async function tcp(blocks: number): Promise<void> {
   );
 }
 
+/** The same over loopback: an in-process Nest TCP microservice, a plain ClientTCP against the proxy's own. */
+async function tcpLoopback(blocks: number): Promise<void> {
+  @Controller()
+  class Users {
+    @MessagePattern('get-user')
+    getUser(@Payload() data: { id: string }) {
+      return { id: data.id };
+    }
+  }
+  @Module({ controllers: [Users] })
+  class ServerModule {}
+  const port = await freePort();
+  const server = await NestFactory.createMicroservice(ServerModule, {
+    transport: Transport.TCP,
+    options: { host: '127.0.0.1', port },
+    logger: false,
+  });
+  await server.listen();
+  const lb = new LoadBalancer({ transport: TCP_ADDRESSING });
+  lb.apply(fleetOf(instance('user-service', 'u1', { address: `127.0.0.1:${port}`, endpoints: [`tcp://127.0.0.1:${port}`] })));
+  const proxy = new RegistryClientProxy('user-service', lb, resolveClientRetry(), {}, undefined, resolveCallDeadlines());
+  const plain = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
+  await plain.connect();
+  await compare(
+    'tcp-loopback',
+    () => firstValueFrom(plain.send('get-user', { id: '1' })),
+    () => firstValueFrom(proxy.send('get-user', { id: '1' })),
+    blocks,
+    2000,
+  );
+  await plain.close();
+  await proxy.close();
+  await server.close();
+}
+
 async function main(): Promise<void> {
   const which = process.argv[2] ?? 'all';
   const blocks = Number(process.argv[3] ?? 20);
   if (which === 'all' || which === 'tcp') await tcp(blocks);
+  if (which === 'all' || which === 'tcp-loopback') await tcpLoopback(blocks);
   if (which === 'all' || which === 'http') await http(blocks);
 }
 
