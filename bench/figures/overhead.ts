@@ -34,6 +34,7 @@ export interface OverheadResult {
   rounds: number;
   sequentialCalls: number;
   throughputCalls: number;
+  throughputBlocks: number;
   concurrency: number;
   pairs: OverheadPair[];
   /** Every round's figures, as measured. */
@@ -142,8 +143,8 @@ export async function measureOverhead(ctx: BenchContext): Promise<OverheadResult
   // Throughput halves of 1,000 calls or more: with 200, one scheduling hiccup of the shared machine
   // moved a round's throughput ratio by 30 %, and gRPC's (none of our code per call) read 0.71-1.02x.
   const sizes = ctx.small
-    ? { rounds: 21, sequentialCalls: 200, throughputCalls: 2000, warmupCalls: 500 }
-    : { rounds: 31, sequentialCalls: 400, throughputCalls: 4000, warmupCalls: 1000 };
+    ? { rounds: 21, sequentialCalls: 200, throughputCalls: 2000, throughputBlocks: 5, warmupCalls: 500 }
+    : { rounds: 31, sequentialCalls: 400, throughputCalls: 4000, throughputBlocks: 10, warmupCalls: 1000 };
   const concurrency = 16;
   return withEtcd(async (etcd) => {
     const prefix = '/bench-overhead/';
@@ -189,6 +190,7 @@ export async function measureOverhead(ctx: BenchContext): Promise<OverheadResult
         rounds: sizes.rounds,
         sequentialCalls: sizes.sequentialCalls,
         throughputCalls: sizes.throughputCalls,
+        throughputBlocks: sizes.throughputBlocks,
         concurrency,
         pairs: result,
         raw,
