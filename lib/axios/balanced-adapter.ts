@@ -191,12 +191,15 @@ class AttemptSignal {
  * that ignores the signal. The deadline is an entry of the adapter's DeadlineQueue, not a timer
  * of its own.
  *
- * The attempt is sent with the request's own config object, not a copy: axios builds that object
- * for this request alone, and a spread of it costs 3-6 us per attempt (it has many keys, some
- * undefined). `url` and `baseURL` are set to the target (what `response.config` and
- * `error.config` show, as with the copy before); `signal` and `cancelToken` are set to the
- * attempt's for the adapter and put back when the attempt settles, so axios's own check after the
- * adapter (a cancel by the caller as the answer came) sees the caller's, as it always did.
+ * To axios's own http adapter the attempt is sent with the request's own config object, not a
+ * copy: axios builds that object for this request alone, and a spread of it costs 3-6 us per
+ * attempt (it has many keys, some undefined). That adapter reads `url`, `baseURL` and `signal`
+ * synchronously when it starts, so a later attempt changing them cannot reach an earlier one.
+ * `url` and `baseURL` are set to the target (what `response.config` and `error.config` show, as
+ * with a copy); `signal` and `cancelToken` are set to the attempt's and put back when the attempt
+ * settles, so axios's own check after the adapter (a cancel by the caller as the answer came) sees
+ * the caller's, as it always did. Any other adapter (a module `adapter`) may read the config later,
+ * so it gets a copy per attempt, as before.
  */
 function runAttempt(
   send: AxiosAdapter,
@@ -237,11 +240,25 @@ function runAttempt(
     (userSignal as AbortSignal | undefined)?.addEventListener?.('abort', onUserAbort);
     cancelToken?.subscribe(onCancelToken);
     if (Number.isFinite(budgetMs)) deadline = deadlines.add(budgetMs, () => abort({ kind: 'timeout' }));
-    config.baseURL = undefined;
-    config.url = url;
-    config.signal = signal;
-    config.cancelToken = undefined;
-    send(config).then(
+    let sent: Promise<AxiosResponse>;
+    if (ownHttp) {
+      config.baseURL = undefined;
+      config.url = url;
+      config.signal = signal;
+      config.cancelToken = undefined;
+      try {
+        sent = send(config);
+      } catch (error) {
+        // Thrown, not rejected: rejects the attempt as it always did, with the caller's config put back.
+        cleanup();
+        config.signal = userSignal;
+        config.cancelToken = cancelToken;
+        throw error;
+      }
+    } else {
+      sent = send({ ...config, baseURL: undefined, url, signal, cancelToken: undefined });
+    }
+    sent.then(
       (response) => done({ kind: 'response', response }),
       (error: unknown) => done({ kind: 'error', error }),
     );
