@@ -7,8 +7,9 @@
  *
  * Each round measures every pair, the pairs in a shuffled order and the two sides of a pair in a
  * random order A B B A (seeded: the same orders on every run), each half `sequentialCalls / 2` calls
- * one after another (the round's p50 is over both halves), then the same order again with
- * `throughputCalls / 2` calls and `concurrency` in flight (calls per second over both halves).
+ * one after another (the round's p50 is over both halves), then the same order again
+ * `throughputBlocks` times with `throughputCalls / (2 * throughputBlocks)` calls per slot and
+ * `concurrency` in flight (calls per second over all of a side's slots).
  */
 import 'reflect-metadata';
 import * as grpc from '@grpc/grpc-js';
@@ -38,6 +39,8 @@ export interface OverheadJob {
   sequentialCalls: number;
   throughputCalls: number;
   concurrency: number;
+  /** A B B A blocks per round for the throughput halves (each block `throughputCalls / (2 * blocks)` calls per side per slot). */
+  throughputBlocks: number;
   warmupCalls: number;
   seed: number;
 }
@@ -154,9 +157,14 @@ async function run(job: OverheadJob): Promise<OverheadRound[]> {
         const seconds = { byName: 0, fixed: 0 };
         const half = { sequential: Math.ceil(job.sequentialCalls / 2), throughput: Math.ceil(job.throughputCalls / 2) };
         for (const side of order) latency[side].push(...(await sequentialMs(calls[pair][side], half.sequential)));
-        for (const side of order) seconds[side] += await throughputSeconds(calls[pair][side], half.throughput, job.concurrency);
+        // Throughput in several A B B A blocks of shorter slots: the machine's load drifts on a scale of
+        // 100 ms, and slots of tens of ms put the same drift on both sides.
+        const slot = Math.ceil(half.throughput / job.throughputBlocks);
+        for (let block = 0; block < job.throughputBlocks; block++)
+          for (const side of order) seconds[side] += await throughputSeconds(calls[pair][side], slot, job.concurrency);
         const p50s = { byName: p50(latency.byName), fixed: p50(latency.fixed) };
-        const tput = { byName: (2 * half.throughput) / seconds.byName, fixed: (2 * half.throughput) / seconds.fixed };
+        const perSide = 2 * slot * job.throughputBlocks;
+        const tput = { byName: perSide / seconds.byName, fixed: perSide / seconds.fixed };
         rounds.push({
           pair,
           round,
