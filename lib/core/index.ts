@@ -14,6 +14,7 @@ export { resolveRegistryOptions, DEFAULT_TIMEOUT_MS, DEFAULT_TTL_SECONDS } from 
 export type { ResolvedRegistryOptions } from './options';
 export { createEtcdClient } from './etcd-client.factory';
 export { createRegistry, EtcdRegistry } from './etcd-registry';
+export { createPrefixReader, PrefixReader } from './prefix-reader';
 export * from './instances';
 export * from './balancing';
 export * from './events';

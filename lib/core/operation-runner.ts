@@ -1,9 +1,9 @@
 import type { CallOptions } from '@grpc/grpc-js';
 import { attemptMsFor, callOptionsUntil } from './call-deadline';
 import { TimeoutError, monotonicNow } from './deadline';
-import type { HostSelection } from './etcd/host-selection';
+import type { HostSelection } from './etcd/host-order';
 import { RegistryClosedError, RegistryUnavailableError } from './errors';
-import { causeOf, finalError, mayBeTlsMismatch } from './etcd-errors';
+import { causeOf, ErrorKindOf, finalErrorOf, mayBeTlsMismatch } from './final-error';
 import { messages } from './messages';
 import { ResolvedRegistryOptions } from './options';
 import { TlsMismatchProbe } from './tls-probe';
@@ -38,9 +38,14 @@ export class OperationRunner {
   /** The errors unavailable() made: the budget ran out (as opposed to a diagnosis). */
   private readonly budgetErrors = new WeakSet<Error>();
 
+  /**
+   * `hosts`: the client's member selection (undefined: a client handed in, without one);
+   * `errorKind`: how the client's errors tell their kind (etcd3ErrorKind for etcd3).
+   */
   constructor(
     private readonly options: ResolvedRegistryOptions,
-    private readonly hosts?: HostSelection,
+    private readonly hosts: HostSelection | undefined,
+    private readonly errorKind: ErrorKindOf,
   ) {
     const plaintext = options.tls === undefined && options.hosts.every((h) => h.startsWith('http://'));
     if (plaintext) this.tlsProbe = new TlsMismatchProbe(options.endpoints);
@@ -58,7 +63,7 @@ export class OperationRunner {
   /** Wraps a final error for `what`, or undefined for a transient one. */
   classify(error: unknown, what: OperationName): Error | undefined {
     if (this.tlsProbe?.detected && mayBeTlsMismatch(error)) return this.tlsMismatch(error);
-    return finalError(error, { endpoints: this.options.endpoints, username: this.options.username, what: nameOf(what) });
+    return finalErrorOf(error, { endpoints: this.options.endpoints, username: this.options.username, what: nameOf(what) }, this.errorKind);
   }
 
   /** "etcd did not answer `what` within `budgetMs`" (default: timeoutMs, the budget of an operation). */
