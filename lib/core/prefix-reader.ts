@@ -1,7 +1,15 @@
 import type { CallOptions } from '@grpc/grpc-js';
 import { RegistryClosedError } from './errors';
 import { HostSelection, hostName } from './etcd/host-order';
-import { isInvalidToken, isLeanHostFailure, LeanEtcdMember, leanErrorKind, LeanRangeResponse, LeanTls, prefixRangeEnd } from './etcd/lean-range';
+import {
+  isInvalidToken,
+  isLeanHostFailure,
+  LeanEtcdMember,
+  leanErrorKind,
+  LeanRangeResponse,
+  LeanTls,
+  prefixRangeEnd,
+} from './etcd/lean-range';
 import { assertPrefix } from './input-validation';
 import { attachRevisions } from './map-revisions';
 import { messages } from './messages';
@@ -41,18 +49,19 @@ export class PrefixReader {
   async getServices(prefix: string): Promise<ServiceMap> {
     assertPrefix(prefix);
     if (this.closed) throw new RegistryClosedError(messages.closed());
-    const namespace = Buffer.from(this.options.namespace);
-    const key = Buffer.concat([namespace, Buffer.from(prefix)]);
+    const namespace = this.options.namespace;
+    const key = Buffer.from(namespace + prefix);
     const rangeEnd = prefixRangeEnd(key);
     const res = await this.runner.run(`read of prefix ${JSON.stringify(prefix)}`, this.runner.deadline(), (call) =>
       this.attempt((member) => this.authorized(member, call, (token) => member.range({ key, rangeEnd }, call, token))),
     );
     const map: Record<string, string> = Object.create(null);
     const revisions = new Map<string, string>();
+    // Every key starts with the namespace (the range asked for it): what follows is the registry's key.
     const skip = namespace.length;
     for (const kv of res.kvs) {
-      const k = kv.key.toString('utf8', skip);
-      map[k] = kv.value.toString();
+      const k = skip === 0 ? kv.key : kv.key.slice(skip);
+      map[k] = kv.value;
       revisions.set(k, kv.mod_revision);
     }
     const services: ServiceMap = Object.freeze(map);

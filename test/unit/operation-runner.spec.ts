@@ -10,7 +10,8 @@ import { etcd3ErrorKind } from '../../lib/core/etcd-errors';
 /** Pure logic of the runner (attempts are plain functions here; nothing talks to etcd). */
 describe('OperationRunner', () => {
   // https:// endpoints: no TLS probe (it is for plaintext clients only).
-  const runner = (timeoutMs: number) => new OperationRunner(resolveRegistryOptions({ endpoints: ['https://127.0.0.1:1'], timeoutMs }), undefined, etcd3ErrorKind);
+  const runner = (timeoutMs: number) =>
+    new OperationRunner(resolveRegistryOptions({ endpoints: ['https://127.0.0.1:1'], timeoutMs }), undefined, etcd3ErrorKind);
   const later = <T>(ms: number, value: T) => new Promise<T>((r) => setTimeout(() => r(value), ms));
 
   it('a slow attempt is not dropped: it succeeds after attemptMs although a second one started', async () => {
@@ -93,7 +94,11 @@ describe('OperationRunner', () => {
   describe('per-attempt deadlines (with a host selection)', () => {
     const deadlineIn = (call: CallOptions) => (call.deadline as Date).getTime() - Date.now();
     const withHosts = (timeoutMs: number, selection: HostSelection, attemptTimeoutMs?: number) =>
-      new OperationRunner(resolveRegistryOptions({ endpoints: ['https://127.0.0.1:1'], timeoutMs, attemptTimeoutMs }), selection, etcd3ErrorKind);
+      new OperationRunner(
+        resolveRegistryOptions({ endpoints: ['https://127.0.0.1:1'], timeoutMs, attemptTimeoutMs }),
+        selection,
+        etcd3ErrorKind,
+      );
     const ownDeadline = (call: CallOptions) =>
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error('own deadline')), Math.max(0, deadlineIn(call))));
 

@@ -70,4 +70,3 @@ export function installHostSelection(client: Etcd3, selection: HostSelection): H
   selections.set(pool, selection);
   return selection;
 }
-

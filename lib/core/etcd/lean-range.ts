@@ -25,13 +25,16 @@ export interface LeanRangeRequest {
   countOnly?: boolean; // 9
 }
 
-/** mvccpb.KeyValue (kv.proto). */
+/**
+ * mvccpb.KeyValue (kv.proto). Key and value are decoded as UTF-8 strings, as the registry reads
+ * them (one string each: no Buffer per key made first, which cost a large read about 7 ms).
+ */
 export interface LeanKeyValue {
-  key: Buffer; // 1
+  key: string; // 1
   create_revision: string; // 2
   mod_revision: string; // 3
   version: string; // 4
-  value: Buffer; // 5
+  value: string; // 5
   lease: string; // 6
 }
 
@@ -129,135 +132,135 @@ export function encodeAuthenticateRequest(name: string, password: string): Buffe
 }
 
 // --- decoding ---------------------------------------------------------------------------------
+//
+// A CLI decodes one large response once, before V8 has compiled anything: the decoding is written
+// for the interpreter (few calls and allocations per field; loops that V8 compiles on the spot),
+// which made it about three times faster on a cold start than a reader object with a method call
+// per byte.
 
-/** A cursor over one message (a slice of the response buffer: bytes fields are views, not copies). */
-class Reader {
-  pos: number;
+const truncated = (): never => {
+  throw new RangeError('lean-range: truncated message');
+};
 
-  constructor(
-    readonly buf: Buffer,
-    start = 0,
-    readonly end = buf.length,
-  ) {
-    this.pos = start;
+/** An int64/uint64 varint at `pos` as a decimal string (as etcd3 returns them), and where it ends. */
+function int64At(buf: Buffer, pos: number, end: number, signed: boolean): [string, number] {
+  let result = 0;
+  let scale = 1;
+  // Up to 7 bytes (49 bits) fit a double exactly: the common case, without BigInt.
+  for (let i = pos; i < pos + 7; i++) {
+    if (i >= end) truncated();
+    const b = buf[i];
+    result += (b & 0x7f) * scale;
+    if (b < 0x80) return [String(result), i + 1];
+    scale *= 128;
   }
-
-  get done(): boolean {
-    return this.pos >= this.end;
-  }
-
-  /** A varint that fits a safe integer (tags, lengths); throws otherwise. */
-  uint(): number {
-    let result = 0;
-    let scale = 1;
-    for (let i = 0; i < 8; i++) {
-      const b = this.byte();
-      result += (b & 0x7f) * scale;
-      if (b < 0x80) return result;
-      scale *= 128;
+  let big = 0n;
+  for (let i = pos, shift = 0n; ; i++, shift += 7n) {
+    if (i >= end) truncated();
+    if (shift >= 70n) throw new RangeError('lean-range: varint longer than 10 bytes');
+    const b = buf[i];
+    big |= BigInt(b & 0x7f) << shift;
+    if (b < 0x80) {
+      big = BigInt.asUintN(64, big);
+      return [String(signed ? BigInt.asIntN(64, big) : big), i + 1];
     }
-    throw new RangeError('lean-range: varint too long for a length or tag');
-  }
-
-  /** An int64/uint64 varint as a decimal string (as etcd3 returns them). */
-  int64(signed: boolean): string {
-    const start = this.pos;
-    let result = 0;
-    let scale = 1;
-    // Up to 7 bytes (49 bits) fit a double exactly: the common case, without BigInt.
-    for (let i = 0; i < 7; i++) {
-      const b = this.byte();
-      result += (b & 0x7f) * scale;
-      if (b < 0x80) return String(result);
-      scale *= 128;
-    }
-    this.pos = start;
-    let big = 0n;
-    for (let shift = 0n; ; shift += 7n) {
-      if (shift >= 70n) throw new RangeError('lean-range: varint longer than 10 bytes');
-      const b = this.byte();
-      big |= BigInt(b & 0x7f) << shift;
-      if (b < 0x80) break;
-    }
-    big = BigInt.asUintN(64, big);
-    return String(signed ? BigInt.asIntN(64, big) : big);
-  }
-
-  /** The [start, end) of a length-delimited field's payload; moves past it. */
-  delimited(): [number, number] {
-    const length = this.uint();
-    const start = this.pos;
-    const end = start + length;
-    if (end > this.end) throw new RangeError('lean-range: truncated message');
-    this.pos = end;
-    return [start, end];
-  }
-
-  skip(wireType: number): void {
-    if (wireType === VARINT) {
-      while (this.byte() >= 0x80);
-    } else if (wireType === FIXED64) {
-      this.advance(8);
-    } else if (wireType === BYTES) {
-      this.delimited();
-    } else if (wireType === FIXED32) {
-      this.advance(4);
-    } else {
-      throw new RangeError(`lean-range: unsupported wire type ${wireType}`);
-    }
-  }
-
-  private advance(n: number): void {
-    if (this.pos + n > this.end) throw new RangeError('lean-range: truncated message');
-    this.pos += n;
-  }
-
-  private byte(): number {
-    if (this.pos >= this.end) throw new RangeError('lean-range: truncated message');
-    return this.buf[this.pos++];
   }
 }
 
-const EMPTY = Buffer.alloc(0);
+/**
+ * Where the field whose tag ended at `pos` ends, for a field this decoder does not read (or a known
+ * field with an unexpected wire type: skipped, as protobuf readers do).
+ */
+function skipField(buf: Buffer, pos: number, end: number, wireType: number): number {
+  if (wireType === VARINT) {
+    while (pos < end && buf[pos] >= 0x80) pos++;
+    return pos < end ? pos + 1 : truncated();
+  }
+  if (wireType === FIXED64) return pos + 8 <= end ? pos + 8 : truncated();
+  if (wireType === FIXED32) return pos + 4 <= end ? pos + 4 : truncated();
+  if (wireType === BYTES) {
+    const [length, start] = lengthAt(buf, pos, end);
+    return start + length <= end ? start + length : truncated();
+  }
+  throw new RangeError(`lean-range: unsupported wire type ${wireType}`);
+}
 
-function decodeHeader(buf: Buffer, start: number, end: number): LeanResponseHeader {
-  const header: LeanResponseHeader = { cluster_id: '0', member_id: '0', revision: '0', raft_term: '0' };
-  const r = new Reader(buf, start, end);
-  while (!r.done) {
-    const tag = r.uint();
+/** A length or a tag (a varint that fits 32 bits) at `pos`, and where it ends. */
+function lengthAt(buf: Buffer, pos: number, end: number): [number, number] {
+  let result = 0;
+  let scale = 1;
+  for (let i = pos; i < pos + 5; i++) {
+    if (i >= end) truncated();
+    const b = buf[i];
+    result += (b & 0x7f) * scale;
+    if (b < 0x80) return [result, i + 1];
+    scale *= 128;
+  }
+  throw new RangeError('lean-range: varint too long for a length or tag');
+}
+
+function decodeHeader(buf: Buffer, pos: number, end: number): LeanResponseHeader {
+  const header = emptyHeader();
+  while (pos < end) {
+    const [tag, at] = lengthAt(buf, pos, end);
     const field = tag >>> 3;
-    const wireType = tag & 7;
-    if (wireType !== VARINT || field < 1 || field > 4) {
-      r.skip(wireType);
+    if ((tag & 7) !== VARINT || field < 1 || field > 4) {
+      pos = skipField(buf, at, end, tag & 7);
       continue;
     }
-    if (field === 1) header.cluster_id = r.int64(false);
-    else if (field === 2) header.member_id = r.int64(false);
-    else if (field === 3) header.revision = r.int64(true);
-    else header.raft_term = r.int64(false);
+    const [value, next] = int64At(buf, at, end, field === 3);
+    pos = next;
+    if (field === 1) header.cluster_id = value;
+    else if (field === 2) header.member_id = value;
+    else if (field === 3) header.revision = value;
+    else header.raft_term = value;
   }
   return header;
 }
 
-function decodeKeyValue(buf: Buffer, start: number, end: number): LeanKeyValue {
-  const kv: LeanKeyValue = { key: EMPTY, create_revision: '0', mod_revision: '0', version: '0', value: EMPTY, lease: '0' };
-  const r = new Reader(buf, start, end);
-  while (!r.done) {
-    const tag = r.uint();
-    const field = tag >>> 3;
-    const wireType = tag & 7;
-    if ((field === 1 || field === 5) && wireType === BYTES) {
-      const [s, e] = r.delimited();
-      if (field === 1) kv.key = buf.subarray(s, e);
-      else kv.value = buf.subarray(s, e);
-    } else if (field >= 2 && field <= 6 && field !== 5 && wireType === VARINT) {
-      const v = r.int64(true);
-      if (field === 2) kv.create_revision = v;
-      else if (field === 3) kv.mod_revision = v;
-      else if (field === 4) kv.version = v;
-      else kv.lease = v;
+/** mvccpb.KeyValue from [pos, end): the hot loop of a large read (one per key). */
+function decodeKeyValue(buf: Buffer, pos: number, end: number): LeanKeyValue {
+  const kv: LeanKeyValue = { key: '', create_revision: '0', mod_revision: '0', version: '0', value: '', lease: '0' };
+  while (pos < end) {
+    const tag = buf[pos++];
+    if (tag === 0x0a || tag === 0x2a) {
+      // key (1) or value (5), bytes: a length, then the bytes.
+      let length = 0;
+      let scale = 1;
+      let b: number;
+      do {
+        if (pos >= end) truncated();
+        b = buf[pos++];
+        length += (b & 0x7f) * scale;
+        scale *= 128;
+      } while (b >= 0x80);
+      if (pos + length > end) truncated();
+      if (tag === 0x0a) kv.key = buf.toString('utf8', pos, pos + length);
+      else kv.value = buf.toString('utf8', pos, pos + length);
+      pos += length;
+    } else if (tag === 0x10 || tag === 0x18 || tag === 0x20 || tag === 0x30) {
+      // create_revision (2), mod_revision (3), version (4), lease (6): int64 varints.
+      let value = 0;
+      let scale = 1;
+      let b = 0x80;
+      const start = pos;
+      for (let n = 0; n < 7 && b >= 0x80; n++) {
+        if (pos >= end) truncated();
+        b = buf[pos++];
+        value += (b & 0x7f) * scale;
+        scale *= 128;
+      }
+      let text: string;
+      if (b < 0x80) text = String(value);
+      else [text, pos] = int64At(buf, start, end, true);
+      if (tag === 0x10) kv.create_revision = text;
+      else if (tag === 0x18) kv.mod_revision = text;
+      else if (tag === 0x20) kv.version = text;
+      else kv.lease = text;
     } else {
-      r.skip(wireType);
+      // A tag of more than one byte, or a field this decoder does not know.
+      const [fullTag, at] = lengthAt(buf, pos - 1, end);
+      pos = skipField(buf, at, end, fullTag & 7);
     }
   }
   return kv;
@@ -267,23 +270,25 @@ const emptyHeader = (): LeanResponseHeader => ({ cluster_id: '0', member_id: '0'
 
 export function decodeRangeResponse(buf: Buffer): LeanRangeResponse {
   const res: LeanRangeResponse = { header: emptyHeader(), kvs: [], more: false, count: '0' };
-  const r = new Reader(buf);
-  while (!r.done) {
-    const tag = r.uint();
+  const end = buf.length;
+  let pos = 0;
+  while (pos < end) {
+    const [tag, at] = lengthAt(buf, pos, end);
     const field = tag >>> 3;
     const wireType = tag & 7;
-    if (field === 1 && wireType === BYTES) {
-      const [s, e] = r.delimited();
-      res.header = decodeHeader(buf, s, e);
-    } else if (field === 2 && wireType === BYTES) {
-      const [s, e] = r.delimited();
-      res.kvs.push(decodeKeyValue(buf, s, e));
-    } else if (field === 3 && wireType === VARINT) {
-      res.more = r.int64(false) !== '0';
-    } else if (field === 4 && wireType === VARINT) {
-      res.count = r.int64(true);
+    if ((field === 1 || field === 2) && wireType === BYTES) {
+      const [length, start] = lengthAt(buf, at, end);
+      pos = start + length;
+      if (pos > end) truncated();
+      if (field === 1) res.header = decodeHeader(buf, start, pos);
+      else res.kvs.push(decodeKeyValue(buf, start, pos));
+    } else if ((field === 3 || field === 4) && wireType === VARINT) {
+      const [value, next] = int64At(buf, at, end, field === 4);
+      pos = next;
+      if (field === 3) res.more = value !== '0';
+      else res.count = value;
     } else {
-      r.skip(wireType);
+      pos = skipField(buf, at, end, wireType);
     }
   }
   return res;
@@ -291,17 +296,19 @@ export function decodeRangeResponse(buf: Buffer): LeanRangeResponse {
 
 export function decodeAuthenticateResponse(buf: Buffer): LeanAuthenticateResponse {
   const res: LeanAuthenticateResponse = { header: emptyHeader(), token: '' };
-  const r = new Reader(buf);
-  while (!r.done) {
-    const tag = r.uint();
+  const end = buf.length;
+  let pos = 0;
+  while (pos < end) {
+    const [tag, at] = lengthAt(buf, pos, end);
     const field = tag >>> 3;
-    const wireType = tag & 7;
-    if ((field === 1 || field === 2) && wireType === BYTES) {
-      const [s, e] = r.delimited();
-      if (field === 1) res.header = decodeHeader(buf, s, e);
-      else res.token = buf.toString('utf8', s, e);
+    if ((field === 1 || field === 2) && (tag & 7) === BYTES) {
+      const [length, start] = lengthAt(buf, at, end);
+      pos = start + length;
+      if (pos > end) truncated();
+      if (field === 1) res.header = decodeHeader(buf, start, pos);
+      else res.token = buf.toString('utf8', start, pos);
     } else {
-      r.skip(wireType);
+      pos = skipField(buf, at, end, tag & 7);
     }
   }
   return res;
