@@ -1,9 +1,10 @@
-import type { CallOptions } from '@grpc/grpc-js';
+import { CallOptions, status as Status } from '@grpc/grpc-js';
 import { attemptMsFor, callOptionsUntil } from './call-deadline';
 import { TimeoutError, monotonicNow } from './deadline';
 import type { HostSelection } from './etcd/host-order';
 import { RegistryClosedError, RegistryUnavailableError } from './errors';
 import { causeOf, ErrorKindOf, finalErrorOf, mayBeTlsMismatch } from './final-error';
+import { OWN_DEADLINE } from './host-failure.interceptor';
 import { messages } from './messages';
 import { ResolvedRegistryOptions } from './options';
 import { TlsMismatchProbe } from './tls-probe';
@@ -16,6 +17,10 @@ const HEDGE_GRACE_MS = 100;
 export type OperationName = string | (() => string);
 
 const nameOf = (what: OperationName): string => (typeof what === 'function' ? what() : what);
+
+/** An attempt's call ended by the deadline the attempt gave it (etcd3's, marked by the interceptor; or gRPC's own status). */
+const endedByOwnDeadline = (error: unknown): boolean =>
+  error instanceof Error && (error.message.includes(OWN_DEADLINE) || (error as { code?: unknown }).code === Status.DEADLINE_EXCEEDED);
 
 /**
  * Runs one etcd operation within a deadline: transient failures (etcd unreachable, leader
@@ -155,7 +160,9 @@ export class OperationRunner {
         if (settled) return;
         const final = this.classify(error, what);
         if (final) return fail(final);
-        lastError = error;
+        // The cause the final "did not answer" names: an attempt cut by its own deadline (often the
+        // last one, started with little budget left) says less than an earlier refused connection.
+        if (lastError === undefined || !endedByOwnDeadline(error) || endedByOwnDeadline(lastError)) lastError = error;
         if (this.tlsProbe && mayBeTlsMismatch(error)) {
           const probeMs = Math.min(TLS_PROBE_MS, Math.max(0, deadline - monotonicNow()));
           void this.tlsProbe.check(probeMs).then((tls) => tls && fail(this.tlsMismatch(error)));

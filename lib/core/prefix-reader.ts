@@ -38,9 +38,9 @@ export class PrefixReader {
 
   constructor(options: RegistryOptions) {
     this.options = resolveRegistryOptions(options);
-    const secure = this.options.hosts[0].startsWith('https://');
+    // TLS as the full client has it (etcd3 uses TLS whenever it is given credentials): with `tls`, or https:// endpoints.
     const tls = this.options.tls;
-    if (secure) this.tls = { ca: pem(tls?.ca), cert: pem(tls?.cert), key: pem(tls?.key) };
+    if (tls || this.options.hosts[0].startsWith('https://')) this.tls = { ca: pem(tls?.ca), cert: pem(tls?.cert), key: pem(tls?.key) };
     this.selection = new HostSelection(this.options.hosts.map(hostName));
     this.runner = new OperationRunner(this.options, this.selection, leanErrorKind);
   }

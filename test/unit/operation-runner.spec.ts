@@ -82,6 +82,22 @@ describe('OperationRunner', () => {
     expect(Date.now() - t0).toBeLessThan(800 + 200);
   });
 
+  it('the cause named is not an attempt cut by its own deadline when an earlier one said more', async () => {
+    const r = runner(600);
+    let n = 0;
+    const error = await r
+      .run('read', r.deadline(), () =>
+        Promise.reject(
+          ++n === 1
+            ? Object.assign(new Error('14 UNAVAILABLE: No connection established. Last error: connect ECONNREFUSED'), { code: 14 })
+            : Object.assign(new Error('4 DEADLINE_EXCEEDED: Deadline exceeded after 0.001s,Waiting for LB pick'), { code: 4 }),
+        ),
+      )
+      .catch((e: unknown) => e);
+    expect(n).toBeGreaterThan(1);
+    expect((error as Error).message).toMatch(/within 600 ms \(No connection established. Last error: connect ECONNREFUSED\)/);
+  });
+
   it('no attempt when the budget is already spent; RegistryClosedError once closed', async () => {
     const r = runner(1000);
     const attempt = jest.fn(() => Promise.resolve(1));
