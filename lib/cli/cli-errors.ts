@@ -1,4 +1,4 @@
-import { RegistryArgumentError, RegistryAuthError, RegistryOptionsError, RegistryUnavailableError } from '../core';
+import { RegistryArgumentError, RegistryAuthError, RegistryOptionsError, RegistryUnavailableError } from '../core/errors';
 import { ExitCode } from './exit-codes';
 
 /** A bad command line or environment: exit 2 with this message and the usage hint. */

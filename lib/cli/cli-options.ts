@@ -1,13 +1,11 @@
 import { readFileSync } from 'fs';
 import { parseArgs } from 'util';
-import {
-  findInstanceCodec,
-  INSTANCE_CODECS,
-  InstanceCodecName,
-  RegistryOptions,
-  RegistryOptionsError,
-  resolveRegistryOptions,
-} from '../core';
+// Deep imports, not '../core': its index loads etcd3, which `ls` and `get` do without.
+import { RegistryOptionsError } from '../core/errors';
+import type { InstanceCodecName } from '../core/instances/instance-codec.interface';
+import { findInstanceCodec, INSTANCE_CODECS } from '../core/instances/instance-codecs';
+import { resolveRegistryOptions } from '../core/options';
+import type { RegistryOptions } from '../core/registry.interface';
 import { CliUsageError } from './cli-errors';
 import { cliMessages } from './messages';
 

@@ -5,74 +5,25 @@ import {
   GRPCInvalidArgumentError,
   GRPCUnauthenticatedError,
 } from 'etcd3';
-import { RegistryAuthError, RegistryClosedError, RegistryError, RegistryRefusedError, RegistryUnavailableError } from './errors';
-import { OWN_CANCEL, OWN_DEADLINE } from './host-failure.interceptor';
-import { messages } from './messages';
+import { ErrorContext, ErrorKindOf, finalErrorOf } from './final-error';
 
-export interface ErrorContext {
-  endpoints: readonly string[];
-  username?: string;
-  /** What was being done, e.g. `registration of "/services/a/1"`. */
-  what: string;
-}
+export { causeOf, isCompacted, mayBeTlsMismatch } from './final-error';
+export type { ErrorContext } from './final-error';
 
-const NO_SPACE = /database space exceeded/;
-const TOO_MANY_OPS = /too many operations in txn request/;
-/** etcd's own check (--max-request-bytes), or its gRPC server's (the limit plus 512 KiB). */
-const TOO_LARGE = /request is too large|received message larger than max/i;
-/** A plaintext client whose connection etcd drops (e.g. because etcd speaks TLS). */
-const CONNECTION_FAILED = /No connection established|Connection dropped|Failed to connect|circuit breaker is open/i;
-
-/** etcd's answer to a call without a token when auth is enabled. */
-const NO_CREDENTIALS = /user name is empty/;
-
-const TLS_FAILURE = /certificate|self[- ]signed|unable to (get|verify)|SSL|TLS|handshake|wrong version number/i;
-
-/** The message of an error, with what etcd3/gRPC put in front of it trimmed. */
-export function causeOf(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text
-    .replace(/^\d+ [A-Z_]+: /, '')
-    .replace(/\.? *Resolution note:.*$/s, '')
-    .trim();
-}
+/** The kind of an etcd3 error, by its class (etcd3 casts gRPC's errors to them). */
+export const etcd3ErrorKind: ErrorKindOf = (error) => {
+  if (error instanceof EtcdAuthenticationFailedError) return 'authFailed';
+  if (error instanceof GRPCUnauthenticatedError) return 'unauthenticated';
+  if (error instanceof EtcdPermissionDeniedError) return 'permissionDenied';
+  if (error instanceof ClientClosedError) return 'clientClosed';
+  if (error instanceof GRPCInvalidArgumentError) return 'invalidArgument';
+  return undefined;
+};
 
 /**
  * Turns an error from etcd3 into a final RegistryError, or returns undefined when the error
  * is transient (etcd unreachable, no leader yet, deadline) and the operation may be retried.
  */
 export function finalError(error: unknown, ctx: ErrorContext): Error | undefined {
-  if (error instanceof RegistryError) return error;
-  const text = error instanceof Error ? error.message : '';
-  // Ends of our own making (host-failure.interceptor.ts): transient for the operation.
-  if (text.includes(OWN_DEADLINE) || text.includes(OWN_CANCEL)) return undefined;
-  if (NO_SPACE.test(text)) return new RegistryRefusedError('NOSPACE', messages.noSpace(ctx.endpoints, ctx.what), { cause: error });
-  if (TOO_MANY_OPS.test(text)) return new RegistryRefusedError('TOO_MANY_TXN_OPS', messages.tooManyTxnOps(ctx.what), { cause: error });
-  if (TOO_LARGE.test(text)) return new RegistryRefusedError('REQUEST_TOO_LARGE', messages.requestTooLarge(ctx.what), { cause: error });
-  if (NO_CREDENTIALS.test(text)) return new RegistryAuthError(messages.credentialsRequired(ctx.endpoints), { cause: error });
-  if (error instanceof EtcdAuthenticationFailedError || error instanceof GRPCUnauthenticatedError) {
-    return new RegistryAuthError(messages.authFailed(ctx.endpoints, ctx.username), { cause: error });
-  }
-  if (error instanceof EtcdPermissionDeniedError) {
-    return new RegistryAuthError(messages.permissionDenied(ctx.what, ctx.username), { cause: error });
-  }
-  if (error instanceof ClientClosedError) return new RegistryClosedError(messages.closed(), { cause: error });
-  if (error instanceof GRPCInvalidArgumentError) {
-    return new RegistryRefusedError('INVALID_REQUEST', messages.invalidRequest(ctx.what, causeOf(error)), { cause: error });
-  }
-  if (error instanceof Error && TLS_FAILURE.test(error.message)) {
-    return new RegistryUnavailableError(messages.tlsFailed(ctx.endpoints, causeOf(error)), { cause: error });
-  }
-  if (error instanceof Error && /^(TypeError|RangeError|ReferenceError)$/.test(error.name)) return error;
-  return undefined;
-}
-
-/** etcd's answer to a read at a revision it has compacted away. */
-export function isCompacted(error: unknown): boolean {
-  return error instanceof Error && /required revision has been compacted/.test(error.message);
-}
-
-/** Whether a transient error may be etcd dropping a plaintext client's connections (worth a TLS probe). */
-export function mayBeTlsMismatch(error: unknown): boolean {
-  return error instanceof Error && CONNECTION_FAILED.test(error.message);
+  return finalErrorOf(error, ctx, etcd3ErrorKind);
 }

@@ -4,7 +4,7 @@ import { monotonicNow, withTimeout } from './deadline';
 import { RegistryClosedError, WatchRemovedError } from './errors';
 import { createEtcdClient } from './etcd-client.factory';
 import { hostSelectionOf } from './etcd/host-selection';
-import { causeOf } from './etcd-errors';
+import { causeOf, etcd3ErrorKind } from './etcd-errors';
 import { RegistryEvents } from './events/registry-events';
 import { DeliveryReports, HandlerDelivery, loggedDeliveryReports } from './watch/handler-delivery';
 import { assertHandler, assertPath, assertPrefix, assertValue } from './input-validation';
@@ -40,7 +40,7 @@ export class EtcdRegistry implements Registry {
     private readonly ownsClient: boolean,
   ) {
     this.kv = options.namespace ? client.namespace(options.namespace) : client;
-    this.runner = new OperationRunner(options, hostSelectionOf(client));
+    this.runner = new OperationRunner(options, hostSelectionOf(client), etcd3ErrorKind);
     repairWatchQueue(this.kv);
     this.keeper = new LeaseKeeper(this.kv, this.runner, options, this.identity);
     this.watchContext = { kv: this.kv, runner: this.runner, options, identity: this.identity };

@@ -1,9 +1,10 @@
-import type { CallOptions } from '@grpc/grpc-js';
+import { CallOptions, status as Status } from '@grpc/grpc-js';
 import { attemptMsFor, callOptionsUntil } from './call-deadline';
 import { TimeoutError, monotonicNow } from './deadline';
-import type { HostSelection } from './etcd/host-selection';
+import type { HostSelection } from './etcd/host-order';
 import { RegistryClosedError, RegistryUnavailableError } from './errors';
-import { causeOf, finalError, mayBeTlsMismatch } from './etcd-errors';
+import { causeOf, ErrorKindOf, finalErrorOf, mayBeTlsMismatch } from './final-error';
+import { OWN_DEADLINE } from './host-failure.interceptor';
 import { messages } from './messages';
 import { ResolvedRegistryOptions } from './options';
 import { TlsMismatchProbe } from './tls-probe';
@@ -16,6 +17,10 @@ const HEDGE_GRACE_MS = 100;
 export type OperationName = string | (() => string);
 
 const nameOf = (what: OperationName): string => (typeof what === 'function' ? what() : what);
+
+/** An attempt's call ended by the deadline the attempt gave it (etcd3's, marked by the interceptor; or gRPC's own status). */
+const endedByOwnDeadline = (error: unknown): boolean =>
+  error instanceof Error && (error.message.includes(OWN_DEADLINE) || (error as { code?: unknown }).code === Status.DEADLINE_EXCEEDED);
 
 /**
  * Runs one etcd operation within a deadline: transient failures (etcd unreachable, leader
@@ -48,9 +53,14 @@ export class OperationRunner {
   /** The errors unavailable() made: the budget ran out (as opposed to a diagnosis). */
   private readonly budgetErrors = new WeakSet<Error>();
 
+  /**
+   * `hosts`: the client's member selection (undefined: a client handed in, without one);
+   * `errorKind`: how the client's errors tell their kind (etcd3ErrorKind for etcd3).
+   */
   constructor(
     private readonly options: ResolvedRegistryOptions,
-    private readonly hosts?: HostSelection,
+    private readonly hosts: HostSelection | undefined,
+    private readonly errorKind: ErrorKindOf,
   ) {
     const plaintext = options.tls === undefined && options.hosts.every((h) => h.startsWith('http://'));
     if (plaintext) this.tlsProbe = new TlsMismatchProbe(options.endpoints);
@@ -68,7 +78,7 @@ export class OperationRunner {
   /** Wraps a final error for `what`, or undefined for a transient one. */
   classify(error: unknown, what: OperationName): Error | undefined {
     if (this.tlsProbe?.detected && mayBeTlsMismatch(error)) return this.tlsMismatch(error);
-    return finalError(error, { endpoints: this.options.endpoints, username: this.options.username, what: nameOf(what) });
+    return finalErrorOf(error, { endpoints: this.options.endpoints, username: this.options.username, what: nameOf(what) }, this.errorKind);
   }
 
   /** "etcd did not answer `what` within `budgetMs`" (default: timeoutMs, the budget of an operation). */
@@ -168,7 +178,9 @@ export class OperationRunner {
         if (settled) return;
         const final = this.classify(error, what);
         if (final) return fail(final);
-        lastError = error;
+        // The cause the final "did not answer" names: an attempt cut by its own deadline (often the
+        // last one, started with little budget left) says less than an earlier refused connection.
+        if (lastError === undefined || !endedByOwnDeadline(error) || endedByOwnDeadline(lastError)) lastError = error;
         if (this.tlsProbe && mayBeTlsMismatch(error)) {
           const probeMs = Math.min(TLS_PROBE_MS, Math.max(0, deadline - monotonicNow()));
           void this.tlsProbe.check(probeMs).then((tls) => tls && fail(this.tlsMismatch(error)));

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'fs';
+import { join } from 'path';
 import { createRegistry, Registry } from '../../lib';
 import { CliBuild } from '../support/cli-process';
 import { enableEtcdAuth } from '../support/etcd-auth';
@@ -81,6 +83,31 @@ describe('nestjs-etcd-registry CLI against etcd without auth', () => {
     const none = await cli.run(['get', 'user-service/u9'], env);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('no instance of "user-service/u9"');
+  });
+
+  it('ls and get load neither etcd3 nor protobufjs; watch and doctor load the full client when run', async () => {
+    // A --require hook that records, at exit, whether etcd3, protobufjs or @grpc/proto-loader was
+    // loaded (exit 99 then, naming the module).
+    const hook = join(cli.dir, 'forbid-etcd3.js');
+    writeFileSync(
+      hook,
+      `process.on('exit', () => {
+        const loaded = Object.keys(require.cache).filter((f) => /[\\\\/]node_modules[\\\\/](etcd3|protobufjs|@grpc[\\\\/]proto-loader)[\\\\/]/.test(f));
+        if (loaded.length > 0) { process.stderr.write('loaded: ' + loaded[0] + '\\n'); process.exitCode = 99; }
+      });`,
+    );
+    const hooked = { ...env, NODE_OPTIONS: `--require ${hook}` };
+    for (const args of [['ls'], ['ls', '--json'], ['get', 'user-service'], ['get', 'user-service/u9']]) {
+      const r = await cli.run(args, hooked);
+      expect([args.join(' '), r.code, r.stderr]).toEqual([
+        args.join(' '),
+        args[1] === 'user-service/u9' ? 1 : 0,
+        expect.not.stringContaining('loaded:'),
+      ]);
+    }
+    // The hook does see etcd3 when a command needs it.
+    const doctor = await cli.run(['doctor'], hooked);
+    expect([doctor.code, doctor.stderr]).toEqual([99, expect.stringMatching(/loaded: .*node_modules\/etcd3\//)]);
   });
 
   it('flags win over environment variables, and an empty variable counts as unset', async () => {

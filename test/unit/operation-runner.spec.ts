@@ -5,11 +5,13 @@ import { GRPCInvalidArgumentError, GRPCUnavailableError } from 'etcd3';
 import type { CallOptions } from '@grpc/grpc-js';
 import { HostSelection } from '../../lib/core/etcd/host-selection';
 import { monotonicNow } from '../../lib/core/deadline';
+import { etcd3ErrorKind } from '../../lib/core/etcd-errors';
 
 /** Pure logic of the runner (attempts are plain functions here; nothing talks to etcd). */
 describe('OperationRunner', () => {
   // https:// endpoints: no TLS probe (it is for plaintext clients only).
-  const runner = (timeoutMs: number) => new OperationRunner(resolveRegistryOptions({ endpoints: ['https://127.0.0.1:1'], timeoutMs }));
+  const runner = (timeoutMs: number) =>
+    new OperationRunner(resolveRegistryOptions({ endpoints: ['https://127.0.0.1:1'], timeoutMs }), undefined, etcd3ErrorKind);
   const later = <T>(ms: number, value: T) => new Promise<T>((r) => setTimeout(() => r(value), ms));
 
   it('a slow attempt is not dropped: it succeeds after attemptMs although a second one started', async () => {
@@ -80,6 +82,22 @@ describe('OperationRunner', () => {
     expect(Date.now() - t0).toBeLessThan(800 + 200);
   });
 
+  it('the cause named is not an attempt cut by its own deadline when an earlier one said more', async () => {
+    const r = runner(600);
+    let n = 0;
+    const error = await r
+      .run('read', r.deadline(), () =>
+        Promise.reject(
+          ++n === 1
+            ? Object.assign(new Error('14 UNAVAILABLE: No connection established. Last error: connect ECONNREFUSED'), { code: 14 })
+            : Object.assign(new Error('4 DEADLINE_EXCEEDED: Deadline exceeded after 0.001s,Waiting for LB pick'), { code: 4 }),
+        ),
+      )
+      .catch((e: unknown) => e);
+    expect(n).toBeGreaterThan(1);
+    expect((error as Error).message).toMatch(/within 600 ms \(No connection established. Last error: connect ECONNREFUSED\)/);
+  });
+
   it('no attempt when the budget is already spent; RegistryClosedError once closed', async () => {
     const r = runner(1000);
     const attempt = jest.fn(() => Promise.resolve(1));
@@ -92,7 +110,11 @@ describe('OperationRunner', () => {
   describe('per-attempt deadlines (with a host selection)', () => {
     const deadlineIn = (call: CallOptions) => (call.deadline as Date).getTime() - Date.now();
     const withHosts = (timeoutMs: number, selection: HostSelection, attemptTimeoutMs?: number) =>
-      new OperationRunner(resolveRegistryOptions({ endpoints: ['https://127.0.0.1:1'], timeoutMs, attemptTimeoutMs }), selection);
+      new OperationRunner(
+        resolveRegistryOptions({ endpoints: ['https://127.0.0.1:1'], timeoutMs, attemptTimeoutMs }),
+        selection,
+        etcd3ErrorKind,
+      );
     const ownDeadline = (call: CallOptions) =>
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error('own deadline')), Math.max(0, deadlineIn(call))));
 

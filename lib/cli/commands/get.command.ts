@@ -1,4 +1,6 @@
-import { createRegistry, getInstances } from '../../core';
+// Deep imports: the core's index loads etcd3, which a one-shot read does not need (prefix-reader.ts).
+import { getInstances } from '../../core/instances/get-instances';
+import { createPrefixReader } from '../../core/prefix-reader';
 import type { CliIo } from '../cli-io';
 import type { CliOptions } from '../cli-options';
 import { ExitCode } from '../exit-codes';
@@ -10,10 +12,10 @@ export async function getCommand(options: CliOptions, io: CliIo): Promise<ExitCo
   const target = options.target!;
   const slash = target.indexOf('/');
   const [name, id] = slash === -1 ? [target, undefined] : [target.slice(0, slash), target.slice(slash + 1)];
-  const registry = createRegistry(options.registry);
+  const reader = createPrefixReader(options.registry);
   try {
     // The codec names services and ids (gRPC naming, kratos...): read the prefix, then pick.
-    const map = await getInstances(registry, options.prefix, { codec: options.codec });
+    const map = await getInstances(reader, options.prefix, { codec: options.codec });
     const found = (map.get(name) ?? []).filter((i) => id === undefined || i.id === id);
     if (found.length === 0) {
       io.err(cliMessages.notFound(printable(target), options.prefix));
@@ -24,6 +26,6 @@ export async function getCommand(options: CliOptions, io: CliIo): Promise<ExitCo
     else found.forEach((instance, n) => [...(n > 0 ? [''] : []), ...instanceDetail(instance)].forEach((line) => io.out(line)));
     return ExitCode.ok;
   } finally {
-    await registry.close();
+    await reader.close();
   }
 }

@@ -1,4 +1,6 @@
-import { createRegistry, getInstances } from '../../core';
+// Deep imports: the core's index loads etcd3, which a one-shot read does not need (prefix-reader.ts).
+import { getInstances } from '../../core/instances/get-instances';
+import { createPrefixReader } from '../../core/prefix-reader';
 import type { CliIo } from '../cli-io';
 import type { CliOptions } from '../cli-options';
 import { ExitCode } from '../exit-codes';
@@ -7,9 +9,9 @@ import { cliMessages } from '../messages';
 
 /** `ls`: one read of the prefix, every instance as a table row (or JSON). */
 export async function lsCommand(options: CliOptions, io: CliIo): Promise<ExitCode> {
-  const registry = createRegistry(options.registry);
+  const reader = createPrefixReader(options.registry);
   try {
-    const map = await getInstances(registry, options.prefix, { codec: options.codec });
+    const map = await getInstances(reader, options.prefix, { codec: options.codec });
     const instances = map.all();
     if (options.json) {
       io.out(JSON.stringify({ prefix: options.prefix, instances: instances.map(instanceJson), skipped: map.skipped }, null, 2));
@@ -24,6 +26,6 @@ export async function lsCommand(options: CliOptions, io: CliIo): Promise<ExitCod
     }
     return ExitCode.ok;
   } finally {
-    await registry.close();
+    await reader.close();
   }
 }

@@ -118,7 +118,8 @@ export class InstanceDecoder {
     try {
       const result = this.codec.decode({ key, value, revision });
       if (!Array.isArray(result)) throw new Error(messages.fieldType(`${this.codec.name} codec's decode()`, 'returning an array'));
-      instances = Object.freeze([...result]);
+      // slice, not a spread: a CLI decodes 10,000 values before V8 compiles this (the iterator costs).
+      instances = Object.freeze(result.slice());
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.decoded.set(key, { value, instances: NONE, reason });
@@ -130,7 +131,8 @@ export class InstanceDecoder {
     for (const instance of instances) {
       let perKey = this.services.get(instance.name);
       if (!perKey) this.services.set(instance.name, (perKey = new Map()));
-      perKey.set(key, [...(perKey.get(key) ?? []), instance]);
+      const earlier = perKey.get(key);
+      perKey.set(key, earlier ? [...earlier, instance] : [instance]);
       touched.add(instance.name);
     }
     return false;

@@ -2,17 +2,12 @@ import { EtcdRegistry } from '../etcd-registry';
 import { assertHandler, assertPrefix } from '../input-validation';
 import { revisionsOf } from '../map-revisions';
 import type { MapChanges, Registry, RegistryLogger, ServiceMap, WatchSubscription } from '../registry.interface';
-import type { InstanceCodecChoice } from './instance-codec.interface';
+import type { InstanceWatchOptions } from './get-instances';
 import { resolveInstanceCodec } from './instance-codecs';
 import { InstanceDecoder } from './instance-decoder';
 import type { InstanceChanges, InstanceHandler, InstanceMap } from './service-instance';
 
-export interface InstanceWatchOptions {
-  /** How values are read: a shipped codec's name or your own codec. Default `etcd-service` (plain host:port). */
-  codec?: InstanceCodecChoice | undefined;
-  /** Where a skipped entry is logged (once per key and value). Default: the registry's logger. */
-  logger?: RegistryLogger | undefined;
-}
+export type { InstanceWatchOptions } from './get-instances';
 
 const loggerOf = (registry: Registry, options: InstanceWatchOptions): RegistryLogger | undefined =>
   options.logger ?? (registry instanceof EtcdRegistry ? registry.options.logger : undefined);
@@ -58,12 +53,4 @@ function instanceChangesOf(previous: InstanceMap | undefined, changes: MapChange
       return changes.updated;
     },
   });
-}
-
-/** One read of the instances under `prefix`. */
-export async function getInstances(registry: Registry, prefix: string, options: InstanceWatchOptions = {}): Promise<InstanceMap> {
-  assertPrefix(prefix);
-  const codec = resolveInstanceCodec(options.codec);
-  const services = await registry.getServices(prefix);
-  return new InstanceDecoder(codec, prefix, loggerOf(registry, options)).apply(services, revisionsOf(services));
 }

@@ -1,0 +1,434 @@
+import { CallOptions, ChannelCredentials, Client, credentials, Metadata, ServiceError, status as Status } from '@grpc/grpc-js';
+import type { EtcdErrorKind, ErrorKindOf } from '../final-error';
+import { omitIpServerName } from './tls-server-name';
+
+/**
+ * A prefix read without etcd3: etcd3 parses its .proto files with protobufjs when it is required
+ * (about 100 ms of a short process's start) and decodes a large Range response slowly. A one-shot
+ * reader (the CLI's `ls` and `get`) needs two calls, KV/Range and Auth/Authenticate, so they are
+ * made here with @grpc/grpc-js directly and a hand-written codec of the few fields they use
+ * (etcd's rpc.proto and kv.proto, field numbers below). int64/uint64 values are decimal strings,
+ * as etcd3 gives them. test/unit/lean-range.spec.ts checks the codec, and
+ * test/integration/lean-range.spec.ts compares its reads with etcd3's against real etcd.
+ */
+
+/** etcdserverpb.RangeRequest (rpc.proto). Unset fields are etcd's defaults. */
+export interface LeanRangeRequest {
+  key: Buffer; // 1
+  rangeEnd?: Buffer; // 2
+  limit?: number | string; // 3
+  revision?: number | string; // 4
+  sortOrder?: number; // 5
+  sortTarget?: number; // 6
+  serializable?: boolean; // 7
+  keysOnly?: boolean; // 8
+  countOnly?: boolean; // 9
+}
+
+/**
+ * mvccpb.KeyValue (kv.proto). Key and value are decoded as UTF-8 strings, as the registry reads
+ * them (one string each: no Buffer per key made first, which cost a large read about 7 ms).
+ */
+export interface LeanKeyValue {
+  key: string; // 1
+  create_revision: string; // 2
+  mod_revision: string; // 3
+  version: string; // 4
+  value: string; // 5
+  lease: string; // 6
+}
+
+/** etcdserverpb.ResponseHeader. */
+export interface LeanResponseHeader {
+  cluster_id: string; // 1
+  member_id: string; // 2
+  revision: string; // 3
+  raft_term: string; // 4
+}
+
+/** etcdserverpb.RangeResponse. */
+export interface LeanRangeResponse {
+  header: LeanResponseHeader; // 1
+  kvs: LeanKeyValue[]; // 2
+  more: boolean; // 3
+  count: string; // 4
+}
+
+/** etcdserverpb.AuthenticateResponse. */
+export interface LeanAuthenticateResponse {
+  header: LeanResponseHeader; // 1
+  token: string; // 2
+}
+
+const VARINT = 0;
+const FIXED64 = 1;
+const BYTES = 2;
+const FIXED32 = 5;
+
+// --- encoding ---------------------------------------------------------------------------------
+
+class Writer {
+  private readonly parts: number[] = [];
+  private readonly chunks: Buffer[] = [];
+
+  tag(field: number, wireType: number): void {
+    this.varint(BigInt((field << 3) | wireType));
+  }
+
+  varint(value: bigint): void {
+    // int64 as protobuf writes it: a negative value is its 64-bit two's complement (10 bytes).
+    let v = BigInt.asUintN(64, value);
+    while (v >= 0x80n) {
+      this.parts.push(Number(v & 0x7fn) | 0x80);
+      v >>= 7n;
+    }
+    this.parts.push(Number(v));
+  }
+
+  bytes(field: number, value: Buffer): void {
+    this.tag(field, BYTES);
+    this.varint(BigInt(value.length));
+    this.flush();
+    this.chunks.push(value);
+  }
+
+  int(field: number, value: number | string | boolean | undefined): void {
+    if (value === undefined || value === false || value === 0 || value === '0') return;
+    this.tag(field, VARINT);
+    this.varint(value === true ? 1n : BigInt(value));
+  }
+
+  finish(): Buffer {
+    this.flush();
+    return Buffer.concat(this.chunks);
+  }
+
+  private flush(): void {
+    if (this.parts.length === 0) return;
+    this.chunks.push(Buffer.from(this.parts));
+    this.parts.length = 0;
+  }
+}
+
+export function encodeRangeRequest(req: LeanRangeRequest): Buffer {
+  const w = new Writer();
+  if (req.key.length > 0) w.bytes(1, req.key);
+  if (req.rangeEnd !== undefined && req.rangeEnd.length > 0) w.bytes(2, req.rangeEnd);
+  w.int(3, req.limit);
+  w.int(4, req.revision);
+  w.int(5, req.sortOrder);
+  w.int(6, req.sortTarget);
+  w.int(7, req.serializable);
+  w.int(8, req.keysOnly);
+  w.int(9, req.countOnly);
+  return w.finish();
+}
+
+export function encodeAuthenticateRequest(name: string, password: string): Buffer {
+  const w = new Writer();
+  if (name !== '') w.bytes(1, Buffer.from(name));
+  if (password !== '') w.bytes(2, Buffer.from(password));
+  return w.finish();
+}
+
+// --- decoding ---------------------------------------------------------------------------------
+//
+// A CLI decodes one large response once, before V8 has compiled anything: the decoding is written
+// for the interpreter (few calls and allocations per field; loops that V8 compiles on the spot),
+// which made it about three times faster on a cold start than a reader object with a method call
+// per byte.
+
+const truncated = (): never => {
+  throw new RangeError('lean-range: truncated message');
+};
+
+/** An int64/uint64 varint at `pos` as a decimal string (as etcd3 returns them), and where it ends. */
+function int64At(buf: Buffer, pos: number, end: number, signed: boolean): [string, number] {
+  let result = 0;
+  let scale = 1;
+  // Up to 7 bytes (49 bits) fit a double exactly: the common case, without BigInt.
+  for (let i = pos; i < pos + 7; i++) {
+    if (i >= end) truncated();
+    const b = buf[i];
+    result += (b & 0x7f) * scale;
+    if (b < 0x80) return [String(result), i + 1];
+    scale *= 128;
+  }
+  let big = 0n;
+  for (let i = pos, shift = 0n; ; i++, shift += 7n) {
+    if (i >= end) truncated();
+    if (shift >= 70n) throw new RangeError('lean-range: varint longer than 10 bytes');
+    const b = buf[i];
+    big |= BigInt(b & 0x7f) << shift;
+    if (b < 0x80) {
+      big = BigInt.asUintN(64, big);
+      return [String(signed ? BigInt.asIntN(64, big) : big), i + 1];
+    }
+  }
+}
+
+/**
+ * Where the field whose tag ended at `pos` ends, for a field this decoder does not read (or a known
+ * field with an unexpected wire type: skipped, as protobuf readers do).
+ */
+function skipField(buf: Buffer, pos: number, end: number, wireType: number): number {
+  if (wireType === VARINT) {
+    while (pos < end && buf[pos] >= 0x80) pos++;
+    return pos < end ? pos + 1 : truncated();
+  }
+  if (wireType === FIXED64) return pos + 8 <= end ? pos + 8 : truncated();
+  if (wireType === FIXED32) return pos + 4 <= end ? pos + 4 : truncated();
+  if (wireType === BYTES) {
+    const [length, start] = lengthAt(buf, pos, end);
+    return start + length <= end ? start + length : truncated();
+  }
+  throw new RangeError(`lean-range: unsupported wire type ${wireType}`);
+}
+
+/** A length or a tag (a varint that fits 32 bits) at `pos`, and where it ends. */
+function lengthAt(buf: Buffer, pos: number, end: number): [number, number] {
+  let result = 0;
+  let scale = 1;
+  for (let i = pos; i < pos + 5; i++) {
+    if (i >= end) truncated();
+    const b = buf[i];
+    result += (b & 0x7f) * scale;
+    if (b < 0x80) return [result, i + 1];
+    scale *= 128;
+  }
+  throw new RangeError('lean-range: varint too long for a length or tag');
+}
+
+function decodeHeader(buf: Buffer, pos: number, end: number): LeanResponseHeader {
+  const header = emptyHeader();
+  while (pos < end) {
+    const [tag, at] = lengthAt(buf, pos, end);
+    const field = tag >>> 3;
+    if ((tag & 7) !== VARINT || field < 1 || field > 4) {
+      pos = skipField(buf, at, end, tag & 7);
+      continue;
+    }
+    const [value, next] = int64At(buf, at, end, field === 3);
+    pos = next;
+    if (field === 1) header.cluster_id = value;
+    else if (field === 2) header.member_id = value;
+    else if (field === 3) header.revision = value;
+    else header.raft_term = value;
+  }
+  return header;
+}
+
+/** mvccpb.KeyValue from [pos, end): the hot loop of a large read (one per key). */
+function decodeKeyValue(buf: Buffer, pos: number, end: number): LeanKeyValue {
+  const kv: LeanKeyValue = { key: '', create_revision: '0', mod_revision: '0', version: '0', value: '', lease: '0' };
+  while (pos < end) {
+    const tag = buf[pos++];
+    if (tag === 0x0a || tag === 0x2a) {
+      // key (1) or value (5), bytes: a length, then the bytes.
+      let length = 0;
+      let scale = 1;
+      let b: number;
+      do {
+        if (pos >= end) truncated();
+        b = buf[pos++];
+        length += (b & 0x7f) * scale;
+        scale *= 128;
+      } while (b >= 0x80);
+      if (pos + length > end) truncated();
+      if (tag === 0x0a) kv.key = buf.toString('utf8', pos, pos + length);
+      else kv.value = buf.toString('utf8', pos, pos + length);
+      pos += length;
+    } else if (tag === 0x10 || tag === 0x18 || tag === 0x20 || tag === 0x30) {
+      // create_revision (2), mod_revision (3), version (4), lease (6): int64 varints.
+      let value = 0;
+      let scale = 1;
+      let b = 0x80;
+      const start = pos;
+      for (let n = 0; n < 7 && b >= 0x80; n++) {
+        if (pos >= end) truncated();
+        b = buf[pos++];
+        value += (b & 0x7f) * scale;
+        scale *= 128;
+      }
+      let text: string;
+      if (b < 0x80) text = String(value);
+      else [text, pos] = int64At(buf, start, end, true);
+      if (tag === 0x10) kv.create_revision = text;
+      else if (tag === 0x18) kv.mod_revision = text;
+      else if (tag === 0x20) kv.version = text;
+      else kv.lease = text;
+    } else {
+      // A tag of more than one byte, or a field this decoder does not know.
+      const [fullTag, at] = lengthAt(buf, pos - 1, end);
+      pos = skipField(buf, at, end, fullTag & 7);
+    }
+  }
+  return kv;
+}
+
+const emptyHeader = (): LeanResponseHeader => ({ cluster_id: '0', member_id: '0', revision: '0', raft_term: '0' });
+
+export function decodeRangeResponse(buf: Buffer): LeanRangeResponse {
+  const res: LeanRangeResponse = { header: emptyHeader(), kvs: [], more: false, count: '0' };
+  const end = buf.length;
+  let pos = 0;
+  while (pos < end) {
+    const [tag, at] = lengthAt(buf, pos, end);
+    const field = tag >>> 3;
+    const wireType = tag & 7;
+    if ((field === 1 || field === 2) && wireType === BYTES) {
+      const [length, start] = lengthAt(buf, at, end);
+      pos = start + length;
+      if (pos > end) truncated();
+      if (field === 1) res.header = decodeHeader(buf, start, pos);
+      else res.kvs.push(decodeKeyValue(buf, start, pos));
+    } else if ((field === 3 || field === 4) && wireType === VARINT) {
+      const [value, next] = int64At(buf, at, end, field === 4);
+      pos = next;
+      if (field === 3) res.more = value !== '0';
+      else res.count = value;
+    } else {
+      pos = skipField(buf, at, end, wireType);
+    }
+  }
+  return res;
+}
+
+export function decodeAuthenticateResponse(buf: Buffer): LeanAuthenticateResponse {
+  const res: LeanAuthenticateResponse = { header: emptyHeader(), token: '' };
+  const end = buf.length;
+  let pos = 0;
+  while (pos < end) {
+    const [tag, at] = lengthAt(buf, pos, end);
+    const field = tag >>> 3;
+    if ((field === 1 || field === 2) && (tag & 7) === BYTES) {
+      const [length, start] = lengthAt(buf, at, end);
+      pos = start + length;
+      if (pos > end) truncated();
+      if (field === 1) res.header = decodeHeader(buf, start, pos);
+      else res.token = buf.toString('utf8', start, pos);
+    } else {
+      pos = skipField(buf, at, end, tag & 7);
+    }
+  }
+  return res;
+}
+
+/** The end of the range of every key starting with `prefix` (etcd's prefix range_end; `\0` for all keys). */
+export function prefixRangeEnd(prefix: Buffer): Buffer {
+  const end = Buffer.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i] < 0xff) {
+      end[i]++;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return Buffer.from([0]);
+}
+
+// --- the calls --------------------------------------------------------------------------------
+
+/** TLS material for https:// endpoints (PEM), as the registry's options give it. */
+export interface LeanTls {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+const CHANNEL_OPTIONS = {
+  'grpc.max_receive_message_length': -1,
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 1_000,
+};
+
+const identity = (b: Buffer): Buffer => b;
+
+/**
+ * One gRPC channel to one etcd member, speaking KV/Range and Auth/Authenticate. `host` is
+ * `host:port` (no scheme); `tls` undefined is plaintext.
+ */
+export class LeanEtcdMember {
+  private readonly client: Client;
+
+  constructor(
+    readonly host: string,
+    tls: LeanTls | undefined,
+  ) {
+    let creds: ChannelCredentials;
+    if (tls) {
+      omitIpServerName(); // no IP address as TLS server name (DEP0123)
+      creds = credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null);
+    } else {
+      creds = credentials.createInsecure();
+    }
+    this.client = new Client(host, creds, CHANNEL_OPTIONS);
+  }
+
+  range(req: LeanRangeRequest, call: CallOptions, token?: string): Promise<LeanRangeResponse> {
+    return this.unary('/etcdserverpb.KV/Range', encodeRangeRequest(req), decodeRangeResponse, call, token);
+  }
+
+  authenticate(name: string, password: string, call: CallOptions): Promise<LeanAuthenticateResponse> {
+    return this.unary('/etcdserverpb.Auth/Authenticate', encodeAuthenticateRequest(name, password), decodeAuthenticateResponse, call);
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private unary<T>(method: string, body: Buffer, decode: (b: Buffer) => T, call: CallOptions, token?: string): Promise<T> {
+    const metadata = new Metadata();
+    if (token !== undefined) metadata.set('token', token);
+    return new Promise<T>((resolve, reject) => {
+      this.client.makeUnaryRequest(method, identity, decode, body, metadata, call, (error: ServiceError | null, value?: T) => {
+        if (error) reject(error);
+        else resolve(value as T);
+      });
+    });
+  }
+}
+
+// --- its errors -------------------------------------------------------------------------------
+
+/** The kinds etcd3 gives these errors (its castGrpcError: etcd's message first, then the gRPC code). */
+const KIND_OF_CODE: Partial<Record<number, EtcdErrorKind>> = {
+  [Status.INVALID_ARGUMENT]: 'invalidArgument',
+  [Status.PERMISSION_DENIED]: 'permissionDenied',
+  [Status.UNAUTHENTICATED]: 'unauthenticated',
+};
+
+/** The kind of an error of LeanEtcdMember's calls (a gRPC ServiceError), as etcd3 would class it. */
+export const leanErrorKind: ErrorKindOf = (error) => {
+  if (!(error instanceof Error)) return undefined;
+  if (error.message.includes('etcdserver: authentication failed, invalid user ID or password')) return 'authFailed';
+  if (error.message.includes('etcdserver: permission denied')) return 'permissionDenied';
+  const code = (error as Partial<ServiceError>).code;
+  return typeof code === 'number' ? KIND_OF_CODE[code] : undefined;
+};
+
+/** The gRPC statuses etcd3 takes as a failure of the member (its RecoverableError classes). */
+const HOST_FAILURES = new Set<number>([
+  Status.CANCELLED,
+  Status.UNKNOWN,
+  Status.DEADLINE_EXCEEDED,
+  Status.RESOURCE_EXHAUSTED,
+  Status.ABORTED,
+  Status.INTERNAL,
+  Status.UNAVAILABLE,
+]);
+
+/**
+ * Whether an error of LeanEtcdMember's calls says the member failed (unreachable, dropped the
+ * connection, no leader, or did not answer before the call's deadline: a hung member) rather than
+ * etcd answering. A full database (NOSPACE) is etcd answering, as host-failure.interceptor.ts has it.
+ */
+export function isLeanHostFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as Partial<ServiceError>).code;
+  return typeof code === 'number' && HOST_FAILURES.has(code) && !/database space exceeded/.test(error.message);
+}
+
+/** etcd's answer to a call with a token it does not know (expired, or not yet applied on this member). */
+export function isInvalidToken(error: unknown): boolean {
+  return error instanceof Error && error.message.includes('etcdserver: invalid auth token');
+}
