@@ -1,17 +1,7 @@
 import { execFileSync, spawnSync } from 'child_process';
-import { accessSync, constants } from 'fs';
 import { delimiter, join } from 'path';
-import { findEtcdBinary as kitFindEtcdBinary } from '../../lib/testing/etcd/etcd-binary';
+import { isExecutable, findEtcdBinary as kitFindEtcdBinary } from '../../lib/testing/etcd/etcd-binary';
 import { EtcdBinaryNotFoundError } from '../../lib/testing/etcd/errors';
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** An executable on PATH (then /usr/bin, /usr/local/bin). */
 export function lookup(name: string): string | undefined {

@@ -2,7 +2,8 @@ import { accessSync, constants } from 'fs';
 import { delimiter, join } from 'path';
 import { EtcdBinaryNotFoundError } from './errors';
 
-function isExecutable(file: string): boolean {
+/** Whether `file` exists and may be executed by this process. */
+export function isExecutable(file: string): boolean {
   try {
     accessSync(file, constants.X_OK);
     return true;
