@@ -1,13 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ChannelOptions, MethodConfig, ServiceConfig } from '@grpc/grpc-js';
 import type { InstanceWatchSource } from '../core/balancing/load-balancer';
-import { DEFAULT_SERVICES_PREFIX } from '../core/balancing/load-balancer';
+import { DEFAULT_SERVICES_PREFIX, watchInstancesOf } from '../core/balancing/load-balancer';
 import { endpointAddressing } from '../core/balancing/transport-address';
 import { RegistryClosedError, RegistryOptionsError } from '../core/errors';
 import { assertPrefix } from '../core/input-validation';
 import type { InstanceCodecChoice } from '../core/instances/instance-codec.interface';
 import type { InstanceMap } from '../core/instances/service-instance';
-import { watchInstances } from '../core/instances/watch-instances';
 import type { Registry, RegistryLogger, WatchSubscription } from '../core/registry.interface';
 import { grpcMessages } from './messages';
 
@@ -125,10 +124,7 @@ export class GrpcNameResolver {
   async follow(source: Registry | InstanceWatchSource): Promise<void> {
     if (this.closed) throw new RegistryClosedError(grpcMessages.closed(this.scheme));
     const fn = (fleet: InstanceMap) => this.apply(fleet);
-    const subscription =
-      'watchInstances' in source
-        ? await source.watchInstances(this.prefix, fn, { codec: this.options.codec })
-        : await watchInstances(source, this.prefix, fn, { codec: this.options.codec, logger: this.options.logger });
+    const subscription = await watchInstancesOf(source, this.prefix, fn, this.options);
     if (this.closed) await subscription.remove();
     else this.subscription = subscription;
   }

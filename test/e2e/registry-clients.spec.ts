@@ -17,19 +17,9 @@ import { withNestApps } from '../support/nest-app';
 import { uniquePrefix, withEtcd } from '../support/registry-fixtures';
 import { pacedLoad } from '../support/paced-load';
 import { UserServiceFleet } from '../support/user-service-fleet';
+import { failures, within } from '../support/settled';
 import { waitFor } from '../support/wait-for';
 
-/** `promise`, or a rejection naming `what` after `ms` (the old code left calls pending until the lease expired). */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} still pending after ${ms} ms`)), ms))),
-  ]).finally(() => clearTimeout(timer));
-}
-
-const failures = <T>(results: Array<PromiseSettledResult<T>>) =>
-  results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error);
 const describeError = (e: unknown) => (e instanceof Error ? e.message : JSON.stringify(e));
 
 jest.setTimeout(90_000);

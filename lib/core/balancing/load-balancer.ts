@@ -39,6 +39,18 @@ export interface InstanceWatchSource {
   watchInstances(prefix: string, fn: (fleet: InstanceMap) => void, options: { codec?: InstanceCodecChoice }): Promise<WatchSubscription>;
 }
 
+/** Watches the instances under `prefix` on a core Registry or on Nest's RegistryService (its own watchInstances). */
+export function watchInstancesOf(
+  source: Registry | InstanceWatchSource,
+  prefix: string,
+  fn: (fleet: InstanceMap) => void,
+  options: { codec?: InstanceCodecChoice | undefined; logger?: RegistryLogger | undefined },
+): Promise<WatchSubscription> {
+  return 'watchInstances' in source
+    ? source.watchInstances(prefix, fn, { codec: options.codec })
+    : watchInstances(source, prefix, fn, { codec: options.codec, logger: options.logger });
+}
+
 export interface LoadBalancerStatus {
   prefix: string;
   transport: string;
@@ -94,10 +106,7 @@ export class LoadBalancer {
     if (this.closed) throw new RegistryClosedError(balancingMessages.closed(this.prefix));
     const fn = (fleet: InstanceMap) => this.apply(fleet);
     this.forwardEjections(source);
-    const subscription =
-      'watchInstances' in source
-        ? await source.watchInstances(this.prefix, fn, { codec: this.options.codec })
-        : await watchInstances(source, this.prefix, fn, { codec: this.options.codec, logger: this.options.logger });
+    const subscription = await watchInstancesOf(source, this.prefix, fn, this.options);
     if (this.closed) await subscription.remove();
     else this.subscription = subscription;
   }
