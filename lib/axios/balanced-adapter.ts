@@ -1,4 +1,4 @@
-import axios, { AxiosAdapter, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import axios, { AxiosAdapter, AxiosResponse, CancelToken, GenericAbortSignal, InternalAxiosRequestConfig } from 'axios';
 import type { BalancedInstance } from '../core/balancing/balanced-instance';
 import { AttemptTimeoutError, CallDeadlineError } from '../core/balancing/balancing.errors';
 import { attemptBudgetMs, DEFAULT_CALL_DEADLINES, ResolvedCallDeadlines } from '../core/balancing/call-deadlines';
@@ -8,13 +8,6 @@ import { Deadline, DeadlineQueue } from '../core/deadline-queue';
 import { failureKind, ResolvedHttpRetry } from './http-retry';
 import { httpMessages } from './messages';
 import { fullUrl, parseServiceUrl } from './service-url';
-
-/** How one attempt ended. */
-type Attempt =
-  | { kind: 'response'; response: AxiosResponse }
-  | { kind: 'error'; error: unknown }
-  | { kind: 'timeout' }
-  | { kind: 'cancelled'; error: unknown };
 
 /**
  * An axios adapter that sends `http://<service>/path` to a picked instance of the service, through
@@ -27,7 +20,8 @@ type Attempt =
  * refused connection always; a reset, a deadline or a retryable status (`retry.statuses`) for
  * idempotent methods only; within `retry.attempts`, `retry.budgetMs` and `deadlineMs`. A cancel by
  * the caller is never retried. A non-idempotent attempt past its deadline fails with
- * AttemptTimeoutError naming the instance.
+ * AttemptTimeoutError naming the instance. An adapter that throws instead of rejecting fails its
+ * attempt as if it had rejected with what it threw.
  */
 export function balancedAdapter(
   balancer: () => LoadBalancer,
@@ -36,45 +30,163 @@ export function balancedAdapter(
   deadlines: ResolvedCallDeadlines = DEFAULT_CALL_DEADLINES,
 ): AxiosAdapter {
   // The attempts' deadlines, on one timer (they share attemptTimeoutMs, so they come due in order).
-  const attemptDeadlines = new DeadlineQueue();
-  const inner = innerAdapter(next);
-  return async (config: InternalAxiosRequestConfig) => {
-    const send = inner(config);
-    const ownHttp = send === httpAdapter();
+  const shared: CallShared = { retry, deadlines, attemptDeadlines: new DeadlineQueue(), inner: innerAdapter(next) };
+  return (config: InternalAxiosRequestConfig) =>
+    new Promise<AxiosResponse>((resolve, reject) => new BalancedCall(shared, balancer, config, resolve, reject).start());
+}
+
+/** What every call of one adapter shares. */
+interface CallShared {
+  retry: ResolvedHttpRetry;
+  deadlines: ResolvedCallDeadlines;
+  attemptDeadlines: DeadlineQueue;
+  inner: (config: InternalAxiosRequestConfig) => AxiosAdapter;
+}
+
+/**
+ * One call through balancedAdapter, its attempts included: one object per call, whose attempts run
+ * one after the other (the next one starts as the previous one's outcome is known, in the same
+ * tick). The caller's cancel (the config's `signal` or `cancelToken`, which HttpService sets and
+ * cancels on unsubscribe) is listened to while an attempt is in flight; the attempt's deadline is an
+ * entry of the adapter's DeadlineQueue, not a timer of its own. An attempt settles at once on its
+ * deadline or on the caller's cancel, also with an adapter that ignores the signal; what its request
+ * does later is ignored.
+ *
+ * Each attempt gets its own abort signal: an AttemptSignal for axios's own http adapter, a real
+ * AbortController's for any other (see AttemptSignal).
+ *
+ * To axios's own http adapter the attempt is sent with the request's own config object, not a
+ * copy: axios builds that object for this request alone, and a spread of it costs 3-6 us per
+ * attempt (it has many keys, some undefined). That adapter reads `url`, `baseURL` and `signal`
+ * synchronously when it starts, so a later attempt changing them cannot reach an earlier one.
+ * `url` and `baseURL` are set to the target (what `response.config` and `error.config` show, as
+ * with a copy); `signal` and `cancelToken` are set to the attempt's and put back when the attempt
+ * settles, so axios's own check after the adapter (a cancel by the caller as the answer came) sees
+ * the caller's, as it always did. Any other adapter (a module `adapter`) may read the config later,
+ * so it gets a copy per attempt, as before.
+ */
+class BalancedCall {
+  private readonly began = Date.now();
+  private readonly userSignal: GenericAbortSignal | undefined;
+  private readonly cancelToken: CancelToken | undefined;
+  private service = '';
+  private rest = '';
+  private lb!: LoadBalancer;
+  private send!: AxiosAdapter;
+  private ownHttp = false;
+  private method = '';
+  private idempotent = false;
+  /** Keys tried before the current attempt's; made on the first retry. */
+  private tried: Set<string> | undefined;
+  private attempt = 0;
+  /** The current attempt, while in flight. */
+  private target: BalancedInstance | undefined;
+  private budget = 0;
+  private t0 = 0;
+  private controller: AttemptSignal | AbortController | undefined;
+  private deadline: Deadline | undefined;
+  private onUserAbort: (() => void) | undefined;
+  private onCancelToken: ((reason: unknown) => void) | undefined;
+  private readonly onDeadline = () => this.abortAttempt(TIMEOUT);
+
+  constructor(
+    private readonly shared: CallShared,
+    private readonly balancer: () => LoadBalancer,
+    private readonly config: InternalAxiosRequestConfig,
+    private readonly resolve: (response: AxiosResponse) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    this.userSignal = config.signal;
+    this.cancelToken = config.cancelToken;
+  }
+
+  /** Runs in the Promise's executor: a throw here rejects the call. */
+  start(): void {
+    const config = this.config;
+    this.send = this.shared.inner(config);
+    this.ownHttp = this.send === httpAdapter();
     const { service, rest } = parseServiceUrl(fullUrl(config.baseURL, config.url));
-    const lb = balancer();
-    const method = (config.method ?? 'get').toUpperCase();
-    const idempotent = retry.idempotentMethods.includes(method);
-    const began = Date.now();
-    const tried = new Set<string>();
-    for (let attempt = 1; ; attempt++) {
-      const budget = attemptBudgetMs(deadlines, began, Date.now());
-      if (budget <= 0) throw deadlineError(service, deadlines, tried);
-      const target: BalancedInstance = lb.pick(service, tried);
-      tried.add(target.key);
-      lb.started(target);
-      const t0 = Date.now();
-      const result = await runAttempt(send, ownHttp, config, `${target.address}${rest}`, budget, attemptDeadlines);
-      const latencyMs = Date.now() - t0;
-      const canRetry = () =>
-        attempt < retry.attempts && Date.now() - began < retry.budgetMs && attemptBudgetMs(deadlines, began, Date.now()) > 0;
-      if (result.kind === 'response' || (result.kind === 'error' && failureKind(result.error) === 'answered')) {
-        const status = result.kind === 'response' ? result.response.status : (result.error as { response: AxiosResponse }).response.status;
-        const failed = retry.failureStatus(status);
-        lb.finished(target, failed ? { ok: false, answered: true, latencyMs } : { ok: true, latencyMs });
-        if (idempotent && retry.retryStatus(status) && canRetry()) continue;
-        if (result.kind === 'response') return result.response;
-        throw result.error;
+    this.service = service;
+    this.rest = rest;
+    this.lb = this.balancer();
+    this.method = config.method ? config.method.toUpperCase() : 'GET';
+    this.idempotent = this.shared.retry.idempotentMethods.includes(this.method);
+    this.nextAttempt();
+  }
+
+  private nextAttempt(): void {
+    const budget = attemptBudgetMs(this.shared.deadlines, this.began, Date.now());
+    if (budget <= 0) return this.reject(this.deadlineError());
+    const previous = this.target;
+    if (previous) (this.tried ??= new Set()).add(previous.key);
+    const target = this.lb.pick(this.service, this.tried);
+    this.target = target;
+    this.budget = budget;
+    this.attempt++;
+    this.lb.started(target);
+    this.t0 = Date.now();
+    const userSignal = this.userSignal as AbortSignal | undefined;
+    const cancelToken = this.cancelToken;
+    if (userSignal?.aborted) return this.abortAttempt(this.cancelError(undefined));
+    if (cancelToken?.reason) return this.abortAttempt(this.cancelError(cancelToken.reason));
+    if (userSignal?.addEventListener)
+      userSignal.addEventListener('abort', (this.onUserAbort ??= () => this.abortAttempt(this.cancelError(undefined))));
+    if (cancelToken) cancelToken.subscribe((this.onCancelToken ??= (reason) => this.abortAttempt(this.cancelError(reason))));
+    if (Number.isFinite(budget)) this.deadline = this.shared.attemptDeadlines.add(budget, this.onDeadline);
+    const url = `${target.address}${this.rest}`;
+    const attempt = this.attempt;
+    let sent: Promise<AxiosResponse>;
+    try {
+      if (this.ownHttp) {
+        const controller = new AttemptSignal();
+        this.controller = controller;
+        const config = this.config;
+        config.baseURL = undefined;
+        config.url = url;
+        config.signal = controller;
+        config.cancelToken = undefined;
+        sent = this.send(config);
+      } else {
+        const controller = new AbortController();
+        this.controller = controller;
+        sent = this.send({ ...this.config, baseURL: undefined, url, signal: controller.signal, cancelToken: undefined });
       }
-      if (result.kind === 'cancelled') {
-        lb.finished(target, { ok: false, latencyMs });
-        throw result.error;
-      }
-      if (result.kind === 'timeout') {
-        lb.finished(target, { ok: false, latencyMs });
-        if (idempotent && canRetry()) continue;
-        if (attemptBudgetMs(deadlines, began, Date.now()) <= 0) throw deadlineError(service, deadlines, tried);
-        throw new AttemptTimeoutError(
+    } catch (error) {
+      // Thrown, not rejected: the attempt failed with it, as with a rejection.
+      return this.settled(attempt, error, true);
+    }
+    sent.then(
+      (response) => this.settled(attempt, response, false),
+      (error: unknown) => this.settled(attempt, error, true),
+    );
+  }
+
+  /** Ends the attempt in flight: its deadline and listeners gone, the caller's signal and token back on the config. */
+  private endAttempt(): void {
+    this.deadline?.cancel();
+    this.deadline = undefined;
+    if (this.onUserAbort) (this.userSignal as AbortSignal).removeEventListener?.('abort', this.onUserAbort);
+    if (this.onCancelToken) this.cancelToken!.unsubscribe(this.onCancelToken);
+    this.config.signal = this.userSignal;
+    this.config.cancelToken = this.cancelToken;
+  }
+
+  /** The attempt's deadline passed, or the caller cancelled: the attempt ends now, its request is aborted. */
+  private abortAttempt(outcome: typeof TIMEOUT | CancelledOutcome): void {
+    const controller = this.controller;
+    this.controller = undefined;
+    this.endAttempt();
+    controller?.abort();
+    const target = this.target!;
+    const latencyMs = Date.now() - this.t0;
+    this.lb.finished(target, { ok: false, latencyMs });
+    if (outcome !== TIMEOUT) return this.reject(outcome.error);
+    this.guard(() => {
+      if (this.idempotent && this.canRetry()) return this.nextAttempt();
+      if (attemptBudgetMs(this.shared.deadlines, this.began, Date.now()) <= 0) return this.reject(this.deadlineError());
+      const { service, budget, idempotent, method } = this;
+      this.reject(
+        new AttemptTimeoutError(
           service,
           target.key,
           target.address,
@@ -86,24 +198,71 @@ export function balancedAdapter(
             budget,
             idempotent ? httpMessages.noRetryLeft() : httpMessages.notIdempotent(method),
           ),
-        );
+        ),
+      );
+    });
+  }
+
+  /** The attempt's request answered or failed (ignored when that attempt has already ended). */
+  private settled(attempt: number, value: unknown, failed: boolean): void {
+    if (attempt !== this.attempt || this.controller === undefined) return;
+    this.controller = undefined;
+    this.endAttempt();
+    const latencyMs = Date.now() - this.t0;
+    const target = this.target!;
+    this.guard(() => {
+      const kind = failed ? failureKind(value) : 'answered';
+      if (kind === 'answered') {
+        const status = failed ? (value as { response: AxiosResponse }).response.status : (value as AxiosResponse).status;
+        const retry = this.shared.retry;
+        this.lb.finished(target, retry.failureStatus(status) ? { ok: false, answered: true, latencyMs } : { ok: true, latencyMs });
+        if (this.idempotent && retry.retryStatus(status) && this.canRetry()) return this.nextAttempt();
+        return failed ? this.reject(value) : this.resolve(value as AxiosResponse);
       }
-      const kind = failureKind(result.error);
-      if (kind === 'other') lb.finished(target, { ok: true });
-      else lb.finished(target, { ok: false, latencyMs });
-      const safe = kind === 'not-sent' || (kind === 'maybe-sent' && idempotent);
-      if (!safe || !canRetry()) throw result.error;
+      if (kind === 'other') this.lb.finished(target, { ok: true });
+      else this.lb.finished(target, { ok: false, latencyMs });
+      const safe = kind === 'not-sent' || (kind === 'maybe-sent' && this.idempotent);
+      if (safe && this.canRetry()) return this.nextAttempt();
+      this.reject(value);
+    });
+  }
+
+  /** Runs the outcome's handling; a throw in it (a status predicate of the user's, a pick that finds no instance) fails the call. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.reject(error);
     }
-  };
+  }
+
+  private canRetry(): boolean {
+    const now = Date.now();
+    const retry = this.shared.retry;
+    return (
+      this.attempt < retry.attempts && now - this.began < retry.budgetMs && attemptBudgetMs(this.shared.deadlines, this.began, now) > 0
+    );
+  }
+
+  /** The caller's cancel: the token's reason when it has one, else a CanceledError with the request's config. */
+  private cancelError(reason: unknown): CancelledOutcome {
+    return { error: reason ?? new axios.CanceledError(undefined, this.config) };
+  }
+
+  private deadlineError(): CallDeadlineError {
+    const tried = this.tried ? [...this.tried] : [];
+    if (this.target && !this.tried?.has(this.target.key)) tried.push(this.target.key);
+    return deadlineError(this.service, this.shared.deadlines, tried);
+  }
 }
 
-function deadlineError(service: string, deadlines: ResolvedCallDeadlines, tried: Set<string>): CallDeadlineError {
-  return new CallDeadlineError(
-    service,
-    deadlines.deadlineMs,
-    [...tried],
-    balancingMessages.callDeadline(service, deadlines.deadlineMs, [...tried]),
-  );
+const TIMEOUT = Symbol('timeout');
+interface CancelledOutcome {
+  error: unknown;
+}
+
+function deadlineError(service: string, deadlines: ResolvedCallDeadlines, tried: string[]): CallDeadlineError {
+  return new CallDeadlineError(service, deadlines.deadlineMs, tried, balancingMessages.callDeadline(service, deadlines.deadlineMs, tried));
 }
 
 let ownHttpAdapter: AxiosAdapter | null | undefined;
@@ -182,85 +341,4 @@ class AttemptSignal {
     this.listeners = undefined;
     for (const listener of listeners ?? []) listener.call(this, { type: 'abort', target: this });
   }
-}
-
-/**
- * Sends one attempt to `url` with its own abort signal (see AttemptSignal), aborted when
- * `budgetMs` passes or the caller cancels (the config's `signal` or `cancelToken`, which
- * HttpService sets and cancels on unsubscribe). Settles at once on either, also with an adapter
- * that ignores the signal. The deadline is an entry of the adapter's DeadlineQueue, not a timer
- * of its own.
- *
- * To axios's own http adapter the attempt is sent with the request's own config object, not a
- * copy: axios builds that object for this request alone, and a spread of it costs 3-6 us per
- * attempt (it has many keys, some undefined). That adapter reads `url`, `baseURL` and `signal`
- * synchronously when it starts, so a later attempt changing them cannot reach an earlier one.
- * `url` and `baseURL` are set to the target (what `response.config` and `error.config` show, as
- * with a copy); `signal` and `cancelToken` are set to the attempt's and put back when the attempt
- * settles, so axios's own check after the adapter (a cancel by the caller as the answer came) sees
- * the caller's, as it always did. Any other adapter (a module `adapter`) may read the config later,
- * so it gets a copy per attempt, as before.
- */
-function runAttempt(
-  send: AxiosAdapter,
-  ownHttp: boolean,
-  config: InternalAxiosRequestConfig,
-  url: string,
-  budgetMs: number,
-  deadlines: DeadlineQueue,
-): Promise<Attempt> {
-  const controller = ownHttp ? new AttemptSignal() : new AbortController();
-  const signal = ownHttp ? (controller as AttemptSignal) : (controller as AbortController).signal;
-  const { signal: userSignal, cancelToken } = config;
-  return new Promise<Attempt>((resolve) => {
-    let deadline: Deadline | undefined;
-    const cleanup = () => {
-      deadline?.cancel();
-      (userSignal as AbortSignal | undefined)?.removeEventListener?.('abort', onUserAbort);
-      cancelToken?.unsubscribe(onCancelToken);
-    };
-    const done = (a: Attempt) => {
-      cleanup();
-      config.signal = userSignal;
-      config.cancelToken = cancelToken;
-      resolve(a);
-    };
-    const abort = (a: Attempt) => {
-      done(a);
-      controller.abort();
-    };
-    function onUserAbort() {
-      abort({ kind: 'cancelled', error: new axios.CanceledError(undefined, undefined, config) });
-    }
-    function onCancelToken(reason: unknown) {
-      abort({ kind: 'cancelled', error: reason ?? new axios.CanceledError(undefined, undefined, config) });
-    }
-    if ((userSignal as AbortSignal | undefined)?.aborted) return onUserAbort();
-    if (cancelToken?.reason) return onCancelToken(cancelToken.reason);
-    (userSignal as AbortSignal | undefined)?.addEventListener?.('abort', onUserAbort);
-    cancelToken?.subscribe(onCancelToken);
-    if (Number.isFinite(budgetMs)) deadline = deadlines.add(budgetMs, () => abort({ kind: 'timeout' }));
-    let sent: Promise<AxiosResponse>;
-    if (ownHttp) {
-      config.baseURL = undefined;
-      config.url = url;
-      config.signal = signal;
-      config.cancelToken = undefined;
-      try {
-        sent = send(config);
-      } catch (error) {
-        // Thrown, not rejected: rejects the attempt as it always did, with the caller's config put back.
-        cleanup();
-        config.signal = userSignal;
-        config.cancelToken = cancelToken;
-        throw error;
-      }
-    } else {
-      sent = send({ ...config, baseURL: undefined, url, signal, cancelToken: undefined });
-    }
-    sent.then(
-      (response) => done({ kind: 'response', response }),
-      (error: unknown) => done({ kind: 'error', error }),
-    );
-  });
 }

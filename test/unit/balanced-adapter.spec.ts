@@ -100,4 +100,29 @@ describe('balancedAdapter: attempt signal and deadline', () => {
     expect(signals).toHaveLength(3);
     expect(new Set(signals).size).toBe(3);
   });
+
+  it('a module adapter that throws fails the call with what it threw, and the instance has no call left in flight', async () => {
+    const thrown = new Error('bad adapter');
+    const next: AxiosAdapter = () => {
+      throw thrown;
+    };
+    const { lb, http } = client({}, next);
+    await expect(http.get('http://user-service/users/1')).rejects.toBe(thrown);
+    expect(lb.status().services[0].instances[0].inFlight).toBe(0);
+  });
+
+  it("a caller's cancel fails with a CanceledError whose config is the request's, counted against the instance", async () => {
+    const { lb, http } = client({});
+    const controller = new AbortController();
+    const call = http.get('http://user-service/hang', { signal: controller.signal }).catch((e: unknown) => e);
+    setTimeout(() => controller.abort(), 30);
+    const error = (await call) as InstanceType<typeof axios.CanceledError>;
+    expect(error).toBeInstanceOf(axios.CanceledError);
+    expect(error.config).toBeDefined();
+    expect(error.config!.url).toBe(`http://127.0.0.1:${port}/hang`);
+    expect(error.request).toBeUndefined();
+    const [u1] = lb.status().services[0].instances;
+    expect(u1.inFlight).toBe(0);
+    expect(u1.consecutiveFailures).toBe(1);
+  });
 });
