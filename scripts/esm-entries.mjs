@@ -8,11 +8,13 @@
 // detection, so an ESM `import { X }` works for every export whatever the emitted code looks like.
 import { createRequire } from 'node:module';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = join(root, 'dist');
+// The build to complete: dist/, or another folder a test compiled into (ESM_ENTRIES_DIST), so a test
+// never copies dist/ while another one (npm pack's prepack) is rebuilding it.
+const dist = process.env.ESM_ENTRIES_DIST ? resolve(process.env.ESM_ENTRIES_DIST) : join(root, 'dist');
 const require = createRequire(import.meta.url);
 
 /**

@@ -13,7 +13,20 @@ const ROOT = join(__dirname, '..', '..');
 describe('a missing optional peer (child processes, temporary project)', () => {
   let project: string;
   beforeAll(() => {
-    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+    // A build of its own (as `npm run build` makes it), not a copy of dist/: another spec's `npm pack`
+    // rebuilds dist/ (prepack) and a copy taken meanwhile may lack the peer checks.
+    const cache = join(ROOT, 'node_modules', '.cache');
+    mkdirSync(cache, { recursive: true });
+    const build = mkdtempSync(join(cache, 'peer-build-'));
+    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', build], {
+      cwd: ROOT,
+      stdio: 'ignore',
+    });
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'esm-entries.mjs')], {
+      cwd: ROOT,
+      env: { ...process.env, ESM_ENTRIES_DIST: build },
+      stdio: 'ignore',
+    });
     project = mkdtempSync(join(tmpdir(), 'peer-missing-'));
     const modules = join(project, 'node_modules');
     mkdirSync(modules);
@@ -29,7 +42,8 @@ describe('a missing optional peer (child processes, temporary project)', () => {
     }
     const own = join(modules, 'nestjs-etcd-registry');
     mkdirSync(own);
-    cpSync(join(ROOT, 'dist'), join(own, 'dist'), { recursive: true });
+    cpSync(build, join(own, 'dist'), { recursive: true });
+    rmSync(build, { recursive: true, force: true });
     cpSync(join(ROOT, 'package.json'), join(own, 'package.json'));
     writeFileSync(join(project, 'package.json'), '{"name":"peer-missing","private":true}');
   }, 180_000);
