@@ -177,7 +177,8 @@ export function decodeEntries(
   entries: readonly InstanceEntry[],
   logger?: RegistryLogger,
 ): InstanceMap {
-  const perService = new Map<string, { key: string; instance: ServiceInstance }[]>();
+  /** Per service, its instances and the key of each (parallel arrays: no object per instance). */
+  const perService = new Map<string, { keys: string[]; instances: ServiceInstance[] }>();
   const skipped: SkippedEntry[] = [];
   for (const { key, value, revision } of entries) {
     let instances: readonly ServiceInstance[];
@@ -193,20 +194,27 @@ export function decodeEntries(
     }
     for (let i = 0; i < instances.length; i++) {
       const instance = instances[i];
-      let list = perService.get(instance.name);
-      if (!list) perService.set(instance.name, (list = []));
-      list.push({ key, instance });
+      let service = perService.get(instance.name);
+      if (!service) perService.set(instance.name, (service = { keys: [], instances: [] }));
+      service.keys.push(key);
+      service.instances.push(instance);
     }
   }
-  const byEntryKey = (a: { key: string }, b: { key: string }) => byKey(a.key, b.key);
   const lists: [string, readonly ServiceInstance[]][] = [];
-  for (const [name, list] of perService) {
-    // Stable: a key's instances keep the codec's order.
-    list.sort(byEntryKey);
-    const instances = new Array<ServiceInstance>(list.length);
-    for (let i = 0; i < list.length; i++) instances[i] = list[i].instance;
-    lists.push([name, Object.freeze(instances)]);
-  }
+  for (const [name, { keys, instances }] of perService) lists.push([name, Object.freeze(sortedByKey(keys, instances))]);
   lists.sort(([a], [b]) => byKey(a, b));
+  const byEntryKey = (a: SkippedEntry, b: SkippedEntry) => byKey(a.key, b.key);
   return new FrozenInstanceMap(lists, Object.freeze(skipped.sort(byEntryKey)));
+}
+
+/**
+ * `instances` ordered by their `keys` (stable: a key's instances keep their order). A read comes
+ * in etcd's key order, which is this order but for rare characters: checked, and sorted only then.
+ */
+function sortedByKey(keys: readonly string[], instances: ServiceInstance[]): ServiceInstance[] {
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = byKey(keys[i - 1], keys[i]) <= 0;
+  if (sorted) return instances;
+  const order = Array.from(keys.keys()).sort((a, b) => byKey(keys[a], keys[b]));
+  return order.map((i) => instances[i]);
 }
