@@ -1,5 +1,5 @@
 import { RegistryAuthError, RegistryClosedError, RegistryError, RegistryRefusedError, RegistryUnavailableError } from './errors';
-import { OWN_CANCEL, OWN_DEADLINE } from './host-failure.interceptor';
+import { OWN_CANCEL, OWN_DEADLINE } from './own-ends';
 import { messages } from './messages';
 
 // How an etcd client's errors become the library's: which are final (and what they say) and which

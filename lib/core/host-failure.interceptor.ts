@@ -1,11 +1,7 @@
 import { InterceptingCall, Interceptor, StatusObject, status as Status } from '@grpc/grpc-js';
+import { OWN_CANCEL, OWN_DEADLINE } from './own-ends';
 
-/**
- * Marks, in an error's message, a call that ended by the library's own hand or by a refusal of
- * etcd: not a sign that the host failed.
- */
-export const OWN_DEADLINE = 'the operation budget ran out (own deadline)';
-export const OWN_CANCEL = 'cancelled by the client itself';
+export { OWN_CANCEL, OWN_DEADLINE };
 
 /**
  * etcd3 takes every "recoverable" gRPC status (DEADLINE_EXCEEDED, CANCELLED, RESOURCE_EXHAUSTED,

@@ -1,10 +1,10 @@
-import { CallOptions, status as Status } from '@grpc/grpc-js';
+import type { CallOptions } from '@grpc/grpc-js';
 import { attemptMsFor, callOptionsUntil } from './call-deadline';
 import { TimeoutError, monotonicNow } from './deadline';
 import type { HostSelection } from './etcd/host-order';
 import { RegistryClosedError, RegistryUnavailableError } from './errors';
 import { causeOf, ErrorKindOf, finalErrorOf, mayBeTlsMismatch } from './final-error';
-import { OWN_DEADLINE } from './host-failure.interceptor';
+import { GRPC_DEADLINE_EXCEEDED, OWN_DEADLINE } from './own-ends';
 import { messages } from './messages';
 import { ResolvedRegistryOptions } from './options';
 import { TlsMismatchProbe } from './tls-probe';
@@ -20,7 +20,7 @@ const nameOf = (what: OperationName): string => (typeof what === 'function' ? wh
 
 /** An attempt's call ended by the deadline the attempt gave it (etcd3's, marked by the interceptor; or gRPC's own status). */
 const endedByOwnDeadline = (error: unknown): boolean =>
-  error instanceof Error && (error.message.includes(OWN_DEADLINE) || (error as { code?: unknown }).code === Status.DEADLINE_EXCEEDED);
+  error instanceof Error && (error.message.includes(OWN_DEADLINE) || (error as { code?: unknown }).code === GRPC_DEADLINE_EXCEEDED);
 
 /**
  * Runs one etcd operation within a deadline: transient failures (etcd unreachable, leader

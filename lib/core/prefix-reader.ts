@@ -17,6 +17,13 @@ import { OperationRunner } from './operation-runner';
 import { ResolvedRegistryOptions, resolveRegistryOptions } from './options';
 import type { RegistryOptions, ServiceMap } from './registry.interface';
 
+/** One key of a prefix read: the key without the namespace, its value and its mod_revision. */
+export interface PrefixEntry {
+  key: string;
+  value: string;
+  revision: string;
+}
+
 const pem = (value: string | Buffer | undefined): Buffer | undefined =>
   value === undefined ? undefined : Buffer.isBuffer(value) ? value : Buffer.from(value);
 
@@ -47,6 +54,23 @@ export class PrefixReader {
 
   /** The keys under `prefix` (without the namespace) and their values, as `Registry.getServices` gives them. */
   async getServices(prefix: string): Promise<ServiceMap> {
+    const entries = await this.getEntries(prefix);
+    const map: Record<string, string> = Object.create(null);
+    const revisions = new Map<string, string>();
+    for (const entry of entries) {
+      map[entry.key] = entry.value;
+      revisions.set(entry.key, entry.revision);
+    }
+    const services: ServiceMap = Object.freeze(map);
+    attachRevisions(services, (k) => revisions.get(k));
+    return services;
+  }
+
+  /**
+   * What getServices reads, as a list in etcd's key order: each key (without the namespace) once,
+   * with its value and mod_revision. No map is built: a one-shot decode (decodeEntries) needs none.
+   */
+  async getEntries(prefix: string): Promise<PrefixEntry[]> {
     assertPrefix(prefix);
     if (this.closed) throw new RegistryClosedError(messages.closed());
     const namespace = this.options.namespace;
@@ -55,18 +79,15 @@ export class PrefixReader {
     const res = await this.runner.run(`read of prefix ${JSON.stringify(prefix)}`, this.runner.deadline(), (call) =>
       this.attempt((member) => this.authorized(member, call, (token) => member.range({ key, rangeEnd }, call, token))),
     );
-    const map: Record<string, string> = Object.create(null);
-    const revisions = new Map<string, string>();
     // Every key starts with the namespace (the range asked for it): what follows is the registry's key.
     const skip = namespace.length;
-    for (const kv of res.kvs) {
-      const k = skip === 0 ? kv.key : kv.key.slice(skip);
-      map[k] = kv.value;
-      revisions.set(k, kv.mod_revision);
+    const kvs = res.kvs;
+    const entries: PrefixEntry[] = new Array<PrefixEntry>(kvs.length);
+    for (let i = 0; i < kvs.length; i++) {
+      const kv = kvs[i];
+      entries[i] = { key: skip === 0 ? kv.key : kv.key.slice(skip), value: kv.value, revision: kv.mod_revision };
     }
-    const services: ServiceMap = Object.freeze(map);
-    attachRevisions(services, (k) => revisions.get(k));
-    return services;
+    return entries;
   }
 
   /** Ends every connection. Idempotent. */

@@ -85,14 +85,14 @@ describe('nestjs-etcd-registry CLI against etcd without auth', () => {
     expect(none.stderr).toContain('no instance of "user-service/u9"');
   });
 
-  it('ls and get load neither etcd3 nor protobufjs; watch and doctor load the full client when run', async () => {
-    // A --require hook that records, at exit, whether etcd3, protobufjs or @grpc/proto-loader was
+  it('ls and get load neither etcd3, protobufjs nor @grpc/grpc-js; watch and doctor load the full client when run', async () => {
+    // A --require hook that records, at exit, whether etcd3, protobufjs, @grpc/grpc-js or @grpc/proto-loader was
     // loaded (exit 99 then, naming the module).
     const hook = join(cli.dir, 'forbid-etcd3.js');
     writeFileSync(
       hook,
       `process.on('exit', () => {
-        const loaded = Object.keys(require.cache).filter((f) => /[\\\\/]node_modules[\\\\/](etcd3|protobufjs|@grpc[\\\\/]proto-loader)[\\\\/]/.test(f));
+        const loaded = Object.keys(require.cache).filter((f) => /[\\\\/]node_modules[\\\\/](etcd3|protobufjs|@grpc[\\\\/](grpc-js|proto-loader))[\\\\/]/.test(f));
         if (loaded.length > 0) { process.stderr.write('loaded: ' + loaded[0] + '\\n'); process.exitCode = 99; }
       });`,
     );

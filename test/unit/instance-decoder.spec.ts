@@ -1,4 +1,5 @@
 import { INSTANCE_CODECS, InstanceCodec, InstanceDecoder, RegistryLogger, ServiceMap } from '../../lib/core';
+import { decodeEntries } from '../../lib/core/instances/instance-decoder';
 
 /** The etcd-service codec, counting its decode calls. */
 function countingCodec(): InstanceCodec & { calls: string[] } {
@@ -152,5 +153,59 @@ describe('InstanceDecoder', () => {
     expect(() => writable.clear()).toThrow(/read-only/);
     expect(Object.isFrozen(map.get('a'))).toBe(true);
     expect(new Map(map).size).toBe(1);
+  });
+});
+
+describe('decodeEntries (one-shot readers: the CLI)', () => {
+  /** Two instances per key for keys under `multi/`, a non-array for `odd/`, a throw for `bad/`. */
+  const codec: InstanceCodec = {
+    name: 'test',
+    decode(entry) {
+      if (entry.key.startsWith('bad/')) throw new Error(`cannot read ${entry.value}`);
+      if (entry.key.startsWith('odd/')) return 'not an array' as unknown as [];
+      const [name, id] = entry.key.split('/');
+      const one = (n: string, i: string) => Object.freeze({ name: n, id: i, address: entry.value, revision: entry.revision }) as never;
+      return entry.key.startsWith('multi/') ? [one(`svc-${id}`, `${id}-a`), one('shared', `${id}-b`)] : [one(name, id)];
+    },
+  };
+  const entries = [
+    { key: 'zeta/2', value: '10.0.0.2:80', revision: '7' },
+    { key: 'multi/y', value: '10.0.0.9:80', revision: '3' },
+    { key: 'alpha/1', value: '10.0.0.1:80', revision: '5' },
+    { key: 'bad/x', value: '???', revision: '4' },
+    { key: 'shared/m', value: '10.0.0.8:80', revision: '9' },
+    { key: 'multi/b', value: '10.0.0.3:80', revision: '2' },
+    { key: 'odd/1', value: 'x', revision: '1' },
+    { key: 'zeta/10', value: '10.0.0.10:80', revision: '8' },
+    { key: 'alpha/é', value: '10.0.0.4:80', revision: '6' },
+  ];
+
+  it('gives what a new InstanceDecoder gives for the same keys: services, order, revisions, skipped, warnings', () => {
+    const warnings = { decoder: [] as string[], once: [] as string[] };
+    const logger = (into: string[]): RegistryLogger => ({
+      log: () => undefined,
+      warn: (m: string) => into.push(m),
+      error: () => undefined,
+    });
+    const map: Record<string, string> = {};
+    const revisions = new Map<string, string>();
+    for (const e of entries) {
+      map[e.key] = e.value;
+      revisions.set(e.key, e.revision);
+    }
+    const expected = new InstanceDecoder(codec, '/p/', logger(warnings.decoder)).apply(map, (k) => revisions.get(k));
+    const actual = decodeEntries(codec, '/p/', entries, logger(warnings.once));
+    expect([...actual.entries()]).toEqual([...expected.entries()]);
+    expect(actual.all()).toEqual(expected.all());
+    expect(actual.skipped).toEqual(expected.skipped);
+    expect(actual.skipped.map((s) => s.key)).toEqual(['bad/x', 'odd/1']);
+    expect(warnings.once).toEqual(warnings.decoder);
+    expect(Object.isFrozen(actual.get('shared'))).toBe(true);
+    expect(() => (actual as unknown as Map<string, unknown>).delete('shared')).toThrow(TypeError);
+  });
+
+  it('an empty read: an empty map', () => {
+    const actual = decodeEntries(INSTANCE_CODECS.json, '/p/', []);
+    expect([actual.size, actual.all(), actual.skipped]).toEqual([0, [], []]);
   });
 });

@@ -1,5 +1,5 @@
 // Deep imports: the core's index loads etcd3, which a one-shot read does not need (prefix-reader.ts).
-import { getInstances } from '../../core/instances/get-instances';
+import { readInstances } from '../../core/instances/get-instances';
 import { createPrefixReader } from '../../core/prefix-reader';
 import type { CliIo } from '../cli-io';
 import type { CliOptions } from '../cli-options';
@@ -15,7 +15,7 @@ export async function getCommand(options: CliOptions, io: CliIo): Promise<ExitCo
   const reader = createPrefixReader(options.registry);
   try {
     // The codec names services and ids (gRPC naming, kratos...): read the prefix, then pick.
-    const map = await getInstances(reader, options.prefix, { codec: options.codec });
+    const map = await readInstances(reader, options.prefix, { codec: options.codec });
     const found = (map.get(name) ?? []).filter((i) => id === undefined || i.id === id);
     if (found.length === 0) {
       io.err(cliMessages.notFound(printable(target), options.prefix));

@@ -1,5 +1,5 @@
 // Deep imports: the core's index loads etcd3, which a one-shot read does not need (prefix-reader.ts).
-import { getInstances } from '../../core/instances/get-instances';
+import { readInstances } from '../../core/instances/get-instances';
 import { createPrefixReader } from '../../core/prefix-reader';
 import type { CliIo } from '../cli-io';
 import type { CliOptions } from '../cli-options';
@@ -11,7 +11,7 @@ import { cliMessages } from '../messages';
 export async function lsCommand(options: CliOptions, io: CliIo): Promise<ExitCode> {
   const reader = createPrefixReader(options.registry);
   try {
-    const map = await getInstances(reader, options.prefix, { codec: options.codec });
+    const map = await readInstances(reader, options.prefix, { codec: options.codec });
     const instances = map.all();
     if (options.json) {
       io.out(JSON.stringify({ prefix: options.prefix, instances: instances.map(instanceJson), skipped: map.skipped }, null, 2));

@@ -1,12 +1,13 @@
-import { CallOptions, ChannelCredentials, Client, credentials, Metadata, ServiceError, status as Status } from '@grpc/grpc-js';
+import type { CallOptions } from '@grpc/grpc-js';
+import { ClientHttp2Session, ClientHttp2Stream, connect, IncomingHttpHeaders, SecureClientSessionOptions } from 'http2';
 import type { EtcdErrorKind, ErrorKindOf } from '../final-error';
-import { omitIpServerName } from './tls-server-name';
 
 /**
  * A prefix read without etcd3: etcd3 parses its .proto files with protobufjs when it is required
  * (about 100 ms of a short process's start) and decodes a large Range response slowly. A one-shot
- * reader (the CLI's `ls` and `get`) needs two calls, KV/Range and Auth/Authenticate, so they are
- * made here with @grpc/grpc-js directly and a hand-written codec of the few fields they use
+ * reader (the CLI's `ls` and `get`) needs two unary calls, KV/Range and Auth/Authenticate, so they
+ * are made here over Node's own http2 (gRPC's wire format: no @grpc/grpc-js, whose loading cost a
+ * short process about 25 ms) with a hand-written codec of the few fields they use
  * (etcd's rpc.proto and kv.proto, field numbers below). int64/uint64 values are decimal strings,
  * as etcd3 gives them. test/unit/lean-range.spec.ts checks the codec, and
  * test/integration/lean-range.spec.ts compares its reads with etcd3's against real etcd.
@@ -335,34 +336,103 @@ export interface LeanTls {
   key?: Buffer;
 }
 
-const CHANNEL_OPTIONS = {
-  'grpc.max_receive_message_length': -1,
-  'grpc.initial_reconnect_backoff_ms': 100,
-  'grpc.max_reconnect_backoff_ms': 1_000,
+/** gRPC status codes (grpc-js's `status`), the ones these calls tell apart. */
+export const GrpcStatus = {
+  OK: 0,
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  ABORTED: 10,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
+} as const;
+
+const STATUS_NAMES = [
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+];
+
+/** An error of a call, shaped as grpc-js's ServiceError: `code`, `details`, and its message `<code> <NAME>: <details>`. */
+export interface LeanCallError extends Error {
+  code: number;
+  details: string;
+}
+
+export function leanCallError(code: number, details: string): LeanCallError {
+  return Object.assign(new Error(`${code} ${STATUS_NAMES[code] ?? 'UNKNOWN'}: ${details}`), { code, details });
+}
+
+/** The gRPC status of an HTTP status other than 200 (gRPC's http-grpc-status-mapping). */
+function statusOfHttp(httpStatus: number): number {
+  if (httpStatus === 400) return GrpcStatus.INTERNAL;
+  if (httpStatus === 401) return GrpcStatus.UNAUTHENTICATED;
+  if (httpStatus === 403) return GrpcStatus.PERMISSION_DENIED;
+  if (httpStatus === 404) return GrpcStatus.UNIMPLEMENTED;
+  if (httpStatus === 429 || httpStatus === 502 || httpStatus === 503 || httpStatus === 504) return GrpcStatus.UNAVAILABLE;
+  return GrpcStatus.UNKNOWN;
+}
+
+const header = (headers: IncomingHttpHeaders, name: string): string | undefined => {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
 };
 
-const identity = (b: Buffer): Buffer => b;
+/** grpc-message is percent-encoded. */
+function grpcMessage(headers: IncomingHttpHeaders): string {
+  const raw = header(headers, 'grpc-message') ?? '';
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** The answer's flow-control window: a large Range arrives without waiting on WINDOW_UPDATEs. */
+const WINDOW = 64 * 1024 * 1024;
+
+/** One call in flight on a member: how a session failure ends it. */
+interface PendingCall {
+  fail(error: LeanCallError): void;
+}
 
 /**
- * One gRPC channel to one etcd member, speaking KV/Range and Auth/Authenticate. `host` is
- * `host:port` (no scheme); `tls` undefined is plaintext.
+ * One HTTP/2 connection to one etcd member, speaking KV/Range and Auth/Authenticate as gRPC unary
+ * calls (POST, application/grpc, one 5-byte length-prefixed message each way, the status in the
+ * trailers). `host` is `host:port` (no scheme); `tls` undefined is plaintext. Errors are shaped as
+ * grpc-js's (see LeanCallError), with its messages for a connection that failed ("No connection
+ * established. Last error: ...") or dropped ("Connection dropped"), so final-error.ts reads them
+ * as it reads etcd3's. The TLS server name is the host unless it is an IP address (Node's http2
+ * leaves it out then: RFC 6066, DEP0123); the certificate is checked against the host either way.
  */
 export class LeanEtcdMember {
-  private readonly client: Client;
+  private session?: ClientHttp2Session;
+  private connected = false;
+  private readonly pending = new Set<PendingCall>();
 
   constructor(
     readonly host: string,
-    tls: LeanTls | undefined,
-  ) {
-    let creds: ChannelCredentials;
-    if (tls) {
-      omitIpServerName(); // no IP address as TLS server name (DEP0123)
-      creds = credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null);
-    } else {
-      creds = credentials.createInsecure();
-    }
-    this.client = new Client(host, creds, CHANNEL_OPTIONS);
-  }
+    private readonly tls: LeanTls | undefined,
+  ) {}
 
   range(req: LeanRangeRequest, call: CallOptions, token?: string): Promise<LeanRangeResponse> {
     return this.unary('/etcdserverpb.KV/Range', encodeRangeRequest(req), decodeRangeResponse, call, token);
@@ -372,17 +442,152 @@ export class LeanEtcdMember {
     return this.unary('/etcdserverpb.Auth/Authenticate', encodeAuthenticateRequest(name, password), decodeAuthenticateResponse, call);
   }
 
+  /** Ends the connection and every call on it (they fail as CANCELLED). */
   close(): void {
-    this.client.close();
+    const session = this.session;
+    this.session = undefined;
+    this.endPending(session, leanCallError(GrpcStatus.CANCELLED, 'Channel closed'));
+    session?.destroy();
+  }
+
+  private connection(): ClientHttp2Session {
+    const current = this.session;
+    if (current && !current.closed && !current.destroyed) return current;
+    const options: SecureClientSessionOptions = { settings: { initialWindowSize: WINDOW }, maxSessionMemory: 1024 };
+    if (this.tls) Object.assign(options, { ca: this.tls.ca, cert: this.tls.cert, key: this.tls.key });
+    const session = connect(`${this.tls ? 'https' : 'http'}://${this.host}`, options);
+    this.session = session;
+    this.connected = false;
+    session.once('connect', () => {
+      if (this.session === session) this.connected = true;
+      session.setLocalWindowSize(WINDOW);
+    });
+    const ended = (error?: Error) => {
+      const wasConnected = this.connected && this.session === session;
+      if (this.session === session) this.session = undefined;
+      const details = wasConnected
+        ? 'Connection dropped'
+        : `No connection established. Last error: ${String(error ?? 'Connection closed')}`;
+      this.endPending(session, leanCallError(GrpcStatus.UNAVAILABLE, details));
+    };
+    session.on('error', ended);
+    session.once('close', () => ended());
+    session.once('goaway', () => {
+      if (this.session === session) this.session = undefined;
+    });
+    return session;
+  }
+
+  private endPending(session: ClientHttp2Session | undefined, error: LeanCallError): void {
+    for (const call of [...this.pending])
+      if (session === undefined || (call as { session?: unknown }).session === session) call.fail(error);
   }
 
   private unary<T>(method: string, body: Buffer, decode: (b: Buffer) => T, call: CallOptions, token?: string): Promise<T> {
-    const metadata = new Metadata();
-    if (token !== undefined) metadata.set('token', token);
     return new Promise<T>((resolve, reject) => {
-      this.client.makeUnaryRequest(method, identity, decode, body, metadata, call, (error: ServiceError | null, value?: T) => {
+      const started = Date.now();
+      const deadline = call.deadline === undefined ? Infinity : call.deadline instanceof Date ? call.deadline.getTime() : call.deadline;
+      const timeoutMs = deadline - started;
+      if (timeoutMs <= 0) return reject(leanCallError(GrpcStatus.DEADLINE_EXCEEDED, 'Deadline exceeded after 0.000s'));
+      let session: ClientHttp2Session;
+      try {
+        session = this.connection();
+      } catch (error) {
+        return reject(leanCallError(GrpcStatus.UNAVAILABLE, `No connection established. Last error: ${String(error)}`));
+      }
+      const headers: Record<string, string> = {
+        ':method': 'POST',
+        ':path': method,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+      };
+      if (timeoutMs !== Infinity) headers['grpc-timeout'] = `${Math.min(99_999_999, Math.ceil(timeoutMs))}m`;
+      if (token !== undefined) headers.token = token;
+
+      let stream: ClientHttp2Stream | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const pending: PendingCall & { session: ClientHttp2Session } = {
+        session,
+        fail: (error) => finish(error),
+      };
+      let done = false;
+      const finish = (error: LeanCallError | undefined, value?: T) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        this.pending.delete(pending);
+        if (stream && !stream.closed) stream.close(0x8); // NGHTTP2_CANCEL
         if (error) reject(error);
         else resolve(value as T);
+      };
+      this.pending.add(pending);
+      if (timeoutMs !== Infinity) {
+        timer = setTimeout(
+          () =>
+            finish(leanCallError(GrpcStatus.DEADLINE_EXCEEDED, `Deadline exceeded after ${((Date.now() - started) / 1000).toFixed(3)}s`)),
+          timeoutMs,
+        );
+      }
+
+      try {
+        stream = session.request(headers, { endStream: false });
+      } catch (error) {
+        return finish(leanCallError(GrpcStatus.UNAVAILABLE, `No connection established. Last error: ${String(error)}`));
+      }
+      const frame = Buffer.allocUnsafe(5 + body.length);
+      frame[0] = 0;
+      frame.writeUInt32BE(body.length, 1);
+      body.copy(frame, 5);
+      stream.end(frame);
+
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let status: number | undefined;
+      let details = '';
+      let httpStatus = 0;
+      const statusFrom = (h: IncomingHttpHeaders) => {
+        const code = header(h, 'grpc-status');
+        if (code === undefined) return;
+        status = Number(code);
+        details = grpcMessage(h);
+      };
+      stream.on('response', (h) => {
+        httpStatus = Number(h[':status']);
+        statusFrom(h); // a trailers-only answer
+      });
+      stream.on('trailers', statusFrom);
+      stream.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        size += chunk.length;
+      });
+      stream.on('error', (error: Error) => {
+        // A stream still pending when the connection failed is cancelled "caused by" that failure: named as grpc-js names it.
+        const cause = (error as { cause?: Error }).cause ?? error;
+        const details = this.connected
+          ? `Received RST_STREAM: ${error.message}`
+          : `No connection established. Last error: ${String(cause)}`;
+        finish(leanCallError(GrpcStatus.UNAVAILABLE, details));
+      });
+      stream.on('close', () => {
+        if (done) return;
+        if (httpStatus !== 200 && status === undefined) {
+          if (httpStatus === 0) return finish(leanCallError(GrpcStatus.UNAVAILABLE, 'Connection dropped'));
+          return finish(leanCallError(statusOfHttp(httpStatus), `Received HTTP status code ${httpStatus}`));
+        }
+        if (status === undefined) return finish(leanCallError(GrpcStatus.UNKNOWN, 'No status received'));
+        if (status !== GrpcStatus.OK) return finish(leanCallError(status, details));
+        const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+        if (data.length < 5) return finish(leanCallError(GrpcStatus.INTERNAL, 'No message received'));
+        if (data[0] !== 0) return finish(leanCallError(GrpcStatus.INTERNAL, 'Compressed message received without compression'));
+        const length = data.readUInt32BE(1);
+        if (5 + length > data.length) return finish(leanCallError(GrpcStatus.INTERNAL, 'Truncated message received'));
+        let value: T;
+        try {
+          value = decode(data.subarray(5, 5 + length));
+        } catch (error) {
+          return finish(leanCallError(GrpcStatus.INTERNAL, `Failed to parse server response: ${String(error)}`));
+        }
+        finish(undefined, value);
       });
     });
   }
@@ -392,29 +597,29 @@ export class LeanEtcdMember {
 
 /** The kinds etcd3 gives these errors (its castGrpcError: etcd's message first, then the gRPC code). */
 const KIND_OF_CODE: Partial<Record<number, EtcdErrorKind>> = {
-  [Status.INVALID_ARGUMENT]: 'invalidArgument',
-  [Status.PERMISSION_DENIED]: 'permissionDenied',
-  [Status.UNAUTHENTICATED]: 'unauthenticated',
+  [GrpcStatus.INVALID_ARGUMENT]: 'invalidArgument',
+  [GrpcStatus.PERMISSION_DENIED]: 'permissionDenied',
+  [GrpcStatus.UNAUTHENTICATED]: 'unauthenticated',
 };
 
-/** The kind of an error of LeanEtcdMember's calls (a gRPC ServiceError), as etcd3 would class it. */
+/** The kind of an error of LeanEtcdMember's calls (a LeanCallError), as etcd3 would class it. */
 export const leanErrorKind: ErrorKindOf = (error) => {
   if (!(error instanceof Error)) return undefined;
   if (error.message.includes('etcdserver: authentication failed, invalid user ID or password')) return 'authFailed';
   if (error.message.includes('etcdserver: permission denied')) return 'permissionDenied';
-  const code = (error as Partial<ServiceError>).code;
+  const code = (error as Partial<LeanCallError>).code;
   return typeof code === 'number' ? KIND_OF_CODE[code] : undefined;
 };
 
 /** The gRPC statuses etcd3 takes as a failure of the member (its RecoverableError classes). */
 const HOST_FAILURES = new Set<number>([
-  Status.CANCELLED,
-  Status.UNKNOWN,
-  Status.DEADLINE_EXCEEDED,
-  Status.RESOURCE_EXHAUSTED,
-  Status.ABORTED,
-  Status.INTERNAL,
-  Status.UNAVAILABLE,
+  GrpcStatus.CANCELLED,
+  GrpcStatus.UNKNOWN,
+  GrpcStatus.DEADLINE_EXCEEDED,
+  GrpcStatus.RESOURCE_EXHAUSTED,
+  GrpcStatus.ABORTED,
+  GrpcStatus.INTERNAL,
+  GrpcStatus.UNAVAILABLE,
 ]);
 
 /**
@@ -424,7 +629,7 @@ const HOST_FAILURES = new Set<number>([
  */
 export function isLeanHostFailure(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  const code = (error as Partial<ServiceError>).code;
+  const code = (error as Partial<LeanCallError>).code;
   return typeof code === 'number' && HOST_FAILURES.has(code) && !/database space exceeded/.test(error.message);
 }
 

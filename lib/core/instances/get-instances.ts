@@ -1,9 +1,9 @@
 import { assertPrefix } from '../input-validation';
 import { revisionsOf } from '../map-revisions';
 import type { Registry, RegistryLogger } from '../registry.interface';
-import type { InstanceCodecChoice } from './instance-codec.interface';
+import type { InstanceCodecChoice, InstanceEntry } from './instance-codec.interface';
 import { resolveInstanceCodec } from './instance-codecs';
-import { InstanceDecoder } from './instance-decoder';
+import { decodeEntries, InstanceDecoder } from './instance-decoder';
 import type { InstanceMap } from './service-instance';
 
 export interface InstanceWatchOptions {
@@ -17,7 +17,7 @@ export interface InstanceWatchOptions {
 export type InstanceSource = Pick<Registry, 'getServices'>;
 
 /** The logger of the source's resolved options (EtcdRegistry's, PrefixReader's), if it has one. */
-function sourceLogger(source: InstanceSource): RegistryLogger | undefined {
+function sourceLogger(source: object): RegistryLogger | undefined {
   const logger = (source as { options?: { logger?: Partial<RegistryLogger> } }).options?.logger;
   return typeof logger?.warn === 'function' ? (logger as RegistryLogger) : undefined;
 }
@@ -31,4 +31,20 @@ export async function getInstances(source: InstanceSource, prefix: string, optio
   const codec = resolveInstanceCodec(options.codec);
   const services = await source.getServices(prefix);
   return new InstanceDecoder(codec, prefix, options.logger ?? sourceLogger(source)).apply(services, revisionsOf(services));
+}
+
+/** What readInstances reads: anything with a PrefixReader's getEntries (each key once, in any order). */
+export interface InstanceEntrySource {
+  getEntries(prefix: string): Promise<readonly InstanceEntry[]>;
+}
+
+/**
+ * getInstances for a one-shot reader (a PrefixReader: the CLI's `ls` and `get`): the same instance
+ * map, decoded from the read's list of entries with no map of the prefix built in between.
+ */
+export async function readInstances(source: InstanceEntrySource, prefix: string, options: InstanceWatchOptions = {}): Promise<InstanceMap> {
+  assertPrefix(prefix);
+  const codec = resolveInstanceCodec(options.codec);
+  const entries = await source.getEntries(prefix);
+  return decodeEntries(codec, prefix, entries, options.logger ?? sourceLogger(source));
 }

@@ -1,7 +1,7 @@
 import type { RevisionLookup } from '../map-revisions';
 import { messages } from '../messages';
 import type { MapChanges, RegistryLogger, ServiceMap } from '../registry.interface';
-import type { InstanceCodec } from './instance-codec.interface';
+import type { InstanceCodec, InstanceEntry } from './instance-codec.interface';
 import { FrozenInstanceMap } from './instance-map';
 import type { InstanceMap, ServiceInstance, SkippedEntry } from './service-instance';
 
@@ -154,7 +154,67 @@ export class InstanceDecoder {
       this.lists.delete(name);
       return;
     }
-    const keys = [...perKey.keys()].sort(byKey);
-    this.lists.set(name, Object.freeze(keys.flatMap((k) => perKey.get(k) ?? [])));
+    const keys = Array.from(perKey.keys()).sort(byKey);
+    // Loops, not a spread and flatMap: a CLI rebuilds every service once, before V8 compiles this.
+    const list: ServiceInstance[] = [];
+    for (const k of keys) {
+      const instances = perKey.get(k);
+      if (instances) for (let i = 0; i < instances.length; i++) list.push(instances[i]);
+    }
+    this.lists.set(name, Object.freeze(list));
   }
+}
+
+/**
+ * The instance map of one read, as a new InstanceDecoder's `apply` gives it for the same keys and
+ * values (services by name, each service's instances by key, then in the codec's order; skipped
+ * entries by key, each logged once), without the bookkeeping a decoder keeps to decode the next
+ * map: for a one-shot reader (the CLI's `ls` and `get`). `entries` holds each key once.
+ */
+export function decodeEntries(
+  codec: InstanceCodec,
+  prefix: string,
+  entries: readonly InstanceEntry[],
+  logger?: RegistryLogger,
+): InstanceMap {
+  /** Per service, its instances and the key of each (parallel arrays: no object per instance). */
+  const perService = new Map<string, { keys: string[]; instances: ServiceInstance[] }>();
+  const skipped: SkippedEntry[] = [];
+  for (const { key, value, revision } of entries) {
+    let instances: readonly ServiceInstance[];
+    try {
+      const result = codec.decode({ key, value, revision });
+      if (!Array.isArray(result)) throw new Error(messages.fieldType(`${codec.name} codec's decode()`, 'returning an array'));
+      instances = result;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      skipped.push(Object.freeze({ key, reason }));
+      logger?.warn(messages.instanceSkipped(prefix, key, codec.name, reason));
+      continue;
+    }
+    for (let i = 0; i < instances.length; i++) {
+      const instance = instances[i];
+      let service = perService.get(instance.name);
+      if (!service) perService.set(instance.name, (service = { keys: [], instances: [] }));
+      service.keys.push(key);
+      service.instances.push(instance);
+    }
+  }
+  const lists: [string, readonly ServiceInstance[]][] = [];
+  for (const [name, { keys, instances }] of perService) lists.push([name, Object.freeze(sortedByKey(keys, instances))]);
+  lists.sort(([a], [b]) => byKey(a, b));
+  const byEntryKey = (a: SkippedEntry, b: SkippedEntry) => byKey(a.key, b.key);
+  return new FrozenInstanceMap(lists, Object.freeze(skipped.sort(byEntryKey)));
+}
+
+/**
+ * `instances` ordered by their `keys` (stable: a key's instances keep their order). A read comes
+ * in etcd's key order, which is this order but for rare characters: checked, and sorted only then.
+ */
+function sortedByKey(keys: readonly string[], instances: ServiceInstance[]): ServiceInstance[] {
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = byKey(keys[i - 1], keys[i]) <= 0;
+  if (sorted) return instances;
+  const order = Array.from(keys.keys()).sort((a, b) => byKey(keys[a], keys[b]));
+  return order.map((i) => instances[i]);
 }
