@@ -8,16 +8,17 @@
  * Per scaffold, once: `nest new` with the newest Nest CLI of that major (its own schematics engine and the
  * newest @nestjs/schematics of that major, installs and git skipped), `npm install` its
  * dependencies, then the README's install command for that major with the tarball (a plain install: no
- * legacy peer deps, no force), `npm ls --all` (must be clean), write the README's `// file:` examples of the
+ * legacy peer deps, no force), `npm ls --all` (must be clean), write the `// file:` examples of the README and
+ * the docs/ pages (test/support/doc-files.ts lists them) of the
  * scaffold's kind (Nest major, `// module: esm|cjs`), and type-check the whole app with its own tsconfig.json
  * (`nest build` leaves the test files out, and ts-jest and vitest only transpile them). Then per Node version
  * (node_modules is shared: the scaffolds' native parts are N-API binaries, which do not depend on the Node
  * version): `npm run build` (nest build), run the application against a fresh etcd (registers, its handler
  * sees its own instance, SIGTERM deletes its key), then, with that etcd stopped, no ETCD_* variable set and
  * nothing listening on etcd's default port, `npm test` and `npm run test:e2e` (the scaffold's runners, which
- * pick up the README's testing-kit examples: a unit test of a handler, the e2e test of the quick start's
- * AppModule). Last, the README's real-etcd fault-kit examples (`test/*.etcd-spec.ts`, which neither of those runs
- * picks up) with the command the README gives and ETCD_BIN set: the kit starts its own etcd and breaks it.
+ * pick up docs/testing.md's testing-kit examples: a unit test of a handler, the e2e test of docs/nest.md's
+ * AppModule). Last, docs/testing.md's real-etcd fault-kit examples (`test/*.etcd-spec.ts`, which neither of those
+ * runs picks up) with the command that page gives and ETCD_BIN set: the kit starts its own etcd and breaks it.
  *
  * Env: COMPAT_NODES (default 20,22,24), COMPAT_SCAFFOLDS (default all), COMPAT_DIR (work folder, default a
  * new temp dir, removed at the end unless COMPAT_KEEP=1), COMPAT_CACHE (Node binaries and Nest CLIs,
@@ -30,6 +31,7 @@ import { dirname, join } from 'path';
 import { AppCheckResult, checkApp } from './app-check';
 import { currentNode, NodeRuntime, registryNode } from './node-binaries';
 import { assertNoEtcdListening, withoutEtcd } from './etcd-free-env';
+import { Doc, docFiles } from '../support/doc-files';
 import { findEtcdBinary } from '../support/etcd-binary';
 import { etcdTestCommand, filesFor, installArgs, isE2eTestFile, isEtcdTestFile, isTestFile, readmeFiles } from './readme-examples';
 import { installNestCli, NestCli, newArgs, scaffoldApplication, SCAFFOLDS, ScaffoldSpec } from './scaffold';
@@ -42,7 +44,7 @@ function secondsSince(t: number): string {
 }
 
 /** What a stage of one application checks: a failure names it. */
-type StageKind = 'scaffold' | 'install' | "README's files" | 'build' | 'run against etcd' | 'tests';
+type StageKind = 'scaffold' | 'install' | "documentation's files" | 'build' | 'run against etcd' | 'tests';
 
 /** A stage's failure: the kind of stage and its name, kept for the summary. */
 class StageFailure extends Error {
@@ -138,7 +140,7 @@ function versionsOf(cli: NestCli | undefined, appDir: string): string {
     : 'the Nest CLI was not installed';
 }
 
-async function prepare(spec: ScaffoldSpec, cli: NestCli, work: string, tarball: string, readme: string): Promise<string> {
+async function prepare(spec: ScaffoldSpec, cli: NestCli, work: string, tarball: string, docs: readonly Doc[]): Promise<string> {
   const appDir = await stage(
     `${spec.id}: scaffold: nest ${newArgs(spec).join(' ')} (@nestjs/cli ${cli.cliVersion}, @nestjs/schematics ${cli.schematicsVersion})`,
     () => scaffoldApplication(cli, spec, work),
@@ -151,7 +153,7 @@ async function prepare(spec: ScaffoldSpec, cli: NestCli, work: string, tarball: 
   );
   const before = npmLsProblems(appDir);
   if (before.length > 0) console.log(`[compat] ${spec.id}: the bare scaffold's own npm ls --all problems (not ours): ${before.join('; ')}`);
-  const args = installArgs(readme, spec.major).map((a) => (a === 'nestjs-etcd-registry' ? tarball : a));
+  const args = installArgs(docs, spec.major).map((a) => (a === 'nestjs-etcd-registry' ? tarball : a));
   await stage(
     `${spec.id}: npm install ${args.join(' ')} (README, Nest ${spec.major})`,
     () => run('npm', ['install', '--no-audit', '--no-fund', ...args], appDir),
@@ -174,28 +176,28 @@ async function prepare(spec: ScaffoldSpec, cli: NestCli, work: string, tarball: 
     'install',
   );
   await stage(
-    `${spec.id}: README examples written`,
+    `${spec.id}: README and docs/ examples written`,
     () => {
-      const files = filesFor(readmeFiles(readme), spec);
+      const files = filesFor(readmeFiles(docs), spec);
       for (const f of files) {
         mkdirSync(dirname(join(appDir, f.path)), { recursive: true });
         writeFileSync(join(appDir, f.path), f.content);
       }
-      console.log(`[compat] ${spec.id}: ${files.map((f) => `${f.path} (line ${f.line})`).join(', ')}`);
+      console.log(`[compat] ${spec.id}: ${files.map((f) => `${f.path} (${f.doc} line ${f.line})`).join(', ')}`);
     },
-    "README's files",
+    "documentation's files",
   );
   await stage(
-    `${spec.id}: tsc --noEmit -p tsconfig.json (the app and README examples, tests included)`,
+    `${spec.id}: tsc --noEmit -p tsconfig.json (the app and the docs' examples, tests included)`,
     () => run(join(appDir, 'node_modules', '.bin', 'tsc'), ['--noEmit', '--incremental', 'false', '-p', 'tsconfig.json'], appDir),
     'build',
   );
   await stage(
-    `${spec.id}: tsc --noEmit with strict, exactOptionalPropertyTypes, noUncheckedIndexedAccess (README examples)`,
+    `${spec.id}: tsc --noEmit with strict, exactOptionalPropertyTypes, noUncheckedIndexedAccess (the docs' examples)`,
     () => {
-      // The scaffold's tsconfig with the strictest flags users turn on, over the README's files only
+      // The scaffold's tsconfig with the strictest flags users turn on, over the docs' example files only
       // (the scaffold's own files are not ours to hold to them).
-      const files = filesFor(readmeFiles(readme), spec).map((f) => f.path);
+      const files = filesFor(readmeFiles(docs), spec).map((f) => f.path);
       const strictest = {
         extends: './tsconfig.json',
         compilerOptions: {
@@ -219,7 +221,7 @@ async function prepare(spec: ScaffoldSpec, cli: NestCli, work: string, tarball: 
 async function runOn(spec: ScaffoldSpec, appDir: string, node: NodeRuntime): Promise<string> {
   const env = envWith(node);
   await stage(
-    `${spec.id} on Node ${node.version}: npm run build (nest build, README examples compiled)`,
+    `${spec.id} on Node ${node.version}: npm run build (nest build, the docs' examples compiled)`,
     () => run('npm', ['run', 'build'], appDir, env),
     'build',
   );
@@ -239,7 +241,7 @@ async function runOn(spec: ScaffoldSpec, appDir: string, node: NodeRuntime): Pro
     const t = performance.now();
     assertNoEtcdListening(app.etcdEndpoints);
     await stage(
-      `${spec.id} on Node ${node.version}: npm run ${script} (the scaffold's runner, README testing-kit examples, no etcd)`,
+      `${spec.id} on Node ${node.version}: npm run ${script} (the scaffold's runner, docs/testing.md's testing-kit examples, no etcd)`,
       () => run('npm', ['run', script], appDir, noEtcd),
       'tests',
     );
@@ -251,7 +253,7 @@ async function runOn(spec: ScaffoldSpec, appDir: string, node: NodeRuntime): Pro
   const t = performance.now();
   const [cmd, ...args] = etcdTestCommand(spec.module);
   await stage(
-    `${spec.id} on Node ${node.version}: ${[cmd, ...args].join(' ')} (README fault-kit examples, etcd from ETCD_BIN)`,
+    `${spec.id} on Node ${node.version}: ${[cmd, ...args].join(' ')} (docs/testing.md's fault-kit examples, etcd from ETCD_BIN)`,
     () =>
       run(
         cmd,
@@ -289,19 +291,19 @@ async function main(): Promise<number> {
     `[compat] work dir ${work}, cache ${cache}; scaffolds ${scaffolds.map((s) => s.id).join(', ')}; Node ${nodeMajors.join(', ')}`,
   );
 
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const docs = docFiles();
   for (const spec of scaffolds) {
-    const files = filesFor(readmeFiles(readme), spec);
+    const files = filesFor(readmeFiles(docs), spec);
     if (!files.some((f) => isTestFile(f.path)) || !files.some((f) => isE2eTestFile(f.path))) {
       throw new Error(
-        `README.md: no testing-kit example for ${spec.id} (Nest ${spec.major}, ${spec.module}): it needs a "// file: src/*.spec.ts" ` +
+        `README.md and docs/: no testing-kit example for ${spec.id} (Nest ${spec.major}, ${spec.module}): it needs a "// file: src/*.spec.ts" ` +
           'and a "// file: test/*.e2e-spec.ts" block that apply to it (see test/compat/readme-examples.ts)',
       );
     }
     const command = etcdTestCommand(spec.module).join(' ');
-    if (!files.some((f) => isEtcdTestFile(f.path)) || !readme.includes(`\`${command}\``)) {
+    if (!files.some((f) => isEtcdTestFile(f.path)) || !docs.some((d) => d.text.includes(`\`${command}\``))) {
       throw new Error(
-        `README.md: no fault-kit example for ${spec.id} (${spec.module}): it needs a "// file: test/*.etcd-spec.ts" block ` +
+        `README.md and docs/: no fault-kit example for ${spec.id} (${spec.module}): it needs a "// file: test/*.etcd-spec.ts" block ` +
           `that applies to it and the command that runs it, \`${command}\` (see test/compat/readme-examples.ts)`,
       );
     }
@@ -332,7 +334,7 @@ async function main(): Promise<number> {
         () => installNestCli(major, cache),
         'scaffold',
       );
-      appDir = await prepare(spec, cli, work, tarball, readme);
+      appDir = await prepare(spec, cli, work, tarball, docs);
     } catch (error) {
       const detail = `set-up: ${failure(error, cli, appDir)}`;
       for (const node of nodes) outcomes.push({ name: `${spec.id} / Node ${node.version}`, ok: false, detail });

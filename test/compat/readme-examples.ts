@@ -1,7 +1,9 @@
 /**
- * Finds the README examples that the compatibility matrix compiles and runs, so that the README cannot
- * drift from what compiles. One extractor for the whole repository: the matrix and the unit specs that run
- * README examples (test/unit/readme-testing-example.spec.ts) read the README through it.
+ * Finds the examples of the README and the docs/ pages that the compatibility matrix compiles and runs, so
+ * that the documentation cannot drift from what compiles. One extractor for the whole repository: the matrix
+ * and the unit specs that run examples (test/unit/readme-testing-example.spec.ts) read README.md and every
+ * docs/*.md page (test/support/doc-files.ts lists them) through it, as one set of blocks: a block is found by
+ * its markers wherever it lives, and two blocks writing one path clash across pages as within one.
  *
  * Convention: a fenced ```ts block whose FIRST line is `// file: <path>` is a complete file, `<path>` being
  * relative to the root of an application freshly scaffolded by `nest new` (e.g. `// file: src/user-service.pool.ts`).
@@ -13,7 +15,7 @@
  * Optional marker lines right after the `// file:` line (any order) restrict a block to some applications:
  *   `// module: esm` or `// module: cjs`  the application's module kind: `esm` for `"type": "module"` (Nest 12's
  *                                        `nest new`, vitest), `cjs` for CommonJS (Nest 11's `nest new`, Nest 12's
- *                                        `nest new --type cjs`, both jest). This is the marker the README uses:
+ *                                        `nest new --type cjs`, both jest). This is the marker the docs use:
  *                                        an ESM file's relative imports end with `.js`, which jest (ts-jest,
  *                                        no moduleNameMapper) cannot resolve in a CommonJS app, and the test
  *                                        runner (vitest or jest) follows the module kind, not the Nest major.
@@ -27,9 +29,11 @@
  * place of the package name).
  */
 
+import type { Doc } from '../support/doc-files';
+
 export type ModuleKind = 'esm' | 'cjs';
 
-/** What a README block can be restricted to: a scaffolded application's Nest major and module kind. */
+/** What a documentation block can be restricted to: a scaffolded application's Nest major and module kind. */
 export interface AppKind {
   major: number;
   module: ModuleKind;
@@ -44,7 +48,9 @@ export interface ReadmeFile {
   module?: ModuleKind;
   /** The file's text, the marker lines included (they are comments), with a final newline. */
   content: string;
-  /** 1-based line of the block's first line in README.md (for error messages). */
+  /** The document the block is in (`README.md`, `docs/testing.md`), for error messages. */
+  doc: string;
+  /** 1-based line of the block's first line in that document (for error messages). */
   line: number;
 }
 
@@ -61,7 +67,12 @@ interface Block {
   line: number;
 }
 
-function blocks(markdown: string): Block[] {
+/** A Markdown text on its own is read as README.md. */
+function asDocs(markdown: string | readonly Doc[]): readonly Doc[] {
+  return typeof markdown === 'string' ? [{ name: 'README.md', text: markdown }] : markdown;
+}
+
+function blocks(markdown: string, doc: string): Block[] {
   const out: Block[] = [];
   let current: Block | undefined;
   markdown.split('\n').forEach((text, i) => {
@@ -72,7 +83,7 @@ function blocks(markdown: string): Block[] {
       current = undefined;
     } else if (current) current.lines.push(text);
   });
-  if (current) throw new Error(`README.md: the code block opened at line ${current.line - 1} is never closed`);
+  if (current) throw new Error(`${doc}: the code block opened at line ${current.line - 1} is never closed`);
   return out;
 }
 
@@ -82,7 +93,7 @@ function readMarkers(block: Block, file: ReadmeFile): void {
     const text = block.lines[i];
     const nest = NEST_MARKER.exec(text);
     const module = MODULE_MARKER.exec(text);
-    const where = `README.md line ${block.line + i}`;
+    const where = `${file.doc} line ${block.line + i}`;
     if (nest && file.nest === undefined) file.nest = Number(nest[1]);
     else if (module && file.module === undefined) file.module = module[1] as ModuleKind;
     else if (nest || module) throw new Error(`${where}: "${text}" repeats a marker of the block`);
@@ -96,22 +107,42 @@ function overlap(a: ReadmeFile, b: ReadmeFile): boolean {
   return same(a.nest, b.nest) && same(a.module, b.module);
 }
 
-/** Every `// file:` block of the README, in order; a path two blocks write for one kind of application is an error. */
-export function readmeFiles(markdown: string): ReadmeFile[] {
+/** Where two blocks are, for an error message: `README.md lines 2 and 5`, or `README.md line 2 and docs/x.md line 5`. */
+function wherePair(a: ReadmeFile, b: ReadmeFile): string {
+  return a.doc === b.doc ? `${a.doc} lines ${a.line} and ${b.line}` : `${a.doc} line ${a.line} and ${b.doc} line ${b.line}`;
+}
+
+/**
+ * Every `// file:` block of the documents, in order (a bare string is README.md); a path two blocks write for
+ * one kind of application is an error, whichever pages they are on.
+ */
+export function readmeFiles(markdown: string | readonly Doc[]): ReadmeFile[] {
   const files: ReadmeFile[] = [];
-  for (const block of blocks(markdown)) {
-    const path = FILE_MARKER.exec(block.lines[0] ?? '');
-    if (!path) continue;
-    if (block.lang !== 'ts') throw new Error(`README.md line ${block.line}: a "// file:" block must be a \`\`\`ts block`);
-    const file: ReadmeFile = { path: path[1], content: block.lines.join('\n').replace(/\s*$/, '\n'), line: block.line };
-    readMarkers(block, file);
-    files.push(file);
+  for (const doc of asDocs(markdown)) {
+    for (const block of blocks(doc.text, doc.name)) {
+      const path = FILE_MARKER.exec(block.lines[0] ?? '');
+      if (!path) continue;
+      if (block.lang !== 'ts') throw new Error(`${doc.name} line ${block.line}: a "// file:" block must be a \`\`\`ts block`);
+      const file: ReadmeFile = {
+        path: path[1],
+        content: block.lines.join('\n').replace(/\s*$/, '\n'),
+        doc: doc.name,
+        line: block.line,
+      };
+      readMarkers(block, file);
+      files.push(file);
+    }
   }
   for (const f of files) {
     const twin = files.find((g) => g !== f && g.path === f.path && overlap(f, g));
-    if (twin) throw new Error(`README.md lines ${f.line} and ${twin.line}: two blocks write ${f.path} for the same kind of application`);
+    if (twin) throw new Error(`${wherePair(f, twin)}: two blocks write ${f.path} for the same kind of application`);
   }
   return files;
+}
+
+/** How many fenced code blocks of any language the documents hold (a bare string is README.md). */
+export function codeBlockCount(markdown: string | readonly Doc[]): number {
+  return asDocs(markdown).reduce((n, doc) => n + blocks(doc.text, doc.name).length, 0);
 }
 
 /** The `// file:` blocks that apply to an application of that Nest major and module kind. */
@@ -138,9 +169,9 @@ export function isEtcdTestFile(path: string): boolean {
 }
 
 /**
- * The command that runs the fault-kit tests in an application of that module kind, as the README gives it:
+ * The command that runs the fault-kit tests in an application of that module kind, as docs/testing.md gives it:
  * the scaffold's own e2e script (jest with its e2e config; Nest 12's runs it under `node --experimental-vm-modules`)
- * with another test pattern (CommonJS), vitest with the README's
+ * with another test pattern (CommonJS), vitest with that page's
  * `vitest.config.etcd.ts` (ES module: vitest has no command-line option to widen a config's `include`).
  */
 export function etcdTestCommand(module: ModuleKind): string[] {
@@ -155,14 +186,14 @@ export function withRelativeImports(files: ReadmeFile[], entry: string): ReadmeF
   for (const f of files) {
     if (byPath.has(f.path))
       throw new Error(
-        `README.md lines ${byPath.get(f.path)!.line} and ${f.line}: pick the blocks of one kind of application first (filesFor)`,
+        `${wherePair(byPath.get(f.path)!, f)}: pick the blocks of one kind of application first (filesFor)`,
       );
     byPath.set(f.path, f);
   }
   const wanted = new Map<string, ReadmeFile>();
   const visit = (path: string) => {
     const file = byPath.get(path);
-    if (!file) throw new Error(`README.md has no "// file: ${path}" block for this kind of application`);
+    if (!file) throw new Error(`README.md and docs/ have no "// file: ${path}" block for this kind of application`);
     if (wanted.has(path)) return;
     wanted.set(path, file);
     const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/') + 1) : '';
@@ -182,18 +213,22 @@ function normalise(path: string): string {
   return out.join('/');
 }
 
-/** The README's install command for Nest `major`, as arguments after `npm install`. */
-export function installArgs(markdown: string, major: number): string[] {
+/** The install command for Nest `major` (the README gives it), as arguments after `npm install`. */
+export function installArgs(markdown: string | readonly Doc[], major: number): string[] {
   const found: string[][] = [];
-  for (const block of blocks(markdown)) {
-    if (block.lang !== 'bash') continue;
-    for (const text of block.lines) {
-      const m = INSTALL.exec(text);
-      if (m && Number(m[2]) === major) found.push(m[1].split(/\s+/));
+  for (const doc of asDocs(markdown)) {
+    for (const block of blocks(doc.text, doc.name)) {
+      if (block.lang !== 'bash') continue;
+      for (const text of block.lines) {
+        const m = INSTALL.exec(text);
+        if (m && Number(m[2]) === major) found.push(m[1].split(/\s+/));
+      }
     }
   }
   if (found.length !== 1) {
-    throw new Error(`README.md: expected one "npm install nestjs-etcd-registry ... # Nest ${major}" line, found ${found.length}`);
+    throw new Error(
+      `README.md and docs/: expected one "npm install nestjs-etcd-registry ... # Nest ${major}" line, found ${found.length}`,
+    );
   }
   return found[0];
 }

@@ -1,19 +1,19 @@
-import { readFileSync } from 'fs';
 import { join } from 'path';
 import * as ts from 'typescript';
 import { filesFor, isTestFile, readmeFiles } from '../compat/readme-examples';
+import { docFiles } from '../support/doc-files';
 
 const ROOT = join(__dirname, '..', '..');
 
 /**
- * Issue 21, types: the README's application files type-check under the strictest flags users turn
+ * Issue 21, types: the application files of the README and docs/ type-check under the strictest flags users turn
  * on (strict, exactOptionalPropertyTypes, noUncheckedIndexedAccess), the package's names mapped to
  * its source; so does an options object read from process.env.
  */
 describe('types under exactOptionalPropertyTypes and noUncheckedIndexedAccess', () => {
-  it("the README's application files and options read from process.env compile", () => {
+  it("the docs' application files and options read from process.env compile", () => {
     const dir = join(ROOT, 'test', 'unit', '.exact-optional');
-    const files = filesFor(readmeFiles(readFileSync(join(ROOT, 'README.md'), 'utf8')), { major: 11, module: 'cjs' }).filter(
+    const files = filesFor(readmeFiles(docFiles()), { major: 11, module: 'cjs' }).filter(
       (f) => f.path.startsWith('src/') && !isTestFile(f.path),
     );
     const sources = new Map<string, string>(files.map((f) => [join(dir, f.path), f.content]));

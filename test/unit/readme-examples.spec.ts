@@ -1,6 +1,5 @@
-import { readFileSync } from 'fs';
-import { join } from 'path';
 import { filesFor, installArgs, isE2eTestFile, isTestFile, readmeFiles, withRelativeImports } from '../compat/readme-examples';
+import { docFiles } from '../support/doc-files';
 
 const fence = '```';
 
@@ -108,8 +107,8 @@ describe('README examples for the compatibility matrix', () => {
     expect(() => installArgs(sample, 13)).toThrow(/found 0/);
   });
 
-  it('finds in the real README the application files and an install command per major', () => {
-    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  it('finds in the real README and docs/ pages the application files and an install command per major', () => {
+    const readme = docFiles();
     const files = readmeFiles(readme);
     for (const app of [
       { major: 11, module: 'cjs' },
@@ -132,7 +131,7 @@ describe('README examples for the compatibility matrix', () => {
   });
 
   it("has one AppModule per kind of application, the quick start's, which the e2e tests import", () => {
-    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const readme = docFiles();
     for (const app of [
       { major: 11, module: 'cjs' },
       { major: 12, module: 'cjs' },
@@ -148,7 +147,7 @@ describe('README examples for the compatibility matrix', () => {
   });
 
   it('writes relative imports with .js in ES module blocks and without in CommonJS ones (jest there cannot resolve them)', () => {
-    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const readme = docFiles();
     const relative = (f: { content: string }) => [...f.content.matchAll(/from '(\.{1,2}\/[^']+)'/g)].map((m) => m[1]);
     const files = readmeFiles(readme);
     const esm = filesFor(files, { major: 12, module: 'esm' }).flatMap(relative);
@@ -160,7 +159,7 @@ describe('README examples for the compatibility matrix', () => {
   });
 
   it("uses 'import type' for the package's types in the README's decorated signatures (TS1272 otherwise)", () => {
-    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const readme = docFiles();
     for (const f of readmeFiles(readme)) {
       expect(f.content).not.toMatch(/^import \{[^}]*\bServiceMap\b[^}]*\} from 'nestjs-etcd-registry'/m);
     }

@@ -1,15 +1,16 @@
 /**
- * Runs README's jest handler test (`src/users.watcher.spec.ts` of a CommonJS Nest 11 application, and the
- * blocks it imports) verbatim,
+ * Runs docs/testing.md's jest handler test (`src/users.watcher.spec.ts` of a CommonJS Nest 11 application, and
+ * the blocks it imports) verbatim, found among the README's and docs/ pages' blocks,
  * against this repository's source: jest maps 'nestjs-etcd-registry' and 'nestjs-etcd-registry/testing'
  * to lib/ (moduleNameMapper), and the type check maps them the same way. No etcd is started, none is
  * configured, and the example creates no etcd client at all.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { mkdirSync, rmSync, writeFileSync } from 'fs';
 import { dirname, join } from 'path';
 import * as ts from 'typescript';
 import { countEtcdClients } from '../support/etcd-client-counter';
 import { filesFor, readmeFiles, withRelativeImports } from '../compat/readme-examples';
+import { docFiles } from '../support/doc-files';
 
 const ROOT = join(__dirname, '..', '..');
 /** A dot-directory: tsc's include globs skip it; ts-jest compiles it when it is required. */
@@ -17,7 +18,7 @@ const APP = join(ROOT, 'test', '.readme-app');
 const ENTRY = 'src/users.watcher.spec.ts';
 
 const files = withRelativeImports(
-  filesFor(readmeFiles(readFileSync(join(ROOT, 'README.md'), 'utf8')), { major: 11, module: 'cjs' }),
+  filesFor(readmeFiles(docFiles()), { major: 11, module: 'cjs' }),
   ENTRY,
 );
 rmSync(APP, { recursive: true, force: true });
@@ -26,7 +27,7 @@ for (const file of files) {
   writeFileSync(join(APP, file.path), file.content);
 }
 
-describe('README Testing example (Nest 11 CommonJS, jest), verbatim', () => {
+describe('docs/testing.md example (Nest 11 CommonJS, jest), verbatim', () => {
   let etcdClients: jest.SpyInstance;
   beforeAll(() => {
     etcdClients = countEtcdClients();
@@ -37,7 +38,7 @@ describe('README Testing example (Nest 11 CommonJS, jest), verbatim', () => {
     expect(made).toBe(0);
   });
 
-  it('is made of the README blocks, with no etcd configured', () => {
+  it('is made of the docs/testing.md blocks, with no etcd configured', () => {
     expect(files.map((f) => f.path).sort()).toEqual(['src/users.watcher.spec.ts', 'src/users.watcher.ts']);
     expect(process.env.ETCD_ENDPOINTS).toBeUndefined();
   });
