@@ -9,8 +9,17 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    // test/.readme-app/ is written by test/unit/readme-testing-example.spec.ts (the README's example app).
-    ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'bench/results/**', 'test/.readme-app/**', 'eslint.config.mjs'],
+    // test/.readme-app/ and test/.readme-quick-start/ are written by test/unit/readme-testing-example.spec.ts and
+    // test/unit/readme-quick-start.spec.ts (the docs' example apps).
+    ignores: [
+      'dist/**',
+      'coverage/**',
+      'node_modules/**',
+      'bench/results/**',
+      'test/.readme-app/**',
+      'test/.readme-quick-start/**',
+      'eslint.config.mjs',
+    ],
   },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

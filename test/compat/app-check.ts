@@ -5,7 +5,7 @@ import { startEtcd } from '../support/etcd-launcher';
 import { freePort } from '../support/free-port';
 import { waitFor } from '../support/wait-for';
 
-/** The service the README's application module configures, and the prefix its handler watches. */
+/** The service docs/nest.md's application module configures, and the prefix its handler watches. */
 const SERVICE_PREFIX = '/services/user-service/';
 
 export interface AppCheckResult {

@@ -2,7 +2,7 @@ import { readFileSync } from 'fs';
 
 /**
  * What the testing-kit runs of the matrix (`npm test`, `npm run test:e2e` in the apps) must pass without:
- * an etcd configured or reachable. The README's examples read these variables (`getOrThrow` in the
+ * an etcd configured or reachable. The docs' examples read these variables (`getOrThrow` in the
  * AppModule's options factory), so a test that let the factory run fails at once instead of finding an etcd.
  */
 const ETCD_VARIABLES = ['ETCD_ENDPOINTS', 'ETCD_USERNAME', 'ETCD_PASSWORD', 'ADVERTISE_ADDRESS'];

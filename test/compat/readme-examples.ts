@@ -185,9 +185,7 @@ export function withRelativeImports(files: ReadmeFile[], entry: string): ReadmeF
   const byPath = new Map<string, ReadmeFile>();
   for (const f of files) {
     if (byPath.has(f.path))
-      throw new Error(
-        `${wherePair(byPath.get(f.path)!, f)}: pick the blocks of one kind of application first (filesFor)`,
-      );
+      throw new Error(`${wherePair(byPath.get(f.path)!, f)}: pick the blocks of one kind of application first (filesFor)`);
     byPath.set(f.path, f);
   }
   const wanted = new Map<string, ReadmeFile>();
@@ -226,9 +224,7 @@ export function installArgs(markdown: string | readonly Doc[], major: number): s
     }
   }
   if (found.length !== 1) {
-    throw new Error(
-      `README.md and docs/: expected one "npm install nestjs-etcd-registry ... # Nest ${major}" line, found ${found.length}`,
-    );
+    throw new Error(`README.md and docs/: expected one "npm install nestjs-etcd-registry ... # Nest ${major}" line, found ${found.length}`);
   }
   return found[0];
 }

@@ -13,7 +13,7 @@ export interface ScaffoldSpec {
   /** e.g. `nest11-cjs`. */
   id: string;
   major: 11 | 12;
-  /** The application's module kind: `nest new --type` in Nest 12 (11 has only CommonJS); which README blocks it gets. */
+  /** The application's module kind: `nest new --type` in Nest 12 (11 has only CommonJS); which documentation blocks it gets. */
   module: ModuleKind;
   /** Oldest Node on which the scaffold's own test runner works, when it has one (checked by the matrix). */
   testNodeFloor?: string;
@@ -29,7 +29,7 @@ export const SCAFFOLDS: ScaffoldSpec[] = [
     module: 'cjs',
     // Its jest loads the ESM-only @nestjs/testing 12 through require(esm), which jest supports from Node
     // 24.9; below that the scaffold's own app.controller.spec fails, with or without this package. Its
-    // unit and e2e tests (the README's included) run on Node 24.
+    // unit and e2e tests (the docs' included) run on Node 24.
     testNodeFloor: '24.9.0',
     testNodeFloorReason: "jest in Nest 12's CommonJS scaffold needs Node 24.9+ (require of the ESM-only @nestjs/testing)",
   },

@@ -195,7 +195,7 @@ describe('live registry page (EtcdRegistryDashboardModule) in headless Chromium'
     expect(snapshot).toEqual(expect.objectContaining({ prefix, codec: 'json', live: true, instances: expect.any(Array), skipped: [] }));
   });
 
-  it('shows a few instances (screenshot for the README)', async () => {
+  it('shows a few instances (screenshot for docs/operating.md)', async () => {
     const { url } = await startApp();
     const fleet: [string, object][] = [
       ['user-service/user-1', { address: '10.0.0.5:3000', version: '1.4.2', zone: 'eu-west-1a' }],

@@ -88,7 +88,7 @@ describe('start-up check with least-privilege roles (etcd auth on)', () => {
     await failing.close();
   });
 
-  it('empty ETCD_USERNAME= and ETCD_PASSWORD= (a .env file) mean no auth: the README forRootAsync starts against an etcd without auth', async () => {
+  it('empty ETCD_USERNAME= and ETCD_PASSWORD= (a .env file) mean no auth: the forRootAsync of docs/nest.md starts against an etcd without auth', async () => {
     const plain = await startEtcd();
     try {
       await start([

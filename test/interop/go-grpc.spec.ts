@@ -104,7 +104,7 @@ describeGo('gRPC interop with Go (grpc-go, etcd naming resolver)', () => {
     expect((await dial(`etcd:///${u}/greeter`, 1)).replies).toEqual(['hello go-0 from nest-3']);
   });
 
-  it("the README's old four-slash form is what a leading-slash prefix needs: etcd:///{prefix}{name} with prefix /x/ finds nothing", async () => {
+  it("the docs' old four-slash form (docs/instances.md) is what a leading-slash prefix needs: etcd:///{prefix}{name} with prefix /x/ finds nothing", async () => {
     const u = uniquePrefix('gd').slice(1, -1);
     await nestGrpcServer('nest-2', { prefix: `/${u}/` });
     await expect(

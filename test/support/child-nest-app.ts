@@ -3,7 +3,7 @@
  * (service prefix), SERVICE_ID, PORT (0 for a free one), WATCH_PREFIX (a @WatchServices handler,
  * so a watch is open during the start), FAIL_BOOTSTRAP=1 (another provider's
  * onApplicationBootstrap throws), CONTEXT=1 (an application context, no HTTP).
- * Starts the way the README does and, as applications do, logs a failed start and sets
+ * Starts the way docs/nest.md does and, as applications do, logs a failed start and sets
  * process.exitCode instead of exiting: the process must then end by itself. Prints "listening"
  * or "started" once up, and "start failed: <error name>" on a failed start.
  */

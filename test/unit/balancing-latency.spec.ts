@@ -2,7 +2,7 @@ import { LATENCY_DECAY_MS, LoadBalancer, PROBE_AFTER_MS } from '../../lib';
 import { countPicks, fleetOf, instance, seededRandom } from '../support/instance-fixtures';
 
 /**
- * The p2c-latency model (README "Pickers that learn"): a time-decayed latency average that an error
+ * The p2c-latency model (docs/clients.md, "The latency model"): a time-decayed latency average that an error
  * never lowers, a probe of an instance left out for PROBE_AFTER_MS, and a new instance starting from
  * the fleet's median. A fake clock drives the balancer; picks and outcomes are synchronous.
  */

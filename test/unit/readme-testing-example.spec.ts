@@ -17,10 +17,7 @@ const ROOT = join(__dirname, '..', '..');
 const APP = join(ROOT, 'test', '.readme-app');
 const ENTRY = 'src/users.watcher.spec.ts';
 
-const files = withRelativeImports(
-  filesFor(readmeFiles(docFiles()), { major: 11, module: 'cjs' }),
-  ENTRY,
-);
+const files = withRelativeImports(filesFor(readmeFiles(docFiles()), { major: 11, module: 'cjs' }), ENTRY);
 rmSync(APP, { recursive: true, force: true });
 for (const file of files) {
   mkdirSync(dirname(join(APP, file.path)), { recursive: true });
