@@ -101,6 +101,24 @@ describe('README examples for the compatibility matrix', () => {
     expect(() => readmeFiles(`${fence}ts\n// file: src/x.ts\n`)).toThrow(/never closed/);
   });
 
+  it('reads several pages as one set of blocks: found by their markers on any page, clashing across pages, errors naming the page', () => {
+    const readme = { name: 'README.md', text: `# T\n${fence}ts\n// file: src/a.ts\nexport const a = 1;\n${fence}\n` };
+    const page = { name: 'docs/testing.md', text: `${fence}ts\n// file: src/b.ts\n// module: esm\n${fence}\n` };
+    expect(readmeFiles([readme, page]).map((f) => `${f.doc}:${f.line}:${f.path}`)).toEqual([
+      'README.md:3:src/a.ts',
+      'docs/testing.md:2:src/b.ts',
+    ]);
+    const clash = { name: 'docs/nest.md', text: `${fence}ts\n// file: src/a.ts\n${fence}\n` };
+    expect(() => readmeFiles([readme, clash])).toThrow(/README\.md line 3 and docs\/nest\.md line 2: two blocks write src\/a\.ts/);
+    expect(() =>
+      readmeFiles([readme, { name: 'docs/x.md', text: `${fence}ts\n// file: src/x.ts\n// module: commonjs\n${fence}\n` }]),
+    ).toThrow(/^docs\/x\.md line 3: /);
+    expect(() => readmeFiles([{ name: 'docs/y.md', text: `${fence}ts\n` }])).toThrow(/^docs\/y\.md: the code block opened at line 1/);
+    const install = { name: 'docs/z.md', text: `${fence}bash\nnpm install nestjs-etcd-registry x@^1   # Nest 11\n${fence}\n` };
+    expect(installArgs([readme, install], 11)).toEqual(['nestjs-etcd-registry', 'x@^1']);
+    expect(() => installArgs([{ name: 'README.md', text: sample }, install], 11)).toThrow(/found 2/);
+  });
+
   it("reads each major's install command, and wants exactly one", () => {
     expect(installArgs(sample, 11)).toEqual(['nestjs-etcd-registry', '@nestjs/config@^4']);
     expect(installArgs(sample, 12)).toEqual(['nestjs-etcd-registry', '@nestjs/config@^12']);
