@@ -1,5 +1,5 @@
 import { RegistryAuthError, RegistryClosedError, RegistryError, RegistryRefusedError, RegistryUnavailableError } from './errors';
-import { OWN_CANCEL, OWN_DEADLINE } from './own-ends';
+import { OWN_CANCEL, OWN_DEADLINE } from './etcd/own-ends';
 import { messages } from './messages';
 
 // How an etcd client's errors become the library's: which are final (and what they say) and which
@@ -35,7 +35,7 @@ export function causeOf(error: unknown): string {
 
 /**
  * What an etcd client's error is, for the few kinds whose class (not message) tells it: each
- * client says it its own way (etcd3's error classes in etcd-errors.ts; the lean reader's gRPC
+ * client says it its own way (etcd3's error classes in etcd/etcd-errors.ts; the lean reader's gRPC
  * status codes in etcd/lean-range-errors.ts).
  */
 export type EtcdErrorKind = 'authFailed' | 'unauthenticated' | 'permissionDenied' | 'clientClosed' | 'invalidArgument';
@@ -49,7 +49,7 @@ export type ErrorKindOf = (error: unknown) => EtcdErrorKind | undefined;
 export function finalErrorOf(error: unknown, ctx: ErrorContext, kindOf: ErrorKindOf): Error | undefined {
   if (error instanceof RegistryError) return error;
   const text = error instanceof Error ? error.message : '';
-  // Ends of our own making (host-failure.interceptor.ts): transient for the operation.
+  // Ends of our own making (etcd/host-failure.interceptor.ts): transient for the operation.
   if (text.includes(OWN_DEADLINE) || text.includes(OWN_CANCEL)) return undefined;
   if (NO_SPACE.test(text)) return new RegistryRefusedError('NOSPACE', messages.noSpace(ctx.endpoints, ctx.what), { cause: error });
   if (TOO_MANY_OPS.test(text)) return new RegistryRefusedError('TOO_MANY_TXN_OPS', messages.tooManyTxnOps(ctx.what), { cause: error });

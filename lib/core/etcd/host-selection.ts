@@ -1,7 +1,7 @@
 import type { Etcd3 } from 'etcd3';
 import { isRecoverableError } from 'etcd3';
 import { HostSelection } from './host-order';
-import { OWN_DEADLINE } from '../host-failure.interceptor';
+import { OWN_DEADLINE } from './host-failure.interceptor';
 
 export { AVOID_MAX_MS, AVOID_MIN_MS, HostSelection, hostName } from './host-order';
 

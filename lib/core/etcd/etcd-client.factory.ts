@@ -1,11 +1,11 @@
 import { ConsecutiveBreaker, ExponentialBackoff, IBackoff, circuitBreaker, handleWhen, retry } from 'cockatiel';
 import { Etcd3, IOptions, isRecoverableError } from 'etcd3';
-import { CallContext, unaryCallDeadline } from './call-deadline';
-import { HostSelection, hostName, installHostSelection, isHostFailure } from './etcd/host-selection';
+import { CallContext, unaryCallDeadline } from '../call-deadline';
+import { HostSelection, hostName, installHostSelection, isHostFailure } from './host-selection';
 import { hostFailureInterceptor } from './host-failure.interceptor';
 import { requireLeader } from './require-leader.interceptor';
-import { omitIpServerName } from './etcd/tls-server-name';
-import { ResolvedRegistryOptions } from './options';
+import { omitIpServerName } from './tls-server-name';
+import { ResolvedRegistryOptions } from '../options';
 
 function pem(value: string | Buffer | undefined): Buffer | undefined {
   return value === undefined ? undefined : Buffer.isBuffer(value) ? value : Buffer.from(value);

@@ -1,6 +1,6 @@
 import type { CallOptions } from '@grpc/grpc-js';
 import { ITxnRequest, ITxnResponse, Namespace, castGrpcError } from 'etcd3';
-import { HostSelection, hostSelectionOf, isHostFailure } from '../etcd/host-selection';
+import { HostSelection, hostSelectionOf, isHostFailure } from './host-selection';
 
 /** Sends one of the keeper's transactions (already carrying its keys' namespace). */
 export type TxnSender = (request: ITxnRequest, call?: CallOptions) => Promise<ITxnResponse>;
