@@ -1,38 +1,35 @@
-import { ConsecutiveBreaker, ExponentialBackoff, IBackoff, circuitBreaker, handleWhen, retry } from 'cockatiel';
-import { Etcd3, IOptions, isRecoverableError } from 'etcd3';
-import { CallContext, unaryCallDeadline } from '../call-deadline';
-import { HostSelection, hostName, installHostSelection, isHostFailure } from './host-selection';
-import { hostFailureInterceptor } from './host-failure.interceptor';
-import { requireLeader } from './require-leader.interceptor';
-import { omitIpServerName } from './tls-server-name';
+import { Etcd3, IOptions } from 'etcd3';
 import { ResolvedRegistryOptions } from '../options';
+import { defaultCallOptions } from './default-call-options';
+import { directTxnMissing } from './direct-txn';
+import { requireInternals } from './etcd3-internals';
+import { faultHandling, faultHandlingMissing } from './fault-handling';
+import { HostSelection, hostName, installHostSelection } from './host-selection';
+import { omitIpServerName } from './tls-server-name';
+import { watchQueueMissing } from './watch-queue-repair';
 
 function pem(value: string | Buffer | undefined): Buffer | undefined {
   return value === undefined ? undefined : Buffer.isBuffer(value) ? value : Buffer.from(value);
 }
 
 /**
- * The one place where the etcd client is created. Its fault handling is tuned so that recovery
- * follows etcd's own election time rather than etcd3's defaults (a breaker open for 5 s, watch
- * backoff up to 30 s). A unary call's deadline is its operation's (call-deadline.ts; streams get
- * none), and calls that end by our own deadline or cancel, or by a NOSPACE refusal, are not taken
- * by etcd3 as host failures (host-failure.interceptor.ts): they never reset the connection nor
- * open the breaker. Which member a call goes to is chosen by a HostSelection (etcd/host-selection.ts):
- * a member that failed or stalled a call is avoided for a while; it learns of failures through
- * each host's fault policy.
+ * The one place where the etcd client is created, and where every patch of it is put in place:
+ * - fault-handling.ts: etcd3 runs each call once (the operation runner is the one retry policy),
+ *   and tells the HostSelection of a failed member; watches reconnect within 1 s;
+ * - default-call-options.ts: a unary call's deadline is its operation's (streams get none), and
+ *   every call carries the interceptors (host-failure.interceptor.ts: calls that end by our own
+ *   deadline or cancel, or by a NOSPACE refusal, are not taken by etcd3 as host failures;
+ *   require-leader.interceptor.ts: streams leave a member that lost its leader);
+ * - host-selection.ts: which member a call goes to (a member that failed or stalled a call is
+ *   avoided for a while);
+ * - tls-server-name.ts: no IP address as TLS server name (DEP0123);
+ * - and, used later on this client: direct-txn.ts (the keeper's writes) and watch-queue-repair.ts.
+ * What each patch relies on in etcd3 is checked here: a release of etcd3 that lacks it makes this
+ * throw an Etcd3InternalsError naming etcd3's version and the patch, rather than run unpatched.
  */
 export function createEtcdClient(options: ResolvedRegistryOptions): Etcd3 {
-  const attemptMs = options.attemptTimeoutMs;
   const selection = new HostSelection(options.hosts.map(hostName));
-  const unaryInterceptors = [hostFailureInterceptor];
-  // Streams (watch, lease keep-alive) get no deadline (it would kill them) but require a leader.
-  const streamInterceptors = [hostFailureInterceptor, requireLeader];
-  const callOptions = (ctx: CallContext) => {
-    const deadline = unaryCallDeadline(ctx, options.timeoutMs, attemptMs);
-    return deadline
-      ? { deadline, interceptors: unaryInterceptors }
-      : { interceptors: ctx.isStream ? streamInterceptors : unaryInterceptors };
-  };
+  const callOptions = defaultCallOptions(options.timeoutMs, options.attemptTimeoutMs);
   const config: IOptions = {
     hosts: options.hosts,
     defaultCallOptions: callOptions,
@@ -43,20 +40,7 @@ export function createEtcdClient(options: ResolvedRegistryOptions): Etcd3 {
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1_000,
     },
-    faultHandling: {
-      host: (host) => {
-        const breaker = circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 300, breaker: new ConsecutiveBreaker(3) });
-        // Every call and stream on this host runs through its policy: a host-level failure
-        // (our own deadline included: a hung member) makes the selection avoid the host.
-        breaker.onFailure(({ reason }) => {
-          if ('error' in reason && isHostFailure(reason.error)) selection.failed(hostName(host));
-        });
-        return breaker;
-      },
-      global: retry(handleWhen(isRecoverableError), { maxAttempts: 2 }),
-      // etcd3 types this as a backoff but uses it as a factory (it calls next()): an ExponentialBackoff fits.
-      watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }) as unknown as IBackoff<unknown>,
-    },
+    faultHandling: faultHandling(selection),
   };
   if (options.username !== undefined && options.password !== undefined) {
     config.auth = { username: options.username, password: options.password, callOptions };
@@ -70,6 +54,14 @@ export function createEtcdClient(options: ResolvedRegistryOptions): Etcd3 {
   }
   omitIpServerName(); // no IP address as TLS server name (DEP0123)
   const client = new Etcd3(config);
-  installHostSelection(client, selection);
+  try {
+    requireInternals('fault-handling.ts (one retry policy, failed members reported)', faultHandlingMissing(client));
+    installHostSelection(client, selection);
+    requireInternals("direct-txn.ts (the keeper's transactions)", directTxnMissing(client));
+    requireInternals('watch-queue-repair.ts (a refused watch leaves the attach queue)', watchQueueMissing(client));
+  } catch (error) {
+    client.close();
+    throw error;
+  }
   return client;
 }
