@@ -16,7 +16,7 @@ const NO_SPACE = /database space exceeded/;
 const TOO_MANY_OPS = /too many operations in txn request/;
 /** etcd's own check (--max-request-bytes), or its gRPC server's (the limit plus 512 KiB). */
 const TOO_LARGE = /request is too large|received message larger than max/i;
-/** A plaintext client whose connection etcd drops (e.g. because etcd speaks TLS). */
+/** A plaintext client whose connection etcd drops (e.g. because etcd speaks TLS); the breaker: a client handed in with etcd3's defaults. */
 const CONNECTION_FAILED = /No connection established|Connection dropped|Failed to connect|circuit breaker is open/i;
 
 /** etcd's answer to a call without a token when auth is enabled. */

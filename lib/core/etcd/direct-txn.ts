@@ -5,7 +5,7 @@ import { HostSelection, hostSelectionOf, isHostFailure } from './host-selection'
 /** Sends one of the keeper's transactions (already carrying its keys' namespace). */
 export type TxnSender = (request: ITxnRequest, call?: CallOptions) => Promise<ITxnResponse>;
 
-/** etcd3's path: its KV client (retry and breaker policies, auth, the client's call options). */
+/** etcd3's path: its KV client (fault policies, auth, the client's call options). */
 export const etcd3Txn =
   (kv: Namespace): TxnSender =>
   (request, call) =>

@@ -62,11 +62,11 @@ export function poolMissing(client: Etcd3): string | undefined {
  *
  * What etcd3 1.1.2 does (lib/connection-pool.js): every unary call (`exec`) and every stream
  * (`withConnection`) walks a fresh `shuffledHosts()` generator, an endless Fisher-Yates shuffle of
- * the hosts; a host is skipped only while its circuit breaker is open (3 recoverable failures in a
- * row, then `halfOpenAfter`). A call that ends by our own deadline is not a recoverable failure
- * (host-failure.interceptor.ts, so it never resets the connection), so a hung member, one that
- * accepts connections and never answers, was never skipped: every third call waited its whole
- * deadline on it.
+ * the hosts; a host is skipped only while its default circuit breaker is open (3 recoverable
+ * failures in a row; fault-handling.ts gives none). A call that ends by our own deadline is not a
+ * recoverable failure (host-failure.interceptor.ts, so it never resets the connection), so a hung
+ * member, one that accepts connections and never answers, was never skipped: every third call
+ * waited its whole deadline on it.
  *
  * Why it is patched: the patch replaces the pool's `shuffledHosts` (on this instance only) with one
  * that yields the hosts in `HostSelection` order: usable members shuffled, avoided ones last.
