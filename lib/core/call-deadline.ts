@@ -25,20 +25,3 @@ export const MIN_ATTEMPT_MS = 50;
 export function attemptMsFor(attemptTimeoutMs: number, budgetMs: number): number {
   return Math.max(Math.min(MIN_ATTEMPT_MS, budgetMs), Math.min(attemptTimeoutMs, Math.floor(budgetMs / 3)));
 }
-
-/** What the etcd client tells about a call before it starts it. */
-export interface CallContext {
-  isStream: boolean;
-  method?: string;
-}
-
-/**
- * The default gRPC deadline of one unary call, for calls that pass none of their own (those made
- * outside an operation): `timeoutMs`. Streams get none: it would end them. A lease grant is shared
- * by the attempts of an operation (they cannot replace it by a retry of their own), so it gets
- * `attemptMs` at most: a grant stuck on a dead leader is given up and asked anew.
- */
-export function unaryCallDeadline(ctx: CallContext, timeoutMs: number, attemptMs: number): Date | undefined {
-  if (ctx.isStream) return undefined;
-  return new Date(Date.now() + (ctx.method === 'leaseGrant' ? Math.min(timeoutMs, attemptMs) : timeoutMs));
-}

@@ -1,5 +1,5 @@
 import { RegistryAuthError, RegistryClosedError, RegistryError, RegistryRefusedError, RegistryUnavailableError } from './errors';
-import { OWN_CANCEL, OWN_DEADLINE } from './own-ends';
+import { OWN_CANCEL, OWN_DEADLINE } from './etcd/own-ends';
 import { messages } from './messages';
 
 // How an etcd client's errors become the library's: which are final (and what they say) and which
@@ -16,7 +16,7 @@ const NO_SPACE = /database space exceeded/;
 const TOO_MANY_OPS = /too many operations in txn request/;
 /** etcd's own check (--max-request-bytes), or its gRPC server's (the limit plus 512 KiB). */
 const TOO_LARGE = /request is too large|received message larger than max/i;
-/** A plaintext client whose connection etcd drops (e.g. because etcd speaks TLS). */
+/** A plaintext client whose connection etcd drops (e.g. because etcd speaks TLS); the breaker: a client handed in with etcd3's defaults. */
 const CONNECTION_FAILED = /No connection established|Connection dropped|Failed to connect|circuit breaker is open/i;
 
 /** etcd's answer to a call without a token when auth is enabled. */
@@ -35,7 +35,7 @@ export function causeOf(error: unknown): string {
 
 /**
  * What an etcd client's error is, for the few kinds whose class (not message) tells it: each
- * client says it its own way (etcd3's error classes in etcd-errors.ts; the lean reader's gRPC
+ * client says it its own way (etcd3's error classes in etcd/etcd-errors.ts; the lean reader's gRPC
  * status codes in etcd/lean-range-errors.ts).
  */
 export type EtcdErrorKind = 'authFailed' | 'unauthenticated' | 'permissionDenied' | 'clientClosed' | 'invalidArgument';
@@ -49,7 +49,7 @@ export type ErrorKindOf = (error: unknown) => EtcdErrorKind | undefined;
 export function finalErrorOf(error: unknown, ctx: ErrorContext, kindOf: ErrorKindOf): Error | undefined {
   if (error instanceof RegistryError) return error;
   const text = error instanceof Error ? error.message : '';
-  // Ends of our own making (host-failure.interceptor.ts): transient for the operation.
+  // Ends of our own making (etcd/host-failure.interceptor.ts): transient for the operation.
   if (text.includes(OWN_DEADLINE) || text.includes(OWN_CANCEL)) return undefined;
   if (NO_SPACE.test(text)) return new RegistryRefusedError('NOSPACE', messages.noSpace(ctx.endpoints, ctx.what), { cause: error });
   if (TOO_MANY_OPS.test(text)) return new RegistryRefusedError('TOO_MANY_TXN_OPS', messages.tooManyTxnOps(ctx.what), { cause: error });

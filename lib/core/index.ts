@@ -12,7 +12,7 @@ export type {
 export type { LeaseStatus, RegistrationState, RegistrationStatus, RegistryStatus, WatchStatus } from './status.interface';
 export { resolveRegistryOptions, DEFAULT_TIMEOUT_MS, DEFAULT_TTL_SECONDS } from './options';
 export type { ResolvedRegistryOptions } from './options';
-export { createEtcdClient } from './etcd-client.factory';
+export { createEtcdClient } from './etcd/etcd-client.factory';
 export { createRegistry, EtcdRegistry } from './etcd-registry';
 export * from './instances';
 export * from './balancing';

@@ -157,4 +157,9 @@ export const messages = {
   healthWatchStale: (prefix: string, staleMs?: number) =>
     `watch not live: ${JSON.stringify(prefix)}${staleMs === undefined ? '' : ` (stale for ${(staleMs / 1000).toFixed(1)} s)`}`,
   healthClosed: () => 'the registry is closed',
+
+  // --- the etcd3 client's internals (lib/core/etcd/) ---
+  etcd3Internals: (patch: string, version: string, tested: string, missing: string) =>
+    `etcd3 ${version} does not have what ${patch} relies on (${missing}). This library was tested with etcd3 ${tested}: ` +
+    `install it (npm install etcd3@${tested}), or a version that test/integration/etcd3-contract.spec.ts passes with.`,
 } as const;

@@ -4,10 +4,10 @@ import { TimeoutError, monotonicNow } from './deadline';
 import type { HostSelection } from './etcd/host-order';
 import { RegistryClosedError, RegistryUnavailableError } from './errors';
 import { causeOf, ErrorKindOf, finalErrorOf, mayBeTlsMismatch } from './final-error';
-import { GRPC_DEADLINE_EXCEEDED, OWN_DEADLINE } from './own-ends';
+import { GRPC_DEADLINE_EXCEEDED, OWN_DEADLINE } from './etcd/own-ends';
 import { messages } from './messages';
 import { ResolvedRegistryOptions } from './options';
-import { TlsMismatchProbe } from './tls-probe';
+import { TlsMismatchProbe } from './etcd/tls-probe';
 
 const TLS_PROBE_MS = 1000;
 /** How long past its own deadline an attempt may run before another starts next to it. */

@@ -3,13 +3,13 @@ import { Test } from '@nestjs/testing';
 import { noop } from 'cockatiel';
 import { Etcd3 } from 'etcd3';
 import { createRegistry, Registry, RegistryArgumentError, RegistryRefusedError, RegistryUnavailableError } from '../../lib/core';
-import { finalError } from '../../lib/core/etcd-errors';
+import { finalError } from '../../lib/core/etcd/etcd-errors';
 import { assertValue } from '../../lib/core/input-validation';
 import { EtcdRegistryModule } from '../../lib/etcd-registry.module';
 import { startEtcd } from '../support/etcd-launcher';
 import { freshRead, printFigures, rawClient, recordFigure } from '../support/registry-probe';
 import { generateTlsMaterial, startTlsEtcd, TlsMaterial } from '../support/tls-certs';
-import { speaksTls } from '../../lib/core/tls-probe';
+import { speaksTls } from '../../lib/core/etcd/tls-probe';
 
 jest.setTimeout(120_000);
 

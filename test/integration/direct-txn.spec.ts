@@ -1,11 +1,11 @@
 import { Etcd3, ITxnRequest } from 'etcd3';
-import { directTxn } from '../../lib/core/lease/direct-txn';
+import { directTxn } from '../../lib/core/etcd/direct-txn';
 import { readKeysRequest } from '../../lib/core/lease/txn-requests';
 import { EtcdServer, startEtcd } from '../support/etcd-launcher';
 import { freePort } from '../support/free-port';
 import { uniquePrefix } from '../support/registry-fixtures';
 
-/** The keeper's transactions sent straight on etcd3's per-host gRPC client (lib/core/lease/direct-txn.ts), on a real etcd. */
+/** The keeper's transactions sent straight on etcd3's per-host gRPC client (lib/core/etcd/direct-txn.ts), on a real etcd. */
 describe('direct transactions (real etcd)', () => {
   let etcd: EtcdServer;
   const clients: Etcd3[] = [];

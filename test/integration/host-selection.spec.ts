@@ -1,6 +1,6 @@
 import { Etcd3 } from 'etcd3';
 import { createServer, Server, Socket } from 'net';
-import { createEtcdClient } from '../../lib/core/etcd-client.factory';
+import { createEtcdClient } from '../../lib/core/etcd/etcd-client.factory';
 import { hostSelectionOf } from '../../lib/core/etcd/host-selection';
 import { resolveRegistryOptions } from '../../lib/core/options';
 import { EtcdServer, startEtcd } from '../support/etcd-launcher';

@@ -4,7 +4,7 @@ import { RegistryAuthError, RegistryUnavailableError } from '../../lib/core/erro
 import { LeanEtcdMember, prefixRangeEnd } from '../../lib/core/etcd/lean-range';
 import { revisionsOf } from '../../lib/core/map-revisions';
 import { createPrefixReader, PrefixReader } from '../../lib/core/prefix-reader';
-import { enableEtcdAuth } from '../../test/support/etcd-auth';
+import { enableEtcdAuth } from '../support/etcd-auth';
 import { EtcdServer, startEtcd } from '../support/etcd-launcher';
 import { freePort } from '../support/free-port';
 

@@ -1,4 +1,5 @@
-import { attemptMsFor, callOptionsUntil, unaryCallDeadline } from '../../lib/core/call-deadline';
+import { attemptMsFor, callOptionsUntil } from '../../lib/core/call-deadline';
+import { unaryCallDeadline } from '../../lib/core/etcd/default-call-options';
 import { monotonicNow } from '../../lib/core/deadline';
 
 describe('call deadlines', () => {

@@ -8,8 +8,8 @@ import {
   isRecoverableError,
 } from 'etcd3';
 import { RegistryAuthError, RegistryRefusedError } from '../../lib/core/errors';
-import { finalError, mayBeTlsMismatch } from '../../lib/core/etcd-errors';
-import { OWN_CANCEL, OWN_DEADLINE, classifyStatus } from '../../lib/core/host-failure.interceptor';
+import { finalError, mayBeTlsMismatch } from '../../lib/core/etcd/etcd-errors';
+import { OWN_CANCEL, OWN_DEADLINE, classifyStatus } from '../../lib/core/etcd/host-failure.interceptor';
 
 const ctx = { endpoints: ['127.0.0.1:1'], what: 'registration of "/a"' };
 

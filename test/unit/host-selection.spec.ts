@@ -1,5 +1,5 @@
 import { AVOID_MIN_MS, HostSelection, isHostFailure } from '../../lib/core/etcd/host-selection';
-import { OWN_DEADLINE } from '../../lib/core/host-failure.interceptor';
+import { OWN_DEADLINE } from '../../lib/core/etcd/host-failure.interceptor';
 import { GRPCFailedPreconditionError, GRPCUnavailableError, EtcdLeaseInvalidError } from 'etcd3';
 
 describe('HostSelection', () => {

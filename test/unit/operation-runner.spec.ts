@@ -5,7 +5,7 @@ import { GRPCInvalidArgumentError, GRPCUnavailableError } from 'etcd3';
 import type { CallOptions } from '@grpc/grpc-js';
 import { HostSelection } from '../../lib/core/etcd/host-selection';
 import { monotonicNow } from '../../lib/core/deadline';
-import { etcd3ErrorKind } from '../../lib/core/etcd-errors';
+import { etcd3ErrorKind } from '../../lib/core/etcd/etcd-errors';
 
 /** Pure logic of the runner (attempts are plain functions here; nothing talks to etcd). */
 describe('OperationRunner', () => {

@@ -64,7 +64,7 @@ describe('README examples for the compatibility matrix', () => {
     const md = [
       `${fence}ts`,
       '// file: test/app.e2e-spec.ts',
-      "import { AppModule } from './../src/app.module.js';",
+      "import { AppModule } from '../src/app.module.js';",
       fence,
       `${fence}ts`,
       '// file: src/app.module.ts',

@@ -2,7 +2,7 @@ import type { CallOptions } from '@grpc/grpc-js';
 import { ITxnResponse, Namespace } from 'etcd3';
 import type { ClusterIdentity } from '../cluster-identity';
 import { messages } from '../messages';
-import { TxnSender, etcd3Txn } from './direct-txn';
+import { TxnSender, etcd3Txn } from '../etcd/direct-txn';
 import { deleteIfLeaseRequest, guardedPutRequest, readKeysRequest } from './txn-requests';
 import { Holding, KeyDecision, decide } from './write-batches';
 

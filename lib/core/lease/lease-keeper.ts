@@ -3,7 +3,7 @@ import { RESTORE_BACKOFF, backoffDelay } from '../backoff';
 import { ClusterIdentity } from '../cluster-identity';
 import { monotonicNow } from '../deadline';
 import { RegistryClosedError, RegistryUnavailableError, ServiceConflictError } from '../errors';
-import { causeOf } from '../etcd-errors';
+import { causeOf } from '../final-error';
 import { messages } from '../messages';
 import { OperationRunner } from '../operation-runner';
 import { ResolvedRegistryOptions } from '../options';

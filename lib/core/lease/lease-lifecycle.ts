@@ -2,7 +2,7 @@ import type { CallOptions } from '@grpc/grpc-js';
 import { Lease, Namespace } from 'etcd3';
 import { monotonicNow, withTimeout } from '../deadline';
 import { RegistryClosedError } from '../errors';
-import { causeOf } from '../etcd-errors';
+import { causeOf } from '../final-error';
 import { messages } from '../messages';
 import { ResolvedRegistryOptions } from '../options';
 import type { LeaseStatus } from '../status.interface';

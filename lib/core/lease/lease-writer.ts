@@ -5,7 +5,7 @@ import { RegistryUnavailableError } from '../errors';
 import { messages } from '../messages';
 import { OperationName, OperationRunner } from '../operation-runner';
 import { RegistryLogger } from '../registry.interface';
-import { TxnSender, directTxn, etcd3Txn } from './direct-txn';
+import { TxnSender, directTxn, etcd3Txn } from '../etcd/direct-txn';
 import { WriteItem, WriteOutcome, deleteIfOurs, writeGuarded } from './guarded-write';
 import { isLeaseGone } from './lease-errors';
 import { deleteIfLeaseRequest } from './txn-requests';
@@ -19,7 +19,7 @@ import { LeaseLifecycle } from './lease-lifecycle';
 export class LeaseWriter {
   /** A write or delete ended without an answer since the last take(): verify (and sweep) later. */
   private uncertain = false;
-  /** How the guarded transactions go out: straight on the host's gRPC client when it can (direct-txn.ts). */
+  /** How the guarded transactions go out: straight on the host's gRPC client when it can (etcd/direct-txn.ts). */
   private readonly send: TxnSender;
 
   constructor(

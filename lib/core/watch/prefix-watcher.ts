@@ -4,7 +4,7 @@ import { performance } from 'perf_hooks';
 import { RESYNC_BACKOFF, backoffDelay } from '../backoff';
 import { ClusterIdentity } from '../cluster-identity';
 import { monotonicNow } from '../deadline';
-import { causeOf, isCompacted } from '../etcd-errors';
+import { causeOf, isCompacted } from '../final-error';
 import { messages } from '../messages';
 import { OperationRunner } from '../operation-runner';
 import { ResolvedRegistryOptions } from '../options';

@@ -1,7 +1,7 @@
 /**
  * Marks, in an error's message, a call that ended by the library's own hand or by a refusal of
  * etcd: not a sign that the host failed (host-failure.interceptor.ts). Kept free of @grpc/grpc-js
- * so the lean read path (etcd/lean-range.ts) does not load it.
+ * so the lean read path (lean-range.ts) does not load it.
  */
 export const OWN_DEADLINE = 'the operation budget ran out (own deadline)';
 export const OWN_CANCEL = 'cancelled by the client itself';

@@ -1,11 +1,11 @@
 import type { CallOptions } from '@grpc/grpc-js';
-import { ITxnRequest, ITxnResponse, Namespace, castGrpcError } from 'etcd3';
-import { HostSelection, hostSelectionOf, isHostFailure } from '../etcd/host-selection';
+import { Etcd3, ITxnRequest, ITxnResponse, Namespace, castGrpcError } from 'etcd3';
+import { HostSelection, hostSelectionOf, isHostFailure } from './host-selection';
 
 /** Sends one of the keeper's transactions (already carrying its keys' namespace). */
 export type TxnSender = (request: ITxnRequest, call?: CallOptions) => Promise<ITxnResponse>;
 
-/** etcd3's path: its KV client (retry and breaker policies, auth, the client's call options). */
+/** etcd3's path: its KV client (fault policies, auth, the client's call options). */
 export const etcd3Txn =
   (kv: Namespace): TxnSender =>
   (request, call) =>
@@ -13,7 +13,7 @@ export const etcd3Txn =
 
 type Callback = (error: Error | null, response?: ITxnResponse) => void;
 
-/** What is used of etcd3 1.1.2's connection pool (internals: checked, see directTxn). */
+/** What is used of etcd3 1.1.2's connection pool (private: checked by directTxnMissing). */
 interface PoolShape {
   options?: { auth?: unknown };
   mockImpl?: unknown;
@@ -23,11 +23,34 @@ interface PoolShape {
   }[];
 }
 
+/** etcd3's private pool behind a namespace's KV client (`Namespace#kv.client`). */
+const poolOfKv = (kv: Namespace): PoolShape | undefined => (kv.kv as unknown as { client?: PoolShape }).client;
+
 /**
- * The keeper's transactions sent straight on etcd3's gRPC client of a host, past etcd3's call
- * path: its retry and circuit-breaker policies, and the host-failure interceptor that path needs,
- * delayed each write by about 0.03 ms on an idle process (in-process A/B: 17 us each, BENCHMARKS.md
- * "What was cut"), and none of them is needed here:
+ * What of etcd3's shape the direct path relies on is missing from `client` (undefined: nothing):
+ * its KV client's private `client` is the connection pool, whose hosts hand out gRPC KV clients
+ * with a callback `txn`. Checked when the client is created (etcd-client.factory.ts).
+ */
+export function directTxnMissing(client: Etcd3): string | undefined {
+  const pool = poolOfKv(client);
+  if (!pool || pool !== (client as unknown as { pool?: unknown }).pool) return 'Namespace#kv.client (the connection pool)';
+  if (!Array.isArray(pool.hosts) || !pool.hosts.every((h) => typeof h.host === 'string' && typeof h.getServiceClient === 'function')) {
+    return 'ConnectionPool#hosts with Host#getServiceClient()';
+  }
+  if (typeof pool.options !== 'object' || pool.options === null) return 'ConnectionPool#options';
+  if (pool.options.auth === undefined && typeof pool.hosts[0]?.getServiceClient('KV').txn !== 'function')
+    return "the gRPC KV client's txn()";
+  return undefined;
+}
+
+/**
+ * The keeper's transactions sent straight on etcd3's gRPC client of a host, past etcd3's call path.
+ *
+ * What etcd3 does (1.1.2): `kv.txn()` goes through the pool's `exec`: the global and host fault
+ * policies, the auth step, the client's call options and the host-failure interceptor they carry.
+ *
+ * Why it is bypassed: that path delayed each write by about 0.03 ms on an idle process (in-process
+ * A/B: 17 us each, BENCHMARKS.md "What was cut"), and none of it is needed here:
  * - the operation runner retries, bounds every call by the operation's deadline, and starts a
  *   second attempt next to a stuck one;
  * - hosts: the one that answered last is used again while the client's HostSelection does not
@@ -37,14 +60,19 @@ interface PoolShape {
  *   next to a stuck one) goes to the first usable host in that order with no call in flight, and
  *   with none such to the first in the order (every member avoided: the one that failed longest
  *   ago, never one that just refused);
- * - errors are etcd3's classes (castGrpcError) but never reach etcd3's breaker nor reset its
- *   channels, which is what the interceptor is there to prevent for etcd3's own path.
+ * - errors are etcd3's classes (castGrpcError) but never reset etcd3's channels, which is what the
+ *   interceptor is there to prevent for etcd3's own path.
+ *
+ * What it relies on: `Namespace#kv.client` being the pool, the pool's `options.auth`, `mockImpl`
+ * (set by etcd3's `mock()`) and `hosts` (`host`, `getServiceClient('KV')` with a callback `txn(request, options, cb)`), and
+ * `castGrpcError`. The client's creation fails (Etcd3InternalsError) when they are missing;
+ * test/integration/etcd3-contract.spec.ts and direct-txn.spec.ts fail first.
  *
  * Falls back to etcd3's path (undefined) when auth is on (etcd3 holds and renews the token) or
- * when the client is not the etcd3 1.1.2 this reads (a mock, another version).
+ * when the client is not one this reads (a mock, a client handed in from another etcd3).
  */
 export function directTxn(kv: Namespace): TxnSender | undefined {
-  const pool = (kv.kv as unknown as { client?: PoolShape }).client;
+  const pool = poolOfKv(kv);
   const hosts = pool?.hosts;
   if (!pool || pool.options?.auth !== undefined || pool.mockImpl || !Array.isArray(hosts) || hosts.length === 0) return undefined;
   if (!hosts.every((h) => typeof h.getServiceClient === 'function')) return undefined;

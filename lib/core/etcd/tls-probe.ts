@@ -1,5 +1,5 @@
 import { connect } from 'tls';
-import { monotonicNow } from './deadline';
+import { monotonicNow } from '../deadline';
 
 /** An SSL alert from the peer (e.g. "certificate required"): the peer speaks TLS, it only refused us. */
 const PEER_TLS_ALERT = /^ERR_SSL_(TLSV1|TLSV13|SSLV3)_ALERT/;

@@ -5,10 +5,10 @@ import {
   GRPCInvalidArgumentError,
   GRPCUnauthenticatedError,
 } from 'etcd3';
-import { ErrorContext, ErrorKindOf, finalErrorOf } from './final-error';
+import { ErrorContext, ErrorKindOf, finalErrorOf } from '../final-error';
 
-export { causeOf, isCompacted, mayBeTlsMismatch } from './final-error';
-export type { ErrorContext } from './final-error';
+export { causeOf, isCompacted, mayBeTlsMismatch } from '../final-error';
+export type { ErrorContext } from '../final-error';
 
 /** The kind of an etcd3 error, by its class (etcd3 casts gRPC's errors to them). */
 export const etcd3ErrorKind: ErrorKindOf = (error) => {
