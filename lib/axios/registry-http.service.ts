@@ -41,10 +41,10 @@ export class RegistryHttpService extends HttpService implements OnModuleInit, On
         ),
       }),
     );
-    loadBalancer.events.on('ejected', (e) =>
+    loadBalancer.events.on('instance-ejected', (e) =>
       this.logger.warn(`ejected ${e.key} (${e.address}) for ${e.forMs} ms after ${e.failures} failed calls`),
     );
-    loadBalancer.events.on('restored', (e) => this.logger.log(`${e.key} (${e.address}) is back (${e.reason})`));
+    loadBalancer.events.on('instance-restored', (e) => this.logger.log(`${e.key} (${e.address}) is back (${e.reason})`));
   }
 
   /** Builds it from the module's options; a bad option throws here, so the start fails, not the first call. */

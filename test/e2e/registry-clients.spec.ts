@@ -75,7 +75,7 @@ describe('RegistryClientsModule: Nest microservice clients by service name (real
     const [, victim] = await Promise.all(['u1', 'u2', 'u3'].map((id) => fleet.start(id)));
     const { caller: c, users } = await caller({ retry: { idempotent: true } });
     const ejected: InstanceEjectedEvent[] = [];
-    users.events.on('ejected', (e) => ejected.push(e));
+    users.events.on('instance-ejected', (e) => ejected.push(e));
     const counts = { ok: 0, errors: [] as string[], by: new Map<string, number>() };
     let stop = false;
     const worker = async (w: number) => {
@@ -181,7 +181,7 @@ describe('RegistryClientsModule: Nest microservice clients by service name (real
     const [, victim] = await Promise.all(['u1', 'u2', 'u3'].map((id) => fleet.start(id)));
     const { once, idempotent } = await twoClients({ attemptTimeoutMs: 500 });
     const ejected: InstanceEjectedEvent[] = [];
-    idempotent.events.on('ejected', (e) => ejected.push(e));
+    idempotent.events.on('instance-ejected', (e) => ejected.push(e));
     const victimKey = `${prefix}user-service/${victim.id}`;
     // 4 s at 200 calls/s, one at-most-once send in ten; the victim hangs 0.5 s in.
     const results = await within(
@@ -216,7 +216,7 @@ describe('RegistryClientsModule: Nest microservice clients by service name (real
     const { idempotent } = await twoClients({ retry: { errors: isInternalServerError } });
     const ejected: Array<InstanceEjectedEvent & { afterMs: number }> = [];
     const t0 = Date.now();
-    idempotent.events.on('ejected', (e) => ejected.push({ ...e, afterMs: Date.now() - t0 }));
+    idempotent.events.on('instance-ejected', (e) => ejected.push({ ...e, afterMs: Date.now() - t0 }));
     const results = await within(
       pacedLoad(200, 400, (i) => firstValueFrom(idempotent.send<{ servedBy: string }>('get-user', { id: String(i) }))),
       20_000,

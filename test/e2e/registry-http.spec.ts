@@ -66,7 +66,7 @@ describe('RegistryHttpService: HTTP by service name (real etcd, real Nest apps i
     const [, victim] = await Promise.all(['u1', 'u2', 'u3'].map((id) => fleet.start(id)));
     const { http } = await gateway();
     const ejected: InstanceEjectedEvent[] = [];
-    http.events.on('ejected', (e) => ejected.push(e));
+    http.events.on('instance-ejected', (e) => ejected.push(e));
     const counts = { ok: 0, failed: 0, errors: [] as string[], by: new Map<string, number>() };
     let stop = false;
     const worker = async (w: number) => {
@@ -169,7 +169,7 @@ describe('RegistryHttpService: HTTP by service name (real etcd, real Nest apps i
     const [, victim] = await Promise.all(['u1', 'u2', 'u3'].map((id) => fleet.start(id)));
     const { http } = await gateway({ attemptTimeoutMs: 500 });
     const ejected: InstanceEjectedEvent[] = [];
-    http.events.on('ejected', (e) => ejected.push(e));
+    http.events.on('instance-ejected', (e) => ejected.push(e));
     const victimKey = `${prefix}user-service/${victim.id}`;
     // 4 s at 200 calls/s, one POST in ten; the victim hangs 0.5 s in.
     const results = await within(
@@ -207,7 +207,7 @@ describe('RegistryHttpService: HTTP by service name (real etcd, real Nest apps i
     const [, victim] = await Promise.all(['u1', 'u2'].map((id) => fleet.start(id)));
     const { http } = await gateway({ attemptTimeoutMs: 0, deadlineMs: 0 });
     const ejected: InstanceEjectedEvent[] = [];
-    http.events.on('ejected', (e) => ejected.push(e));
+    http.events.on('instance-ejected', (e) => ejected.push(e));
     victim.pause();
     const results = await within(
       pacedLoad(100, 100, (i) => firstValueFrom(http.get(`http://user-service/users/${i}`).pipe(timeout(300)))),
@@ -227,7 +227,7 @@ describe('RegistryHttpService: HTTP by service name (real etcd, real Nest apps i
     const { http } = await gateway();
     const ejected: Array<InstanceEjectedEvent & { afterMs: number }> = [];
     const t0 = Date.now();
-    http.events.on('ejected', (e) => ejected.push({ ...e, afterMs: Date.now() - t0 }));
+    http.events.on('instance-ejected', (e) => ejected.push({ ...e, afterMs: Date.now() - t0 }));
     const results = await within(
       pacedLoad(200, 400, (i) => firstValueFrom(http.get<{ servedBy: string }>(`http://user-service/users/${i}`))),
       20_000,

@@ -115,16 +115,7 @@ export class LoadBalancer {
   private forwardEjections(source: Registry | InstanceWatchSource): void {
     const registryEvents = (source as { events?: RegistryEvents }).events;
     if (!registryEvents) return;
-    this.events.on('ejected', (e) =>
-      registryEvents.emit({
-        type: 'instance-ejected',
-        service: e.service,
-        key: e.key,
-        address: e.address,
-        reason: balancingMessages.ejectedReason(e.failures),
-        forMs: e.forMs,
-      }),
-    );
+    this.events.on('instance-ejected', (e) => registryEvents.emit(e));
   }
 
   /** Takes a new instance map (what the watch delivers). */
