@@ -2,14 +2,12 @@ import {
   InstanceEjectedEvent,
   InstanceMap,
   RegistryEvent,
-  RegistryEvents,
-  InstanceRestoredEvent,
   LoadBalancer,
   NoInstanceAddressError,
   NoLiveInstanceError,
   UnknownServiceError,
-  endpointAddressing,
 } from '../../lib';
+import { RegistryEvents, InstanceRestoredEvent, endpointAddressing } from '../../lib/core';
 import { countPicks, fleetOf, instance, seededRandom } from '../support/instance-fixtures';
 
 describe('outlier ejection', () => {
