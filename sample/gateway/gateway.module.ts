@@ -22,7 +22,7 @@ import { UserServicePool } from './user-service-pool';
       useFactory: registryOptions('gateway'),
     }),
     // http://user-service/... goes to a live instance; json reads our values (and plain host:port).
-    RegistryHttpModule.register({ codec: 'json' }),
+    RegistryHttpModule.forRoot({ codec: 'json' }),
     // ClientProxy 'USERS': send/emit to a live instance's tcp:// endpoint. get-user is a read: safe to send again.
     RegistryClientsModule.register([
       { name: USERS_CLIENT, service: 'user-service', transport: Transport.TCP, codec: 'json', retry: { idempotent: true } },
