@@ -92,9 +92,9 @@ async function openClients(job: OverheadJob) {
     imports: [
       EtcdRegistryModule.forRoot({ endpoints: job.endpoints, isGlobal: true }),
       RegistryHttpModule.forRoot({ prefix: job.prefix, codec: 'json' }),
-      RegistryClientsModule.register([
-        { name: 'USERS', service: 'user-service', transport: Transport.TCP, prefix: job.prefix, codec: 'json' },
-      ]),
+      RegistryClientsModule.forRoot({
+        clients: [{ name: 'USERS', service: 'user-service', transport: Transport.TCP, prefix: job.prefix, codec: 'json' }],
+      }),
       HttpModule,
     ],
   })
