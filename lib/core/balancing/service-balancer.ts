@@ -113,7 +113,8 @@ export class ServiceBalancer {
       known.draining = false;
       if (known.instance !== instance) {
         // A new value under the key: the instance registered again (a new lease, a new address...).
-        if (known.address !== address) this.events.emit('instance-left', {
+        if (known.address !== address)
+          this.events.emit('instance-left', {
             type: 'instance-left',
             at: this.now(),
             service: this.service,
