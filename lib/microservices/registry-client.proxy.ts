@@ -105,7 +105,7 @@ export class RegistryClientProxy extends ClientProxy implements OnModuleInit, On
     return { ...this.loadBalancer.status(), connections: this.clients.size };
   }
 
-  /** `ejected`, `restored`, `left` (see BalancerEventMap). */
+  /** `instance-ejected`, `instance-restored`, `instance-left` (see BalancerEventMap). */
   get events(): LoadBalancer['events'] {
     return this.loadBalancer.events;
   }

@@ -62,7 +62,7 @@ export const DEFAULT_SERVICES_PREFIX = '/services/';
 /**
  * Picks instances of services by name over the live instances under one prefix, with no etcd call
  * per pick: the instance map comes from a watch (or from `apply`). One ServiceBalancer per service
- * keeps the pickers and the passive health. Events: `ejected`, `restored` (see BalancerEventMap).
+ * keeps the pickers and the passive health. Events: `instance-ejected`, `instance-restored`, `instance-left` (see BalancerEventMap).
  */
 export class LoadBalancer {
   readonly prefix: string;
