@@ -7,6 +7,7 @@ const shared = {
   // The package's names, as users import them (README examples run verbatim against the source).
   moduleNameMapper: {
     '^nestjs-etcd-registry$': '<rootDir>/lib/index.ts',
+    '^nestjs-etcd-registry/core$': '<rootDir>/lib/core/index.ts',
     '^nestjs-etcd-registry/testing$': '<rootDir>/lib/testing/index.ts',
     '^nestjs-etcd-registry/testing/etcd$': '<rootDir>/lib/testing/etcd/index.ts',
     '^nestjs-etcd-registry/axios$': '<rootDir>/lib/axios/index.ts',

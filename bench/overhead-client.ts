@@ -91,10 +91,10 @@ async function openClients(job: OverheadJob) {
   @Module({
     imports: [
       EtcdRegistryModule.forRoot({ endpoints: job.endpoints, isGlobal: true }),
-      RegistryHttpModule.register({ prefix: job.prefix, codec: 'json' }),
-      RegistryClientsModule.register([
-        { name: 'USERS', service: 'user-service', transport: Transport.TCP, prefix: job.prefix, codec: 'json' },
-      ]),
+      RegistryHttpModule.forRoot({ prefix: job.prefix, codec: 'json' }),
+      RegistryClientsModule.forRoot({
+        clients: [{ name: 'USERS', service: 'user-service', transport: Transport.TCP, prefix: job.prefix, codec: 'json' }],
+      }),
       HttpModule,
     ],
   })

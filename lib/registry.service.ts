@@ -42,7 +42,7 @@ export class RegistryService implements OnModuleDestroy, OnApplicationShutdown {
   private readonly closed$ = new ReplaySubject<void>(1);
 
   /**
-   * What the registry reports as it happens: registered, updated, draining, unregistered, lease-lost, restored,
+   * What the registry reports as it happens: registered, updated, draining, unregistered, lease-lost, lease-restored,
    * watch-resynced, watch-stale, watch-live, delivered, instance-ejected (emitted by the clients),
    * error. Hot: a subscriber gets the events from its subscription on; completes at shutdown.
    */

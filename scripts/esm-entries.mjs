@@ -19,7 +19,7 @@ const require = createRequire(import.meta.url);
 
 /**
  * Entry points relative to dist/, without extension (each has a .js and a .d.ts from tsc): one per
- * subpath of package.json's exports map (`.` -> index, `./testing` -> testing/index).
+ * subpath of package.json's exports map (`.` -> index, `./core` -> core/index, `./testing` -> testing/index).
  */
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 export const ENTRIES = Object.keys(pkg.exports)

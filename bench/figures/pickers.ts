@@ -1,5 +1,6 @@
 import { FrozenInstanceMap } from '../../lib/core/instances/instance-map';
-import { LoadBalancer, PickerChoice, ServiceInstance } from '../../lib';
+import { LoadBalancer, ServiceInstance } from '../../lib';
+import { PickerChoice } from '../../lib/core';
 import { BenchContext } from '../bench-context';
 
 export interface PickerSpeed {

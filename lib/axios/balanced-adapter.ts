@@ -5,7 +5,7 @@ import { attemptBudgetMs, DEFAULT_CALL_DEADLINES, ResolvedCallDeadlines } from '
 import type { LoadBalancer } from '../core/balancing/load-balancer';
 import { balancingMessages } from '../core/balancing/messages';
 import { Deadline, DeadlineQueue } from '../core/deadline-queue';
-import { failureKind, ResolvedHttpRetry } from './http-retry';
+import { httpFailureKind, ResolvedHttpRetry } from './http-retry';
 import { httpMessages } from './messages';
 import { fullUrl, parseServiceUrl } from './service-url';
 
@@ -211,7 +211,7 @@ class BalancedCall {
     const latencyMs = Date.now() - this.t0;
     const target = this.target!;
     this.guard(() => {
-      const kind = failed ? failureKind(value) : 'answered';
+      const kind = failed ? httpFailureKind(value) : 'answered';
       if (kind === 'answered') {
         const status = failed ? (value as { response: AxiosResponse }).response.status : (value as AxiosResponse).status;
         const retry = this.shared.retry;

@@ -85,7 +85,7 @@ export type FailureKind = 'not-sent' | 'maybe-sent' | 'answered' | 'cancelled' |
  * an HTTP answer, a cancel (an AbortSignal, a CancelToken, an unsubscribe of HttpService's
  * Observable), or something else (bad input).
  */
-export function failureKind(error: unknown): FailureKind {
+export function httpFailureKind(error: unknown): FailureKind {
   const e = error as { code?: string; response?: unknown; cause?: { code?: string }; __CANCEL__?: boolean; name?: string };
   if (e?.response) return 'answered';
   if (e?.__CANCEL__ === true || e?.code === 'ERR_CANCELED' || e?.name === 'CanceledError') return 'cancelled';

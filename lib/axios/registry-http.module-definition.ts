@@ -7,7 +7,7 @@ export const {
   OPTIONS_TYPE: REGISTRY_HTTP_OPTIONS_TYPE,
   ASYNC_OPTIONS_TYPE: REGISTRY_HTTP_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<RegistryHttpModuleOptions>({ moduleName: 'RegistryHttp' })
-  .setClassMethodName('register')
+  .setClassMethodName('forRoot')
   .setFactoryMethodName('createRegistryHttpOptions')
   .setExtras({ isGlobal: false }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
   .build();

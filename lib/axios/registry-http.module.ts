@@ -6,8 +6,9 @@ import { RegistryHttpService } from './registry-http.service';
 
 /**
  * Provides RegistryHttpService: @nestjs/axios's HttpService calling services by name over the
- * instances registered in etcd. `register(options)` or `registerAsync({ imports, useFactory, inject })`
- * (e.g. from ConfigService), `isGlobal` in either. Needs EtcdRegistryModule with `isGlobal: true`.
+ * instances registered in etcd. `forRoot(options)` or `forRootAsync({ imports, inject, useFactory })`
+ * (or `useClass` / `useExisting`, e.g. from ConfigService), `isGlobal` in either, as every module of
+ * this package. Needs EtcdRegistryModule with `isGlobal: true`.
  */
 @Module({
   providers: [
@@ -20,8 +21,8 @@ import { RegistryHttpService } from './registry-http.service';
   exports: [RegistryHttpService],
 })
 export class RegistryHttpModule extends RegistryHttpConfigurableModule {
-  /** Every option has a default: `register()` works. */
-  static register(options: typeof REGISTRY_HTTP_OPTIONS_TYPE = {}): DynamicModule {
-    return super.register(options);
+  /** Every option has a default: `forRoot()` works. */
+  static forRoot(options: typeof REGISTRY_HTTP_OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
   }
 }

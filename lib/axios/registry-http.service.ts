@@ -19,7 +19,7 @@ export const HTTP_ADDRESSING = endpointAddressing('http', ['http', 'https'], { o
  * goes to a picked, live instance of `user-service`, each attempt within `attemptTimeoutMs` (2000 by
  * default) and the call within `deadlineMs` (5000), retried on another instance when that is safe
  * (see balancedAdapter and RegistryHttpModuleOptions.retry). Its balancer's `status()` and
- * `events` (`ejected`, `restored`) are here too.
+ * `events` (`instance-ejected`, `instance-restored`, `instance-left`) are here too.
  */
 export class RegistryHttpService extends HttpService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('RegistryHttp');
@@ -41,10 +41,10 @@ export class RegistryHttpService extends HttpService implements OnModuleInit, On
         ),
       }),
     );
-    loadBalancer.events.on('ejected', (e) =>
+    loadBalancer.events.on('instance-ejected', (e) =>
       this.logger.warn(`ejected ${e.key} (${e.address}) for ${e.forMs} ms after ${e.failures} failed calls`),
     );
-    loadBalancer.events.on('restored', (e) => this.logger.log(`${e.key} (${e.address}) is back (${e.reason})`));
+    loadBalancer.events.on('instance-restored', (e) => this.logger.log(`${e.key} (${e.address}) is back (${e.reason})`));
   }
 
   /** Builds it from the module's options; a bad option throws here, so the start fails, not the first call. */
@@ -57,7 +57,7 @@ export class RegistryHttpService extends HttpService implements OnModuleInit, On
     return this.loadBalancer.status();
   }
 
-  /** `ejected` and `restored` (see BalancerEventMap). */
+  /** `instance-ejected`, `instance-restored`, `instance-left` (see BalancerEventMap). */
   get events(): LoadBalancer['events'] {
     return this.loadBalancer.events;
   }

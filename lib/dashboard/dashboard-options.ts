@@ -1,7 +1,7 @@
 import { findInstanceCodec, INSTANCE_CODECS, InstanceCodec, InstanceCodecChoice, RegistryOptionsError } from '../core';
 import { dashboardMessages } from './messages';
 
-/** Options of EtcdRegistryDashboardModule.forRoot. */
+/** Options of EtcdRegistryDashboardModule.forRoot (forRootAsync: `path` beside the factory, the others from it). */
 export interface EtcdRegistryDashboardOptions {
   /** Where the page is served (its events at `${path}/events`). Default `/registry`. */
   path?: string | undefined;

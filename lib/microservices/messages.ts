@@ -13,8 +13,14 @@ export const clientMessages = {
     `pattern ${JSON.stringify(pattern)} is not idempotent (retry.idempotent), and the instance may have processed it`,
   emitNotRetried: () => 'an emitted event is retried only when the connection was refused',
   noRetryLeft: () => 'no attempt or time left for a retry (retry.attempts, retry.budgetMs, deadlineMs)',
-  asyncClient: (name: string) =>
-    `Client ${JSON.stringify(name)} of registerAsync needs useFactory, useClass or useExisting (a class with createRegistryClientOptions()).`,
+  clientsList: (value: unknown) =>
+    `RegistryClientsModule.forRoot needs "clients": a list of { name, service, ... } (e.g. [{ name: 'USERS', service: 'user-service' }]); got ${JSON.stringify(value)}.`,
+  asyncNames: (value: unknown) =>
+    `RegistryClientsModule.forRootAsync needs "names": the injection tokens of the clients its factory gives (e.g. ['USERS']), known before the factory runs; got ${JSON.stringify(value)}.`,
+  notFromFactory: (name: string, given: string[]) =>
+    `Client ${JSON.stringify(name)} is in forRootAsync's "names" but not in the "clients" its factory returned (got ${given.length ? given.map((n) => JSON.stringify(n)).join(', ') : 'none'}): return { clients: [{ name: ${JSON.stringify(name)}, service: ... }] }.`,
+  notInNames: (name: string) =>
+    `Client ${JSON.stringify(name)} was returned by forRootAsync's factory but is not in its "names": add it there, or it is never provided.`,
   retryOption: (option: string, value: unknown) =>
     `Option "retry.${option}" must be an integer >= ${option === 'attempts' ? 1 : 0}; got ${JSON.stringify(value)}.`,
 };

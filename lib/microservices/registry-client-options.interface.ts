@@ -1,10 +1,9 @@
 import type { TcpClientOptions, Transport } from '@nestjs/microservices';
-import type { ModuleMetadata, Provider, Type } from '@nestjs/common';
 import type { CallDeadlineOptions } from '../core/balancing/call-deadlines';
 import type { LoadBalancerOptions } from '../core/balancing/load-balancer';
 import type { ClientFailureOptions, ClientRetryOptions } from './client-retry';
 
-/** One client of RegistryClientsModule.register([...]). */
+/** One client of RegistryClientsModule.forRoot({ clients: [...] }). */
 export interface RegistryClientOptions
   extends Pick<LoadBalancerOptions, 'prefix' | 'codec' | 'picker' | 'ejection' | 'random'>, CallDeadlineOptions {
   /** Injection token of the ClientProxy, e.g. 'USERS'. */
@@ -21,19 +20,13 @@ export interface RegistryClientOptions
   failures?: ClientFailureOptions | undefined;
 }
 
-/** A class that builds a client's options (registerAsync's `useClass` / `useExisting`). */
-export interface RegistryClientOptionsFactory {
-  createRegistryClientOptions(): Omit<RegistryClientOptions, 'name'> | Promise<Omit<RegistryClientOptions, 'name'>>;
+/** Options of RegistryClientsModule.forRoot, and what a factory of forRootAsync returns. */
+export interface RegistryClientsModuleOptions {
+  /** One ClientProxy per entry, provided under its `name`. */
+  clients: RegistryClientOptions[];
 }
 
-/** One client of RegistryClientsModule.registerAsync([...]): its token, and its options from a factory (as ClientsModule.registerAsync). */
-export interface RegistryClientAsyncOptions {
-  imports?: ModuleMetadata['imports'] | undefined;
-  /** Injection token of the ClientProxy, e.g. 'USERS'. */
-  name: string | symbol;
-  useFactory?: ((...args: any[]) => Omit<RegistryClientOptions, 'name'> | Promise<Omit<RegistryClientOptions, 'name'>>) | undefined;
-  inject?: any[] | undefined;
-  useClass?: Type<RegistryClientOptionsFactory> | undefined;
-  useExisting?: Type<RegistryClientOptionsFactory> | undefined;
-  extraProviders?: Provider[] | undefined;
+/** A class that builds the module's options (forRootAsync's `useClass` / `useExisting`). */
+export interface RegistryClientsOptionsFactory {
+  createRegistryClientsOptions(): RegistryClientsModuleOptions | Promise<RegistryClientsModuleOptions>;
 }

@@ -49,15 +49,15 @@ export class RegistryClientProxy extends ClientProxy implements OnModuleInit, On
     private readonly deadlines: ResolvedCallDeadlines = resolveCallDeadlines(),
   ) {
     super();
-    loadBalancer.events.on('left', (e) => {
+    loadBalancer.events.on('instance-left', (e) => {
       // After the current call's own callbacks (a drained instance leaves inside its last call's answer).
       const known = this.clients.get(e.key);
       if (known) setImmediate(() => this.clients.get(e.key) === known && this.drop(e.key));
     });
-    loadBalancer.events.on('ejected', (e) =>
+    loadBalancer.events.on('instance-ejected', (e) =>
       this.logger.warn(`ejected ${e.key} (${e.address}) for ${e.forMs} ms after ${e.failures} failed calls`),
     );
-    loadBalancer.events.on('restored', (e) => this.logger.log(`${e.key} (${e.address}) is back (${e.reason})`));
+    loadBalancer.events.on('instance-restored', (e) => this.logger.log(`${e.key} (${e.address}) is back (${e.reason})`));
   }
 
   /** Validates `options` (a bad one fails the start) and builds the proxy. */
@@ -105,7 +105,7 @@ export class RegistryClientProxy extends ClientProxy implements OnModuleInit, On
     return { ...this.loadBalancer.status(), connections: this.clients.size };
   }
 
-  /** `ejected`, `restored`, `left` (see BalancerEventMap). */
+  /** `instance-ejected`, `instance-restored`, `instance-left` (see BalancerEventMap). */
   get events(): LoadBalancer['events'] {
     return this.loadBalancer.events;
   }

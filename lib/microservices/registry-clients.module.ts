@@ -1,72 +1,33 @@
-import { DynamicModule, Module, Provider } from '@nestjs/common';
-import { RegistryService } from '../registry.service';
-import type { RegistryClientAsyncOptions, RegistryClientOptions, RegistryClientOptionsFactory } from './registry-client-options.interface';
-import { RegistryClientProxy } from './registry-client.proxy';
+import { DynamicModule, Module } from '@nestjs/common';
 import { RegistryOptionsError } from '../core/errors';
 import { clientMessages } from './messages';
-
-const REGISTRY = { token: RegistryService, optional: true };
+import {
+  assertClientName,
+  REGISTRY_CLIENTS_ASYNC_OPTIONS_TYPE,
+  REGISTRY_CLIENTS_OPTIONS_TYPE,
+  RegistryClientsConfigurableModule,
+} from './registry-clients.module-definition';
 
 /**
- * Like ClientsModule, for services found in etcd: `RegistryClientsModule.register([{ name: 'USERS',
- * service: 'user-service', transport: Transport.TCP }])` provides `@Inject('USERS') ClientProxy`
- * whose calls go to picked live instances; `registerAsync([{ name: 'USERS', imports, useFactory,
- * inject }])` takes each client's options from a factory (e.g. ConfigService), as
- * ClientsModule.registerAsync does. Needs EtcdRegistryModule with `isGlobal: true`.
+ * Like ClientsModule, for services found in etcd: `RegistryClientsModule.forRoot({ clients: [{ name:
+ * 'USERS', service: 'user-service', transport: Transport.TCP }] })` provides `@Inject('USERS')
+ * ClientProxy` whose calls go to picked live instances; `forRootAsync({ names: ['USERS'], imports,
+ * inject, useFactory })` (or `useClass` / `useExisting`) takes the clients' options from a factory
+ * (e.g. ConfigService), their tokens (`names`) given beside it. `isGlobal` in either. Needs
+ * EtcdRegistryModule with `isGlobal: true`.
  */
 @Module({})
-export class RegistryClientsModule {
-  static register(clients: RegistryClientOptions[], extras: { isGlobal?: boolean } = {}): DynamicModule {
-    const providers: Provider[] = clients.map((options) => {
-      assertName(options?.name);
-      return {
-        provide: options.name,
-        useFactory: (registry?: RegistryService) => RegistryClientProxy.create(options, registry),
-        inject: [REGISTRY],
-      };
-    });
-    return { module: RegistryClientsModule, global: extras.isGlobal, providers, exports: providers };
+export class RegistryClientsModule extends RegistryClientsConfigurableModule {
+  static forRoot(options: typeof REGISTRY_CLIENTS_OPTIONS_TYPE): DynamicModule {
+    if (!Array.isArray(options?.clients)) throw new RegistryOptionsError('clients', clientMessages.clientsList(options?.clients));
+    for (const client of options.clients) assertClientName(client?.name);
+    return super.forRoot({ ...options, names: options.clients.map((c) => c.name) });
   }
 
-  static registerAsync(clients: RegistryClientAsyncOptions[], extras: { isGlobal?: boolean } = {}): DynamicModule {
-    const providers: Provider[] = [];
-    const imports = new Set<NonNullable<RegistryClientAsyncOptions['imports']>[number]>();
-    for (const client of clients) {
-      assertName(client?.name);
-      const { name } = client;
-      for (const i of client.imports ?? []) imports.add(i);
-      providers.push(...(client.extraProviders ?? []));
-      const optionsToken = Symbol(`etcd-registry:client-options:${String(name)}`);
-      if (client.useFactory) {
-        providers.push({ provide: optionsToken, useFactory: client.useFactory, inject: client.inject ?? [] });
-      } else if (client.useClass || client.useExisting) {
-        const factoryClass = (client.useExisting ?? client.useClass)!;
-        if (client.useClass) providers.push({ provide: client.useClass, useClass: client.useClass });
-        providers.push({
-          provide: optionsToken,
-          useFactory: (factory: RegistryClientOptionsFactory) => factory.createRegistryClientOptions(),
-          inject: [factoryClass],
-        });
-      } else {
-        throw new RegistryOptionsError('useFactory', clientMessages.asyncClient(String(name)));
-      }
-      providers.push({
-        provide: name,
-        useFactory: (options: Omit<RegistryClientOptions, 'name'>, registry?: RegistryService) =>
-          RegistryClientProxy.create({ ...options, name }, registry),
-        inject: [optionsToken, REGISTRY],
-      });
-    }
-    return {
-      module: RegistryClientsModule,
-      global: extras.isGlobal,
-      imports: [...imports],
-      providers,
-      exports: clients.map((c) => c.name),
-    };
+  static forRootAsync(options: typeof REGISTRY_CLIENTS_ASYNC_OPTIONS_TYPE): DynamicModule {
+    if (!Array.isArray(options?.names) || options.names.length === 0)
+      throw new RegistryOptionsError('names', clientMessages.asyncNames(options?.names));
+    for (const name of options.names) assertClientName(name);
+    return super.forRootAsync(options);
   }
-}
-
-function assertName(name: unknown): asserts name is string | symbol {
-  if (typeof name !== 'string' && typeof name !== 'symbol') throw new RegistryOptionsError('name', clientMessages.clientName(name));
 }

@@ -1,2 +1,2 @@
 export { registerOpenTelemetryMetrics, OTEL_ATTRIBUTES, DELIVERY_DURATION_BUCKETS } from './opentelemetry-metrics';
-export type { OpenTelemetryMetricsHandle, OpenTelemetryMetricsOptions } from './opentelemetry-metrics';
+export type { OpenTelemetryMetricsOptions, RegistryMetricsHandle } from './opentelemetry-metrics';

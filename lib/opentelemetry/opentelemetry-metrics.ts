@@ -1,6 +1,6 @@
 import { Meter, metrics } from '@opentelemetry/api';
 import type { Registry, RegistryErrorSource, RegistryEvent, WatchResyncKind } from '../core';
-import { CountedPrefix, InstanceCounts, watchLagSeconds } from '../core/metrics';
+import { CountedPrefix, InstanceCounts, RegistryMetricsHandle, watchLagSeconds } from '../core/metrics';
 
 export interface OpenTelemetryMetricsOptions {
   /** The meter to create the instruments with. Default: `metrics.getMeter('nestjs-etcd-registry')` of the global MeterProvider. */
@@ -9,10 +9,11 @@ export interface OpenTelemetryMetricsOptions {
   instances?: readonly CountedPrefix[] | undefined;
 }
 
-export interface OpenTelemetryMetricsHandle {
-  /** Stops listening (instruments stay with their meter, and report nothing new). */
-  close(): Promise<void>;
-}
+/**
+ * `stop()` stops listening (the instruments stay with their meter and report nothing new);
+ * `close()` also removes the observable instruments' callbacks.
+ */
+export type { RegistryMetricsHandle };
 
 /**
  * Bucket boundaries of `etcd_registry.delivery.duration` (seconds), given to the SDK through the
@@ -41,7 +42,7 @@ export const OTEL_ATTRIBUTES = {
 export async function registerOpenTelemetryMetrics(
   registry: Registry,
   options: OpenTelemetryMetricsOptions = {},
-): Promise<OpenTelemetryMetricsHandle> {
+): Promise<RegistryMetricsHandle> {
   const meter = options.meter ?? metrics.getMeter('nestjs-etcd-registry');
   const counts = options.instances?.length ? await InstanceCounts.start(registry, options.instances) : undefined;
   const registrations = meter.createCounter('etcd_registry.registrations', {
@@ -111,7 +112,7 @@ export async function registerOpenTelemetryMetrics(
         return unregistrations.add(1);
       case 'lease-lost':
         return leaseLosses.add(1);
-      case 'restored':
+      case 'lease-restored':
         return restorations.add(1);
       case 'watch-resynced':
         return resyncs.add(1, { [OTEL_ATTRIBUTES.prefix]: e.prefix, [OTEL_ATTRIBUTES.resyncKind]: e.kind });
@@ -124,12 +125,18 @@ export async function registerOpenTelemetryMetrics(
     }
   };
   const off = registry.events?.on(onEvent);
-  return {
-    async close() {
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
       off?.();
+      await counts?.close();
+    })());
+  return {
+    stop,
+    async close() {
+      await stop();
       lag.removeCallback(observeLag);
       instances.removeCallback(observeInstances);
-      await counts?.close();
     },
   };
 }

@@ -1,8 +1,11 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { RegistryService } from '../registry.service';
+import {
+  EtcdRegistryPrometheusConfigurableModule,
+  PROMETHEUS_OPTIONS,
+  PROMETHEUS_OPTIONS_TYPE,
+} from './etcd-registry-prometheus.module-definition';
 import { PrometheusMetricsOptions, RegistryMetricsHandle, registerPrometheusMetrics } from './prometheus-metrics';
-
-const PROMETHEUS_OPTIONS = Symbol('ETCD_REGISTRY_PROMETHEUS_OPTIONS');
 
 /**
  * Registers the registry's metrics when the application starts. They stay through the drain and
@@ -32,15 +35,13 @@ export class EtcdRegistryPrometheusMetrics implements OnApplicationBootstrap, On
 /**
  * `EtcdRegistryPrometheusModule.forRoot({ instances: [{ prefix: '/services/', codec: 'json' }] })`:
  * the registry's metrics in prom-client's registry (the global one unless `register` is given);
- * serve them with `await register.metrics()` on your `/metrics` route.
+ * serve them with `await register.metrics()` on your `/metrics` route. `forRootAsync({ imports, inject,
+ * useFactory })` (or `useClass` / `useExisting`) takes the options from a factory.
  */
-@Module({})
-export class EtcdRegistryPrometheusModule {
-  static forRoot(options: PrometheusMetricsOptions = {}): DynamicModule {
-    return {
-      module: EtcdRegistryPrometheusModule,
-      providers: [{ provide: PROMETHEUS_OPTIONS, useValue: options }, EtcdRegistryPrometheusMetrics],
-      exports: [EtcdRegistryPrometheusMetrics],
-    };
+@Module({ providers: [EtcdRegistryPrometheusMetrics], exports: [EtcdRegistryPrometheusMetrics] })
+export class EtcdRegistryPrometheusModule extends EtcdRegistryPrometheusConfigurableModule {
+  /** Every option has a default: `forRoot()` works. */
+  static forRoot(options: typeof PROMETHEUS_OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
   }
 }

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry as PromRegistry, register as defaultRegister } from 'prom-client';
 import type { Registry, RegistryErrorSource, RegistryEvent, WatchResyncKind } from '../core';
-import { CountedPrefix, InstanceCounts, watchLagSeconds } from '../core/metrics';
+import { CountedPrefix, InstanceCounts, RegistryMetricsHandle, watchLagSeconds } from '../core/metrics';
 
 export interface PrometheusMetricsOptions {
   /** The prom-client registry to register the metrics in. Default: prom-client's global `register`. */
@@ -11,12 +11,12 @@ export interface PrometheusMetricsOptions {
   buckets?: number[] | undefined;
 }
 
-export interface RegistryMetricsHandle {
-  /** Stops counting this registry's events; its series stay (counters keep their values) until the process ends. */
-  stop(): Promise<void>;
-  /** Stops, and removes the metrics from the prom-client registry once no other registry reports into it. */
-  close(): Promise<void>;
-}
+/**
+ * `stop()` stops counting this registry's events (its series stay, counters keep their values, until
+ * the process ends); `close()` stops, and removes the metrics from the prom-client registry once no
+ * other registry reports into it.
+ */
+export type { RegistryMetricsHandle };
 
 /** 0.5 ms to 5 s: a delivery takes a millisecond or less, a slow handler seconds. */
 export const DEFAULT_LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -151,7 +151,7 @@ class SharedMetrics {
         return this.unregistrations.inc();
       case 'lease-lost':
         return this.leaseLosses.inc();
-      case 'restored':
+      case 'lease-restored':
         return this.restorations.inc();
       case 'watch-resynced':
         return this.resyncs.inc({ prefix: e.prefix, kind: e.kind });

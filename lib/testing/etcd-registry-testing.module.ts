@@ -1,9 +1,14 @@
-import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ETCD_REGISTRY, ETCD_REGISTRY_RESOLVED_OPTIONS } from '../etcd-registry.constants';
 import type { ResolvedEtcdRegistryModuleOptions } from '../etcd-registry.options';
 import { registryFaceProviders } from '../etcd-registry.providers';
 import { RegistryService } from '../registry.service';
+import {
+  ETCD_REGISTRY_TESTING_OPTIONS,
+  EtcdRegistryTestingConfigurableModule,
+  TESTING_OPTIONS_TYPE,
+} from './etcd-registry-testing.module-definition';
 import { EtcdRegistryTestingOptions, resolveTestingOptions, testingRegistry } from './etcd-registry-testing.options';
 import { InMemoryRegistry } from './in-memory-registry';
 
@@ -18,32 +23,32 @@ import { InMemoryRegistry } from './in-memory-registry';
  *   providers: [UserServicePool],
  * }).compile();
  * ```
+ *
+ * `forRootAsync({ imports, inject, useFactory })` (or `useClass` / `useExisting`) takes the options
+ * from a factory, as EtcdRegistryModule.forRootAsync does.
  */
-@Module({})
-export class EtcdRegistryTestingModule {
-  static forRoot(options: EtcdRegistryTestingOptions = {}): DynamicModule {
-    return {
-      module: EtcdRegistryTestingModule,
-      global: options?.isGlobal ?? false,
-      imports: [DiscoveryModule],
-      providers: [
-        ...testingRegistryProviders(options),
-        { provide: ETCD_REGISTRY, useExisting: InMemoryRegistry },
-        ...registryFaceProviders,
-      ],
-      exports: [RegistryService, InMemoryRegistry, ETCD_REGISTRY],
-    };
-  }
-}
-
-/** The resolved options (a bad option fails the module's compilation, naming it) and the InMemoryRegistry. */
-function testingRegistryProviders(options: EtcdRegistryTestingOptions): Provider[] {
-  return [
-    { provide: ETCD_REGISTRY_RESOLVED_OPTIONS, useFactory: () => resolveTestingOptions(options) },
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    // The resolved options (a bad option fails the module's compilation, naming it) and the InMemoryRegistry.
+    {
+      provide: ETCD_REGISTRY_RESOLVED_OPTIONS,
+      useFactory: (options: EtcdRegistryTestingOptions) => resolveTestingOptions(options),
+      inject: [ETCD_REGISTRY_TESTING_OPTIONS],
+    },
     {
       provide: InMemoryRegistry,
-      useFactory: (resolved: ResolvedEtcdRegistryModuleOptions) => testingRegistry(options, resolved),
-      inject: [ETCD_REGISTRY_RESOLVED_OPTIONS],
+      useFactory: (options: EtcdRegistryTestingOptions, resolved: ResolvedEtcdRegistryModuleOptions) => testingRegistry(options, resolved),
+      inject: [ETCD_REGISTRY_TESTING_OPTIONS, ETCD_REGISTRY_RESOLVED_OPTIONS],
     },
-  ];
+    { provide: ETCD_REGISTRY, useExisting: InMemoryRegistry },
+    ...registryFaceProviders,
+  ],
+  exports: [RegistryService, InMemoryRegistry, ETCD_REGISTRY],
+})
+export class EtcdRegistryTestingModule extends EtcdRegistryTestingConfigurableModule {
+  /** Every option has a default: `forRoot()` works. */
+  static forRoot(options: typeof TESTING_OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
+  }
 }

@@ -356,7 +356,7 @@ export class InMemoryRegistry implements Registry {
       this.etcd.put(this.key(path), value, this.lease);
       rewritten++;
     }
-    this.events.emit({ type: 'restored', lease: this.lease, keys: rewritten });
+    this.events.emit({ type: 'lease-restored', lease: this.lease, keys: rewritten });
   }
 
   private tick(): void {

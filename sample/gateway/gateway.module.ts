@@ -22,11 +22,11 @@ import { UserServicePool } from './user-service-pool';
       useFactory: registryOptions('gateway'),
     }),
     // http://user-service/... goes to a live instance; json reads our values (and plain host:port).
-    RegistryHttpModule.register({ codec: 'json' }),
+    RegistryHttpModule.forRoot({ codec: 'json' }),
     // ClientProxy 'USERS': send/emit to a live instance's tcp:// endpoint. get-user is a read: safe to send again.
-    RegistryClientsModule.register([
-      { name: USERS_CLIENT, service: 'user-service', transport: Transport.TCP, codec: 'json', retry: { idempotent: true } },
-    ]),
+    RegistryClientsModule.forRoot({
+      clients: [{ name: USERS_CLIENT, service: 'user-service', transport: Transport.TCP, codec: 'json', retry: { idempotent: true } }],
+    }),
     // The live registry page: GET /registry on the gateway's port (read-only).
     EtcdRegistryDashboardModule.forRoot({ path: '/registry', prefix: '/services/' }),
     OpsModule,

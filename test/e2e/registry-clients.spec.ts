@@ -45,13 +45,13 @@ describe('RegistryClientsModule: Nest microservice clients by service name (real
   });
   afterEach(() => fleet.stopAll());
 
-  async function caller(extra: Partial<Parameters<typeof RegistryClientsModule.register>[0][0]> = {}) {
+  async function caller(extra: Partial<Parameters<typeof RegistryClientsModule.forRoot>[0]['clients'][number]> = {}) {
     const app = await apps.start({
       imports: [
         EtcdRegistryModule.forRoot({ endpoints: t.etcd.endpoints, timeoutMs: 3000, isGlobal: true }),
-        RegistryClientsModule.register([
-          { name: 'USERS', service: 'user-service', transport: Transport.TCP, prefix, codec: 'json', ...extra },
-        ]),
+        RegistryClientsModule.forRoot({
+          clients: [{ name: 'USERS', service: 'user-service', transport: Transport.TCP, prefix, codec: 'json', ...extra }],
+        }),
       ],
       providers: [UsersCaller],
     });
@@ -75,7 +75,7 @@ describe('RegistryClientsModule: Nest microservice clients by service name (real
     const [, victim] = await Promise.all(['u1', 'u2', 'u3'].map((id) => fleet.start(id)));
     const { caller: c, users } = await caller({ retry: { idempotent: true } });
     const ejected: InstanceEjectedEvent[] = [];
-    users.events.on('ejected', (e) => ejected.push(e));
+    users.events.on('instance-ejected', (e) => ejected.push(e));
     const counts = { ok: 0, errors: [] as string[], by: new Map<string, number>() };
     let stop = false;
     const worker = async (w: number) => {
@@ -117,11 +117,13 @@ describe('RegistryClientsModule: Nest microservice clients by service name (real
     const app = await apps.start({
       imports: [
         EtcdRegistryModule.forRoot({ endpoints: t.etcd.endpoints, timeoutMs: 3000, isGlobal: true }),
-        RegistryClientsModule.register([
-          { name: 'TYPO', service: 'user-servise', prefix, codec: 'json' },
-          { name: 'DRAINING', service: 'draining-service', prefix, codec: 'json' },
-          { name: 'HTTP_ONLY', service: 'http-only', prefix, codec: 'json' },
-        ]),
+        RegistryClientsModule.forRoot({
+          clients: [
+            { name: 'TYPO', service: 'user-servise', prefix, codec: 'json' },
+            { name: 'DRAINING', service: 'draining-service', prefix, codec: 'json' },
+            { name: 'HTTP_ONLY', service: 'http-only', prefix, codec: 'json' },
+          ],
+        }),
       ],
     });
     const registry = app.get(RegistryService);
@@ -154,7 +156,7 @@ describe('RegistryClientsModule: Nest microservice clients by service name (real
       .create({
         imports: [
           EtcdRegistryModule.forRoot({ endpoints: t.etcd.endpoints, timeoutMs: 3000, isGlobal: true }),
-          RegistryClientsModule.register([{ name: 'USERS', service: 'user-service', transport: Transport.REDIS as never }]),
+          RegistryClientsModule.forRoot({ clients: [{ name: 'USERS', service: 'user-service', transport: Transport.REDIS as never }] }),
         ],
       })
       .catch((e: unknown) => e);
@@ -168,10 +170,12 @@ describe('RegistryClientsModule: Nest microservice clients by service name (real
     const app = await apps.start({
       imports: [
         EtcdRegistryModule.forRoot({ endpoints: t.etcd.endpoints, timeoutMs: 3000, isGlobal: true }),
-        RegistryClientsModule.register([
-          { name: 'USERS', ...base },
-          { name: 'USERS_IDEMPOTENT', ...base, retry: { ...extra.retry, idempotent: true } },
-        ]),
+        RegistryClientsModule.forRoot({
+          clients: [
+            { name: 'USERS', ...base },
+            { name: 'USERS_IDEMPOTENT', ...base, retry: { ...extra.retry, idempotent: true } },
+          ],
+        }),
       ],
     });
     return { once: app.get<RegistryClientProxy>('USERS'), idempotent: app.get<RegistryClientProxy>('USERS_IDEMPOTENT') };
@@ -181,7 +185,7 @@ describe('RegistryClientsModule: Nest microservice clients by service name (real
     const [, victim] = await Promise.all(['u1', 'u2', 'u3'].map((id) => fleet.start(id)));
     const { once, idempotent } = await twoClients({ attemptTimeoutMs: 500 });
     const ejected: InstanceEjectedEvent[] = [];
-    idempotent.events.on('ejected', (e) => ejected.push(e));
+    idempotent.events.on('instance-ejected', (e) => ejected.push(e));
     const victimKey = `${prefix}user-service/${victim.id}`;
     // 4 s at 200 calls/s, one at-most-once send in ten; the victim hangs 0.5 s in.
     const results = await within(
@@ -216,7 +220,7 @@ describe('RegistryClientsModule: Nest microservice clients by service name (real
     const { idempotent } = await twoClients({ retry: { errors: isInternalServerError } });
     const ejected: Array<InstanceEjectedEvent & { afterMs: number }> = [];
     const t0 = Date.now();
-    idempotent.events.on('ejected', (e) => ejected.push({ ...e, afterMs: Date.now() - t0 }));
+    idempotent.events.on('instance-ejected', (e) => ejected.push({ ...e, afterMs: Date.now() - t0 }));
     const results = await within(
       pacedLoad(200, 400, (i) => firstValueFrom(idempotent.send<{ servedBy: string }>('get-user', { id: String(i) }))),
       20_000,
@@ -259,24 +263,43 @@ describe('RegistryClientsModule: Nest microservice clients by service name (real
     expect(handled.size).toBe(results.length);
   });
 
-  it("registerAsync takes each client's options from a factory (ConfigService)", async () => {
+  it("forRootAsync takes the clients' options from a factory (ConfigService), their tokens given beside it", async () => {
     await fleet.start('u1');
     const app = await apps.start({
       imports: [
         EtcdRegistryModule.forRoot({ endpoints: t.etcd.endpoints, timeoutMs: 3000, isGlobal: true }),
         ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ USERS_PREFIX: prefix })] }),
-        RegistryClientsModule.registerAsync([
-          {
-            name: 'USERS',
-            imports: [ConfigModule],
-            inject: [ConfigService],
-            useFactory: (config: ConfigService) => ({ service: 'user-service', prefix: config.get<string>('USERS_PREFIX'), codec: 'json' }),
-          },
-        ]),
+        RegistryClientsModule.forRootAsync({
+          names: ['USERS'],
+          imports: [ConfigModule],
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) => ({
+            clients: [{ name: 'USERS', service: 'user-service', prefix: config.get<string>('USERS_PREFIX'), codec: 'json' }],
+          }),
+        }),
       ],
       providers: [UsersCaller],
     });
     expect(await app.get(UsersCaller).servedBy('1')).toBe('u1');
     expect(app.get<RegistryClientProxy>('USERS').loadBalancer.prefix).toBe(prefix);
+  });
+
+  it('forRootAsync: names are required, and a name the factory does not give fails the start naming it', async () => {
+    expect(() => RegistryClientsModule.forRootAsync({ names: [], useFactory: () => ({ clients: [] }) })).toThrow(
+      /forRootAsync needs "names": the injection tokens of the clients its factory gives/,
+    );
+    const error = await apps
+      .create({
+        imports: [
+          EtcdRegistryModule.forRoot({ endpoints: t.etcd.endpoints, timeoutMs: 3000, isGlobal: true }),
+          RegistryClientsModule.forRootAsync({
+            names: ['USERS'],
+            useFactory: () => ({ clients: [{ name: 'USER', service: 'user-service', prefix }] }),
+          }),
+        ],
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RegistryOptionsError);
+    expect((error as Error).message).toMatch(/Client "USER" was returned by forRootAsync's factory but is not in its "names"/);
   });
 });

@@ -101,7 +101,7 @@ describe('registry events in a Nest application (real etcd)', () => {
           isGlobal: true,
           service: { name: 'users', id: 'u1', address: '127.0.0.1:1', prefix },
         }),
-        EtcdRegistryEventEmitterModule,
+        EtcdRegistryEventEmitterModule.forRoot(),
       ],
       providers: [LeaseListener],
     })
@@ -112,5 +112,27 @@ describe('registry events in a Nest application (real etcd)', () => {
     await apps.close(app);
     expect(listener.got.map((e) => e.type)).toEqual(['registered', 'unregistered']);
     expect(await firstValueFrom(app.get(RegistryService).events$.pipe(take(1)), { defaultValue: 'completed' })).toBe('completed');
+  });
+
+  it('EtcdRegistryEventEmitterModule.forRootAsync({ useFactory }) forwards the `types` it returns only', async () => {
+    const prefix = uniquePrefix('ev');
+    @Module({
+      imports: [
+        EventEmitterModule.forRoot(),
+        EtcdRegistryModule.forRoot({
+          endpoints: etcd.endpoints,
+          isGlobal: true,
+          service: { name: 'users', id: 'u1', address: '127.0.0.1:1', prefix },
+        }),
+        EtcdRegistryEventEmitterModule.forRootAsync({ useFactory: async () => ({ types: ['unregistered'] as const }) }),
+      ],
+      providers: [LeaseListener],
+    })
+    class AppModule {}
+    const app = await apps.start({ imports: [AppModule] });
+    const listener = app.get(LeaseListener);
+    expect(listener.got).toEqual([]);
+    await apps.close(app);
+    expect(listener.got.map((e) => e.type)).toEqual(['unregistered']);
   });
 });

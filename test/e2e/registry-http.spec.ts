@@ -34,12 +34,12 @@ describe('RegistryHttpService: HTTP by service name (real etcd, real Nest apps i
   afterEach(() => fleet.stopAll());
 
   async function gateway(
-    options: Parameters<typeof RegistryHttpModule.register>[0] = {},
+    options: Parameters<typeof RegistryHttpModule.forRoot>[0] = {},
   ): Promise<{ app: INestApplication; http: RegistryHttpService }> {
     const app = await apps.start({
       imports: [
         EtcdRegistryModule.forRoot({ endpoints: t.etcd.endpoints, timeoutMs: 3000, isGlobal: true }),
-        RegistryHttpModule.register({ prefix, codec: 'json', ...options }),
+        RegistryHttpModule.forRoot({ prefix, codec: 'json', ...options }),
       ],
     });
     return { app, http: app.get(RegistryHttpService) };
@@ -66,7 +66,7 @@ describe('RegistryHttpService: HTTP by service name (real etcd, real Nest apps i
     const [, victim] = await Promise.all(['u1', 'u2', 'u3'].map((id) => fleet.start(id)));
     const { http } = await gateway();
     const ejected: InstanceEjectedEvent[] = [];
-    http.events.on('ejected', (e) => ejected.push(e));
+    http.events.on('instance-ejected', (e) => ejected.push(e));
     const counts = { ok: 0, failed: 0, errors: [] as string[], by: new Map<string, number>() };
     let stop = false;
     const worker = async (w: number) => {
@@ -149,7 +149,7 @@ describe('RegistryHttpService: HTTP by service name (real etcd, real Nest apps i
   });
 
   it('without a global EtcdRegistryModule the start fails, saying so; a bad option fails the start naming it', async () => {
-    const app = await apps.create({ imports: [RegistryHttpModule.register()] });
+    const app = await apps.create({ imports: [RegistryHttpModule.forRoot()] });
     const error = await app.init().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RegistryOptionsError);
     expect((error as Error).message).toContain('import EtcdRegistryModule.forRoot({ ..., isGlobal: true })');
@@ -157,7 +157,7 @@ describe('RegistryHttpService: HTTP by service name (real etcd, real Nest apps i
       .create({
         imports: [
           EtcdRegistryModule.forRoot({ endpoints: t.etcd.endpoints, isGlobal: true }),
-          RegistryHttpModule.register({ picker: 'fastest' as never }),
+          RegistryHttpModule.forRoot({ picker: 'fastest' as never }),
         ],
       })
       .then((a) => a.init())
@@ -169,7 +169,7 @@ describe('RegistryHttpService: HTTP by service name (real etcd, real Nest apps i
     const [, victim] = await Promise.all(['u1', 'u2', 'u3'].map((id) => fleet.start(id)));
     const { http } = await gateway({ attemptTimeoutMs: 500 });
     const ejected: InstanceEjectedEvent[] = [];
-    http.events.on('ejected', (e) => ejected.push(e));
+    http.events.on('instance-ejected', (e) => ejected.push(e));
     const victimKey = `${prefix}user-service/${victim.id}`;
     // 4 s at 200 calls/s, one POST in ten; the victim hangs 0.5 s in.
     const results = await within(
@@ -207,7 +207,7 @@ describe('RegistryHttpService: HTTP by service name (real etcd, real Nest apps i
     const [, victim] = await Promise.all(['u1', 'u2'].map((id) => fleet.start(id)));
     const { http } = await gateway({ attemptTimeoutMs: 0, deadlineMs: 0 });
     const ejected: InstanceEjectedEvent[] = [];
-    http.events.on('ejected', (e) => ejected.push(e));
+    http.events.on('instance-ejected', (e) => ejected.push(e));
     victim.pause();
     const results = await within(
       pacedLoad(100, 100, (i) => firstValueFrom(http.get(`http://user-service/users/${i}`).pipe(timeout(300)))),
@@ -227,7 +227,7 @@ describe('RegistryHttpService: HTTP by service name (real etcd, real Nest apps i
     const { http } = await gateway();
     const ejected: Array<InstanceEjectedEvent & { afterMs: number }> = [];
     const t0 = Date.now();
-    http.events.on('ejected', (e) => ejected.push({ ...e, afterMs: Date.now() - t0 }));
+    http.events.on('instance-ejected', (e) => ejected.push({ ...e, afterMs: Date.now() - t0 }));
     const results = await within(
       pacedLoad(200, 400, (i) => firstValueFrom(http.get<{ servedBy: string }>(`http://user-service/users/${i}`))),
       20_000,
@@ -259,13 +259,13 @@ describe('RegistryHttpService: HTTP by service name (real etcd, real Nest apps i
     expect(lenient.status().services[0].ejected).toBe(0);
   });
 
-  it('registerAsync takes the options from a factory (ConfigService), isGlobal included', async () => {
+  it('forRootAsync takes the options from a factory (ConfigService), isGlobal included', async () => {
     await fleet.start('u1');
     const app = await apps.start({
       imports: [
         EtcdRegistryModule.forRoot({ endpoints: t.etcd.endpoints, timeoutMs: 3000, isGlobal: true }),
         ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ USERS_PREFIX: prefix, USERS_ATTEMPT_MS: 1234 })] }),
-        RegistryHttpModule.registerAsync({
+        RegistryHttpModule.forRootAsync({
           imports: [ConfigModule],
           inject: [ConfigService],
           useFactory: (config: ConfigService) => ({

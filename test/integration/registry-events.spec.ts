@@ -60,10 +60,10 @@ describe('registry events (real etcd)', () => {
     await registry.register(`${prefix}b`, 'two');
     const old = registry.leaseId!;
     await t.client.leaseClient.leaseRevoke({ ID: old });
-    await waitFor(() => rec.of('restored').length > 0, { timeoutMs: 8000, message: 'a restored event' });
+    await waitFor(() => rec.of('lease-restored').length > 0, { timeoutMs: 8000, message: 'a lease-restored event' });
     const lost = rec.of('lease-lost');
     expect(lost).toEqual([expect.objectContaining({ lease: old, keys: 2 })]);
-    const [restored] = rec.of('restored');
+    const [restored] = rec.of('lease-restored');
     expect(restored).toMatchObject({ lease: registry.leaseId, keys: 2 });
     expect(restored.lease).not.toBe(old);
     expect(restored.at).toBeGreaterThanOrEqual(lost[0].at);

@@ -3,7 +3,7 @@ import { ClientGrpc, ClientsModule, GrpcMethod, Transport } from '@nestjs/micros
 import { Test } from '@nestjs/testing';
 import { firstValueFrom, Observable } from 'rxjs';
 import { EtcdRegistryModule } from '../../lib';
-import type { InstanceCodecName } from '../../lib';
+import type { InstanceCodecName } from '../../lib/core';
 import { RegistryGrpcModule } from '../../lib/grpc';
 import { freePort } from '../support/free-port';
 import { GoProcess, GoProgram, buildGoPrograms, goToolchain, runGo } from '../support/go-programs';

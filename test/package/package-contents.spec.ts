@@ -1,6 +1,7 @@
 import { execFileSync } from 'child_process';
 import { readFileSync } from 'fs';
 import { join } from 'path';
+import { exportedNames } from '../support/exported-names';
 
 jest.setTimeout(120_000);
 
@@ -69,6 +70,7 @@ describe('the published package', () => {
     expect(Object.keys(pkg.exports).sort()).toEqual([
       '.',
       './axios',
+      './core',
       './dashboard',
       './event-emitter',
       './grpc',
@@ -80,6 +82,14 @@ describe('the published package', () => {
       './testing',
       './testing/etcd',
     ]);
+  });
+
+  it('has a root entry of at most 60 names (values and types, read from dist/index.d.ts) and a core entry of its own', () => {
+    const root = exportedNames(join(ROOT, 'dist', 'index.d.ts'));
+    expect(root.length).toBeLessThanOrEqual(60);
+    expect(root).not.toContain('InstanceDecoder');
+    expect(exportedNames(join(ROOT, 'dist', 'core', 'index.d.ts'))).toEqual(expect.arrayContaining(['createRegistry', 'InstanceDecoder']));
+    expect(files).toEqual(expect.arrayContaining(['dist/core/index.mjs', 'dist/core/index.d.mts']));
   });
 
   it('names its repository, home page and issue tracker, covers Nest 11 and 12, and states the Node versions', () => {
@@ -105,7 +115,7 @@ describe('the published package', () => {
         import { createRequire } from 'node:module';
         const require = createRequire(import.meta.url);
         const out = {};
-        for (const entry of ['${pkg.name}', '${pkg.name}/testing', '${pkg.name}/testing/etcd']) {
+        for (const entry of ['${pkg.name}', '${pkg.name}/core', '${pkg.name}/testing', '${pkg.name}/testing/etcd']) {
           const esm = await import(entry);
           const cjs = require(entry);
           const cjsNames = Object.keys(cjs).filter((k) => k !== '__esModule').sort();
@@ -122,6 +132,11 @@ describe('the published package', () => {
     expect(main.esmNames).toEqual(main.cjsNames);
     expect(main.esmNames).toEqual(expect.arrayContaining(['EtcdRegistryModule', 'RegistryService', 'WatchServices', 'createRegistry']));
     expect(main.same).toEqual([]);
+    const core = report[`${pkg.name}/core`];
+    expect(core.esmNames).toEqual(core.cjsNames);
+    expect(core.esmNames).toEqual(expect.arrayContaining(['createRegistry', 'LoadBalancer', 'RegistryEvents', 'resolveRegistryOptions']));
+    expect(core.esmNames).not.toContain('EtcdRegistryModule');
+    expect(core.same).toEqual([]);
     const testing = report[`${pkg.name}/testing`];
     expect(testing.esmNames).toEqual(testing.cjsNames);
     expect(testing.same).toEqual([]);

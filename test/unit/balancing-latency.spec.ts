@@ -1,4 +1,5 @@
-import { LATENCY_DECAY_MS, LoadBalancer, PROBE_AFTER_MS } from '../../lib';
+import { LoadBalancer } from '../../lib';
+import { LATENCY_DECAY_MS, PROBE_AFTER_MS } from '../../lib/core';
 import { countPicks, fleetOf, instance, seededRandom } from '../support/instance-fixtures';
 
 /**

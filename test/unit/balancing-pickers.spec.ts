@@ -1,4 +1,5 @@
-import { LoadBalancer, PickerChoice } from '../../lib';
+import { LoadBalancer } from '../../lib';
+import { PickerChoice } from '../../lib/core';
 import { chiSquare, countPicks, fleetOf, instance, seededRandom } from '../support/instance-fixtures';
 
 /**

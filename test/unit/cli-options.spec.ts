@@ -3,7 +3,8 @@ import { parseCliOptions } from '../../lib/cli/cli-options';
 import { skewBounds, skewExceeds } from '../../lib/cli/doctor/clock-skew';
 import { diffInstances, indexInstances } from '../../lib/cli/instance-changes';
 import { instanceTable, printable, table } from '../../lib/cli/instance-format';
-import { INSTANCE_CODECS, RegistryAuthError, RegistryUnavailableError, ServiceInstance } from '../../lib';
+import { RegistryAuthError, RegistryUnavailableError, ServiceInstance } from '../../lib';
+import { INSTANCE_CODECS } from '../../lib/core';
 
 describe('CLI options', () => {
   const env = { ETCD_ENDPOINTS: '10.0.0.1:2379,10.0.0.2:2379' };

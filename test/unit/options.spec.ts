@@ -1,4 +1,5 @@
-import { RegistryOptionsError, resolveRegistryOptions } from '../../lib';
+import { RegistryOptionsError } from '../../lib';
+import { resolveRegistryOptions } from '../../lib/core';
 
 describe('resolveRegistryOptions', () => {
   it('applies the defaults', () => {

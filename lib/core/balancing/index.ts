@@ -1,5 +1,5 @@
 export { BalancedInstance } from './balanced-instance';
-export type { BalancerEventMap, InstanceEjectedEvent, InstanceLeftEvent, InstanceRestoredEvent } from './balancer-events';
+export type { BalancerEvent, BalancerEventMap, InstanceEjectedEvent, InstanceLeftEvent, InstanceRestoredEvent } from './balancer-events';
 export {
   AttemptTimeoutError,
   CallDeadlineError,

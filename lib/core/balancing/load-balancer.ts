@@ -62,7 +62,7 @@ export const DEFAULT_SERVICES_PREFIX = '/services/';
 /**
  * Picks instances of services by name over the live instances under one prefix, with no etcd call
  * per pick: the instance map comes from a watch (or from `apply`). One ServiceBalancer per service
- * keeps the pickers and the passive health. Events: `ejected`, `restored` (see BalancerEventMap).
+ * keeps the pickers and the passive health. Events: `instance-ejected`, `instance-restored`, `instance-left` (see BalancerEventMap).
  */
 export class LoadBalancer {
   readonly prefix: string;
@@ -115,16 +115,7 @@ export class LoadBalancer {
   private forwardEjections(source: Registry | InstanceWatchSource): void {
     const registryEvents = (source as { events?: RegistryEvents }).events;
     if (!registryEvents) return;
-    this.events.on('ejected', (e) =>
-      registryEvents.emit({
-        type: 'instance-ejected',
-        service: e.service,
-        key: e.key,
-        address: e.address,
-        reason: balancingMessages.ejectedReason(e.failures),
-        forMs: e.forMs,
-      }),
-    );
+    this.events.on('instance-ejected', (e) => registryEvents.emit(e));
   }
 
   /** Takes a new instance map (what the watch delivers). */

@@ -2,7 +2,6 @@
 const names = (list: readonly string[]) => (list.length === 0 ? 'none' : list.slice(0, 10).join(', ') + (list.length > 10 ? ', ...' : ''));
 
 export const balancingMessages = {
-  ejectedReason: (failures: number) => `${failures} failed call(s) in a row`,
   unknownService: (service: string, prefix: string, known: readonly string[]) =>
     `No service named ${JSON.stringify(service)} is registered under ${JSON.stringify(prefix)} (services there: ${names(known)}): check the service name and the prefix.`,
   noLiveInstance: (service: string, prefix: string, draining: number) =>

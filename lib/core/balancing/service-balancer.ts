@@ -113,7 +113,14 @@ export class ServiceBalancer {
       known.draining = false;
       if (known.instance !== instance) {
         // A new value under the key: the instance registered again (a new lease, a new address...).
-        if (known.address !== address) this.events.emit('left', { service: this.service, key: known.key, address: known.address });
+        if (known.address !== address)
+          this.events.emit('instance-left', {
+            type: 'instance-left',
+            at: this.now(),
+            service: this.service,
+            key: known.key,
+            address: known.address,
+          });
         known.instance = instance;
         known.address = address;
         if (known.ejected) this.restore(known, 're-registered');
@@ -175,7 +182,9 @@ export class ServiceBalancer {
     timer.unref();
     this.timers.set(c.key, timer);
     this.rebuild();
-    this.events.emit('ejected', {
+    this.events.emit('instance-ejected', {
+      type: 'instance-ejected',
+      at: now,
       service: this.service,
       key: c.key,
       address: c.address,
@@ -264,7 +273,14 @@ export class ServiceBalancer {
     c.consecutiveNoAnswer = 0;
     c.restoredAt = this.now();
     if (reason === 'timeout') this.rebuild();
-    this.events.emit('restored', { service: this.service, key: c.key, address: c.address, reason });
+    this.events.emit('instance-restored', {
+      type: 'instance-restored',
+      at: this.now(),
+      service: this.service,
+      key: c.key,
+      address: c.address,
+      reason,
+    });
   }
 
   private forget(key: string): void {
@@ -272,7 +288,7 @@ export class ServiceBalancer {
     this.timers.delete(key);
     const c = this.byKey.get(key)!;
     this.byKey.delete(key);
-    this.events.emit('left', { service: this.service, key, address: c.address });
+    this.events.emit('instance-left', { type: 'instance-left', at: this.now(), service: this.service, key, address: c.address });
   }
 
   private rebuild(): void {

@@ -1,3 +1,5 @@
+import type { InstanceEjectedEvent } from '../balancing/balancer-events';
+
 /**
  * What a registry reports as it happens (a framework-free typed union; `at` is epoch ms).
  * Every event but `delivered` matches a log line of the registry.
@@ -8,18 +10,25 @@ export type RegistryEvent =
   | DrainingEvent
   | UnregisteredEvent
   | LeaseLostEvent
-  | RestoredEvent
+  | LeaseRestoredEvent
   | WatchResyncedEvent
   | WatchStaleEvent
   | WatchLiveEvent
   | DeliveredEvent
-  | RegistryInstanceEjectedEvent
+  | InstanceEjectedEvent
   | RegistryErrorEvent;
 
 /** The type names of RegistryEvent. */
 export type RegistryEventType = RegistryEvent['type'];
 
-/** `path` is in etcd under `lease` (a first write; a re-write after a loss is `restored`). */
+/**
+ * Event types are named `<subject>-<change>` where a subject is not the registration itself:
+ * `lease-lost` / `lease-restored`, `watch-resynced` / `watch-stale` / `watch-live`, and
+ * `instance-ejected` (the balancer's own events are `instance-ejected`, `instance-restored`,
+ * `instance-left`, with the same shapes).
+ */
+
+/** `path` is in etcd under `lease` (a first write; a re-write after a loss is `lease-restored`). */
 export interface RegisteredEvent {
   readonly type: 'registered';
   readonly at: number;
@@ -65,8 +74,8 @@ export interface LeaseLostEvent {
 }
 
 /** Every registered path is in etcd again, under `lease` (`keys` of them were written again). */
-export interface RestoredEvent {
-  readonly type: 'restored';
+export interface LeaseRestoredEvent {
+  readonly type: 'lease-restored';
   readonly at: number;
   readonly lease: string;
   readonly keys: number;
@@ -122,19 +131,11 @@ export interface DeliveredEvent {
 }
 
 /**
- * A client stopped picking an instance that failed (outlier ejection). Emitted by the clients of
- * the balancing work (lib/core/balancing), not by the registry itself.
+ * A client stopped picking an instance that failed (outlier ejection): the balancer's own
+ * `instance-ejected` event, forwarded as is. Emitted by the clients of the balancing work
+ * (lib/core/balancing), not by the registry itself.
  */
-export interface RegistryInstanceEjectedEvent {
-  readonly type: 'instance-ejected';
-  readonly at: number;
-  readonly service: string;
-  readonly key: string;
-  readonly address: string;
-  readonly reason: string;
-  /** How long the instance stays out, if known. */
-  readonly forMs?: number | undefined;
-}
+export type { InstanceEjectedEvent };
 
 /** Where an error event comes from. */
 export type RegistryErrorSource = 'handler' | 'watch' | 'lease' | 'conflict';

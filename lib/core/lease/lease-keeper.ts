@@ -327,7 +327,7 @@ export class LeaseKeeper {
     const lease = this.lifecycle.id;
     if (lease && (this.leaseWasLost || result.rewritten > 0)) {
       this.options.logger.log(messages.leaseRestored(result.rewritten, lease));
-      this.options.events.emit({ type: 'restored', lease, keys: result.rewritten });
+      this.options.events.emit({ type: 'lease-restored', lease, keys: result.rewritten });
       this.leaseWasLost = false;
     }
     await this.revokeIfIdle();
