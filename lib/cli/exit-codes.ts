@@ -1,4 +1,4 @@
-/** What the CLI's exit status means; scripts can rely on these (README "Command line"). */
+/** What the CLI's exit status means; scripts can rely on these (docs/operating.md, "Command line"). */
 export const ExitCode = {
   /** Done; for `doctor`, every check passed (warnings allowed). */
   ok: 0,
