@@ -1,15 +1,15 @@
 export * from './core';
-export { EtcdRegistryModule } from './etcd-registry.module';
-export { RegistryService } from './registry.service';
-export { WatchServices } from './decorators';
-export type { WatchServicesOptions } from './decorators';
-export { ETCD_CLIENT, ETCD_REGISTRY } from './etcd-registry.constants';
-export { ETCD_REGISTRY_MODULE_OPTIONS } from './etcd-registry.module-definition';
-export { resolveEtcdRegistryModuleOptions } from './etcd-registry.options';
-export type { ResolvedEtcdRegistryModuleOptions } from './etcd-registry.options';
+export { EtcdRegistryModule } from './module/etcd-registry.module';
+export { RegistryService } from './service/registry.service';
+export { WatchServices } from './watch-services/watch-services.decorator';
+export type { WatchServicesOptions } from './watch-services/watch-services.decorator';
+export { ETCD_CLIENT, ETCD_REGISTRY } from './options/etcd-registry.constants';
+export { ETCD_REGISTRY_MODULE_OPTIONS } from './options/etcd-registry.module-definition';
+export { resolveEtcdRegistryModuleOptions } from './options/etcd-registry.options';
+export type { ResolvedEtcdRegistryModuleOptions } from './options/etcd-registry.options';
 export type {
   EtcdRegistryModuleOptions,
   EtcdRegistryOptionsFactory,
   EtcdRegistryServiceOptions,
   ResolvedEtcdRegistryService,
-} from './interfaces';
+} from './options/interfaces';

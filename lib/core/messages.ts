@@ -156,7 +156,7 @@ export const messages = {
   guardRefused: (path: string) =>
     `etcd refused to watch ${JSON.stringify(path)}: a deletion of it from outside will only be noticed by the next check; grant the user's role read on it`,
 
-  // --- events and health (issue 14) ---
+  // --- events and health ---
   eventListenerFailed: (reason: string) => `a registry event listener threw (the registry and the other listeners go on): ${reason}`,
   healthUnreachable: (reason: string) => `etcd unreachable: ${reason}`,
   healthLeaseLost: (keys: number) => `lease lost: ${keys} registered key(s) are being written again under a new lease`,

@@ -1,7 +1,7 @@
 import { Injectable, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { RegistryEvent, RegistryEventType } from '../core';
-import { RegistryService } from '../registry.service';
+import { RegistryService } from '../service/registry.service';
 
 /** The @nestjs/event-emitter name of a registry event: `etcd-registry.lease-lost`, ... */
 export const registryEventName = (type: RegistryEventType): string => `etcd-registry.${type}`;

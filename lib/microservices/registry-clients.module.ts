@@ -1,5 +1,5 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
-import { RegistryService } from '../registry.service';
+import { RegistryService } from '../service/registry.service';
 import type { RegistryClientAsyncOptions, RegistryClientOptions, RegistryClientOptionsFactory } from './registry-client-options.interface';
 import { RegistryClientProxy } from './registry-client.proxy';
 import { RegistryOptionsError } from '../core/errors';

@@ -1,5 +1,5 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { RegistryService } from '../registry.service';
+import { RegistryService } from '../service/registry.service';
 import { PrometheusMetricsOptions, RegistryMetricsHandle, registerPrometheusMetrics } from './prometheus-metrics';
 
 const PROMETHEUS_OPTIONS = Symbol('ETCD_REGISTRY_PROMETHEUS_OPTIONS');

@@ -24,7 +24,7 @@ class LeaseListener {
   }
 }
 
-/** Issue 14, item 2, Nest face: events$, instances$(prefix), and the @nestjs/event-emitter bridge. */
+/** The Nest face of the events: events$, instances$(prefix), and the @nestjs/event-emitter bridge. */
 describe('registry events in a Nest application (real etcd)', () => {
   let etcd: EtcdServer;
   const apps = withNestApps();

@@ -6,7 +6,7 @@ import { filesFor, isTestFile, readmeFiles } from '../compat/readme-examples';
 const ROOT = join(__dirname, '..', '..');
 
 /**
- * Issue 21, types: the README's application files type-check under the strictest flags users turn
+ * Types: the README's application files type-check under the strictest flags users turn
  * on (strict, exactOptionalPropertyTypes, noUncheckedIndexedAccess), the package's names mapped to
  * its source; so does an options object read from process.env.
  */

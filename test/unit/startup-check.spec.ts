@@ -1,4 +1,4 @@
-import { startupCheckPrefixes, PROBE_SUFFIX } from '../../lib/startup-check';
+import { startupCheckPrefixes, PROBE_SUFFIX } from '../../lib/lifecycle/startup-check';
 
 describe('startupCheckPrefixes', () => {
   const service = { name: 'a', id: 'i', address: 'h:1', prefix: '/services/', value: 'h:1', key: '/services/a/i' };

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryService, LazyModuleLoader, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
-import { Registry, RegistryArgumentError, WatchSubscription, watchInstances } from './core';
-import { assertPrefix } from './core/input-validation';
-import { ETCD_REGISTRY, ETCD_REGISTRY_LOGGER_CONTEXT } from './etcd-registry.constants';
-import { nestMessages } from './errors/messages';
+import { Registry, RegistryArgumentError, WatchSubscription, watchInstances } from '../core';
+import { assertPrefix } from '../core/input-validation';
+import { ETCD_REGISTRY, ETCD_REGISTRY_LOGGER_CONTEXT } from '../options/etcd-registry.constants';
+import { nestMessages } from '../options/messages';
 import { RegistryMetadataAccessor } from './registry-metadata.accessor';
 
 /** One decorated method on one provider instance, for one prefix. */
