@@ -3,12 +3,12 @@
 // framework-free core (codecs, pickers, option resolvers, counters...) is at `nestjs-etcd-registry/core`.
 
 // Nest
-export { EtcdRegistryModule } from './etcd-registry.module';
-export { RegistryService } from './registry.service';
-export { WatchServices } from './decorators';
-export type { WatchServicesOptions } from './decorators';
-export { ETCD_CLIENT, ETCD_REGISTRY } from './etcd-registry.constants';
-export type { EtcdRegistryModuleOptions, EtcdRegistryOptionsFactory, EtcdRegistryServiceOptions } from './interfaces';
+export { EtcdRegistryModule } from './module/etcd-registry.module';
+export { RegistryService } from './service/registry.service';
+export { WatchServices } from './watch-services/watch-services.decorator';
+export type { WatchServicesOptions } from './watch-services/watch-services.decorator';
+export { ETCD_CLIENT, ETCD_REGISTRY } from './options/etcd-registry.constants';
+export type { EtcdRegistryModuleOptions, EtcdRegistryOptionsFactory, EtcdRegistryServiceOptions } from './options/interfaces';
 
 // The registry (also usable without Nest)
 export { createRegistry, EtcdRegistry } from './core/etcd-registry';
@@ -20,6 +20,7 @@ export type {
   RegistryTlsOptions,
   ServiceMap,
   WatchHandler,
+  WatchOptions,
   WatchSubscription,
 } from './core/registry.interface';
 export type { LeaseStatus, RegistrationState, RegistrationStatus, RegistryStatus, WatchStatus } from './core/status.interface';

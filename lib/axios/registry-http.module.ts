@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { RegistryService } from '../registry.service';
+import { RegistryService } from '../service/registry.service';
 import { REGISTRY_HTTP_OPTIONS, REGISTRY_HTTP_OPTIONS_TYPE, RegistryHttpConfigurableModule } from './registry-http.module-definition';
 import type { RegistryHttpModuleOptions } from './registry-http-options.interface';
 import { RegistryHttpService } from './registry-http.service';

@@ -5,7 +5,7 @@ import { LoadBalancer, LoadBalancerStatus } from '../core/balancing/load-balance
 import { resolveCallDeadlines } from '../core/balancing/call-deadlines';
 import { endpointAddressing } from '../core/balancing/transport-address';
 import { RegistryOptionsError } from '../core/errors';
-import type { RegistryService } from '../registry.service';
+import type { RegistryService } from '../service/registry.service';
 import { balancedAdapter } from './balanced-adapter';
 import { resolveHttpRetry } from './http-retry';
 import { httpMessages } from './messages';

@@ -6,8 +6,8 @@ import { createEtcdClient } from './etcd/etcd-client.factory';
 import { hostSelectionOf } from './etcd/host-selection';
 import { causeOf, etcd3ErrorKind } from './etcd/etcd-errors';
 import { RegistryEvents } from './events/registry-events';
-import { DeliveryReports, HandlerDelivery, loggedDeliveryReports } from './watch/handler-delivery';
-import { assertHandler, assertPath, assertPrefix, assertValue } from './input-validation';
+import { HandlerDelivery, handlerReports } from './watch/handler-delivery';
+import { assertHandler, assertPath, assertPrefix, assertValue, resolveWatchOptions } from './input-validation';
 import { LeaseKeeper } from './lease/lease-keeper';
 import { attachRevisions } from './map-revisions';
 import { messages } from './messages';
@@ -15,7 +15,7 @@ import { OperationRunner } from './operation-runner';
 import { ResolvedRegistryOptions, resolveRegistryOptions } from './options';
 import { PrefixWatcher, PrefixWatcherContext } from './watch/prefix-watcher';
 import { repairWatchQueue } from './etcd/watch-queue-repair';
-import { Registry, RegistryOptions, ServiceMap, WatchHandler, WatchSubscription } from './registry.interface';
+import { Registry, RegistryOptions, ServiceMap, WatchHandler, WatchOptions, WatchSubscription } from './registry.interface';
 import type { RegistryStatus } from './status.interface';
 
 interface WatchEntry {
@@ -97,9 +97,10 @@ export class EtcdRegistry implements Registry {
     await this.keeper.unregister(path);
   }
 
-  async addWatch(prefix: string, fn: WatchHandler): Promise<WatchSubscription> {
+  async addWatch(prefix: string, fn: WatchHandler, options?: WatchOptions): Promise<WatchSubscription> {
     assertPrefix(prefix);
     assertHandler(fn);
+    const { name, retry } = resolveWatchOptions(fn.name, options);
     this.assertOpen();
     let entry = this.watches.get(prefix);
     if (!entry) {
@@ -116,7 +117,7 @@ export class EtcdRegistry implements Registry {
     const watcher = entry.watcher;
     // removeWatch or close() may have stopped this watch while it was starting.
     this.assertStillWatching(prefix, watcher);
-    const delivery = watcher.add(fn, this.deliveryReports(prefix, fn));
+    const delivery = watcher.add(fn, handlerReports(this.options.logger, this.options.events, prefix, name), retry);
     // 'stopped': removeWatch, remove() or close() came before the first call.
     if ((await delivery.first) === 'stopped') this.assertStillWatching(prefix, undefined);
     return { prefix, remove: async () => this.removeHandler(prefix, watcher, delivery) };
@@ -160,30 +161,6 @@ export class EtcdRegistry implements Registry {
     await withTimeout(this.keeper.close(), this.options.timeoutMs + 250).catch(() => undefined);
     this.runner.close();
     if (this.ownsClient) this.client.close();
-  }
-
-  /** The log lines of a handler of `prefix`, and the matching events (error, delivered). */
-  private deliveryReports(prefix: string, fn: WatchHandler): DeliveryReports {
-    const logged = loggedDeliveryReports(this.options.logger, prefix, fn);
-    const events = this.options.events;
-    const name = fn.name || 'anonymous handler';
-    return {
-      error: (error) => {
-        logged.error(error);
-        events.emit({
-          type: 'error',
-          source: 'handler',
-          subject: prefix,
-          message: messages.handlerFailed(name, prefix, causeOf(error)),
-          error,
-        });
-      },
-      stuck: (ms) => {
-        logged.stuck(ms);
-        events.emit({ type: 'error', source: 'handler', subject: prefix, message: messages.handlerStuck(name, prefix, ms) });
-      },
-      delivered: (latencyMs) => events.emit({ type: 'delivered', prefix, latencyMs }),
-    };
   }
 
   private removeHandler(prefix: string, watcher: PrefixWatcher, delivery: HandlerDelivery): void {

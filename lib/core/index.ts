@@ -7,6 +7,7 @@ export type {
   RegistryTlsOptions,
   ServiceMap,
   WatchHandler,
+  WatchOptions,
   WatchSubscription,
 } from './registry.interface';
 export type { LeaseStatus, RegistrationState, RegistrationStatus, RegistryStatus, WatchStatus } from './status.interface';

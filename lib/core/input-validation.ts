@@ -1,5 +1,7 @@
+import type { BackoffPolicy } from './backoff';
 import { RegistryArgumentError } from './errors';
 import { messages } from './messages';
+import type { WatchOptions } from './registry.interface';
 
 /** etcd's default request size limit (--max-request-bytes): 1.5 MiB. */
 export const MAX_REQUEST_BYTES = 1.5 * 1024 * 1024;
@@ -75,4 +77,27 @@ export function assertPrefix(prefix: unknown): asserts prefix is string {
 
 export function assertHandler(fn: unknown): asserts fn is (...args: unknown[]) => unknown {
   if (typeof fn !== 'function') throw new RegistryArgumentError('fn', messages.handlerInvalid());
+}
+
+/** Default backoff of `retry: true`: the current map again after 50-500 ms, then in windows of up to 30 s. */
+export const HANDLER_RETRY_BACKOFF: BackoffPolicy = Object.freeze({ initialMs: 500, maxMs: 30_000 });
+
+/** addWatch's options checked: the handler's name (default: the function's) and its retry policy (none: no retry). */
+export function resolveWatchOptions(fnName: string, options: unknown): { name: string; retry: BackoffPolicy | undefined } {
+  if (options !== undefined && (typeof options !== 'object' || options === null))
+    throw new RegistryArgumentError('options', messages.watchOptions(options));
+  const { name, retry } = (options ?? {}) as WatchOptions;
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0))
+    throw new RegistryArgumentError('name', messages.watchName(name));
+  return { name: name ?? (fnName || 'anonymous handler'), retry: resolveRetry(retry) };
+}
+
+function resolveRetry(retry: unknown): BackoffPolicy | undefined {
+  if (retry === undefined || retry === false) return undefined;
+  if (retry === true) return HANDLER_RETRY_BACKOFF;
+  const { initialMs, maxMs } = (retry ?? {}) as Partial<BackoffPolicy>;
+  const valid =
+    typeof retry === 'object' && Number.isInteger(initialMs) && Number.isInteger(maxMs) && initialMs! >= 1 && maxMs! >= initialMs!;
+  if (!valid) throw new RegistryArgumentError('retry', messages.watchRetry(retry));
+  return { initialMs: initialMs!, maxMs: maxMs! };
 }

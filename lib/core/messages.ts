@@ -102,8 +102,15 @@ export const messages = {
     `removeWatch(${JSON.stringify(prefix)}) was called while addWatch(${JSON.stringify(prefix)}) was starting: the handler was not subscribed; call addWatch again if it is still wanted.`,
   handlerStuck: (handler: string, prefix: string, ms: number) =>
     `Watch handler ${handler} on ${JSON.stringify(prefix)} has not returned after ${ms} ms: it gets no new map until it settles (other handlers are not held up); make it return sooner or raise "handlerTimeoutMs".`,
-  handlerFailed: (handler: string, prefix: string, detail: string) =>
-    `Watch handler ${handler} on ${JSON.stringify(prefix)} failed: ${detail}`,
+  handlerFailed: (handler: string, prefix: string, detail: string, retryInMs?: number) =>
+    `Watch handler ${handler} on ${JSON.stringify(prefix)} failed: ${detail}` +
+    (retryInMs === undefined ? '' : `; it gets the current map again in ${retryInMs} ms (or at the next change)`),
+  watchOptions: (value: unknown) =>
+    `Argument "options" of addWatch must be an object such as { name: "Users#onChange", retry: true }; got ${value === null ? 'null' : typeof value}.`,
+  watchName: (value: unknown) =>
+    `Option "name" of addWatch must be a non-empty string (how logs name the handler); got ${JSON.stringify(value) ?? typeof value}.`,
+  watchRetry: (value: unknown) =>
+    `Option "retry" of addWatch must be true, false or { initialMs, maxMs } (integers, 1 <= initialMs <= maxMs); got ${JSON.stringify(value) ?? typeof value}.`,
   watchLost: (prefix: string, reason: string) => `Watch on ${JSON.stringify(prefix)} lost (${reason}); re-reading the prefix`,
   watchResynced: (prefix: string, reason: string, size: number, revision: string) =>
     `Watch on ${JSON.stringify(prefix)} resynced (${reason}): ${size} service(s) at revision ${revision}`,
@@ -149,7 +156,7 @@ export const messages = {
   guardRefused: (path: string) =>
     `etcd refused to watch ${JSON.stringify(path)}: a deletion of it from outside will only be noticed by the next check; grant the user's role read on it`,
 
-  // --- events and health (issue 14) ---
+  // --- events and health ---
   eventListenerFailed: (reason: string) => `a registry event listener threw (the registry and the other listeners go on): ${reason}`,
   healthUnreachable: (reason: string) => `etcd unreachable: ${reason}`,
   healthLeaseLost: (keys: number) => `lease lost: ${keys} registered key(s) are being written again under a new lease`,

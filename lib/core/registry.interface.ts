@@ -31,6 +31,21 @@ export interface MapChanges<M = ServiceMap> {
  */
 export type WatchHandler = (services: ServiceMap, changes: MapChanges) => void | Promise<void>;
 
+/** How addWatch delivers to one handler. */
+export interface WatchOptions {
+  /** How logs and `error` events name the handler (e.g. `Class#method`). Default: the function's name. */
+  name?: string | undefined;
+  /**
+   * A call that throws or rejects is made again with the current map after a backoff, until one
+   * returns normally: windows from `initialMs` doubling to `maxMs` (each wait a random time in
+   * [window/10, window]); a change meanwhile is delivered at once and restarts the backoff. The
+   * change set of a call is then relative to the map of the last call that returned normally
+   * (none yet: `previous` undefined, every key added). `true`: `{ initialMs: 500, maxMs: 30000 }`.
+   * Default: off, a handler that failed is called again at the next change.
+   */
+  retry?: boolean | { initialMs: number; maxMs: number } | undefined;
+}
+
 /** Where the core writes what it does. A Nest `Logger` and `console` both fit. */
 export interface RegistryLogger {
   log(message: string): void;
@@ -102,9 +117,10 @@ export interface Registry {
   unregister(path: string): Promise<void>;
   /**
    * Calls `fn` with the whole map under `prefix` (which must end with '/'), then after each
-   * change. Resolves after the first call.
+   * change. Resolves after the first call. A call that throws or rejects is logged and reported
+   * as one `error` event (source `handler`), and retried when `options.retry` says so.
    */
-  addWatch(prefix: string, fn: WatchHandler): Promise<WatchSubscription>;
+  addWatch(prefix: string, fn: WatchHandler, options?: WatchOptions): Promise<WatchSubscription>;
   /** Stops every handler on `prefix` and its etcd watch. */
   removeWatch(prefix: string): Promise<void>;
   /** One read of the map under `prefix`. */

@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger, MessageEvent, OnModuleDestroy, OnModuleInit
 import { ModuleRef } from '@nestjs/core';
 import { Observable, Subscriber } from 'rxjs';
 import type { InstanceChanges, InstanceMap, WatchSubscription } from '../core';
-import { ETCD_REGISTRY_LOGGER_CONTEXT } from '../etcd-registry.constants';
-import { RegistryService } from '../registry.service';
+import { ETCD_REGISTRY_LOGGER_CONTEXT } from '../options/etcd-registry.constants';
+import { RegistryService } from '../service/registry.service';
 import { DASHBOARD_OPTIONS } from './dashboard.constants';
 import type { ResolvedDashboardOptions } from './dashboard-options';
 import { DashboardChanges, DashboardRows, DashboardSnapshot } from './dashboard-snapshot';

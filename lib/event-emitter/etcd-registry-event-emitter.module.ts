@@ -1,7 +1,7 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { RegistryEvent, RegistryEventType } from '../core';
-import { RegistryService } from '../registry.service';
+import { RegistryService } from '../service/registry.service';
 import {
   EtcdRegistryEventEmitterConfigurableModule,
   EtcdRegistryEventEmitterOptions,

@@ -1,7 +1,7 @@
 import { DynamicModule, Inject, Logger, Module, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { dirname } from 'path';
 import { RegistryOptionsError } from '../core/errors';
-import { RegistryService } from '../registry.service';
+import { RegistryService } from '../service/registry.service';
 import { DEFAULT_GRPC_SCHEME, GrpcNameResolver, registerGrpcScheme } from './grpc-name-resolver';
 import { grpcMessages } from './messages';
 import type { RegistryGrpcModuleOptions } from './registry-grpc-options.interface';

@@ -9,7 +9,7 @@ import { balancingMessages } from '../core/balancing/messages';
 import { endpointAddressing } from '../core/balancing/transport-address';
 import { Deadline, DeadlineQueue } from '../core/deadline-queue';
 import { RegistryOptionsError } from '../core/errors';
-import type { RegistryService } from '../registry.service';
+import type { RegistryService } from '../service/registry.service';
 import { clientFailureKind, resolveClientRetry, ResolvedClientRetry } from './client-retry';
 import { clientMessages } from './messages';
 import type { RegistryClientOptions } from './registry-client-options.interface';

@@ -1,6 +1,6 @@
 import { ConfigurableModuleBuilder, Provider } from '@nestjs/common';
 import { RegistryOptionsError } from '../core/errors';
-import { RegistryService } from '../registry.service';
+import { RegistryService } from '../service/registry.service';
 import { clientMessages } from './messages';
 import type { RegistryClientOptions, RegistryClientsModuleOptions } from './registry-client-options.interface';
 import { RegistryClientProxy } from './registry-client.proxy';

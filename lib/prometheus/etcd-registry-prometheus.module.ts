@@ -1,5 +1,5 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { RegistryService } from '../registry.service';
+import { RegistryService } from '../service/registry.service';
 import {
   EtcdRegistryPrometheusConfigurableModule,
   PROMETHEUS_OPTIONS,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import type { HealthIndicatorResult } from '@nestjs/terminus';
 import { RegistryClosedError, RegistryUnavailableError } from '../core';
-import { RegistryService } from '../registry.service';
+import { RegistryService } from '../service/registry.service';
 import { checkRegistryHealth, RegistryHealthCheck, RegistryHealthDetails } from './registry-health';
 
 /** The reachability probe's budget when `timeoutMs` is not given. */

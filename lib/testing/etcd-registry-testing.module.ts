@@ -1,9 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { ETCD_REGISTRY, ETCD_REGISTRY_RESOLVED_OPTIONS } from '../etcd-registry.constants';
-import type { ResolvedEtcdRegistryModuleOptions } from '../etcd-registry.options';
-import { registryFaceProviders } from '../etcd-registry.providers';
-import { RegistryService } from '../registry.service';
+import { ETCD_REGISTRY, ETCD_REGISTRY_RESOLVED_OPTIONS } from '../options/etcd-registry.constants';
+import type { ResolvedEtcdRegistryModuleOptions } from '../options/etcd-registry.options';
+import { registryFaceProviders } from '../module/etcd-registry.providers';
+import { RegistryService } from '../service/registry.service';
 import {
   ETCD_REGISTRY_TESTING_OPTIONS,
   EtcdRegistryTestingConfigurableModule,

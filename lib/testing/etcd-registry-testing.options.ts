@@ -1,6 +1,6 @@
-import { defaultRegistryLogger } from '../registry-logger';
-import { ResolvedEtcdRegistryModuleOptions, splitEtcdRegistryModuleOptions } from '../etcd-registry.options';
-import type { EtcdRegistryModuleOptions } from '../interfaces';
+import { defaultRegistryLogger } from '../options/registry-logger';
+import { ResolvedEtcdRegistryModuleOptions, splitEtcdRegistryModuleOptions } from '../options/etcd-registry.options';
+import type { EtcdRegistryModuleOptions } from '../options/interfaces';
 import type { InMemoryEtcd } from './in-memory-etcd';
 import { InMemoryRegistry } from './in-memory-registry';
 import { resolveInMemoryOptions } from './in-memory-options';

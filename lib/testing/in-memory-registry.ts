@@ -1,12 +1,13 @@
 import { setImmediate as realSetImmediate } from 'timers';
 import { RegistryClosedError, RegistryUnavailableError, ServiceConflictError, WatchRemovedError } from '../core/errors';
 import { RegistryEvents } from '../core/events/registry-events';
-import { HandlerDelivery, loggedDeliveryReports } from '../core/watch/handler-delivery';
-import type { DeliveryReports, FirstCall } from '../core/watch/handler-delivery';
-import { assertHandler, assertPath, assertPrefix, assertValue } from '../core/input-validation';
+import type { BackoffPolicy } from '../core/backoff';
+import { HandlerDelivery, handlerReports } from '../core/watch/handler-delivery';
+import type { FirstCall } from '../core/watch/handler-delivery';
+import { assertHandler, assertPath, assertPrefix, assertValue, resolveWatchOptions } from '../core/input-validation';
 import { messages } from '../core/messages';
 import type { ResolvedRegistryOptions } from '../core/options';
-import type { MapChanges, Registry, ServiceMap, WatchHandler, WatchSubscription } from '../core/registry.interface';
+import type { MapChanges, Registry, ServiceMap, WatchHandler, WatchOptions, WatchSubscription } from '../core/registry.interface';
 import { ServiceMapState } from '../core/watch/service-map-state';
 import type { RegistrationStatus, RegistryStatus } from '../core/status.interface';
 import { EtcdMember, InMemoryEtcd, KeyChange, realNow, realUntil } from './in-memory-etcd';
@@ -127,9 +128,10 @@ export class InMemoryRegistry implements Registry {
     else this.revokeLease();
   }
 
-  async addWatch(prefix: string, fn: WatchHandler): Promise<WatchSubscription> {
+  async addWatch(prefix: string, fn: WatchHandler, options?: WatchOptions): Promise<WatchSubscription> {
     assertPrefix(prefix);
     assertHandler(fn);
+    const { name, retry } = resolveWatchOptions(fn.name, options);
     this.assertOpen();
     this.etcd.sweep();
     if (this.unavailableSince !== undefined) throw this.unavailable(`read of prefix ${JSON.stringify(prefix)}`);
@@ -144,7 +146,7 @@ export class InMemoryRegistry implements Registry {
     await new Promise<void>((resolve) => realSetImmediate(resolve));
     this.assertOpen();
     if (this.watches.get(prefix) !== owner) throw new WatchRemovedError(prefix, messages.watchRemoved(prefix));
-    const subscriber = this.subscribe(prefix, owner, fn);
+    const subscriber = this.subscribe(prefix, owner, fn, name, retry);
     subscriber.delivery.notify();
     // The first call, or handlerTimeoutMs of it (measured on a real clock: fake timers never hold it up).
     let first: FirstCall | undefined;
@@ -418,7 +420,7 @@ export class InMemoryRegistry implements Registry {
     return { path, state: 'registered' };
   }
 
-  private subscribe(prefix: string, watch: PrefixWatch, fn: WatchHandler): Subscriber {
+  private subscribe(prefix: string, watch: PrefixWatch, fn: WatchHandler, name: string, retry: BackoffPolicy | undefined): Subscriber {
     const subscriber: { delivery?: HandlerDelivery; callStartedAt?: number } = {};
     const timed = (map: ServiceMap, changes: MapChanges): void | Promise<void> => {
       subscriber.callStartedAt = realNow();
@@ -436,34 +438,16 @@ export class InMemoryRegistry implements Registry {
       return Promise.resolve(returned).finally(() => (subscriber.callStartedAt = undefined));
     };
     Object.defineProperty(timed, 'name', { value: fn.name });
-    subscriber.delivery = new HandlerDelivery(timed, watch.state, this.reports(prefix, fn), this.options.handlerTimeoutMs);
+    subscriber.delivery = new HandlerDelivery(
+      timed,
+      watch.state,
+      handlerReports(this.options.logger, this.events, prefix, name),
+      this.options.handlerTimeoutMs,
+      retry,
+    );
     const made = subscriber as Subscriber;
     watch.subscribers.add(made);
     return made;
-  }
-
-  /** The etcd registry's reports: log lines and events (error, delivered). */
-  private reports(prefix: string, fn: WatchHandler): DeliveryReports {
-    const logged = loggedDeliveryReports(this.options.logger, prefix, fn);
-    const name = fn.name || 'anonymous handler';
-    return {
-      error: (error) => {
-        logged.error(error);
-        const detail = error instanceof Error ? error.message : String(error);
-        this.events.emit({
-          type: 'error',
-          source: 'handler',
-          subject: prefix,
-          message: messages.handlerFailed(name, prefix, detail),
-          error,
-        });
-      },
-      stuck: (ms) => {
-        logged.stuck(ms);
-        this.events.emit({ type: 'error', source: 'handler', subject: prefix, message: messages.handlerStuck(name, prefix, ms) });
-      },
-      delivered: (latencyMs) => this.events.emit({ type: 'delivered', prefix, latencyMs }),
-    };
   }
 
   private unsubscribe(prefix: string, watch: PrefixWatch, subscriber: Subscriber): void {

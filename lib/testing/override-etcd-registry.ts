@@ -1,6 +1,6 @@
 import type { TestingModuleBuilder } from '@nestjs/testing';
-import { ETCD_CLIENT, ETCD_REGISTRY, ETCD_REGISTRY_RESOLVED_OPTIONS } from '../etcd-registry.constants';
-import { ETCD_REGISTRY_MODULE_OPTIONS } from '../etcd-registry.module-definition';
+import { ETCD_CLIENT, ETCD_REGISTRY, ETCD_REGISTRY_RESOLVED_OPTIONS } from '../options/etcd-registry.constants';
+import { ETCD_REGISTRY_MODULE_OPTIONS } from '../options/etcd-registry.module-definition';
 import { EtcdRegistryTestingOptions, resolveTestingOptions, testingRegistry } from './etcd-registry-testing.options';
 
 /**

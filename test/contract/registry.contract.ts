@@ -10,6 +10,7 @@ import {
   WatchRemovedError,
 } from '../../lib/core';
 import { KEY_COPIES_PER_REQUEST, MAX_REQUEST_BYTES, REQUEST_OVERHEAD_BYTES } from '../../lib/core/input-validation';
+import { waitFor } from '../support/wait-for';
 import { recordWatch, WatchRecorder } from '../support/watch-recorder';
 
 /**
@@ -211,6 +212,32 @@ export function registryContract(name: string, side: () => ContractSide): void {
       await until(thrown, { [`${p}x`]: '1' }, 'the throwing handler called again');
     });
 
+    it('with retry: a handler that throws gets the current map again without a change; each failure is one error event naming it', async () => {
+      const registry = await s.registry();
+      const errors: RegistryEvent[] = [];
+      const delivered: RegistryEvent[] = [];
+      const off = registry.events!.on((e) => (e.type === 'error' ? errors : delivered).push(e), ['error', 'delivered']);
+      await registry.register(`${p}r`, '1');
+      const calls: ServiceMap[] = [];
+      await registry.addWatch(
+        p,
+        (map) => {
+          calls.push(map);
+          if (calls.length <= 2) throw new Error(`not ready ${calls.length}`);
+        },
+        { name: 'Users#onChange', retry: { initialMs: 10, maxMs: 20 } },
+      );
+      // Retries run on the process's clock on both sides (not the kit's): polled with a deadline.
+      await waitFor(() => calls.length >= 3 && delivered.length >= 1, { timeoutMs: 5000, message: 'two retries, the second returning' });
+      off();
+      expect(calls.every((m) => sameMap(m, { [`${p}r`]: '1' }))).toBe(true);
+      expect(errors).toEqual([
+        expect.objectContaining({ source: 'handler', subject: p, message: expect.stringMatching(/Users#onChange.*not ready 1.*again in/) }),
+        expect.objectContaining({ source: 'handler', subject: p, message: expect.stringMatching(/Users#onChange.*not ready 2.*again in/) }),
+      ]);
+      expect(delivered).toHaveLength(1); // the calls that threw are not deliveries
+    });
+
     it('bad input is refused with a RegistryArgumentError naming the argument', async () => {
       const registry = await s.registry();
       const argument = async (call: () => Promise<unknown>) => {
@@ -225,6 +252,7 @@ export function registryContract(name: string, side: () => ContractSide): void {
       expect(await argument(() => registry.register(`${p}k`, 42 as unknown as string))).toBe('value');
       expect(await argument(() => registry.addWatch(`${p}no-slash`, () => undefined))).toBe('prefix');
       expect(await argument(() => registry.addWatch(p, 'fn' as never))).toBe('fn');
+      expect(await argument(() => registry.addWatch(p, () => undefined, { retry: 'always' as never }))).toBe('retry');
       expect(await argument(() => registry.getServices(''))).toBe('prefix');
       expect(await s.read(p)).toEqual({});
     });
@@ -260,7 +288,7 @@ export function registryContract(name: string, side: () => ContractSide): void {
       expect(rec.last).toEqual({ [`${p}me`]: 'mine', [`${p}other`]: 'o' }); // no call after close
     });
 
-    // --- Issue 21: what a test observes, the same on both ---------------------------------------
+    // --- What a test observes, the same on both ---------------------------------------------------
 
     it('events: registered (with the lease), delivered, unregistered, in that order', async () => {
       const registry = await s.registry();

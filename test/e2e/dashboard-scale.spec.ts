@@ -11,7 +11,7 @@ import { freePort } from '../support/free-port';
 import { printFigures, recordFigure } from '../support/registry-probe';
 import { waitFor } from '../support/wait-for';
 
-// Issue 22: the live page with 10,000 instances and 100 changes a second, in Debian's headless
+// The live page with 10,000 instances and 100 changes a second, in Debian's headless
 // Chromium, against real etcd and a real Nest application. Functional parts are asserted
 // strictly; the timings (measured on a busy 2-core machine beside other test runs) are recorded
 // and asserted with margins: the targets are first render <= 1 s, <= 50 ms of main-thread work

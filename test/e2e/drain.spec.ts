@@ -10,7 +10,7 @@ import { waitFor } from '../support/wait-for';
 
 jest.setTimeout(60_000);
 
-/** Issue 14, item 4: graceful drain on shutdown, against real etcd and real HTTP servers. */
+/** Graceful drain on shutdown, against real etcd and real HTTP servers. */
 describe('graceful drain (real etcd)', () => {
   let etcd: EtcdServer;
   let client: Etcd3;

@@ -30,7 +30,7 @@ interface Health {
   details: Record<string, { status: string; reasons: string[]; [k: string]: unknown }>;
 }
 
-/** Issue 14, item 1: the terminus indicator, each down reason provoked for real. */
+/** The terminus indicator, each down reason provoked for real. */
 describe('EtcdRegistryHealthIndicator (real etcd)', () => {
   let etcd: EtcdServer;
   let proxy: FaultProxy;

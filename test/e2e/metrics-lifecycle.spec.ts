@@ -22,7 +22,7 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 /**
- * Issue 22, metrics: the Prometheus wing in real Nest applications (prom-client's global registry,
+ * Metrics: the Prometheus wing in real Nest applications (prom-client's global registry,
  * as an application uses it), through a graceful drain, with two applications in one process.
  */
 describe('Prometheus metrics through drain and shutdown, two applications in one process (real etcd)', () => {

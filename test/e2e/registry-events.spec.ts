@@ -1,6 +1,6 @@
 import { Injectable, Module } from '@nestjs/common';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
-import { firstValueFrom, filter, take, toArray } from 'rxjs';
+import { firstValueFrom, filter, take, tap, toArray } from 'rxjs';
 import { EtcdRegistryModule, InstanceMap, RegistryEvent, RegistryService } from '../../lib';
 import { EtcdRegistryEventEmitterModule } from '../../lib/event-emitter';
 import { EtcdServer, useEtcd } from '../support/etcd-launcher';
@@ -24,7 +24,7 @@ class LeaseListener {
   }
 }
 
-/** Issue 14, item 2, Nest face: events$, instances$(prefix), and the @nestjs/event-emitter bridge. */
+/** The Nest face of the events: events$, instances$(prefix), and the @nestjs/event-emitter bridge. */
 describe('registry events in a Nest application (real etcd)', () => {
   let etcd: EtcdServer;
   const apps = withNestApps();
@@ -82,8 +82,14 @@ describe('registry events in a Nest application (real etcd)', () => {
       sub.unsubscribe();
       await waitFor(() => !registry.status().watches.some((w) => w.prefix === prefix), { message: 'the watch removed' });
       // Completes at shutdown.
-      const last = firstValueFrom(registry.instances$(prefix).pipe(toArray()));
-      await waitFor(() => registry.status().watches.some((w) => w.prefix === prefix), { message: 'watching again' });
+      const seen: InstanceMap[] = [];
+      const last = firstValueFrom(
+        registry.instances$(prefix).pipe(
+          tap((m) => seen.push(m)),
+          toArray(),
+        ),
+      );
+      await waitFor(() => seen.length === 1, { message: 'the first map of the new subscription' });
       await apps.close(app);
       expect((await last).length).toBe(1);
     } finally {

@@ -7,7 +7,7 @@ import {
   RegistryOptionsError,
   ServiceConflictError,
 } from '../../lib/core';
-import { WatchServices } from '../../lib/decorators';
+import { WatchServices } from '../../lib/watch-services/watch-services.decorator';
 import { startEtcd } from '../support/etcd-launcher';
 import { expectConverged, freshRead, rawClient } from '../support/registry-probe';
 import { recordWatch, WatchRecorder } from '../support/watch-recorder';

@@ -73,7 +73,7 @@ class ChildNode {
 }
 
 /**
- * Scenario 7 of issue 4: several registries in this process and in child processes register and
+ * Several registries in this process and in child processes register and
  * unregister at random while members are killed or paused and links cut or delayed. After
  * quiescing, each watcher's last map equals a fresh read of etcd, and etcd holds exactly the
  * live registrations. Replay a failure with CHAOS_SEED=<seed> (and CHAOS_MS=<ms>).

@@ -8,7 +8,7 @@ jest.setTimeout(120_000);
 const SPEC = 'cluster-faults';
 
 /**
- * Scenarios 1, 4, 5 and 6 of issue 4 on a 3-member cluster: leader killed, compaction while a
+ * Cluster faults on a 3-member cluster: leader killed, compaction while a
  * watcher is cut off, whole cluster restarted with its data, cluster wiped.
  */
 describe('registry against a failing etcd cluster', () => {

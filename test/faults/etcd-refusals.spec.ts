@@ -5,7 +5,7 @@ import { Etcd3 } from 'etcd3';
 import { createRegistry, Registry, RegistryArgumentError, RegistryRefusedError, RegistryUnavailableError } from '../../lib/core';
 import { finalError } from '../../lib/core/etcd/etcd-errors';
 import { assertValue } from '../../lib/core/input-validation';
-import { EtcdRegistryModule } from '../../lib/etcd-registry.module';
+import { EtcdRegistryModule } from '../../lib/module/etcd-registry.module';
 import { startEtcd } from '../support/etcd-launcher';
 import { freshRead, printFigures, rawClient, recordFigure } from '../support/registry-probe';
 import { generateTlsMaterial, startTlsEtcd, TlsMaterial } from '../support/tls-certs';
@@ -37,7 +37,7 @@ async function leaseCount(client: Etcd3): Promise<number> {
 }
 
 /**
- * Issue 10, item 7: etcd refuses a request for a reason of its own (database full, a flag too
+ * etcd refuses a request for a reason of its own (database full, a flag too
  * small, TLS on the wire): each is a final, typed error at once that names what etcd said and
  * what to do, and leaves nothing behind.
  */

@@ -1,6 +1,6 @@
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { Registry } from '../../lib/core';
-import { RegistryService } from '../../lib/registry.service';
+import { RegistryService } from '../../lib/service/registry.service';
 import { EtcdRegistryHealthIndicator } from '../../lib/terminus';
 import { CliBuild } from '../support/cli-process';
 import { withCluster } from '../support/cluster-spec';
@@ -40,7 +40,7 @@ async function probe(indicator: EtcdRegistryHealthIndicator): Promise<Probe> {
 }
 
 /**
- * Issue 19, item 5: one member of three hung (it accepts connections and never answers: a frozen
+ * One member of three hung (it accepts connections and never answers: a frozen
  * VM, a dropped route), simulated by a blackholed proxy in front of a follower, listed FIRST; quorum
  * intact. A call that lands on it must cost one short attempt, not its deadline, and the member is
  * then avoided. Then etcd fully down: the indicator answers within its own budget and says so.

@@ -3,7 +3,7 @@ import { EtcdCluster, startEtcdCluster } from '../support/etcd-cluster';
 import { EtcdDriver, modelProperty, stallOverBacklogExample, WatcherProcess } from '../support/model-watch';
 
 /**
- * Issue 19, item 3: a model-based stress test of a prefix watch (see test/support/model-watch.ts).
+ * A model-based stress test of a prefix watch (see test/support/model-watch.ts).
  * Short by default (the CI run: a fixed first sequence, a watcher stalled while 2,500 revisions
  * are written, then random ones); `npm run test:model` runs the long one. Environment:
  * FC_SEED / FC_PATH replay a run (printed at the start and on failure), FC_NUM_RUNS and

@@ -11,7 +11,7 @@ const SPEC = 'partition';
 const TTL_SECONDS = 3;
 
 /**
- * Issue 9 item 2: a minority partition. One member's peer links are cut (its client port still
+ * A minority partition. One member's peer links are cut (its client port still
  * answers); a registry connected to it, with every endpoint configured, must move its watch and
  * its keep-alives to a member with a leader, say so through status() meanwhile, and keep its keys.
  */

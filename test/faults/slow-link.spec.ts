@@ -1,8 +1,8 @@
 import { Test } from '@nestjs/testing';
 import { Etcd3 } from 'etcd3';
 import { createRegistry, Registry } from '../../lib/core';
-import { EtcdRegistryModule } from '../../lib/etcd-registry.module';
-import { RegistryService } from '../../lib/registry.service';
+import { EtcdRegistryModule } from '../../lib/module/etcd-registry.module';
+import { RegistryService } from '../../lib/service/registry.service';
 import { watcherFixtures } from '../support/watchers.fixture';
 import { startEtcd } from '../support/etcd-launcher';
 import { FaultProxy, startFaultProxy } from '../support/fault-proxy';
@@ -17,7 +17,7 @@ const DELAY_MAX_MS = 600;
 const ROUNDS = 4;
 
 /**
- * Issue 10, item 6: a slow link (300-600 ms each way, so a round trip of 0.6-1.2 s) with a
+ * A slow link (300-600 ms each way, so a round trip of 0.6-1.2 s) with a
  * timeoutMs well above a round trip. Every call must succeed, again and again, and the client
  * must keep its connection: reconnects are never caused by the library's own deadlines.
  */

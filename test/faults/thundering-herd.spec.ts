@@ -10,7 +10,7 @@ const SPEC = 'thundering-herd';
 const N = 200;
 
 /**
- * Scenario 9 of issue 4: 200 registries lose their leases at once (every lease revoked from
+ * Thundering herd: 200 registries lose their leases at once (every lease revoked from
  * outside); their re-registrations must spread over the backoff window, not arrive in one burst.
  * The registries share one etcd client (as registries in one process would), so what is measured
  * is the registries' own backoff, not client start-up.

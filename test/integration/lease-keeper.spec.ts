@@ -5,7 +5,7 @@ import { RecordingLogger, uniquePrefix, withEtcd } from '../support/registry-fix
 import { waitFor } from '../support/wait-for';
 
 /**
- * The lease side of "never silently stale" (issue 9 items 4, 5, 6, 9, 10): each test failed on
+ * The lease side of "never silently stale" (lost lease, restore, conflicts, expiry): each test failed on
  * the keeper before lib/core/lease/ (see docs/faults.md, "Lease keeper").
  */
 describe('lease keeper: revoke, scale, leftovers, status (real etcd)', () => {

@@ -23,7 +23,7 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   return undefined;
 }
 
-/** Issue 14, item 3: the metrics wings, scraped from a real registry. */
+/** The metrics wings, scraped from a real registry. */
 describe('metrics (real etcd)', () => {
   const t = withEtcd('shared');
 

@@ -28,7 +28,7 @@ function resyncCount(text: string, prefix: string, kind: string): number {
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
-/** Issue 19 item 2: anti-entropy, on by default, finds and repairs a map that drifted from etcd. */
+/** Anti-entropy, on by default, finds and repairs a map that drifted from etcd. */
 describe('watch anti-entropy (real etcd)', () => {
   const t = withEtcd('shared');
 

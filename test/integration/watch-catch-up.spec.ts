@@ -107,7 +107,7 @@ async function expectExactAtReportedRevision(w: ChildWatcher, client: Etcd3, pre
   });
 }
 
-/** Issue 19 items 1: a watch that falls behind (etcd sends its backlog in batches of 1,000 revisions) still ends exact. */
+/** A watch that falls behind (etcd sends its backlog in batches of 1,000 revisions) still ends exact. */
 describe('watch catch-up after falling behind (real etcd, a child watcher)', () => {
   const t = withEtcd('per-test');
   const children: ChildWatcher[] = [];

@@ -5,7 +5,7 @@ import { freshRead, sameMap } from '../support/registry-probe';
 import { WatchRecorder } from '../support/watch-recorder';
 import { waitFor } from '../support/wait-for';
 
-/** Issue 9 ("never silently stale"), watch side: status(), ordering, races, stuck handlers, a replaced etcd. */
+/** "Never silently stale", watch side: status(), ordering, races, stuck handlers, a replaced etcd. */
 describe('watch staleness signals and ordering (real etcd)', () => {
   const t = withEtcd('shared');
 

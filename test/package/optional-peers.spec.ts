@@ -3,7 +3,7 @@ import { rmSync } from 'fs';
 import { projectWithBuiltPackage } from '../support/built-package';
 
 /**
- * Issue 21, item 6: with an optional peer missing, a caught import or require of its wing never
+ * With an optional peer missing, a caught import or require of its wing never
  * takes the process down, and the error names the package and the install command. A temporary
  * project holds a copy of the build and every installed package but @nestjs/axios and axios.
  */

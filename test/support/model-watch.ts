@@ -1,5 +1,5 @@
 /**
- * Model-based stress test of a prefix watch against a real 3-member etcd (issue 19, item 3),
+ * Model-based stress test of a prefix watch against a real 3-member etcd,
  * driven by fast-check: random sequences of put and delete bursts, compactions, stalls of the
  * watcher's event loop during a burst, member kills and restarts, and leader moves. After each
  * command the watcher (EtcdRegistry.addWatch in a child process, test/faults/model-watch-worker.ts)

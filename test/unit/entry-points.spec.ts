@@ -25,7 +25,7 @@ function runtimeGraph(entry: string): string[] {
 describe('entry points', () => {
   it('the main entry never loads the testing kit, and the core never loads the Nest face', () => {
     const main = runtimeGraph(join(LIB, 'index.ts'));
-    expect(main).toContain('registry.service.ts');
+    expect(main).toContain('service/registry.service.ts');
     expect(main.filter((f) => f.startsWith('testing/'))).toEqual([]);
     const core = runtimeGraph(join(LIB, 'core', 'index.ts'));
     expect(core.filter((f) => !f.startsWith('core/'))).toEqual([]);
@@ -33,7 +33,13 @@ describe('entry points', () => {
 
   it('the testing kit loads the Nest face and the core, and @nestjs/testing only for types', () => {
     const kit = runtimeGraph(join(LIB, 'testing', 'index.ts'));
-    expect(kit).toEqual(expect.arrayContaining(['registry.service.ts', 'watch-services.explorer.ts', 'core/watch/handler-delivery.ts']));
+    expect(kit).toEqual(
+      expect.arrayContaining([
+        'service/registry.service.ts',
+        'watch-services/watch-services.explorer.ts',
+        'core/watch/handler-delivery.ts',
+      ]),
+    );
     for (const file of kit) {
       expect(readFileSync(join(LIB, file), 'utf8')).not.toMatch(/^import (?!type )[^;]*'@nestjs\/testing'/m);
     }
@@ -46,13 +52,13 @@ describe('entry points', () => {
     expect(main.filter((f) => f.startsWith('axios/') || f.startsWith('microservices/') || f.startsWith('grpc/'))).toEqual([]);
     for (const file of main) expect(readFileSync(join(LIB, file), 'utf8')).not.toMatch(OPTIONAL_PEERS);
     const axios = runtimeGraph(join(LIB, 'axios', 'index.ts'));
-    expect(axios).toEqual(expect.arrayContaining(['registry.service.ts', 'core/balancing/load-balancer.ts']));
+    expect(axios).toEqual(expect.arrayContaining(['service/registry.service.ts', 'core/balancing/load-balancer.ts']));
     expect(axios.filter((f) => f.startsWith('microservices/'))).toEqual([]);
     const microservices = runtimeGraph(join(LIB, 'microservices', 'index.ts'));
-    expect(microservices).toEqual(expect.arrayContaining(['registry.service.ts', 'core/balancing/load-balancer.ts']));
+    expect(microservices).toEqual(expect.arrayContaining(['service/registry.service.ts', 'core/balancing/load-balancer.ts']));
     expect(microservices.filter((f) => f.startsWith('axios/'))).toEqual([]);
     const grpc = runtimeGraph(join(LIB, 'grpc', 'index.ts'));
-    expect(grpc).toEqual(expect.arrayContaining(['registry.service.ts', 'core/instances/watch-instances.ts']));
+    expect(grpc).toEqual(expect.arrayContaining(['service/registry.service.ts', 'core/instances/watch-instances.ts']));
     expect(grpc.filter((f) => f.startsWith('axios/') || f.startsWith('microservices/'))).toEqual([]);
     // Nest's gRPC clients are the user's: the wing registers a grpc-js resolver and never loads @nestjs/microservices.
     for (const file of grpc) expect(readFileSync(join(LIB, file), 'utf8')).not.toMatch(OPTIONAL_PEERS);
@@ -76,12 +82,12 @@ describe('entry points of the CLI and the registry page', () => {
 
   it('the page loads the Nest face and the core, and nothing of the testing kit', () => {
     const page = runtimeGraph(join(LIB, 'dashboard', 'index.ts'));
-    expect(page).toContain('registry.service.ts');
+    expect(page).toContain('service/registry.service.ts');
     expect(page.filter((f) => f.startsWith('testing/') || f.startsWith('cli/'))).toEqual([]);
   });
 });
 
-describe('optional wings (issue 14)', () => {
+describe('optional wings: each entry loads its own peers only', () => {
   const PEERS = ['@nestjs/terminus', 'prom-client', '@opentelemetry/api', '@nestjs/event-emitter'];
   const loadsPeer = (file: string) => {
     const source = readFileSync(join(LIB, file), 'utf8');

@@ -1,6 +1,6 @@
 import { DEFAULT_TIMEOUT_MS, RegistryOptionsError, resolveRegistryOptions } from '../../lib/core';
-import { defaultInstanceId, resolveEtcdRegistryModuleOptions } from '../../lib/etcd-registry.options';
-import type { EtcdRegistryModuleOptions } from '../../lib/interfaces';
+import { defaultInstanceId, resolveEtcdRegistryModuleOptions } from '../../lib/options/etcd-registry.options';
+import type { EtcdRegistryModuleOptions } from '../../lib/options/interfaces';
 
 const base = { endpoints: ['127.0.0.1:23790'] };
 const fixedId = () => 'fixed-id';

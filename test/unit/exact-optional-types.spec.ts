@@ -6,7 +6,7 @@ import { docFiles } from '../support/doc-files';
 const ROOT = join(__dirname, '..', '..');
 
 /**
- * Issue 21, types: the application files of the README and docs/ type-check under the strictest flags users turn
+ * Types: the application files of the README and docs/ type-check under the strictest flags users turn
  * on (strict, exactOptionalPropertyTypes, noUncheckedIndexedAccess), the package's names mapped to
  * its source; so does an options object read from process.env.
  */

@@ -1,5 +1,5 @@
 import { RegistryOptionsError } from '../../lib';
-import { resolveEtcdRegistryModuleOptions } from '../../lib/etcd-registry.options';
+import { resolveEtcdRegistryModuleOptions } from '../../lib/options/etcd-registry.options';
 
 const base = { endpoints: ['127.0.0.1:2379'] };
 const fixedId = () => 'fixed-id';

@@ -5,7 +5,7 @@ import { RegistryEvent, RegistryService, ServiceConflictError, ServiceMap, Watch
 import { EtcdRegistryHealthIndicator } from '../../lib/terminus';
 import { EtcdRegistryTestingModule, InMemoryEtcd, InMemoryRegistry } from '../../lib/testing';
 
-/** Issue 21, the Nest scenarios: what an application test observes with the kit is what it observes on etcd. */
+/** The Nest scenarios: what an application test observes with the kit is what it observes on etcd. */
 
 @Injectable()
 class UsersPool {
@@ -21,7 +21,7 @@ class HealthModule {}
 
 const service = (id: string) => ({ name: 'users', id, address: `10.0.0.${id}:80` });
 
-describe('the testing kit in Nest applications (issue 21)', () => {
+describe('the testing kit in Nest applications: what a test observes is what it observes on etcd', () => {
   const apps: TestingModule[] = [];
   const app = async (options: Parameters<typeof EtcdRegistryTestingModule.forRoot>[0] = {}) => {
     const moduleRef = await Test.createTestingModule({

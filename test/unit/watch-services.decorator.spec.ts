@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { RegistryArgumentError } from '../../lib/core';
-import { WATCH_SERVICES_METADATA } from '../../lib/etcd-registry.constants';
-import { WatchServices } from '../../lib/decorators/watch-services.decorator';
+import { WATCH_SERVICES_METADATA } from '../../lib/watch-services/watch-services.constants';
+import { WatchServices } from '../../lib/watch-services/watch-services.decorator';
 
 describe('@WatchServices', () => {
   it('stores the prefixes in declaration order under a namespaced key (stackable)', () => {

@@ -17,7 +17,7 @@ export interface InstanceWatchOptions {
 export type InstanceSource = Pick<Registry, 'getServices'>;
 
 /** The logger of the source's resolved options (EtcdRegistry's, PrefixReader's), if it has one. */
-function sourceLogger(source: object): RegistryLogger | undefined {
+export function sourceLogger(source: object): RegistryLogger | undefined {
   const logger = (source as { options?: { logger?: Partial<RegistryLogger> } }).options?.logger;
   return typeof logger?.warn === 'function' ? (logger as RegistryLogger) : undefined;
 }

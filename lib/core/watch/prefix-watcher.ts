@@ -1,7 +1,7 @@
 import type { CallOptions } from '@grpc/grpc-js';
 import { IWatchResponse, Namespace, Watcher } from 'etcd3';
 import { performance } from 'perf_hooks';
-import { RESYNC_BACKOFF, backoffDelay } from '../backoff';
+import { BackoffPolicy, RESYNC_BACKOFF, backoffDelay } from '../backoff';
 import { ClusterIdentity } from '../cluster-identity';
 import { monotonicNow } from '../deadline';
 import { causeOf, isCompacted } from '../final-error';
@@ -120,8 +120,8 @@ export class PrefixWatcher {
   }
 
   /** Adds a handler; its `first` promise settles after its first call. */
-  add(fn: WatchHandler, reports: DeliveryReports): HandlerDelivery {
-    const delivery = new HandlerDelivery(fn, this.state, reports, this.ctx.options.handlerTimeoutMs);
+  add(fn: WatchHandler, reports: DeliveryReports, retry?: BackoffPolicy): HandlerDelivery {
+    const delivery = new HandlerDelivery(fn, this.state, reports, this.ctx.options.handlerTimeoutMs, retry);
     this.handlers.add(delivery);
     delivery.notify();
     return delivery;

@@ -115,11 +115,16 @@ export class ServiceMapState {
 const STATE = Symbol('changes');
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
-interface ChangesState {
-  readonly previous: ServiceMap | undefined;
+/** The diff of two tries, computed at most once whichever change sets share it. */
+interface DiffCell {
   readonly from: Root;
   readonly to: Root;
   value?: { added: readonly string[]; removed: readonly string[]; updated: readonly string[] };
+}
+
+interface ChangesState<M> {
+  readonly previous: M | undefined;
+  readonly diff: DiffCell;
 }
 
 /**
@@ -127,14 +132,14 @@ interface ChangesState {
  * every field is a getter of the prototype (an assignment throws in strict code), and the keys
  * arrays are frozen. One small object per call: no closures, no accessors of its own to freeze.
  */
-class LazyChanges implements MapChanges {
-  private readonly [STATE]: ChangesState;
+class LazyChanges<M = ServiceMap> implements MapChanges<M> {
+  private readonly [STATE]: ChangesState<M>;
 
-  constructor(previous: ServiceMap | undefined, from: Root, to: Root) {
-    this[STATE] = { previous, from, to };
+  constructor(previous: M | undefined, diff: DiffCell) {
+    this[STATE] = { previous, diff };
   }
 
-  get previous(): ServiceMap | undefined {
+  get previous(): M | undefined {
     return this[STATE].previous;
   }
 
@@ -151,25 +156,52 @@ class LazyChanges implements MapChanges {
   }
 
   /** What JSON.stringify and util.inspect show: the four fields, as a plain object. */
-  toJSON(): MapChanges {
+  toJSON(): MapChanges<M> {
     return { previous: this.previous, added: this.added, removed: this.removed, updated: this.updated };
   }
 
-  [INSPECT](): MapChanges {
+  [INSPECT](): MapChanges<M> {
     return this.toJSON();
   }
 
-  private computed(): NonNullable<ChangesState['value']> {
-    const s = this[STATE];
-    if (!s.value) {
-      const d = diff(s.from, s.to);
+  /** The same keys with another `previous`, sharing this set's (lazy) diff. */
+  withPrevious<P>(previous: P | undefined): LazyChanges<P> {
+    return new LazyChanges(previous, this[STATE].diff);
+  }
+
+  private computed(): NonNullable<DiffCell['value']> {
+    const cell = this[STATE].diff;
+    if (!cell.value) {
+      const d = diff(cell.from, cell.to);
       const frozen = (keys: string[]) => (keys.length ? Object.freeze(keys) : NO_KEYS);
-      s.value = { added: frozen(d.added), removed: frozen(d.removed), updated: frozen(d.updated) };
+      cell.value = { added: frozen(d.added), removed: frozen(d.removed), updated: frozen(d.updated) };
     }
-    return s.value;
+    return cell.value;
   }
 }
 
 function lazyChanges(previous: ServiceMap | undefined, from: Root, to: Root): MapChanges {
-  return new LazyChanges(previous, from, to);
+  return new LazyChanges(previous, { from, to });
+}
+
+/**
+ * `changes` (a delivery's change set) with `previous` in place of the service map it was computed
+ * from: the map a handler built from it (watchInstances: the instance map). The keys stay the
+ * core's, computed once and only if read. A change set of another Registry implementation is read
+ * through on demand.
+ */
+export function withPrevious<M>(changes: MapChanges, previous: M | undefined): MapChanges<M> {
+  if (changes instanceof LazyChanges) return changes.withPrevious(previous);
+  return Object.freeze({
+    previous,
+    get added() {
+      return changes.added;
+    },
+    get removed() {
+      return changes.removed;
+    },
+    get updated() {
+      return changes.updated;
+    },
+  });
 }

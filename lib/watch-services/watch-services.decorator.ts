@@ -1,6 +1,6 @@
 import { InstanceCodecChoice, RegistryArgumentError, findInstanceCodec } from '../core';
-import { WATCH_INSTANCES_METADATA, WATCH_SERVICES_METADATA } from '../etcd-registry.constants';
-import { nestMessages } from '../errors/messages';
+import { WATCH_INSTANCES_METADATA, WATCH_SERVICES_METADATA } from './watch-services.constants';
+import { nestMessages } from '../options/messages';
 
 /** Options of @WatchServices. */
 export interface WatchServicesOptions {

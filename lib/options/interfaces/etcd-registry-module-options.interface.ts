@@ -1,4 +1,4 @@
-import type { InstanceCodecChoice, InstanceStatus, RegistryOptions } from '../core';
+import type { InstanceCodecChoice, InstanceStatus, RegistryOptions } from '../../core';
 
 /** The instance this application announces: key `${prefix}${name}/${id}`, value `value`. */
 export interface EtcdRegistryServiceOptions {

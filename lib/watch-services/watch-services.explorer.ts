@@ -1,12 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryService, LazyModuleLoader, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
-import { Registry, RegistryArgumentError, watchInstances } from './core';
-import { assertPrefix } from './core/input-validation';
-import { ETCD_REGISTRY, ETCD_REGISTRY_LOGGER_CONTEXT } from './etcd-registry.constants';
-import { nestMessages } from './errors/messages';
-import { ChangesBetween, instanceChangesBetween, mapChangesBetween } from './handler-changes';
-import { HANDLER_RETRY_BACKOFF, RetryingHandler } from './handler-retry';
+import { Registry, RegistryArgumentError, WatchSubscription, watchInstances } from '../core';
+import { assertPrefix } from '../core/input-validation';
+import { ETCD_REGISTRY, ETCD_REGISTRY_LOGGER_CONTEXT } from '../options/etcd-registry.constants';
+import { nestMessages } from '../options/messages';
 import { RegistryMetadataAccessor } from './registry-metadata.accessor';
 
 /** One decorated method on one provider instance, for one prefix. */
@@ -31,7 +29,7 @@ export class WatchServicesExplorer implements OnApplicationShutdown {
   private readonly logger = new Logger(ETCD_REGISTRY_LOGGER_CONTEXT);
   private readonly subscribed = new WeakMap<object, Set<string>>();
   private readonly warned = new Set<string>();
-  private readonly handlers: { stop(): void }[] = [];
+  private readonly subscriptions: WatchSubscription[] = [];
   private stopped = false;
 
   constructor(
@@ -93,10 +91,10 @@ export class WatchServicesExplorer implements OnApplicationShutdown {
     await Promise.all(handlers.map((h) => this.subscribeOne(h)));
   }
 
-  /** Stops every retry; the watches themselves end with the registry. */
+  /** Removes every handler it subscribed (no more calls, retries included). */
   stop(): void {
     this.stopped = true;
-    for (const h of this.handlers.splice(0)) h.stop();
+    for (const s of this.subscriptions.splice(0)) void s.remove().catch(() => undefined);
   }
 
   onApplicationShutdown(): void {
@@ -110,44 +108,23 @@ export class WatchServicesExplorer implements OnApplicationShutdown {
     if (ids.has(id) || this.stopped) return;
     ids.add(id);
     const instances = this.metadataAccessor.getInstanceWatch(instance[methodKey], prefix);
-    const call = (map: unknown, changes: unknown) =>
-      (instance[methodKey] as (map: unknown, changes: unknown) => unknown).call(instance, map, changes);
-    let handler: { stop(): void } | undefined;
+    type Method = (map: unknown, changes: unknown) => void | Promise<void>;
+    const call = (map: unknown, changes: unknown) => (instance[methodKey] as Method).call(instance, map, changes);
+    // The core's delivery owns failures: each one logged and reported as an `error` event naming
+    // Class#method, and the current map handed again after a backoff (changes relative to the last success).
+    const delivery = { name: where, retry: true };
     try {
-      if (instances) {
-        const h = (handler = this.retrying(call, where, prefix, instanceChangesBetween));
-        await watchInstances(this.registry, prefix, h.deliver, instances);
-      } else {
-        const h = (handler = this.retrying(call, where, prefix, mapChangesBetween));
-        await this.registry.addWatch(prefix, h.deliver);
-      }
+      const subscription = instances
+        ? await watchInstances(this.registry, prefix, call, { ...delivery, codec: instances.codec })
+        : await this.registry.addWatch(prefix, call, delivery);
+      if (this.stopped) void subscription.remove().catch(() => undefined);
+      else this.subscriptions.push(subscription);
     } catch (e) {
-      handler?.stop();
       ids.delete(id);
       if (e instanceof RegistryArgumentError)
         throw new RegistryArgumentError(e.argument, nestMessages.watchFailed(where, prefix, e.message));
       throw e;
     }
-  }
-
-  /** The method as the core calls it, with retries and change sets relative to its last success. */
-  private retrying<M, C extends { readonly previous: unknown }>(
-    call: (map: M, changes: C) => unknown,
-    where: string,
-    prefix: string,
-    changesBetween: ChangesBetween<M, C>,
-  ): RetryingHandler<M, C> {
-    const handler = new RetryingHandler<M, C>(
-      call,
-      (error, retryInMs) => {
-        const stack = error instanceof Error ? error.stack : String(error);
-        this.logger.error(nestMessages.handlerFailed(where, prefix, retryInMs), stack);
-      },
-      HANDLER_RETRY_BACKOFF,
-      changesBetween,
-    );
-    this.handlers.push(handler);
-    return handler;
   }
 
   private checkPrefix(prefix: string, where: string): void {

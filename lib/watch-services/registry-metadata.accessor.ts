@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { WatchInstancesMetadata } from './decorators/watch-services.decorator';
-import { WATCH_INSTANCES_METADATA, WATCH_SERVICES_METADATA } from './etcd-registry.constants';
+import type { WatchInstancesMetadata } from './watch-services.decorator';
+import { WATCH_INSTANCES_METADATA, WATCH_SERVICES_METADATA } from './watch-services.constants';
 
 @Injectable()
 export class RegistryMetadataAccessor {

@@ -8,9 +8,9 @@ import {
   ResolvedRegistryOptions,
   encodeRegistration,
   resolveRegistryOptions,
-} from './core';
+} from '../core';
 import { DEFAULT_SERVICE_PREFIX } from './etcd-registry.constants';
-import { nestMessages } from './errors/messages';
+import { nestMessages } from './messages';
 import type { EtcdRegistryModuleOptions, ResolvedEtcdRegistryService } from './interfaces';
 
 /** The module options with defaults applied, resolved once: what the registry (core) gets and what the Nest layer adds. */

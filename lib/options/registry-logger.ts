@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { RegistryLogger } from './core';
+import type { RegistryLogger } from '../core';
 import { ETCD_REGISTRY_LOGGER_CONTEXT } from './etcd-registry.constants';
 
 /**

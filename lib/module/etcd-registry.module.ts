@@ -1,15 +1,15 @@
 import { Module, Provider } from '@nestjs/common';
 import { DiscoveryModule, ModulesContainer } from '@nestjs/core';
 import type { Etcd3 } from 'etcd3';
-import { createEtcdClient, EtcdRegistry } from './core';
-import { ETCD_CLIENT, ETCD_REGISTRY, ETCD_REGISTRY_RESOLVED_OPTIONS } from './etcd-registry.constants';
-import { ConfigurableModuleClass, ETCD_REGISTRY_MODULE_OPTIONS } from './etcd-registry.module-definition';
-import { defaultInstanceId, resolveEtcdRegistryModuleOptions, ResolvedEtcdRegistryModuleOptions } from './etcd-registry.options';
-import type { EtcdRegistryModuleOptions } from './interfaces';
+import { createEtcdClient, EtcdRegistry } from '../core';
+import { ETCD_CLIENT, ETCD_REGISTRY, ETCD_REGISTRY_RESOLVED_OPTIONS } from '../options/etcd-registry.constants';
+import { ConfigurableModuleClass, ETCD_REGISTRY_MODULE_OPTIONS } from '../options/etcd-registry.module-definition';
+import { defaultInstanceId, resolveEtcdRegistryModuleOptions, ResolvedEtcdRegistryModuleOptions } from '../options/etcd-registry.options';
+import type { EtcdRegistryModuleOptions } from '../options/interfaces';
 import { registryFaceProviders } from './etcd-registry.providers';
-import { defaultRegistryLogger } from './registry-logger';
-import { RegistryService } from './registry.service';
-import { assertImportedOnce } from './single-import.guard';
+import { defaultRegistryLogger } from '../options/registry-logger';
+import { RegistryService } from '../service/registry.service';
+import { assertImportedOnce } from './single-import.check';
 
 /**
  * Options resolved once, at startup, before any client exists (a bad option fails the application's

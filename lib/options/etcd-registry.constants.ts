@@ -7,12 +7,6 @@ export const ETCD_REGISTRY = Symbol('ETCD_REGISTRY');
 /** Injection token of the module options with defaults applied and validated. */
 export const ETCD_REGISTRY_RESOLVED_OPTIONS = Symbol('ETCD_REGISTRY_RESOLVED_OPTIONS');
 
-/** Metadata key of @WatchServices: an array of prefixes on the decorated method. */
-export const WATCH_SERVICES_METADATA = 'etcd-registry:watch-services';
-
-/** Metadata key of @WatchServices options given with `as: 'instances'`: prefix -> { codec }. */
-export const WATCH_INSTANCES_METADATA = 'etcd-registry:watch-instances';
-
 /** Context name of every Nest log line of this package. */
 export const ETCD_REGISTRY_LOGGER_CONTEXT = 'EtcdRegistry';
 

@@ -1,7 +1,7 @@
 import type { Module } from '@nestjs/core/injector/module';
 import type { ModulesContainer } from '@nestjs/core';
-import { RegistryOptionsError } from './core';
-import { nestMessages } from './errors/messages';
+import { RegistryOptionsError } from '../core';
+import { nestMessages } from '../options/messages';
 
 /**
  * One registry per application: EtcdRegistryModule.forRoot() in two modules would register the

@@ -1,4 +1,4 @@
-import type { ResolvedEtcdRegistryService } from './interfaces';
+import type { ResolvedEtcdRegistryService } from '../options/interfaces';
 
 /** A sub-prefix that holds nothing: reading it costs nothing and needs only read access to its parent. */
 export const PROBE_SUFFIX = '.etcd-registry-probe/';

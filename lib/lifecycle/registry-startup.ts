@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit, Optional } from '@nestjs/common';
 import { HttpAdapterHost, ModulesContainer } from '@nestjs/core';
 import { runAfterBootstrap } from './bootstrap-completion';
-import { ETCD_REGISTRY_LOGGER_CONTEXT, ETCD_REGISTRY_RESOLVED_OPTIONS } from './etcd-registry.constants';
-import type { ResolvedEtcdRegistryModuleOptions } from './etcd-registry.options';
-import { nestMessages } from './errors/messages';
+import { ETCD_REGISTRY_LOGGER_CONTEXT, ETCD_REGISTRY_RESOLVED_OPTIONS } from '../options/etcd-registry.constants';
+import type { ResolvedEtcdRegistryModuleOptions } from '../options/etcd-registry.options';
+import { nestMessages } from '../options/messages';
 import { httpServerOf, onListenFailure, registerOnListen } from './listen-registration';
-import { RegistryService } from './registry.service';
+import { RegistryService } from '../service/registry.service';
 import { startupCheckPrefixes } from './startup-check';
-import { FoundHandler, WatchServicesExplorer } from './watch-services.explorer';
+import { FoundHandler, WatchServicesExplorer } from '../watch-services/watch-services.explorer';
 
 const reason = (e: unknown) => (e instanceof Error ? e.message : String(e));
 

@@ -40,8 +40,6 @@ export const nestMessages = {
   watchPrefix: (value: unknown) =>
     `@WatchServices() needs a key prefix string that ends with "/", such as "/services/"; got ${str(value)}.`,
   watchFailed: (where: string, prefix: string, reason: string) => `@WatchServices(${JSON.stringify(prefix)}) on ${where}: ${reason}`,
-  handlerFailed: (where: string, prefix: string, retryInMs: number) =>
-    `@WatchServices(${JSON.stringify(prefix)}) handler ${where} threw; it gets the current map again in ${retryInMs} ms (or at the next change)`,
   requestScoped: (where: string) =>
     `@WatchServices on ${where} is ignored: ${where.split('#')[0]} is request-scoped (or depends on a request-scoped provider); move the handler to a singleton provider.`,
   transientProvider: (where: string) =>

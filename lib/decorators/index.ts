@@ -1,2 +1,0 @@
-export { WatchServices } from './watch-services.decorator';
-export type { WatchServicesOptions } from './watch-services.decorator';
