@@ -4,7 +4,7 @@ import { monotonicNow, withTimeout } from './deadline';
 import { RegistryClosedError, WatchRemovedError } from './errors';
 import { createEtcdClient } from './etcd/etcd-client.factory';
 import { hostSelectionOf } from './etcd/host-selection';
-import { causeOf, etcd3ErrorKind } from './etcd/etcd-errors';
+import { etcd3ErrorKind } from './etcd/etcd-errors';
 import { RegistryEvents } from './events/registry-events';
 import { HandlerDelivery, handlerReports } from './watch/handler-delivery';
 import { assertHandler, assertPath, assertPrefix, assertValue, resolveWatchOptions } from './input-validation';
