@@ -21,7 +21,7 @@ export interface LeasePoint {
 const RESTORE_CAP_MS = 60_000;
 
 /**
- * Figure 7 (issue 9 items 5 and 6). Our registry only: the other designs neither batch nor
+ * Figure 7 (batched registration and restore at scale). Our registry only: the other designs neither batch nor
  * restore. One fresh etcd per point: N concurrent register() calls, the etcd watchers it then
  * holds, and the time to restore all N keys after its lease is revoked from outside.
  */
