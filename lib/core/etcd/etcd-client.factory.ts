@@ -6,6 +6,7 @@ import { requireInternals } from './etcd3-internals';
 import { faultHandling, faultHandlingMissing } from './fault-handling';
 import { HostSelection, hostName, installHostSelection } from './host-selection';
 import { omitIpServerName } from './tls-server-name';
+import { installLeanWatchDecoding, leanWatchMissing } from './watch-codec';
 import { watchQueueMissing } from './watch-queue-repair';
 
 function pem(value: string | Buffer | undefined): Buffer | undefined {
@@ -23,6 +24,7 @@ function pem(value: string | Buffer | undefined): Buffer | undefined {
  * - host-selection.ts: which member a call goes to (a member that failed or stalled a call is
  *   avoided for a while);
  * - tls-server-name.ts: no IP address as TLS server name (DEP0123);
+ * - watch-codec.ts: the watch stream's answers decoded by hand (not by protobufjs);
  * - and, used later on this client: direct-txn.ts (the keeper's writes) and watch-queue-repair.ts.
  * What each patch relies on in etcd3 is checked here: a release of etcd3 that lacks it makes this
  * throw an Etcd3InternalsError naming etcd3's version and the patch, rather than run unpatched.
@@ -59,6 +61,8 @@ export function createEtcdClient(options: ResolvedRegistryOptions): Etcd3 {
     installHostSelection(client, selection);
     requireInternals("direct-txn.ts (the keeper's transactions)", directTxnMissing(client));
     requireInternals('watch-queue-repair.ts (a refused watch leaves the attach queue)', watchQueueMissing(client));
+    requireInternals("watch-codec.ts (the watch stream's answers)", leanWatchMissing(client));
+    installLeanWatchDecoding(client);
   } catch (error) {
     client.close();
     throw error;

@@ -1,6 +1,9 @@
 import type { CallOptions } from '@grpc/grpc-js';
 import { ClientHttp2Session, ClientHttp2Stream, connect, IncomingHttpHeaders, SecureClientSessionOptions } from 'http2';
 import type { EtcdErrorKind, ErrorKindOf } from '../final-error';
+import { BYTES, LeanResponseHeader, VARINT, decodeHeader, emptyHeader, int64At, lengthAt, skipField, truncated } from './proto-wire';
+
+export type { LeanResponseHeader } from './proto-wire';
 
 /**
  * A prefix read without etcd3: etcd3 parses its .proto files with protobufjs when it is required
@@ -39,14 +42,6 @@ export interface LeanKeyValue {
   lease: string; // 6
 }
 
-/** etcdserverpb.ResponseHeader. */
-export interface LeanResponseHeader {
-  cluster_id: string; // 1
-  member_id: string; // 2
-  revision: string; // 3
-  raft_term: string; // 4
-}
-
 /** etcdserverpb.RangeResponse. */
 export interface LeanRangeResponse {
   header: LeanResponseHeader; // 1
@@ -60,11 +55,6 @@ export interface LeanAuthenticateResponse {
   header: LeanResponseHeader; // 1
   token: string; // 2
 }
-
-const VARINT = 0;
-const FIXED64 = 1;
-const BYTES = 2;
-const FIXED32 = 5;
 
 // --- encoding ---------------------------------------------------------------------------------
 
@@ -139,86 +129,6 @@ export function encodeAuthenticateRequest(name: string, password: string): Buffe
 // which made it about three times faster on a cold start than a reader object with a method call
 // per byte.
 
-const truncated = (): never => {
-  throw new RangeError('lean-range: truncated message');
-};
-
-/** An int64/uint64 varint at `pos` as a decimal string (as etcd3 returns them), and where it ends. */
-function int64At(buf: Buffer, pos: number, end: number, signed: boolean): [string, number] {
-  let result = 0;
-  let scale = 1;
-  // Up to 7 bytes (49 bits) fit a double exactly: the common case, without BigInt.
-  for (let i = pos; i < pos + 7; i++) {
-    if (i >= end) truncated();
-    const b = buf[i];
-    result += (b & 0x7f) * scale;
-    if (b < 0x80) return [String(result), i + 1];
-    scale *= 128;
-  }
-  let big = 0n;
-  for (let i = pos, shift = 0n; ; i++, shift += 7n) {
-    if (i >= end) truncated();
-    if (shift >= 70n) throw new RangeError('lean-range: varint longer than 10 bytes');
-    const b = buf[i];
-    big |= BigInt(b & 0x7f) << shift;
-    if (b < 0x80) {
-      big = BigInt.asUintN(64, big);
-      return [String(signed ? BigInt.asIntN(64, big) : big), i + 1];
-    }
-  }
-}
-
-/**
- * Where the field whose tag ended at `pos` ends, for a field this decoder does not read (or a known
- * field with an unexpected wire type: skipped, as protobuf readers do).
- */
-function skipField(buf: Buffer, pos: number, end: number, wireType: number): number {
-  if (wireType === VARINT) {
-    while (pos < end && buf[pos] >= 0x80) pos++;
-    return pos < end ? pos + 1 : truncated();
-  }
-  if (wireType === FIXED64) return pos + 8 <= end ? pos + 8 : truncated();
-  if (wireType === FIXED32) return pos + 4 <= end ? pos + 4 : truncated();
-  if (wireType === BYTES) {
-    const [length, start] = lengthAt(buf, pos, end);
-    return start + length <= end ? start + length : truncated();
-  }
-  throw new RangeError(`lean-range: unsupported wire type ${wireType}`);
-}
-
-/** A length or a tag (a varint that fits 32 bits) at `pos`, and where it ends. */
-function lengthAt(buf: Buffer, pos: number, end: number): [number, number] {
-  let result = 0;
-  let scale = 1;
-  for (let i = pos; i < pos + 5; i++) {
-    if (i >= end) truncated();
-    const b = buf[i];
-    result += (b & 0x7f) * scale;
-    if (b < 0x80) return [result, i + 1];
-    scale *= 128;
-  }
-  throw new RangeError('lean-range: varint too long for a length or tag');
-}
-
-function decodeHeader(buf: Buffer, pos: number, end: number): LeanResponseHeader {
-  const header = emptyHeader();
-  while (pos < end) {
-    const [tag, at] = lengthAt(buf, pos, end);
-    const field = tag >>> 3;
-    if ((tag & 7) !== VARINT || field < 1 || field > 4) {
-      pos = skipField(buf, at, end, tag & 7);
-      continue;
-    }
-    const [value, next] = int64At(buf, at, end, field === 3);
-    pos = next;
-    if (field === 1) header.cluster_id = value;
-    else if (field === 2) header.member_id = value;
-    else if (field === 3) header.revision = value;
-    else header.raft_term = value;
-  }
-  return header;
-}
-
 /** mvccpb.KeyValue from [pos, end): the hot loop of a large read (one per key). */
 function decodeKeyValue(buf: Buffer, pos: number, end: number): LeanKeyValue {
   const kv: LeanKeyValue = { key: '', create_revision: '0', mod_revision: '0', version: '0', value: '', lease: '0' };
@@ -266,8 +176,6 @@ function decodeKeyValue(buf: Buffer, pos: number, end: number): LeanKeyValue {
   }
   return kv;
 }
-
-const emptyHeader = (): LeanResponseHeader => ({ cluster_id: '0', member_id: '0', revision: '0', raft_term: '0' });
 
 export function decodeRangeResponse(buf: Buffer): LeanRangeResponse {
   const res: LeanRangeResponse = { header: emptyHeader(), kvs: [], more: false, count: '0' };
