@@ -15,6 +15,7 @@ import { OperationRunner } from './operation-runner';
 import { ResolvedRegistryOptions, resolveRegistryOptions } from './options';
 import { PrefixWatcher, PrefixWatcherContext } from './watch/prefix-watcher';
 import { repairWatchQueue } from './etcd/watch-queue-repair';
+import { leanWatchRevision } from './etcd/watch-revision';
 import { Registry, RegistryOptions, ServiceMap, WatchHandler, WatchOptions, WatchSubscription } from './registry.interface';
 import type { RegistryStatus } from './status.interface';
 
@@ -42,6 +43,7 @@ export class EtcdRegistry implements Registry {
     this.kv = options.namespace ? client.namespace(options.namespace) : client;
     this.runner = new OperationRunner(options, hostSelectionOf(client), etcd3ErrorKind);
     repairWatchQueue(this.kv);
+    leanWatchRevision(this.kv);
     this.keeper = new LeaseKeeper(this.kv, this.runner, options, this.identity);
     this.watchContext = { kv: this.kv, runner: this.runner, options, identity: this.identity };
     this.identity.onChange((reason) => this.options.logger.warn(messages.clusterChanged(reason)));

@@ -15,6 +15,7 @@ import { isLeanHostFailure, leanErrorKind } from '../../lib/core/etcd/lean-range
 import { OWN_DEADLINE } from '../../lib/core/etcd/own-ends';
 import { requireLeader } from '../../lib/core/etcd/require-leader.interceptor';
 import { repairWatchQueue, watchQueueMissing } from '../../lib/core/etcd/watch-queue-repair';
+import { leanWatchRevision, watchRevisionMissing } from '../../lib/core/etcd/watch-revision';
 import { resolveRegistryOptions } from '../../lib/core/options';
 import { EtcdServer, startEtcd } from '../support/etcd-launcher';
 import { uniquePrefix } from '../support/registry-fixtures';
@@ -228,6 +229,40 @@ describe(`etcd3 ${etcd3Version()}: what lib/core/etcd/ relies on (real etcd)`, (
     await refusedWatch(c);
     expect(await created(c, `${uniquePrefix()}next`, 3000)).toBe(true);
     await waitFor(() => created(c, `${uniquePrefix()}again`, 1000), { timeoutMs: 3000, message: 'a second watch after the refusal' });
+  });
+
+  it("a watch on the registry's client: answers decoded by watch-codec.ts, resume revision kept by watch-revision.ts", async () => {
+    const c = registryClient();
+    expect(watchRevisionMissing(c)).toBeUndefined();
+    expect(leanWatchRevision(c)).toBe(true);
+    const ns = c.namespace(uniquePrefix());
+    expect(leanWatchRevision(ns)).toBe(true);
+    const w = ns.watch().prefix('k').watcher();
+    expect(Object.prototype.hasOwnProperty.call(w, 'updateRevision')).toBe(true);
+    const events: { type: string; key: string; value: string }[] = [];
+    const responses: { header: { revision: string }; events: unknown[] }[] = [];
+    w.on('put', (kv) => events.push({ type: 'put', key: kv.key.toString(), value: kv.value.toString() }));
+    w.on('delete', (kv) => events.push({ type: 'delete', key: kv.key.toString(), value: kv.value.toString() }));
+    w.on('data', (res) => responses.push(res));
+    await new Promise((resolve) => w.once('connected', resolve));
+    await ns.put('k1').value('v1');
+    await ns.delete().key('k1');
+    await waitFor(() => events.length === 2, { timeoutMs: 3000, message: 'the two events' });
+    // etcd3's watcher reads our decoder's objects as its own: keys unprefixed, event types named.
+    expect(events).toEqual([
+      { type: 'put', key: 'k1', value: 'v1' },
+      { type: 'delete', key: 'k1', value: '' },
+    ]);
+    // The resume revision: the last header's revision + 1 (what etcd3 resumes from after a reconnect).
+    const last = responses[responses.length - 1];
+    expect(w.lastRevision()).toBe(String(BigInt(last.header.revision) + 1n));
+    // The client's Watch clients are the lean ones (a reset makes them again, patched again).
+    const pool = (c as unknown as { pool: ConnectionPool }).pool as unknown as {
+      hosts: { getServiceClient(n: string): { watch: unknown } }[];
+    };
+    const proto = Object.getPrototypeOf(pool.hosts[0].getServiceClient('Watch')) as { watch: unknown };
+    expect(pool.hosts[0].getServiceClient('Watch').watch).not.toBe(proto.watch);
+    await w.cancel();
   });
 
   it('etcd3 error classes: what etcd-errors.ts and the lean reader (lean-range.ts) tell apart', () => {

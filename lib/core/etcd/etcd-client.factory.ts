@@ -8,6 +8,7 @@ import { HostSelection, hostName, installHostSelection } from './host-selection'
 import { omitIpServerName } from './tls-server-name';
 import { installLeanWatchDecoding, leanWatchMissing } from './watch-codec';
 import { watchQueueMissing } from './watch-queue-repair';
+import { watchRevisionMissing } from './watch-revision';
 
 function pem(value: string | Buffer | undefined): Buffer | undefined {
   return value === undefined ? undefined : Buffer.isBuffer(value) ? value : Buffer.from(value);
@@ -25,7 +26,8 @@ function pem(value: string | Buffer | undefined): Buffer | undefined {
  *   avoided for a while);
  * - tls-server-name.ts: no IP address as TLS server name (DEP0123);
  * - watch-codec.ts: the watch stream's answers decoded by hand (not by protobufjs);
- * - and, used later on this client: direct-txn.ts (the keeper's writes) and watch-queue-repair.ts.
+ * - and, used later on this client: direct-txn.ts (the keeper's writes), watch-queue-repair.ts and
+ *   watch-revision.ts.
  * What each patch relies on in etcd3 is checked here: a release of etcd3 that lacks it makes this
  * throw an Etcd3InternalsError naming etcd3's version and the patch, rather than run unpatched.
  */
@@ -62,6 +64,7 @@ export function createEtcdClient(options: ResolvedRegistryOptions): Etcd3 {
     requireInternals("direct-txn.ts (the keeper's transactions)", directTxnMissing(client));
     requireInternals('watch-queue-repair.ts (a refused watch leaves the attach queue)', watchQueueMissing(client));
     requireInternals("watch-codec.ts (the watch stream's answers)", leanWatchMissing(client));
+    requireInternals("watch-revision.ts (a watcher's resume revision)", watchRevisionMissing(client));
     installLeanWatchDecoding(client);
   } catch (error) {
     client.close();
