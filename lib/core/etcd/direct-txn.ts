@@ -102,8 +102,12 @@ export function directTxn(kv: Namespace): TxnSender | undefined {
   /** Calls in flight per host. */
   const busy = new Map<string, number>();
   return (request, call) => {
-    const order = selection.ordered(hosts, (h) => h.host, preferred);
-    const host = order.find((h) => !busy.get(h.host) && !selection.isAvoided(h.host)) ?? order[0];
+    // The host that answered last, while usable and idle, is the one the order would pick first.
+    let host = preferred;
+    if (busy.get(host.host) || selection.isAvoided(host.host)) {
+      const order = selection.ordered(hosts, (h) => h.host, preferred);
+      host = order.find((h) => !busy.get(h.host) && !selection.isAvoided(h.host)) ?? order[0];
+    }
     let client;
     try {
       client = host.getServiceClient('KV');
