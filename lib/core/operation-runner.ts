@@ -13,17 +13,6 @@ const TLS_PROBE_MS = 1000;
 /** How long past its own deadline an attempt may run before another starts next to it. */
 const HEDGE_GRACE_MS = 100;
 
-/**
- * An operation's first attempt, started before `run()` takes the operation over (startFirst): its
- * call, and what run() would have given it.
- */
-export interface StartedAttempt<T> {
-  readonly call: Promise<T>;
-  readonly deadline: number;
-  readonly started: number;
-  readonly callEnd: number;
-}
-
 /** What an operation is, for its error messages: a string, or a function making it (only on error). */
 export type OperationName = string | (() => string);
 
@@ -113,60 +102,14 @@ export class OperationRunner {
   }
 
   /**
-   * How long an attempt launched at `now` with `inFlight` others running may take: its calls' end
-   * (`callEnd`), and when another attempt starts next to it (`hedgeMs` from now). While another
-   * member can take the next attempt, an attempt's calls end at attemptMs and the next one goes
-   * elsewhere. With none, an attempt is not cut (its calls may take the whole remaining budget: a
-   * slow link), but past attemptMs another one starts next to it, and the first answer wins: a
-   * write that a member dropped while it had no leader is sent again. Each attempt still running
-   * doubles that wait, so a slow link gets few of them. A short attempt gets a grace past its own
-   * deadline (which ends it first, and the selection learns of the stalled member before the next
-   * attempt picks one).
-   */
-  private plan(now: number, deadline: number, attemptMs: number, inFlight: number): { callEnd: number; hedgeMs: number } {
-    const alone = this.hosts?.hasAlternative() !== true;
-    const ownMs = alone ? attemptMs * 2 ** Math.min(inFlight, 16) : attemptMs;
-    const short = !alone && now + ownMs < deadline;
-    return { callEnd: short ? now + ownMs : deadline, hedgeMs: short ? ownMs + HEDGE_GRACE_MS : ownMs };
-  }
-
-  /**
-   * Starts the first attempt of an operation ending at `deadline` now, with the call options run()
-   * would give it, for run() to take over later (`first`): a caller whose own bookkeeping would
-   * delay the request does it after the request has left. Undefined when no attempt may start
-   * (closed, or no budget): run() says why.
-   */
-  startFirst<T>(deadline: number, attempt: (call: CallOptions) => Promise<T>): StartedAttempt<T> | undefined {
-    const started = monotonicNow();
-    if (this.closed || deadline - started < 1) return undefined;
-    const { callEnd } = this.plan(started, deadline, attemptMsFor(this.options.attemptTimeoutMs, Math.round(deadline - started)), 0);
-    let call: Promise<T>;
-    try {
-      call = attempt(callOptionsUntil(callEnd));
-    } catch (error) {
-      call = Promise.reject(error);
-    }
-    // Observed by run() later: not an unhandled rejection meanwhile.
-    call.catch(() => undefined);
-    return { call, deadline, started, callEnd };
-  }
-
-  /**
    * Runs `attempt` until it succeeds, fails for good, or the deadline passes; each attempt is given
    * the call options its etcd calls pass (the deadline). `leftInFlight` is
    * called when the operation ends while an attempt it started is still running (a write that
    * may still land).
    */
-  run<T>(
-    what: OperationName,
-    deadline: number,
-    attempt: (call: CallOptions) => Promise<T>,
-    leftInFlight?: () => void,
-    first?: StartedAttempt<T>,
-  ): Promise<T> {
-    if (first) deadline = first.deadline;
+  run<T>(what: OperationName, deadline: number, attempt: (call: CallOptions) => Promise<T>, leftInFlight?: () => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const started = first?.started ?? monotonicNow();
+      const started = monotonicNow();
       const budgetMs = Math.max(0, Math.round(deadline - started));
       const attemptMs = attemptMsFor(this.options.attemptTimeoutMs, budgetMs);
       let inFlight = 0;
@@ -189,28 +132,36 @@ export class OperationRunner {
       const fail = (error: Error) => finish(() => reject(error));
       const timeUp = () => fail(this.unavailable(what, lastError ?? new TimeoutError(budgetMs), budgetMs));
 
-      const launch = (isFirst = false) => {
+      const launch = (first = false) => {
         if (settled) return;
         if (this.closed) return fail(new RegistryClosedError(messages.closed()));
-        const now = isFirst && first ? first.started : monotonicNow();
+        const now = monotonicNow();
         // No attempt with nothing left of the budget (it could only fail, hiding the last real cause).
         if (now >= deadline) return timeUp();
-        const { callEnd: planned, hedgeMs } = this.plan(now, deadline, attemptMs, inFlight);
-        const callEnd = isFirst && first ? first.callEnd : planned;
+        // While another member can take the next attempt, an attempt's calls end at attemptMs and
+        // the next one goes elsewhere. With none, an attempt is not cut (its calls may take the
+        // whole remaining budget: a slow link), but past attemptMs another one starts next to it,
+        // and the first answer wins: a write that a member dropped while it had no leader is sent
+        // again. Each attempt still running doubles that wait, so a slow link gets few of them.
+        const alone = this.hosts?.hasAlternative() !== true;
+        const ownMs = alone ? attemptMs * 2 ** Math.min(inFlight, 16) : attemptMs;
+        const short = !alone && now + ownMs < deadline;
+        const callEnd = short ? now + ownMs : deadline;
         inFlight++;
         clearTimeout(nextAttemptTimer);
-        // Past its time an attempt still running gets another next to it (see plan). The first
-        // attempt's timer is armed after its request has left (see arm).
-        if (isFirst) firstHedgeMs = hedgeMs;
+        // Past its time (plus a grace for a short one: its own deadline ends it first, and the
+        // selection learns of the stalled member before the next attempt picks one), an attempt
+        // still running gets another next to it. The first attempt's timer is armed after its
+        // request has left (see arm).
+        const hedgeMs = short ? ownMs + HEDGE_GRACE_MS : ownMs;
+        if (first) firstHedgeMs = hedgeMs;
         else nextAttemptTimer = setTimeout(launch, hedgeMs);
         let call: Promise<T>;
-        if (isFirst && first) call = first.call;
-        else
-          try {
-            call = attempt(callOptionsUntil(callEnd));
-          } catch (error) {
-            call = Promise.reject(error);
-          }
+        try {
+          call = attempt(callOptionsUntil(callEnd));
+        } catch (error) {
+          call = Promise.reject(error);
+        }
         call.then(
           (value) => {
             inFlight--;
@@ -271,11 +222,7 @@ export class OperationRunner {
         if (inFlight > 0 && nextAttemptTimer === undefined)
           nextAttemptTimer = setTimeout(launch, Math.max(0, firstHedgeMs - (now - started)));
       };
-      if (this.closed) {
-        // A first attempt started before (startFirst) may still land.
-        if (first) leftInFlight?.();
-        return fail(new RegistryClosedError(messages.closed()));
-      }
+      if (this.closed) return fail(new RegistryClosedError(messages.closed()));
       if (budgetMs <= 0) return timeUp();
       launch(true);
       if (!settled) setImmediate(arm);

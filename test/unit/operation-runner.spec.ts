@@ -27,43 +27,6 @@ describe('OperationRunner', () => {
     expect(started[1]).toBeGreaterThanOrEqual(900);
   });
 
-  it('a first attempt started before run() (startFirst) is taken over: not sent again, its deadline kept', async () => {
-    const r = runner(2000);
-    const calls: CallOptions[] = [];
-    const first = r.startFirst(r.deadline(), (call) => (calls.push(call), later(20, 'early')))!;
-    expect(calls.length).toBe(1); // sent at once, before run()
-    const attempt = jest.fn(() => later(10, 'again'));
-    expect(await r.run('write', r.deadline() + 5000, attempt, undefined, first)).toBe('early');
-    expect(attempt).not.toHaveBeenCalled();
-    // Its call options are those run() would give (the budget's end, with no other member to try).
-    expect((calls[0].deadline as Date).getTime()).toBeLessThanOrEqual(Date.now() + 2000);
-  });
-
-  it('a first attempt started before run() that fails transiently is retried by run() within the same deadline', async () => {
-    const r = runner(1000);
-    const first = r.startFirst(r.deadline(), () => Promise.reject(new GRPCUnavailableError('14 UNAVAILABLE: connection refused')))!;
-    // A rejection before run() takes it over is not an unhandled one.
-    await new Promise((resolve) => setImmediate(resolve));
-    const attempt = jest.fn(() => later(5, 'retried'));
-    expect(await r.run('write', r.deadline() + 60_000, attempt, undefined, first)).toBe('retried');
-    expect(attempt).toHaveBeenCalledTimes(1);
-    // Never past the first attempt's deadline: a refused operation ends within the original budget.
-    const t0 = monotonicNow();
-    const stuck = r.startFirst(r.deadline(), () => new Promise<string>(() => undefined))!;
-    await expect(
-      r.run('write', r.deadline() + 60_000, () => new Promise<string>(() => undefined), undefined, stuck),
-    ).rejects.toBeInstanceOf(RegistryUnavailableError);
-    expect(monotonicNow() - t0).toBeLessThan(1500);
-  });
-
-  it('startFirst starts nothing on a closed runner; run() then says closed', async () => {
-    const r = runner(1000);
-    r.close();
-    const attempt = jest.fn(() => Promise.resolve('x'));
-    expect(r.startFirst(r.deadline(), attempt)).toBeUndefined();
-    expect(attempt).not.toHaveBeenCalled();
-  });
-
   it('a stuck attempt gets another next to it, whose answer wins (leader failover)', async () => {
     const r = runner(2000);
     let n = 0;

@@ -20,13 +20,6 @@ describe("the keeper's queue: what goes into one unit of work (pure)", () => {
     expect(takeNext(queue)).toEqual([expect.objectContaining({ path: '/a', value: '2' })]);
   });
 
-  it('a registration whose transaction was already sent goes alone (the transaction holds its key only)', () => {
-    const sent = { ...reg('/a'), first: { call: Promise.resolve({ lease: '1', outcomes: [] }), deadline: 0, started: 0, callEnd: 0 } };
-    const queue = [sent as KeeperOp, reg('/b'), reg('/c')];
-    expect(paths(takeNext(queue))).toEqual(['register:/a']);
-    expect(paths(takeNext(queue))).toEqual(['register:/b', 'register:/c']);
-  });
-
   it('respects the key and byte budgets of one transaction', () => {
     const queue = Array.from({ length: 10 }, (_, i) => reg(`/k${i}`));
     expect(takeNext(queue, 4).length).toBe(4);

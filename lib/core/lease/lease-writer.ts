@@ -3,22 +3,13 @@ import { Namespace } from 'etcd3';
 import type { ClusterIdentity } from '../cluster-identity';
 import { RegistryUnavailableError } from '../errors';
 import { messages } from '../messages';
-import { OperationName, OperationRunner, StartedAttempt } from '../operation-runner';
+import { OperationName, OperationRunner } from '../operation-runner';
 import { RegistryLogger } from '../registry.interface';
 import { TxnSender, directTxn, etcd3Txn } from '../etcd/direct-txn';
 import { WriteItem, WriteOutcome, deleteIfOurs, writeGuarded } from './guarded-write';
 import { isLeaseGone } from './lease-errors';
 import { deleteIfLeaseRequest } from './txn-requests';
 import { LeaseLifecycle } from './lease-lifecycle';
-
-/** What a write gives: the lease its keys went under, and each key's outcome. */
-export interface WriteResult {
-  lease: string;
-  outcomes: WriteOutcome[];
-}
-
-/** A write's first attempt, started before the keeper's queue takes it over (LeaseWriter#startWrite). */
-export type StartedWrite = StartedAttempt<WriteResult>;
 
 /**
  * The keeper's etcd calls, each through the operation runner with a deadline that starts when the
@@ -41,38 +32,22 @@ export class LeaseWriter {
     this.send = directTxn(kv) ?? etcd3Txn(kv);
   }
 
-  /**
-   * Writes `items` (distinct paths) under the current lease, granting one first if needed. `first`:
-   * the write's first attempt, started by startWrite (with the same `what` and `items`).
-   */
-  write(what: OperationName, items: readonly WriteItem[], first?: StartedWrite): Promise<WriteResult> {
-    return this.run(what, (call) => this.writeAttempt(items, call), first);
-  }
-
-  /**
-   * Starts the first attempt of write(what, items) now, for write() to take over (undefined when
-   * none may start): the caller's own bookkeeping then runs after the request has left.
-   */
-  startWrite(what: OperationName, items: readonly WriteItem[]): StartedWrite | undefined {
-    return this.runner.startFirst(
-      this.runner.deadline(),
-      this.tracked(what, (call) => this.writeAttempt(items, call)),
-    );
-  }
-
-  private async writeAttempt(items: readonly WriteItem[], call: CallOptions): Promise<WriteResult> {
-    // The lease held now needs no grant (nor the wait of an await).
-    const lease = this.lifecycle.id ?? (await this.lifecycle.acquire(call));
-    try {
-      return {
-        lease,
-        outcomes: await writeGuarded(this.kv, items, lease, (l) => this.lifecycle.isOwn(l), call, this.identity, this.send),
-      };
-    } catch (error) {
-      // Revoked from outside or expired: the next attempt grants a new lease at once.
-      if (isLeaseGone(error)) this.lifecycle.invalidate(lease, error);
-      throw error;
-    }
+  /** Writes `items` (distinct paths) under the current lease, granting one first if needed. */
+  write(what: OperationName, items: readonly WriteItem[]): Promise<{ lease: string; outcomes: WriteOutcome[] }> {
+    return this.run(what, async (call) => {
+      // The lease held now needs no grant (nor the wait of an await).
+      const lease = this.lifecycle.id ?? (await this.lifecycle.acquire(call));
+      try {
+        return {
+          lease,
+          outcomes: await writeGuarded(this.kv, items, lease, (l) => this.lifecycle.isOwn(l), call, this.identity, this.send),
+        };
+      } catch (error) {
+        // Revoked from outside or expired: the next attempt grants a new lease at once.
+        if (isLeaseGone(error)) this.lifecycle.invalidate(lease, error);
+        throw error;
+      }
+    });
   }
 
   /** Deletes `path` if one of our leases holds it (one transaction when it is under the current lease). */
@@ -108,19 +83,15 @@ export class LeaseWriter {
     return was;
   }
 
-  /** `attempt`, noting an uncertain outcome (a transient failure: the write may still land). */
-  private tracked<T>(what: OperationName, attempt: (call: CallOptions) => Promise<T>): (call: CallOptions) => Promise<T> {
-    return (call) =>
+  private async run<T>(what: OperationName, attempt: (call: CallOptions) => Promise<T>): Promise<T> {
+    const tracked = (call: CallOptions) =>
       attempt(call).catch((error: unknown) => {
         if (!this.runner.classify(error, what)) this.uncertain = true;
         throw error;
       });
-  }
-
-  private async run<T>(what: OperationName, attempt: (call: CallOptions) => Promise<T>, first?: StartedAttempt<T>): Promise<T> {
     try {
       // An attempt still in flight when another one won may land later: uncertain too.
-      return await this.runner.run(what, this.runner.deadline(), this.tracked(what, attempt), () => (this.uncertain = true), first);
+      return await this.runner.run(what, this.runner.deadline(), tracked, () => (this.uncertain = true));
     } catch (error) {
       if (error instanceof RegistryUnavailableError) this.uncertain = true;
       throw error;

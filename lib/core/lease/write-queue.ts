@@ -1,4 +1,3 @@
-import type { StartedWrite } from './lease-writer';
 import { MAX_BATCH_BYTES, MAX_BATCH_KEYS, batchCost } from './write-batches';
 
 export interface RegisterOp {
@@ -7,8 +6,6 @@ export interface RegisterOp {
   value: string;
   /** The path was registered already when this call came (its key is expected present: WriteItem). */
   expectPresent?: boolean;
-  /** Its transaction's first attempt, already sent (a lone registration: LeaseKeeper#register). */
-  first?: StartedWrite;
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -37,13 +34,12 @@ export const isCallerOp = (op: KeeperOp): op is RegisterOp | UnregisterOp => op.
 /**
  * Takes the next unit of work off the front of `queue` (in place): a run of consecutive
  * registrations of distinct paths that fits one transaction, or else the single next operation.
- * Order is kept: a second registration of a path, or an unregistration, ends the run. A
- * registration whose transaction was already sent (`first`) goes alone.
+ * Order is kept: a second registration of a path, or an unregistration, ends the run.
  */
 export function takeNext(queue: KeeperOp[], maxKeys = MAX_BATCH_KEYS, maxBytes = MAX_BATCH_BYTES): KeeperOp[] {
   const first = queue[0];
   if (!first) return [];
-  if (first.kind !== 'register' || first.first || queue.length === 1) return queue.splice(0, 1);
+  if (first.kind !== 'register' || queue.length === 1) return queue.splice(0, 1);
   const paths = new Set<string>();
   let bytes = 0;
   let n = 0;
