@@ -1,5 +1,6 @@
 import { IWatchResponse, Namespace, Watcher } from 'etcd3';
 import type { ClusterIdentity } from '../cluster-identity';
+import { leanWatchRevision } from '../etcd/watch-revision';
 import { messages } from '../messages';
 import { appliedThrough } from '../watch/applied-revision';
 import { RegistryLogger } from '../registry.interface';
@@ -52,7 +53,7 @@ export class OwnershipGuard {
     private readonly logger: RegistryLogger,
     private readonly identity?: ClusterIdentity,
   ) {
-    this.watchKv = kv.namespace('');
+    this.watchKv = watchNamespace(kv);
   }
 
   /** Number of etcd watches the guard holds. */
@@ -205,7 +206,7 @@ export class OwnershipGuard {
    */
   private split(range: Range): void {
     this.denied.push(range.prefix);
-    this.watchKv = this.kv.namespace('');
+    this.watchKv = watchNamespace(this.kv);
     this.ranges = this.ranges.filter((r) => r !== range);
     const keys = this.host
       .paths()
@@ -223,6 +224,13 @@ export class OwnershipGuard {
       this.arm(narrower, range.progress + 1n);
     }
   }
+}
+
+/** A namespace object of its own (its own watch stream) over the whole keyspace, its watchers' resume revision kept lean (etcd/watch-revision.ts). */
+function watchNamespace(kv: Namespace): Namespace {
+  const ns = kv.namespace('');
+  leanWatchRevision(ns);
+  return ns;
 }
 
 function minOf(a: bigint | undefined, b: bigint): bigint {
