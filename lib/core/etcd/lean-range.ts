@@ -139,12 +139,12 @@ export function encodeAuthenticateRequest(name: string, password: string): Buffe
 // which made it about three times faster on a cold start than a reader object with a method call
 // per byte.
 
-const truncated = (): never => {
+export const truncated = (): never => {
   throw new RangeError('lean-range: truncated message');
 };
 
 /** An int64/uint64 varint at `pos` as a decimal string (as etcd3 returns them), and where it ends. */
-function int64At(buf: Buffer, pos: number, end: number, signed: boolean): [string, number] {
+export function int64At(buf: Buffer, pos: number, end: number, signed: boolean): [string, number] {
   let result = 0;
   let scale = 1;
   // Up to 7 bytes (49 bits) fit a double exactly: the common case, without BigInt.
@@ -172,7 +172,7 @@ function int64At(buf: Buffer, pos: number, end: number, signed: boolean): [strin
  * Where the field whose tag ended at `pos` ends, for a field this decoder does not read (or a known
  * field with an unexpected wire type: skipped, as protobuf readers do).
  */
-function skipField(buf: Buffer, pos: number, end: number, wireType: number): number {
+export function skipField(buf: Buffer, pos: number, end: number, wireType: number): number {
   if (wireType === VARINT) {
     while (pos < end && buf[pos] >= 0x80) pos++;
     return pos < end ? pos + 1 : truncated();
@@ -187,7 +187,7 @@ function skipField(buf: Buffer, pos: number, end: number, wireType: number): num
 }
 
 /** A length or a tag (a varint that fits 32 bits) at `pos`, and where it ends. */
-function lengthAt(buf: Buffer, pos: number, end: number): [number, number] {
+export function lengthAt(buf: Buffer, pos: number, end: number): [number, number] {
   let result = 0;
   let scale = 1;
   for (let i = pos; i < pos + 5; i++) {
@@ -436,6 +436,11 @@ export class LeanEtcdMember {
 
   range(req: LeanRangeRequest, call: CallOptions, token?: string): Promise<LeanRangeResponse> {
     return this.unary('/etcdserverpb.KV/Range', encodeRangeRequest(req), decodeRangeResponse, call, token);
+  }
+
+  /** KV/Range with the answer read by `decode` (a RangeResponse's bytes), for a reader that needs less than decodeRangeResponse gives. */
+  rangeAs<T>(req: LeanRangeRequest, decode: (message: Buffer) => T, call: CallOptions, token?: string): Promise<T> {
+    return this.unary('/etcdserverpb.KV/Range', encodeRangeRequest(req), decode, call, token);
   }
 
   authenticate(name: string, password: string, call: CallOptions): Promise<LeanAuthenticateResponse> {
