@@ -35,47 +35,65 @@ const dash = (v: string | undefined): string => (v === undefined || v === '' ? '
 
 const TABLE_HEADER = ['SERVICE', 'ID', 'ADDRESS', 'STATUS', 'ZONE', 'VERSION', 'WEIGHT', 'REVISION'];
 
-/** The cells of the `ls` table's columns, by column. */
-const TABLE_COLUMNS: readonly ((i: ServiceInstance) => string)[] = [
-  (i) => printable(i.name),
-  (i) => printable(i.id),
-  (i) => printable(i.address),
-  (i) => i.status,
-  (i) => dash(i.zone),
-  (i) => dash(i.version),
-  (i) => String(i.weight),
-  (i) => dash(i.revision),
+/** A cell as the instance gives it, before printable() (undefined and '' are `-`). */
+const orDash = (v: string | undefined): string => (v === undefined || v === '' ? '-' : v);
+
+/** The cells of the `ls` table's columns, by column, and whether printable() applies to the column. */
+const TABLE_COLUMNS: readonly [(i: ServiceInstance) => string, boolean][] = [
+  [(i) => i.name, true],
+  [(i) => i.id, true],
+  [(i) => i.address, true],
+  [(i) => i.status, false],
+  [(i) => orDash(i.zone), true],
+  [(i) => orDash(i.version), true],
+  [(i) => String(i.weight), false],
+  [(i) => orDash(i.revision), true],
 ];
 
 /**
- * The `ls` table: one row per instance, laid out as table() lays it out. Built column by column
- * (one array per column, not one per row: a cold process makes 10,000 rows).
+ * The `ls` table: one row per instance, laid out as table() lays it out (the same text). Built
+ * column by column (one array per column, not one per row: a cold process makes 10,000 rows);
+ * printable() runs on a column only when one test of the whole column finds a control character;
+ * padding is a shared string of spaces per width, not a padded copy of each cell.
  */
 export function instanceTable(instances: readonly ServiceInstance[]): string[] {
   const n = instances.length;
   const columns: string[][] = [];
   const widths: number[] = [];
   for (let c = 0; c < TABLE_COLUMNS.length; c++) {
-    const cell = TABLE_COLUMNS[c];
+    const [cell, escaped] = TABLE_COLUMNS[c];
     const column = new Array<string>(n + 1);
     column[0] = TABLE_HEADER[c];
-    let width = column[0].length;
-    for (let r = 0; r < n; r++) {
-      const text = cell(instances[r]);
-      column[r + 1] = text;
-      if (text.length > width) width = text.length;
-    }
+    for (let r = 0; r < n; r++) column[r + 1] = cell(instances[r]);
+    if (escaped && CONTROL.test(column.join(''))) for (let r = 1; r <= n; r++) column[r] = printable(column[r]);
+    let width = 0;
+    for (let r = 0; r <= n; r++) if (column[r].length > width) width = column[r].length;
     columns.push(column);
     widths.push(width);
   }
   const last = columns.length - 1;
+  const gaps = spaces(Math.max(0, ...widths) + 2);
   const lines = new Array<string>(n + 1);
   for (let r = 0; r <= n; r++) {
     let text = '';
-    for (let c = 0; c < last; c++) text += columns[c][r].padEnd(widths[c]) + '  ';
-    lines[r] = (text + columns[last][r]).trimEnd();
+    for (let c = 0; c < last; c++) {
+      const cell = columns[c][r];
+      text += cell + gaps[widths[c] - cell.length + 2];
+    }
+    const end = columns[last][r];
+    const code = end.charCodeAt(end.length - 1);
+    // trimEnd (as table() does) only matters when the row ends in white space: a last cell that is empty or ends in it.
+    lines[r] = code > 0x20 && code < 0x7f ? text + end : (text + end).trimEnd();
   }
   return lines;
+}
+
+/** `spaces(n)[k]` is k spaces, for k from 0 to n. */
+function spaces(n: number): string[] {
+  const all = ' '.repeat(n);
+  const list = new Array<string>(n + 1);
+  for (let k = 0; k <= n; k++) list[k] = all.slice(0, k);
+  return list;
 }
 
 /** One instance on one line, for `watch`. */

@@ -1,14 +1,7 @@
 import type { CallOptions } from '@grpc/grpc-js';
 import { RegistryClosedError } from './errors';
 import { HostSelection, hostName } from './etcd/host-order';
-import {
-  isInvalidToken,
-  isLeanHostFailure,
-  LeanEtcdMember,
-  leanErrorKind,
-  LeanTls,
-  prefixRangeEnd,
-} from './etcd/lean-range';
+import { isInvalidToken, isLeanHostFailure, LeanEtcdMember, leanErrorKind, LeanTls, prefixRangeEnd } from './etcd/lean-range';
 import { decodeRangeEntries, RangeEntry } from './etcd/lean-range-entries';
 import { assertPrefix } from './input-validation';
 import { attachRevisions } from './map-revisions';
