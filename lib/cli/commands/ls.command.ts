@@ -19,7 +19,7 @@ export async function lsCommand(options: CliOptions, io: CliIo): Promise<ExitCod
     }
     // One write for the whole table: 10,000 rows are one system call, not 10,000.
     if (instances.length === 0) io.err(cliMessages.nothingUnder(options.prefix));
-    else io.out(instanceTable(instances).join('\n'));
+    else io.out(instanceTable(instances));
     if (map.skipped.length > 0) {
       io.err(cliMessages.skipped(map.skipped.length));
       for (const line of skippedLines(map)) io.err(line);
