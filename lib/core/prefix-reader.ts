@@ -58,8 +58,11 @@ export class PrefixReader {
   /**
    * What getServices reads, as a list in etcd's key order: each key (without the namespace) once,
    * with its value and mod_revision. No map is built: a one-shot decode (decodeEntries) needs none.
+   * `whileEtcdAnswers` is called once, when the read's request is written out (not when every
+   * attempt fails before): work a short process runs then (loading the modules that decode the
+   * answer, for the CLI's `ls`) overlaps with etcd's answering instead of adding to it.
    */
-  async getEntries(prefix: string): Promise<PrefixEntry[]> {
+  async getEntries(prefix: string, whileEtcdAnswers?: () => void): Promise<PrefixEntry[]> {
     assertPrefix(prefix);
     if (this.closed) throw new RegistryClosedError(messages.closed());
     const namespace = this.options.namespace;
@@ -67,8 +70,16 @@ export class PrefixReader {
     const rangeEnd = prefixRangeEnd(key);
     // Every key starts with the namespace (the range asked for it): what follows is the registry's key.
     const decode = (message: Buffer) => decodeRangeEntries(message, namespace.length);
+    let onSent = whileEtcdAnswers;
+    const sent = () => {
+      const call = onSent;
+      onSent = undefined;
+      call?.();
+    };
     return this.runner.run(`read of prefix ${JSON.stringify(prefix)}`, this.runner.deadline(), (call) =>
-      this.attempt((member) => this.authorized(member, call, (token) => member.rangeAs({ key, rangeEnd }, decode, call, token))),
+      this.attempt((member) =>
+        this.authorized(member, call, (token) => member.rangeAs({ key, rangeEnd }, decode, call, token, onSent && sent)),
+      ),
     );
   }
 
