@@ -7,6 +7,7 @@ import { median, seededRandom, shuffled } from '../stats';
 /** One start of bench/startup-app.js, in milliseconds. */
 export interface AppStart {
   mode: 'plain' | 'module';
+  round: number;
   steps: {
     requireNest: number;
     requirePackage?: number;
@@ -20,6 +21,9 @@ export interface AppStart {
     /** The same read as the check once connected (median of 5). */
     warmRead?: number;
     close: number;
+    /** Once listening, after a full GC, MB. */
+    rssMb: number;
+    heapMb: number;
   };
 }
 
@@ -41,6 +45,12 @@ export interface StartupResult {
   /** Medians over rounds. */
   listenPlainMs: number;
   listenModuleMs: number;
+  /** Median over rounds of (with - without) in the same round. */
+  listenExtraMs: number;
+  rssPlainMb: number;
+  rssModuleMb: number;
+  heapPlainMb: number;
+  heapModuleMb: number;
   createPlainMs: number;
   createModuleMs: number;
   readyPlainMs: number;
@@ -110,9 +120,11 @@ export async function measureStartup(ctx: BenchContext): Promise<StartupResult> 
       await runChild<AppStart>('startup-app.js', [mode], { ETCD_ENDPOINTS: etcd.endpoints.join(','), SERVICE_ID: `warm-${mode}` });
     for (let round = 0; round < rounds; round++) {
       for (const mode of shuffled(['plain', 'module'] as const, random)) {
-        starts.push(
-          await runChild<AppStart>('startup-app.js', [mode], { ETCD_ENDPOINTS: etcd.endpoints.join(','), SERVICE_ID: `r${round}` }),
-        );
+        const start = await runChild<AppStart>('startup-app.js', [mode], {
+          ETCD_ENDPOINTS: etcd.endpoints.join(','),
+          SERVICE_ID: `r${round}`,
+        });
+        starts.push({ ...start, round });
       }
     }
   });
@@ -141,6 +153,15 @@ export async function measureStartup(ctx: BenchContext): Promise<StartupResult> 
     loads,
     listenPlainMs: med(plain.map((s) => s.listen)),
     listenModuleMs: med(module.map((s) => s.listen)),
+    listenExtraMs: med(
+      starts
+        .filter((s) => s.mode === 'module')
+        .map((m) => m.steps.listen - (starts.find((p) => p.mode === 'plain' && p.round === m.round)?.steps.listen ?? NaN)),
+    ),
+    rssPlainMb: med(plain.map((s) => s.rssMb)),
+    rssModuleMb: med(module.map((s) => s.rssMb)),
+    heapPlainMb: med(plain.map((s) => s.heapMb)),
+    heapModuleMb: med(module.map((s) => s.heapMb)),
     createPlainMs: med(plain.map((s) => s.create)),
     createModuleMs: med(module.map((s) => s.create)),
     readyPlainMs: med(plain.map((s) => s.sinceProcessStart)),
@@ -159,10 +180,11 @@ export async function measureStartup(ctx: BenchContext): Promise<StartupResult> 
   const b = result.breakdown;
   ctx.log(
     `   app.listen(0): ${f(result.listenModuleMs)} ms with the module vs ${f(result.listenPlainMs)} ms without ` +
-      `(x${(result.listenModuleMs / result.listenPlainMs).toFixed(2)}, +${f(result.listenModuleMs - result.listenPlainMs)} ms); ` +
+      `(x${(result.listenModuleMs / result.listenPlainMs).toFixed(2)}, +${f(result.listenExtraMs)} ms per round); ` +
       `start-up check ${f(b.startupCheckMs)} ms (a warm read ${f(b.warmReadMs)} ms), registration ${f(b.registrationMs)} ms; ` +
       `NestFactory.create ${f(result.createModuleMs)} vs ${f(result.createPlainMs)} ms; require of the package ${f(b.requirePackageMs)} ms; ` +
-      `process start to listening ${f(result.readyModuleMs)} vs ${f(result.readyPlainMs)} ms`,
+      `process start to listening ${f(result.readyModuleMs)} vs ${f(result.readyPlainMs)} ms; ` +
+      `listening, after GC: RSS ${f(result.rssModuleMb)} vs ${f(result.rssPlainMb)} MB, heap ${f(result.heapModuleMb)} vs ${f(result.heapPlainMb)} MB`,
   );
   for (const kind of ['root', 'core', 'etcd3'] as const) {
     const e = result.entries[kind];
