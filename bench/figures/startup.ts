@@ -60,6 +60,8 @@ export interface StartupResult {
     startupCheckMs: number;
     warmReadMs: number;
     registrationMs: number;
+    /** Per round: the listen difference less the check and the registration (median over rounds). */
+    restMs: number;
     closePlainMs: number;
     closeModuleMs: number;
   };
@@ -136,6 +138,8 @@ export async function measureStartup(ctx: BenchContext): Promise<StartupResult> 
 
   const of = (mode: AppStart['mode']) => starts.filter((s) => s.mode === mode).map((s) => s.steps);
   const plain = of('plain');
+  const moduleStarts = starts.filter((s) => s.mode === 'module');
+  const plainListen = (round: number) => starts.find((p) => p.mode === 'plain' && p.round === round)?.steps.listen ?? NaN;
   const module = of('module');
   const entry = (kind: EntryLoad['kind']) => {
     const rows = loads.filter((l) => l.kind === kind);
@@ -153,11 +157,7 @@ export async function measureStartup(ctx: BenchContext): Promise<StartupResult> 
     loads,
     listenPlainMs: med(plain.map((s) => s.listen)),
     listenModuleMs: med(module.map((s) => s.listen)),
-    listenExtraMs: med(
-      starts
-        .filter((s) => s.mode === 'module')
-        .map((m) => m.steps.listen - (starts.find((p) => p.mode === 'plain' && p.round === m.round)?.steps.listen ?? NaN)),
-    ),
+    listenExtraMs: med(moduleStarts.map((m) => m.steps.listen - plainListen(m.round))),
     rssPlainMb: med(plain.map((s) => s.rssMb)),
     rssModuleMb: med(module.map((s) => s.rssMb)),
     heapPlainMb: med(plain.map((s) => s.heapMb)),
@@ -171,6 +171,9 @@ export async function measureStartup(ctx: BenchContext): Promise<StartupResult> 
       startupCheckMs: med(module.map((s) => s.startupCheck)),
       warmReadMs: med(module.map((s) => s.warmRead)),
       registrationMs: med(module.map((s) => s.registration)),
+      restMs: med(
+        moduleStarts.map((m) => m.steps.listen - plainListen(m.round) - (m.steps.startupCheck ?? 0) - (m.steps.registration ?? 0)),
+      ),
       closePlainMs: med(plain.map((s) => s.close)),
       closeModuleMs: med(module.map((s) => s.close)),
     },
@@ -181,7 +184,7 @@ export async function measureStartup(ctx: BenchContext): Promise<StartupResult> 
   ctx.log(
     `   app.listen(0): ${f(result.listenModuleMs)} ms with the module vs ${f(result.listenPlainMs)} ms without ` +
       `(x${(result.listenModuleMs / result.listenPlainMs).toFixed(2)}, +${f(result.listenExtraMs)} ms per round); ` +
-      `start-up check ${f(b.startupCheckMs)} ms (a warm read ${f(b.warmReadMs)} ms), registration ${f(b.registrationMs)} ms; ` +
+      `start-up check ${f(b.startupCheckMs)} ms (a warm read ${f(b.warmReadMs)} ms), registration ${f(b.registrationMs)} ms, the rest ${f(b.restMs)} ms; ` +
       `NestFactory.create ${f(result.createModuleMs)} vs ${f(result.createPlainMs)} ms; require of the package ${f(b.requirePackageMs)} ms; ` +
       `process start to listening ${f(result.readyModuleMs)} vs ${f(result.readyPlainMs)} ms; ` +
       `listening, after GC: RSS ${f(result.rssModuleMb)} vs ${f(result.rssPlainMb)} MB, heap ${f(result.heapModuleMb)} vs ${f(result.heapPlainMb)} MB`,
