@@ -5,11 +5,14 @@ function table(head: string[], rows: string[][]): string {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
-const packagesText = (p: Record<string, number>) =>
-  Object.entries(p)
-    .sort((a, b) => b[1] - a[1])
-    .map(([name, n]) => `${name} ${n}`)
-    .join(', ');
+/** The packages of 5 modules or more by name, the others counted together. */
+function packagesText(p: Record<string, number>): string {
+  const sorted = Object.entries(p).sort((a, b) => b[1] - a[1]);
+  const named = sorted.filter(([, n]) => n >= 5).map(([name, n]) => `${name} ${n}`);
+  const others = sorted.filter(([, n]) => n < 5);
+  const rest = others.reduce((sum, [, n]) => sum + n, 0);
+  return [...named, ...(others.length ? [`${rest} in ${others.length} other packages`] : [])].join(', ');
+}
 
 /** Figure 10: app.listen() with and without the module, and what each entry adds to a process. */
 export function startupSection(s: StartupResult): string {
