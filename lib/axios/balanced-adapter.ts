@@ -115,7 +115,9 @@ class BalancedCall {
   }
 
   private nextAttempt(): void {
-    const budget = attemptBudgetMs(this.shared.deadlines, this.began, Date.now());
+    // The first attempt starts as the call began: one clock read fewer per call.
+    const now = this.attempt === 0 ? this.began : Date.now();
+    const budget = attemptBudgetMs(this.shared.deadlines, this.began, now);
     if (budget <= 0) return this.reject(this.deadlineError());
     const previous = this.target;
     if (previous) (this.tried ??= new Set()).add(previous.key);
@@ -124,7 +126,7 @@ class BalancedCall {
     this.budget = budget;
     this.attempt++;
     this.lb.started(target);
-    this.t0 = Date.now();
+    this.t0 = now;
     const userSignal = this.userSignal as AbortSignal | undefined;
     const cancelToken = this.cancelToken;
     if (userSignal?.aborted) return this.abortAttempt(this.cancelError(undefined));
