@@ -1,4 +1,5 @@
 import { ChildProcess, fork } from 'child_process';
+import { loadavg } from 'os';
 import { join } from 'path';
 import { BenchContext, withEtcd } from '../bench-context';
 import { SIDES, type OverheadJob, type OverheadRound, type PairName, type Side } from '../overhead-job';
@@ -45,6 +46,8 @@ export interface OverheadResult {
   throughputCalls: number;
   throughputBlocks: number;
   concurrency: number;
+  /** The machine's 1-, 5- and 15-minute load averages as the rounds began and as they ended (a shared machine's state). */
+  loadAverage: { start: number[]; end: number[] };
   pairs: OverheadPair[];
   /** Every round's figures, as measured. */
   raw: OverheadRound[];
@@ -181,6 +184,7 @@ export async function measureOverhead(ctx: BenchContext): Promise<OverheadResult
       client = opened.child;
       const job: OverheadJob = { endpoints: etcd.endpoints, prefix, http, tcp, grpc, pairs, concurrency, seed: 20, ...sizes };
       const child = client;
+      const loadStart = loadavg();
       const raw = await new Promise<OverheadRound[]>((resolve, reject) => {
         child.on('message', (m: { event: string; rounds?: OverheadRound[]; error?: string }) => {
           if (m.event === 'done') resolve(m.rounds!);
@@ -189,7 +193,10 @@ export async function measureOverhead(ctx: BenchContext): Promise<OverheadResult
         child.once('exit', (code, signal) => reject(new Error(`overhead client exited (${code ?? signal})`)));
         child.send(job);
       });
+      const loadAverage = { start: loadStart, end: loadavg() };
       const result = summarizeOverhead(raw, pairs);
+      const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+      ctx.log(`   load average ${la(loadAverage.start)} at the start, ${la(loadAverage.end)} at the end`);
       for (const p of result) {
         ctx.log(
           `   ${p.pair}: p50 ${intervalText(p.p50Ratio)} ${p.p50Verdict} (<= ${TARGET_OVERHEAD_P50}), A/A ${intervalText(p.p50RatioAA)}; ` +
@@ -204,6 +211,7 @@ export async function measureOverhead(ctx: BenchContext): Promise<OverheadResult
         throughputCalls: sizes.throughputCalls,
         throughputBlocks: sizes.throughputBlocks,
         concurrency,
+        loadAverage,
         pairs: result,
         raw,
       };
