@@ -11,9 +11,8 @@
  * random start), so each side is as often first, middle and last, and a drift of the shared
  * machine's load over tens of ms falls on the three sides alike. Latency: `sequentialBlocks` blocks
  * of `sequentialCalls / sequentialBlocks` calls one after another per side (the round's p50 is over a
- * side's blocks). Throughput: `throughputBlocks` blocks of `throughputCalls / throughputBlocks` calls
- * per side with `concurrency` in flight; the round's ratio is the median of the blocks' ratios (see
- * OverheadRound.throughputRatio).
+ * side's blocks). Throughput: `throughputBlocks[pair]` blocks of `throughputBlockCalls` calls per
+ * side with `concurrency` in flight; each block's ratio is kept (see OverheadRound.throughputBlockRatios).
  */
 import 'reflect-metadata';
 import * as grpc from '@grpc/grpc-js';
@@ -29,7 +28,7 @@ import { GrpcNameResolver } from '../lib/grpc';
 import { RegistryClientProxy, RegistryClientsModule } from '../lib/microservices';
 import { Greeter, GreeterClient, sayHello } from '../test/support/greeter';
 import { SIDES, type OverheadJob, type OverheadRound, type PairName, type Side } from './overhead-job';
-import { median, seededRandom, shuffled } from './stats';
+import { seededRandom, shuffled } from './stats';
 
 type Call = () => Promise<unknown>;
 
@@ -145,7 +144,6 @@ async function run(job: OverheadJob): Promise<OverheadRound[]> {
     const random = seededRandom(job.seed);
     const rounds: OverheadRound[] = [];
     const perSequential = Math.ceil(job.sequentialCalls / job.sequentialBlocks);
-    const perThroughput = Math.ceil(job.throughputCalls / job.throughputBlocks);
     for (let round = 0; round < job.rounds; round++) {
       for (const pair of shuffled(job.pairs, random)) {
         const side = calls[pair];
@@ -154,18 +152,19 @@ async function run(job: OverheadJob): Promise<OverheadRound[]> {
         let order = Math.floor(random() * ORDERS.length);
         for (let block = 0; block < job.sequentialBlocks; block++)
           for (const s of ORDERS[order++ % ORDERS.length]) latency[s].push(...(await sequentialMs(side[s], perSequential)));
-        for (let block = 0; block < job.throughputBlocks; block++)
+        const blocks = job.throughputBlocks[pair];
+        for (let block = 0; block < blocks; block++)
           for (const s of ORDERS[order++ % ORDERS.length])
-            seconds[s].push(await throughputSeconds(side[s], perThroughput, job.concurrency));
-        const total = perThroughput * job.throughputBlocks;
+            seconds[s].push(await throughputSeconds(side[s], job.throughputBlockCalls, job.concurrency));
+        const total = job.throughputBlockCalls * blocks;
         const rate = (s: Side) => total / seconds[s].reduce((a, b) => a + b, 0);
-        const blockRatio = (s: Side) => median(seconds.fixed.map((fixed, block) => fixed / seconds[s][block]));
+        const blockRatios = (s: Side) => seconds.fixed.map((fixed, block) => fixed / seconds[s][block]);
         rounds.push({
           pair,
           round,
           p50Ms: { byName: p50(latency.byName), fixed: p50(latency.fixed), twin: p50(latency.twin) },
           throughput: { byName: rate('byName'), fixed: rate('fixed'), twin: rate('twin') },
-          throughputRatio: { byName: blockRatio('byName'), fixed: 1, twin: blockRatio('twin') },
+          throughputBlockRatios: { byName: blockRatios('byName'), twin: blockRatios('twin') },
         });
       }
     }

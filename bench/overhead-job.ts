@@ -17,9 +17,9 @@ export interface OverheadJob {
   /** Sequential calls per side per round, in `sequentialBlocks` interleaved blocks. */
   sequentialCalls: number;
   sequentialBlocks: number;
-  /** Calls per side per round with `concurrency` in flight, in `throughputBlocks` interleaved blocks. */
-  throughputCalls: number;
-  throughputBlocks: number;
+  /** Throughput: per pair, blocks per round of `throughputBlockCalls` calls per side with `concurrency` in flight. */
+  throughputBlocks: Record<PairName, number>;
+  throughputBlockCalls: number;
   concurrency: number;
   warmupCalls: number;
   seed: number;
@@ -33,9 +33,8 @@ export interface OverheadRound {
   /** Calls per second over all of the side's throughput blocks. */
   throughput: Record<Side, number>;
   /**
-   * The round's throughput ratio (side / fixed): the median over its blocks of the block's ratio (the
-   * fixed client's seconds for the block's calls / the side's, run next to each other), so that one
-   * block hit by a pause of the shared machine does not move the round's figure.
+   * Each throughput block's ratio (side / fixed): the fixed client's seconds for the block's calls /
+   * the side's, the two run next to each other. The block is the unit of the throughput interval.
    */
-  throughputRatio: Record<Side, number>;
+  throughputBlockRatios: Record<'byName' | 'twin', number[]>;
 }
