@@ -3,7 +3,7 @@ import { loadavg } from 'os';
 import { join } from 'path';
 import { BenchContext, withEtcd } from '../bench-context';
 import { SIDES, type OverheadJob, type OverheadRound, type PairName, type Side } from '../overhead-job';
-import { medianInterval, MedianInterval, percentile } from '../stats';
+import { median, medianInterval, MedianInterval, percentile } from '../stats';
 
 /** Targets of the figure: the client by name against the fixed-address client of the same instance. */
 export const TARGET_OVERHEAD_P50 = 1.05;
@@ -27,7 +27,7 @@ export interface OverheadPair {
   label: string;
   /** By name / fixed, one ratio per round: p50 of the round's sequential calls. */
   p50Ratio: RatioInterval;
-  /** By name / fixed, one ratio per throughput block: calls per second with `concurrency` in flight (see OverheadRound.throughputBlockRatios). */
+  /** By name / fixed, one ratio per round: the median of the round's block ratios of calls per second with `concurrency` in flight (see OverheadRound.throughputBlockRatios). */
   throughputRatio: RatioInterval;
   /** The A/A control: the second fixed-address client / the first, the same ratios. Its interval is the noise floor. */
   p50RatioAA: RatioInterval;
@@ -117,7 +117,8 @@ export function summarizeOverhead(raw: OverheadRound[], pairs: PairName[]): Over
   return pairs.map((pair) => {
     const rows = raw.filter((r) => r.pair === pair);
     const p50Ratios = (side: Side) => ratioInterval(rows.map((r) => r.p50Ms[side] / r.p50Ms.fixed));
-    const throughputRatios = (side: 'byName' | 'twin') => ratioInterval(rows.flatMap((r) => r.throughputBlockRatios[side]));
+    // A round's throughput ratio: the median of its blocks' ratios (a pause of the machine hits one block, not the round).
+    const throughputRatios = (side: 'byName' | 'twin') => ratioInterval(rows.map((r) => median(r.throughputBlockRatios[side])));
     const medianOf = (of: 'p50Ms' | 'throughput') => {
       const out = {} as Record<Side, number>;
       for (const side of SIDES)
