@@ -37,10 +37,10 @@ export class RegistryClientProxy extends ClientProxy implements OnModuleInit, On
     readonly service: string,
     /** The balancer behind the calls, fed by a watch of the services' prefix from onModuleInit. */
     readonly loadBalancer: LoadBalancer,
-    private readonly retry: ResolvedClientRetry,
+    retry: ResolvedClientRetry,
     private readonly clientOptions: RegistryClientOptions['options'],
     private readonly registry: RegistryService | undefined,
-    private readonly deadlines: ResolvedCallDeadlines = resolveCallDeadlines(),
+    deadlines: ResolvedCallDeadlines = resolveCallDeadlines(),
   ) {
     super();
     this.shared = {
