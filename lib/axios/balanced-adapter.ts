@@ -4,6 +4,7 @@ import { AttemptTimeoutError, CallDeadlineError } from '../core/balancing/balanc
 import { attemptBudgetMs, DEFAULT_CALL_DEADLINES, ResolvedCallDeadlines } from '../core/balancing/call-deadlines';
 import type { LoadBalancer } from '../core/balancing/load-balancer';
 import { balancingMessages } from '../core/balancing/messages';
+import { monotonicNow } from '../core/deadline';
 import { Deadline, DeadlineQueue } from '../core/deadline-queue';
 import { failureKind, ResolvedHttpRetry } from './http-retry';
 import { httpMessages } from './messages';
@@ -77,7 +78,7 @@ interface CallShared {
  * the caller's being listened to here.
  */
 class BalancedCall {
-  private readonly began = Date.now();
+  private readonly began = monotonicNow();
   private readonly userSignal: GenericAbortSignal | undefined;
   private readonly cancelToken: CancelToken | undefined;
   private service = '';
@@ -125,7 +126,7 @@ class BalancedCall {
 
   private nextAttempt(): void {
     // The first attempt starts as the call began: one clock read fewer per call.
-    const now = this.attempt === 0 ? this.began : Date.now();
+    const now = this.attempt === 0 ? this.began : monotonicNow();
     const budget = attemptBudgetMs(this.shared.deadlines, this.began, now);
     if (budget <= 0) return this.reject(this.deadlineError());
     const previous = this.target;
@@ -145,7 +146,7 @@ class BalancedCall {
     // axios's own http adapter listens to the caller's token itself (see the class's doc).
     if (cancelToken && !this.ownHttp)
       cancelToken.subscribe((this.onCancelToken ??= (reason) => this.abortAttempt(this.cancelError(reason))));
-    if (Number.isFinite(budget)) this.deadline = this.shared.attemptDeadlines.add(budget, this.onDeadline);
+    if (Number.isFinite(budget)) this.deadline = this.shared.attemptDeadlines.add(budget, this.onDeadline, now);
     const url = `${target.address}${this.rest}`;
     const attempt = this.attempt;
     let sent: Promise<AxiosResponse>;
@@ -190,12 +191,12 @@ class BalancedCall {
     this.endAttempt();
     controller?.abort();
     const target = this.target!;
-    const latencyMs = Date.now() - this.t0;
+    const latencyMs = monotonicNow() - this.t0;
     this.lb.finished(target, { ok: false, latencyMs });
     if (outcome !== TIMEOUT) return this.reject(outcome.error);
     this.guard(() => {
       if (this.idempotent && this.canRetry()) return this.nextAttempt();
-      if (attemptBudgetMs(this.shared.deadlines, this.began, Date.now()) <= 0) return this.reject(this.deadlineError());
+      if (attemptBudgetMs(this.shared.deadlines, this.began, monotonicNow()) <= 0) return this.reject(this.deadlineError());
       const { service, budget, idempotent } = this;
       this.reject(
         new AttemptTimeoutError(
@@ -220,7 +221,7 @@ class BalancedCall {
     if (attempt !== this.attempt || this.controller === undefined) return;
     this.controller = undefined;
     this.endAttempt();
-    const latencyMs = Date.now() - this.t0;
+    const latencyMs = monotonicNow() - this.t0;
     const target = this.target!;
     this.guard(() => {
       const kind = failed ? failureKind(value) : 'answered';
@@ -249,7 +250,7 @@ class BalancedCall {
   }
 
   private canRetry(): boolean {
-    const now = Date.now();
+    const now = monotonicNow();
     const retry = this.shared.retry;
     return (
       this.attempt < retry.attempts && now - this.began < retry.budgetMs && attemptBudgetMs(this.shared.deadlines, this.began, now) > 0

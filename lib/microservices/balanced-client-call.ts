@@ -5,6 +5,7 @@ import { AttemptTimeoutError, CallDeadlineError } from '../core/balancing/balanc
 import { attemptBudgetMs, ResolvedCallDeadlines } from '../core/balancing/call-deadlines';
 import type { LoadBalancer } from '../core/balancing/load-balancer';
 import { balancingMessages } from '../core/balancing/messages';
+import { monotonicNow } from '../core/deadline';
 import type { Deadline, DeadlineQueue } from '../core/deadline-queue';
 import { clientFailureKind, ResolvedClientRetry } from './client-retry';
 import { clientMessages } from './messages';
@@ -37,7 +38,7 @@ const AGAIN = Symbol('another attempt');
  * measures what the wrapper costs per call).
  */
 export class BalancedClientCall<T> implements Observer<T>, Unsubscribable {
-  private readonly began = Date.now();
+  private readonly began = monotonicNow();
   private readonly idempotent: boolean;
   /** Keys tried before the current attempt's; made on the first retry. */
   private tried: Set<string> | undefined;
@@ -73,7 +74,7 @@ export class BalancedClientCall<T> implements Observer<T>, Unsubscribable {
   /** Attempt `n + 1`. A throw (a pick that finds no instance, a bad client option) fails the call. */
   private attempt(): void {
     const shared = this.shared;
-    const now = this.n === 0 ? this.began : Date.now();
+    const now = this.n === 0 ? this.began : monotonicNow();
     const budget = attemptBudgetMs(shared.deadlines, this.began, now);
     if (budget <= 0) return this.subscriber.error(this.deadlineError());
     const previous = this.target;
@@ -108,7 +109,7 @@ export class BalancedClientCall<T> implements Observer<T>, Unsubscribable {
     if (this.subscriber.closed) return source.unsubscribe();
     this.source = source;
     if (!source.closed && !this.emitted && Number.isFinite(budget))
-      this.deadline = shared.attemptDeadlines.add(budget, (this.onDeadline ??= () => this.timedOut()));
+      this.deadline = shared.attemptDeadlines.add(budget, (this.onDeadline ??= () => this.timedOut()), now);
   }
 
   /** The attempt's answer. Only the first answer has a deadline (as timeout({ first })). */
@@ -165,7 +166,7 @@ export class BalancedClientCall<T> implements Observer<T>, Unsubscribable {
     if (error === ATTEMPT_TIMED_OUT) {
       this.settle(false, false);
       if (this.idempotent && this.canRetry()) return AGAIN;
-      if (attemptBudgetMs(this.shared.deadlines, this.began, Date.now()) <= 0) return this.deadlineError();
+      if (attemptBudgetMs(this.shared.deadlines, this.began, monotonicNow()) <= 0) return this.deadlineError();
       const { service } = this.shared;
       const target = this.target!;
       const why =
@@ -199,7 +200,7 @@ export class BalancedClientCall<T> implements Observer<T>, Unsubscribable {
   private settle(ok: boolean, answered: boolean): void {
     if (this.settled) return;
     this.settled = true;
-    const latencyMs = Date.now() - this.t0;
+    const latencyMs = monotonicNow() - this.t0;
     this.shared.loadBalancer.finished(this.target!, answered ? { ok: false, answered: true, latencyMs } : { ok, latencyMs });
   }
 
@@ -212,7 +213,7 @@ export class BalancedClientCall<T> implements Observer<T>, Unsubscribable {
 
   private canRetry(): boolean {
     const { retry, deadlines } = this.shared;
-    const now = Date.now();
+    const now = monotonicNow();
     return this.n < retry.attempts && now - this.began < retry.budgetMs && attemptBudgetMs(deadlines, this.began, now) > 0;
   }
 
