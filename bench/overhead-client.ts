@@ -1,15 +1,18 @@
 /**
  * The client side of the overhead figure, in its own process (forked with bench/ts-hook.js, so no
- * ts-node domain hooks on its path): one Nest application context holding each wing's client by
- * name beside the fixed-address client of the same instance, both sides of a pair calling the same
- * server process. Takes an OverheadJob over IPC, answers `{ event: 'done', rounds }` (or
- * `{ event: 'failed', error }`).
+ * ts-node domain hooks on its path): one Nest application context holding, per transport, three
+ * clients of the same server: the wing's client by name (`byName`), the fixed-address client
+ * (`fixed`, the baseline) and a second fixed-address client built the same way (`twin`, the A/A
+ * control: its ratio to `fixed` is what the noise alone makes of a ratio). Takes an OverheadJob over
+ * IPC, answers `{ event: 'done', rounds }` (or `{ event: 'failed', error }`).
  *
- * Each round measures every pair, the pairs in a shuffled order and the two sides of a pair in a
- * random order A B B A (seeded: the same orders on every run), each half `sequentialCalls / 2` calls
- * one after another (the round's p50 is over both halves), then the same order again
- * `throughputBlocks` times with `throughputCalls / (2 * throughputBlocks)` calls per slot and
- * `concurrency` in flight (calls per second over all of a side's slots).
+ * Each round measures every pair (in a shuffled order), each in short interleaved blocks: the three
+ * sides take turns, block after block, in an order that runs through all six permutations (from a
+ * random start), so each side is as often first, middle and last, and a drift of the shared
+ * machine's load over tens of ms falls on the three sides alike. Latency: `sequentialBlocks` blocks
+ * of `sequentialCalls / sequentialBlocks` calls one after another per side (the round's p50 is over a
+ * side's blocks). Throughput: `throughputBlocks[pair]` blocks of `throughputBlockCalls` calls per
+ * side with `concurrency` in flight; each block's ratio is kept (see OverheadRound.throughputBlockRatios).
  */
 import 'reflect-metadata';
 import * as grpc from '@grpc/grpc-js';
@@ -17,45 +20,15 @@ import { HttpModule, HttpService } from '@nestjs/axios';
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
+import axios from 'axios';
 import { firstValueFrom } from 'rxjs';
 import { EtcdRegistryModule, RegistryService } from '../lib';
 import { RegistryHttpModule, RegistryHttpService } from '../lib/axios';
 import { GrpcNameResolver } from '../lib/grpc';
 import { RegistryClientProxy, RegistryClientsModule } from '../lib/microservices';
 import { Greeter, GreeterClient, sayHello } from '../test/support/greeter';
+import { SIDES, type OverheadJob, type OverheadRound, type PairName, type Side } from './overhead-job';
 import { seededRandom, shuffled } from './stats';
-
-export type PairName = 'http' | 'tcp' | 'grpc';
-
-export interface OverheadJob {
-  endpoints: string[];
-  prefix: string;
-  /** The server's fixed addresses. */
-  http: string;
-  tcp: { host: string; port: number };
-  grpc: string;
-  pairs: PairName[];
-  rounds: number;
-  sequentialCalls: number;
-  throughputCalls: number;
-  concurrency: number;
-  /** A B B A blocks per round for the throughput halves (each block `throughputCalls / (2 * blocks)` calls per side per slot). */
-  throughputBlocks: number;
-  warmupCalls: number;
-  seed: number;
-}
-
-/** One pair in one round: each side's p50 of its sequential calls (ms) and its calls per second. */
-export interface OverheadRound {
-  pair: PairName;
-  round: number;
-  /** Which side ran first in this round. */
-  first: 'byName' | 'fixed';
-  p50ByNameMs: number;
-  p50FixedMs: number;
-  throughputByName: number;
-  throughputFixed: number;
-}
 
 type Call = () => Promise<unknown>;
 
@@ -105,74 +78,93 @@ async function openClients(job: OverheadJob) {
   const registryHttp = app.get(RegistryHttpService);
   const plainHttp = app.get(HttpService);
   const users = app.get<RegistryClientProxy>('USERS');
+  // The A/A control of each transport: a second fixed-address client, built as the first one is.
+  const twinHttp = new HttpService(axios);
   const plainTcp: ClientProxy = ClientProxyFactory.create({ transport: Transport.TCP, options: job.tcp });
+  const twinTcp: ClientProxy = ClientProxyFactory.create({ transport: Transport.TCP, options: job.tcp });
   await plainTcp.connect();
+  await twinTcp.connect();
   const resolver = await GrpcNameResolver.watch(app.get(RegistryService), { prefix: job.prefix, codec: 'json', scheme: 'etcd-bench' });
   const greeterByName: GreeterClient = new Greeter(resolver.target('user-service'), grpc.credentials.createInsecure());
   const greeterFixed: GreeterClient = new Greeter(job.grpc, grpc.credentials.createInsecure());
+  const greeterTwin: GreeterClient = new Greeter(job.grpc, grpc.credentials.createInsecure());
 
-  const calls: Record<PairName, { byName: Call; fixed: Call }> = {
+  const calls: Record<PairName, Record<Side, Call>> = {
     http: {
       byName: () => firstValueFrom(registryHttp.get('http://user-service/users/1')),
       fixed: () => firstValueFrom(plainHttp.get(`${job.http}/users/1`)),
+      twin: () => firstValueFrom(twinHttp.get(`${job.http}/users/1`)),
     },
     tcp: {
       byName: () => firstValueFrom(users.send('get-user', { id: '1' })),
       fixed: () => firstValueFrom(plainTcp.send('get-user', { id: '1' })),
+      twin: () => firstValueFrom(twinTcp.send('get-user', { id: '1' })),
     },
     grpc: {
       byName: () => sayHello(greeterByName, 'b'),
       fixed: () => sayHello(greeterFixed, 'b'),
+      twin: () => sayHello(greeterTwin, 'b'),
     },
   };
   const close = async () => {
     greeterByName.close();
     greeterFixed.close();
+    greeterTwin.close();
     await resolver.close();
     await plainTcp.close();
+    await twinTcp.close();
     await app.close();
   };
   return { calls, close };
 }
 
+/** The six orders of the three sides: consecutive blocks walk through them, so each side is as often first, middle and last. */
+const ORDERS: readonly (readonly Side[])[] = [
+  ['byName', 'fixed', 'twin'],
+  ['fixed', 'twin', 'byName'],
+  ['twin', 'byName', 'fixed'],
+  ['twin', 'fixed', 'byName'],
+  ['fixed', 'byName', 'twin'],
+  ['byName', 'twin', 'fixed'],
+];
+
+function bySide<T>(make: () => T): Record<Side, T> {
+  return { byName: make(), fixed: make(), twin: make() };
+}
+
 async function run(job: OverheadJob): Promise<OverheadRound[]> {
   const { calls, close } = await openClients(job);
   try {
-    // Warm-up: every connection open, the JIT settled, on both sides of every pair.
-    for (const pair of job.pairs) {
-      await sequentialMs(calls[pair].byName, job.warmupCalls);
-      await sequentialMs(calls[pair].fixed, job.warmupCalls);
-      await throughputSeconds(calls[pair].byName, job.warmupCalls, job.concurrency);
-      await throughputSeconds(calls[pair].fixed, job.warmupCalls, job.concurrency);
-    }
+    // Warm-up: every connection open, the JIT settled, on every side of every pair.
+    for (const pair of job.pairs)
+      for (const side of SIDES) {
+        await sequentialMs(calls[pair][side], job.warmupCalls);
+        await throughputSeconds(calls[pair][side], job.warmupCalls, job.concurrency);
+      }
     const random = seededRandom(job.seed);
     const rounds: OverheadRound[] = [];
+    const perSequential = Math.ceil(job.sequentialCalls / job.sequentialBlocks);
     for (let round = 0; round < job.rounds; round++) {
       for (const pair of shuffled(job.pairs, random)) {
-        const first = random() < 0.5 ? 'byName' : 'fixed';
-        const second = first === 'byName' ? 'fixed' : 'byName';
-        // A B B A: a drift of the machine's load within the round falls on both sides alike.
-        const order = [first, second, second, first] as const;
-        const latency = { byName: [] as number[], fixed: [] as number[] };
-        const seconds = { byName: 0, fixed: 0 };
-        const half = { sequential: Math.ceil(job.sequentialCalls / 2), throughput: Math.ceil(job.throughputCalls / 2) };
-        for (const side of order) latency[side].push(...(await sequentialMs(calls[pair][side], half.sequential)));
-        // Throughput in several A B B A blocks of shorter slots: the machine's load drifts on a scale of
-        // 100 ms, and slots of tens of ms put the same drift on both sides.
-        const slot = Math.ceil(half.throughput / job.throughputBlocks);
-        for (let block = 0; block < job.throughputBlocks; block++)
-          for (const side of order) seconds[side] += await throughputSeconds(calls[pair][side], slot, job.concurrency);
-        const p50s = { byName: p50(latency.byName), fixed: p50(latency.fixed) };
-        const perSide = 2 * slot * job.throughputBlocks;
-        const tput = { byName: perSide / seconds.byName, fixed: perSide / seconds.fixed };
+        const side = calls[pair];
+        const latency = bySide<number[]>(() => []);
+        const seconds = bySide<number[]>(() => []);
+        let order = Math.floor(random() * ORDERS.length);
+        for (let block = 0; block < job.sequentialBlocks; block++)
+          for (const s of ORDERS[order++ % ORDERS.length]) latency[s].push(...(await sequentialMs(side[s], perSequential)));
+        const blocks = job.throughputBlocks[pair];
+        for (let block = 0; block < blocks; block++)
+          for (const s of ORDERS[order++ % ORDERS.length])
+            seconds[s].push(await throughputSeconds(side[s], job.throughputBlockCalls, job.concurrency));
+        const total = job.throughputBlockCalls * blocks;
+        const rate = (s: Side) => total / seconds[s].reduce((a, b) => a + b, 0);
+        const blockRatios = (s: Side) => seconds.fixed.map((fixed, block) => fixed / seconds[s][block]);
         rounds.push({
           pair,
           round,
-          first,
-          p50ByNameMs: p50s.byName,
-          p50FixedMs: p50s.fixed,
-          throughputByName: tput.byName,
-          throughputFixed: tput.fixed,
+          p50Ms: { byName: p50(latency.byName), fixed: p50(latency.fixed), twin: p50(latency.twin) },
+          throughput: { byName: rate('byName'), fixed: rate('fixed'), twin: rate('twin') },
+          throughputBlockRatios: { byName: blockRatios('byName'), twin: blockRatios('twin') },
         });
       }
     }

@@ -11,6 +11,8 @@
  * tcp: a fake ClientProxy answering on the next microtask, called directly against through
  * RegistryClientProxy (the fake put in the proxy's connection map): the wrapper alone.
  * tcp-loopback: an in-process Nest TCP microservice, a plain ClientTCP against RegistryClientProxy.
+ * DL=0 in the environment turns the tcp proxy's deadlines off (attemptTimeoutMs and deadlineMs 0),
+ * to show what the per-attempt deadline costs.
  */
 import 'reflect-metadata';
 import { HttpService } from '@nestjs/axios';
@@ -110,7 +112,8 @@ async function tcp(blocks: number): Promise<void> {
   const lb = new LoadBalancer({ transport: TCP_ADDRESSING });
   lb.apply(fleetOf(instance('user-service', 'u1', { address: '127.0.0.1:1', endpoints: ['tcp://127.0.0.1:1'] })));
   const fake = new FakeClient();
-  const proxy = new RegistryClientProxy('user-service', lb, resolveClientRetry(), {}, undefined, resolveCallDeadlines());
+  const off = process.env.DL === '0' ? { attemptTimeoutMs: 0, deadlineMs: 0 } : {};
+  const proxy = new RegistryClientProxy('user-service', lb, resolveClientRetry(), {}, undefined, resolveCallDeadlines(off));
   const target = lb.pick('user-service');
   proxy.unwrap<Map<string, { address: string; client: ClientProxy }>>().set(target.key, { address: target.address, client: fake });
   await compare(

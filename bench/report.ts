@@ -10,11 +10,19 @@ import { FanoutResult } from './figures/fanout';
 import { GrowthPoint } from './figures/growth';
 import { LeasePoint } from './figures/lease';
 import { LoadResult } from './figures/load';
-import { TARGET_OVERHEAD_P50, TARGET_OVERHEAD_THROUGHPUT, type OverheadResult, type RatioSpread } from './figures/overhead';
+import {
+  TARGET_OVERHEAD_P50,
+  TARGET_OVERHEAD_THROUGHPUT,
+  type OverheadResult,
+  type OverheadVerdict,
+  type RatioInterval,
+} from './figures/overhead';
 import { PickersResult } from './figures/pickers';
 import { PathPair } from './figures/path';
 import { PropagationResult } from './figures/propagation';
 import { ScaleResult } from './figures/scale';
+import type { StartupResult } from './figures/startup';
+import { startupSection } from './startup-report';
 import { fmt, fmtRatio, fmtSpread, percentile, ratio } from './stats';
 
 export interface Machine {
@@ -43,6 +51,7 @@ export interface BenchResults {
   lease?: LeasePoint[];
   pickers?: PickersResult;
   overhead?: OverheadResult;
+  startup?: StartupResult;
 }
 
 export async function describeMachine(): Promise<Machine> {
@@ -384,34 +393,60 @@ export function pickersSection(p: PickersResult): string {
   );
 }
 
-function ratioText(s: RatioSpread): string {
+function intervalCell(s: RatioInterval): string {
   if (s.n === 0) return 'n/a';
-  return `${fmtRatio(s.median)} (IQR ${s.p25.toFixed(2)}–${s.p75.toFixed(2)}; ${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
+  return `${s.median.toFixed(3)}x [${s.low.toFixed(3)}, ${s.high.toFixed(3)}]`;
 }
 
-/** Figure 9: each client wing by name against the fixed-address client of the same instance. */
+const overheadVerdict = (v: OverheadVerdict) => (v === 'not shown' ? 'not shown' : `**${v}**`);
+
+/** Figure 9: each client wing by name against the fixed-address client of the same instance, beside the A/A control. */
 export function overheadSection(o: OverheadResult): string {
+  const coverage = o.pairs[0] ? `${(o.pairs[0].p50Ratio.coverage * 100).toFixed(1)} %` : '95 %';
   const body = table(
     [
       'pair',
-      'p50 by name / fixed, ms',
-      'p50 ratio: median (IQR; min–max)',
+      'p50 by name / fixed / twin, ms',
+      `p50 ratio by name: median [${coverage} interval]`,
+      `A/A (twin / fixed)`,
       `<= ${TARGET_OVERHEAD_P50}x`,
-      `calls/s by name / fixed (${o.concurrency} in flight)`,
-      'throughput ratio: median (IQR; min–max)',
+      `calls/s by name / fixed / twin (${o.concurrency} in flight)`,
+      'throughput ratio by name: median [interval]',
+      'A/A (twin / fixed)',
       `>= ${TARGET_OVERHEAD_THROUGHPUT}x`,
     ],
     o.pairs.map((p) => [
       p.label,
-      `${fmt(p.p50ByNameMs, 3)} / ${fmt(p.p50FixedMs, 3)}`,
-      ratioText(p.p50Ratio),
-      verdict(p.p50Met),
-      `${fmt(p.throughputByName, 0)} / ${fmt(p.throughputFixed, 0)}`,
-      ratioText(p.throughputRatio),
-      verdict(p.throughputMet),
+      `${fmt(p.p50Ms.byName, 3)} / ${fmt(p.p50Ms.fixed, 3)} / ${fmt(p.p50Ms.twin, 3)}`,
+      intervalCell(p.p50Ratio),
+      intervalCell(p.p50RatioAA),
+      overheadVerdict(p.p50Verdict),
+      `${fmt(p.throughput.byName, 0)} / ${fmt(p.throughput.fixed, 0)} / ${fmt(p.throughput.twin, 0)}`,
+      intervalCell(p.throughputRatio),
+      intervalCell(p.throughputRatioAA),
+      overheadVerdict(p.throughputVerdict),
     ]),
   );
-  return `## 9. Per-call overhead of the client wings\n\nEach wing's client by service name against the plain client of the same instance's fixed address, both in one client process (\`bench/overhead-client.ts\`), calling one server process (\`bench/overhead-server.ts\`: a Nest HTTP app with a TCP microservice and a grpc-js Greeter, registered in a fresh etcd as one instance with \`http://\`, \`tcp://\` and \`grpc://\` endpoints). ${o.rounds} rounds; in each, the pairs in a seeded random order, and per pair the two sides in the order A B B A (each half: ${o.sequentialCalls / 2} sequential calls; then, for throughput, A B B A ${o.throughputBlocks} times over, slots of ${o.throughputCalls / (2 * o.throughputBlocks)} calls with ${o.concurrency} in flight, ${o.throughputCalls} calls per side), so that a drift of the machine's load within the round falls on both sides alike. Per round: the ratio (by name / fixed) of the p50 of the sequential calls and of the calls per second. Shown: the median of the per-round ratios, their interquartile range and min–max; the absolute figures are the medians over rounds of each side. Targets: p50 <= ${TARGET_OVERHEAD_P50}x, throughput >= ${TARGET_OVERHEAD_THROUGHPUT}x, on the median. Once its name is resolved, the gRPC pair runs none of our code per call: it is the A/A reference, and its spread is the noise floor of the run.\n\n${body}\n`;
+  const load = o.loadAverage
+    ? ` Load average (1, 5, 15 min) ${o.loadAverage.start.map((x) => x.toFixed(2)).join(', ')} as the rounds began, ${o.loadAverage.end.map((x) => x.toFixed(2)).join(', ')} as they ended.`
+    : '';
+  const seq = o.sequentialCalls / o.sequentialBlocks;
+  const b = o.throughputBlocks;
+  return `## 9. Per-call overhead of the client wings
+
+Each wing's client by service name against the plain client of the same instance's fixed address, and a second plain client of that address built the same way (the **twin**, the A/A control), the three in one client process (\`bench/overhead-client.ts\`), calling one server process (\`bench/overhead-server.ts\`: a Nest HTTP app with a TCP microservice and a grpc-js Greeter, registered in a fresh etcd as one instance with \`http://\`, \`tcp://\` and \`grpc://\` endpoints), all warmed up first. ${o.rounds} rounds; in each, the pairs in a seeded random order, and per pair the three sides in short interleaved blocks whose order walks through the six permutations: ${o.sequentialBlocks} blocks of ${seq} sequential calls per side (p50 over the side's ${o.sequentialCalls} calls), then blocks of ${o.throughputBlockCalls} calls with ${o.concurrency} in flight per side (${b.http} blocks per round for HTTP, ${b.tcp} for TCP, ${b.grpc} for gRPC). A block lasts 5-50 ms, shorter than the drifts of the shared machine's load, which fall on the three sides alike. Per round and side, two ratios to the fixed client: of the p50 of the round's sequential calls, and of throughput as the median over the round's blocks of the block's ratio (the fixed client's seconds for the block's calls / the side's, run next to each other), so that a pause of the shared machine moves one block's ratio, not the round's. Shown: the median of the ${o.rounds} per-round ratios with its distribution-free interval from order statistics (the ${rankText(o)} smallest to the ${rankText(o)} largest ratio: ${coverage} coverage), for the client by name and for the twin: the twin's interval is the noise floor of the run, for that transport. Absolute figures: medians over rounds of each side's own. Verdicts from the interval of the client by name: **met** when all of it is on the target's side (p50 ratio <= ${TARGET_OVERHEAD_P50}, throughput ratio >= ${TARGET_OVERHEAD_THROUGHPUT}), **missed** when all of it is on the other side, else not shown either way at this noise.${load}
+
+${body}
+`;
+}
+
+/** Which order statistics bound the interval ("6th"). */
+function rankText(o: OverheadResult): string {
+  const p = o.pairs[0]?.p50Ratio;
+  if (!p) return 'n/a';
+  const k = p.rank;
+  const suffix = k % 10 === 1 && k !== 11 ? 'st' : k % 10 === 2 && k !== 12 ? 'nd' : k % 10 === 3 && k !== 13 ? 'rd' : 'th';
+  return `${k}${suffix}`;
 }
 
 export function renderMarkdown(r: BenchResults): string {
@@ -425,7 +460,7 @@ export function renderMarkdown(r: BenchResults): string {
       `- **Go clientv3 (floor)**: \`bench/go/floor\`, the raw etcd3 floor's work written in Go on etcd's own client (figure 1), built offline from Debian's \`golang-go\` and \`golang-etcd-server-dev\`.\n` +
       `- **Go seed design (anchor)**: \`bench/go/seed\` (figure 1 only), the seed's design written again in Go on the same clientv3 and built the same way (the seed's own source is not at hand; its README's API and mechanics): one lease per key (Grant, Put, KeepAlive; unregister is Delete then Revoke), a Get then a Watch from the next revision, a fresh copy of the whole map handed over on every event, a full Get every 5 s. What the Go library we port would do, beside the Go floor.\n\n` +
       `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB; Node ${m.node}; etcd ${m.etcd} (single node, loopback, data dir in the OS temp dir, \`--heartbeat-interval 20 --election-timeout 200\`); etcd3 ${m.etcd3}. Absolute times on a 2-core VM carry noise; designs are interleaved or run side by side so the ratios are fair.\n\n` +
-      `Reproduce: \`npm run bench\` (full, a few minutes; rewrites this file and \`bench/results/latest.json\`), or \`npm run bench -- --small\` (CI size, about a minute; prints the table and writes \`bench/results/small.json\`). \`--only=propagation,path,departure,scale,fanout,load,growth,lease,pickers,overhead\` runs a subset, \`--impls=raw,ours\` a subset of the designs (\`rawtxn\` is the guarded floor), \`--growth=1000,100000\` other map sizes, \`--no-go\` leaves the Go floor and the Go seed design out; \`--profile\` writes CPU profiles of our watcher (and of the overhead figure's client process) to \`bench/results/profiles/\`. Plots (SVG, drawn by the benchmark itself) are in \`bench/results/plots/\`.\n`,
+      `Reproduce: \`npm run bench\` (full, a few minutes; rewrites this file and \`bench/results/latest.json\`), or \`npm run bench -- --small\` (CI size, about a minute; prints the table and writes \`bench/results/small.json\`). \`--only=propagation,path,departure,scale,fanout,load,growth,lease,pickers,overhead,startup\` runs a subset, \`--impls=raw,ours\` a subset of the designs (\`rawtxn\` is the guarded floor), \`--growth=1000,100000\` other map sizes, \`--no-go\` leaves the Go floor and the Go seed design out; \`--profile\` writes CPU profiles of our watcher (and of the overhead figure's client process) to \`bench/results/profiles/\`. Plots (SVG, drawn by the benchmark itself) are in \`bench/results/plots/\`.\n`,
   ];
   if (r.propagation) parts.push(propagationSection(r));
   if (r.departure) parts.push(departureSection(r));
@@ -436,6 +471,7 @@ export function renderMarkdown(r: BenchResults): string {
   if (r.lease?.length) parts.push(leaseSection(r.lease));
   if (r.pickers) parts.push(pickersSection(r.pickers));
   if (r.overhead?.pairs.length) parts.push(overheadSection(r.overhead));
+  if (r.startup) parts.push(startupSection(r.startup));
   parts.push('## Analysis\n\n<!-- notes:start -->\n(Written by hand after the run.)\n<!-- notes:end -->\n');
   return parts.join('\n');
 }

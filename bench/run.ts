@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (full run, writes BENCHMARKS.md and bench/results/latest.json) and
  * `npm run bench -- --small` (CI size: writes bench/results/small.json and prints the table only).
- * Options: `--only=propagation,departure,scale,fanout,load,growth,lease,pickers,overhead` runs a subset (no BENCHMARKS.md),
+ * Options: `--only=propagation,path,departure,scale,fanout,load,growth,lease,pickers,overhead,startup` runs a subset (no BENCHMARKS.md),
  * `--profile` writes CPU profiles of our watcher (and of the overhead figure's client) to bench/results/profiles/, `--growth=1000,100000` sets the
  * map sizes of the growth figure, `--impls=raw,ours` a subset of the designs (`rawtxn`, the guarded floor, is
  * measured in propagation only).
@@ -20,12 +20,25 @@ import { measureOverhead } from './figures/overhead';
 import { measurePath } from './figures/path';
 import { measurePropagation } from './figures/propagation';
 import { measureScale } from './figures/scale';
+import { measureStartup } from './figures/startup';
 import { buildBenchGo } from './go-floor';
 import { loadCreateRegistry } from './ours';
 import { growthLatencyPlot, growthPlot, propagationPlot } from './plots';
 import { BenchResults, describeMachine, renderMarkdown } from './report';
 
-const FIGURES = ['propagation', 'path', 'departure', 'scale', 'fanout', 'load', 'growth', 'lease', 'pickers', 'overhead'] as const;
+const FIGURES = [
+  'propagation',
+  'path',
+  'departure',
+  'scale',
+  'fanout',
+  'load',
+  'growth',
+  'lease',
+  'pickers',
+  'overhead',
+  'startup',
+] as const;
 type Figure = (typeof FIGURES)[number];
 
 async function main(): Promise<void> {
@@ -88,6 +101,7 @@ async function main(): Promise<void> {
   results.lease = await step('lease', () => measureLease(ctx));
   results.pickers = await step('pickers', () => measurePickers(ctx));
   results.overhead = await step('overhead', () => measureOverhead(ctx));
+  results.startup = await step('startup', () => measureStartup(ctx));
   results.durationS = (Date.now() - started) / 1000;
 
   const markdown = renderMarkdown(results);

@@ -61,3 +61,41 @@ export function shuffled<T>(items: readonly T[], random: () => number): T[] {
   }
   return out;
 }
+
+/** The median of `values` with a distribution-free confidence interval (order statistics). */
+export interface MedianInterval {
+  median: number;
+  /** The interval's ends: order statistics `k` and `n + 1 - k` of the sorted values. */
+  low: number;
+  high: number;
+  /** What the interval covers, exactly (from the binomial distribution; at least the confidence asked for). */
+  coverage: number;
+  /** k: the interval is the k-th smallest value to the k-th largest. */
+  rank: number;
+  n: number;
+}
+
+/**
+ * The median and its confidence interval from order statistics: with n values, the population's
+ * median lies between the k-th smallest and the k-th largest with probability
+ * 1 - 2 P(Binomial(n, 1/2) <= k - 1), whatever the distribution; k is the largest that keeps that at
+ * `confidence` or more. No resampling, so the same values give the same interval. With fewer than 6
+ * values no interval reaches 95 %: low and high are then the min and the max.
+ */
+export function medianInterval(values: number[], confidence = 0.95): MedianInterval {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  const n = sorted.length;
+  if (n === 0) return { median: NaN, low: NaN, high: NaN, coverage: 0, rank: 0, n: 0 };
+  // cdf[j] = P(Binomial(n, 1/2) <= j).
+  const cdf: number[] = [];
+  let term = Math.pow(0.5, n);
+  let sum = 0;
+  for (let j = 0; j <= n; j++) {
+    sum += term;
+    cdf.push(sum);
+    term = (term * (n - j)) / (j + 1);
+  }
+  let k = 1;
+  while (k + 1 <= Math.floor((n + 1) / 2) && 1 - 2 * cdf[k] >= confidence) k++;
+  return { median: median(sorted), low: sorted[k - 1], high: sorted[n - k], coverage: 1 - 2 * cdf[k - 1], rank: k, n };
+}

@@ -4,6 +4,7 @@ import { AttemptTimeoutError, CallDeadlineError } from '../core/balancing/balanc
 import { attemptBudgetMs, DEFAULT_CALL_DEADLINES, ResolvedCallDeadlines } from '../core/balancing/call-deadlines';
 import type { LoadBalancer } from '../core/balancing/load-balancer';
 import { balancingMessages } from '../core/balancing/messages';
+import { monotonicNow } from '../core/deadline';
 import { Deadline, DeadlineQueue } from '../core/deadline-queue';
 import { httpFailureKind, ResolvedHttpRetry } from './http-retry';
 import { httpMessages } from './messages';
@@ -30,7 +31,13 @@ export function balancedAdapter(
   deadlines: ResolvedCallDeadlines = DEFAULT_CALL_DEADLINES,
 ): AxiosAdapter {
   // The attempts' deadlines, on one timer (they share attemptTimeoutMs, so they come due in order).
-  const shared: CallShared = { retry, deadlines, attemptDeadlines: new DeadlineQueue(), inner: innerAdapter(next) };
+  const shared: CallShared = {
+    retry,
+    deadlines,
+    attemptDeadlines: new DeadlineQueue(),
+    inner: innerAdapter(next),
+    idempotentByMethod: new Map(),
+  };
   return (config: InternalAxiosRequestConfig) =>
     new Promise<AxiosResponse>((resolve, reject) => new BalancedCall(shared, balancer, config, resolve, reject).start());
 }
@@ -41,6 +48,8 @@ interface CallShared {
   deadlines: ResolvedCallDeadlines;
   attemptDeadlines: DeadlineQueue;
   inner: (config: InternalAxiosRequestConfig) => AxiosAdapter;
+  /** Whether a method, as the config spells it (axios: lowercase), is in `retry.idempotentMethods`. */
+  idempotentByMethod: Map<string, boolean>;
 }
 
 /**
@@ -60,13 +69,16 @@ interface CallShared {
  * attempt (it has many keys, some undefined). That adapter reads `url`, `baseURL` and `signal`
  * synchronously when it starts, so a later attempt changing them cannot reach an earlier one.
  * `url` and `baseURL` are set to the target (what `response.config` and `error.config` show, as
- * with a copy); `signal` and `cancelToken` are set to the attempt's and put back when the attempt
- * settles, so axios's own check after the adapter (a cancel by the caller as the answer came) sees
- * the caller's, as it always did. Any other adapter (a module `adapter`) may read the config later,
- * so it gets a copy per attempt, as before.
+ * with a copy); `signal` is set to the attempt's and put back when the attempt settles, so axios's
+ * own check after the adapter (a cancel by the caller as the answer came) sees the caller's, as it
+ * always did. The caller's `cancelToken` stays on the config: that adapter listens to it itself and
+ * rejects with the token's reason, which the attempt's outcome reads as the caller's cancel (a
+ * failure, never retried), as it would read this class's own listener. Any other adapter (a module
+ * `adapter`) may read the config later, so it gets a copy per attempt whose `cancelToken` is unset,
+ * the caller's being listened to here.
  */
 class BalancedCall {
-  private readonly began = Date.now();
+  private readonly began = monotonicNow();
   private readonly userSignal: GenericAbortSignal | undefined;
   private readonly cancelToken: CancelToken | undefined;
   private service = '';
@@ -74,7 +86,6 @@ class BalancedCall {
   private lb!: LoadBalancer;
   private send!: AxiosAdapter;
   private ownHttp = false;
-  private method = '';
   private idempotent = false;
   /** Keys tried before the current attempt's; made on the first retry. */
   private tried: Set<string> | undefined;
@@ -109,13 +120,14 @@ class BalancedCall {
     this.service = service;
     this.rest = rest;
     this.lb = this.balancer();
-    this.method = config.method ? config.method.toUpperCase() : 'GET';
-    this.idempotent = this.shared.retry.idempotentMethods.includes(this.method);
+    this.idempotent = isIdempotent(this.shared, config.method);
     this.nextAttempt();
   }
 
   private nextAttempt(): void {
-    const budget = attemptBudgetMs(this.shared.deadlines, this.began, Date.now());
+    // The first attempt starts as the call began: one clock read fewer per call.
+    const now = this.attempt === 0 ? this.began : monotonicNow();
+    const budget = attemptBudgetMs(this.shared.deadlines, this.began, now);
     if (budget <= 0) return this.reject(this.deadlineError());
     const previous = this.target;
     if (previous) (this.tried ??= new Set()).add(previous.key);
@@ -124,15 +136,17 @@ class BalancedCall {
     this.budget = budget;
     this.attempt++;
     this.lb.started(target);
-    this.t0 = Date.now();
+    this.t0 = now;
     const userSignal = this.userSignal as AbortSignal | undefined;
     const cancelToken = this.cancelToken;
     if (userSignal?.aborted) return this.abortAttempt(this.cancelError(undefined));
     if (cancelToken?.reason) return this.abortAttempt(this.cancelError(cancelToken.reason));
     if (userSignal?.addEventListener)
       userSignal.addEventListener('abort', (this.onUserAbort ??= () => this.abortAttempt(this.cancelError(undefined))));
-    if (cancelToken) cancelToken.subscribe((this.onCancelToken ??= (reason) => this.abortAttempt(this.cancelError(reason))));
-    if (Number.isFinite(budget)) this.deadline = this.shared.attemptDeadlines.add(budget, this.onDeadline);
+    // axios's own http adapter listens to the caller's token itself (see the class's doc).
+    if (cancelToken && !this.ownHttp)
+      cancelToken.subscribe((this.onCancelToken ??= (reason) => this.abortAttempt(this.cancelError(reason))));
+    if (Number.isFinite(budget)) this.deadline = this.shared.attemptDeadlines.add(budget, this.onDeadline, now);
     const url = `${target.address}${this.rest}`;
     const attempt = this.attempt;
     let sent: Promise<AxiosResponse>;
@@ -141,10 +155,10 @@ class BalancedCall {
         const controller = new AttemptSignal();
         this.controller = controller;
         const config = this.config;
-        config.baseURL = undefined;
+        // Only keys the config already has are written (a key added per call changes the object's shape for axios's code).
+        if (config.baseURL !== undefined) config.baseURL = undefined;
         config.url = url;
         config.signal = controller;
-        config.cancelToken = undefined;
         sent = this.send(config);
       } else {
         const controller = new AbortController();
@@ -167,8 +181,7 @@ class BalancedCall {
     this.deadline = undefined;
     if (this.onUserAbort) (this.userSignal as AbortSignal).removeEventListener?.('abort', this.onUserAbort);
     if (this.onCancelToken) this.cancelToken!.unsubscribe(this.onCancelToken);
-    this.config.signal = this.userSignal;
-    this.config.cancelToken = this.cancelToken;
+    if (this.ownHttp) this.config.signal = this.userSignal;
   }
 
   /** The attempt's deadline passed, or the caller cancelled: the attempt ends now, its request is aborted. */
@@ -178,13 +191,13 @@ class BalancedCall {
     this.endAttempt();
     controller?.abort();
     const target = this.target!;
-    const latencyMs = Date.now() - this.t0;
+    const latencyMs = monotonicNow() - this.t0;
     this.lb.finished(target, { ok: false, latencyMs });
     if (outcome !== TIMEOUT) return this.reject(outcome.error);
     this.guard(() => {
       if (this.idempotent && this.canRetry()) return this.nextAttempt();
-      if (attemptBudgetMs(this.shared.deadlines, this.began, Date.now()) <= 0) return this.reject(this.deadlineError());
-      const { service, budget, idempotent, method } = this;
+      if (attemptBudgetMs(this.shared.deadlines, this.began, monotonicNow()) <= 0) return this.reject(this.deadlineError());
+      const { service, budget, idempotent } = this;
       this.reject(
         new AttemptTimeoutError(
           service,
@@ -196,7 +209,7 @@ class BalancedCall {
             target.key,
             target.address,
             budget,
-            idempotent ? httpMessages.noRetryLeft() : httpMessages.notIdempotent(method),
+            idempotent ? httpMessages.noRetryLeft() : httpMessages.notIdempotent(upperMethod(this.config.method)),
           ),
         ),
       );
@@ -208,7 +221,7 @@ class BalancedCall {
     if (attempt !== this.attempt || this.controller === undefined) return;
     this.controller = undefined;
     this.endAttempt();
-    const latencyMs = Date.now() - this.t0;
+    const latencyMs = monotonicNow() - this.t0;
     const target = this.target!;
     this.guard(() => {
       const kind = failed ? httpFailureKind(value) : 'answered';
@@ -237,7 +250,7 @@ class BalancedCall {
   }
 
   private canRetry(): boolean {
-    const now = Date.now();
+    const now = monotonicNow();
     const retry = this.shared.retry;
     return (
       this.attempt < retry.attempts && now - this.began < retry.budgetMs && attemptBudgetMs(this.shared.deadlines, this.began, now) > 0
@@ -254,6 +267,21 @@ class BalancedCall {
     if (this.target && !this.tried?.has(this.target.key)) tried.push(this.target.key);
     return deadlineError(this.service, this.shared.deadlines, tried);
   }
+}
+
+function upperMethod(method: string | undefined): string {
+  return method ? method.toUpperCase() : 'GET';
+}
+
+/** `retry.idempotentMethods.includes(METHOD)`, remembered per spelling (a few at most; bounded all the same). */
+function isIdempotent(shared: CallShared, method: string | undefined): boolean {
+  const key = method ?? '';
+  let idempotent = shared.idempotentByMethod.get(key);
+  if (idempotent === undefined) {
+    idempotent = shared.retry.idempotentMethods.includes(upperMethod(method));
+    if (shared.idempotentByMethod.size < 64) shared.idempotentByMethod.set(key, idempotent);
+  }
+  return idempotent;
 }
 
 const TIMEOUT = Symbol('timeout');

@@ -3,7 +3,7 @@ import { parseArgs } from 'util';
 // Deep imports, not '../core': its index loads etcd3, which `ls` and `get` do without.
 import { RegistryOptionsError } from '../core/errors';
 import type { InstanceCodecName } from '../core/instances/instance-codec.interface';
-import { findInstanceCodec, INSTANCE_CODECS } from '../core/instances/instance-codecs';
+import { INSTANCE_CODEC_NAMES, isInstanceCodecName } from '../core/instances/instance-codec-names';
 import { resolveRegistryOptions } from '../core/options';
 import type { RegistryOptions } from '../core/registry.interface';
 import { CliUsageError } from './cli-errors';
@@ -163,14 +163,14 @@ export function parseCliOptions(argv: readonly string[], env: CliEnv): CliOption
   const prefix = pick('prefix') ?? DEFAULT_CLI_PREFIX;
   if (!prefix.startsWith('/') || !prefix.endsWith('/')) throw new CliUsageError(cliMessages.prefix(prefix));
   const codec = pick('codec') ?? DEFAULT_CLI_CODEC;
-  if (typeof codec !== 'string' || !findInstanceCodec(codec))
-    throw new CliUsageError(cliMessages.codec(codec, Object.keys(INSTANCE_CODECS)));
+  // The names only: the codecs themselves are loaded while etcd answers (ls.command.ts).
+  if (!isInstanceCodecName(codec)) throw new CliUsageError(cliMessages.codec(codec, INSTANCE_CODEC_NAMES));
   return {
     command: command as CliCommand,
     target,
     registry,
     prefix,
-    codec: codec as InstanceCodecName,
+    codec,
     json: values.json ?? false,
     write: values.write ?? false,
     maxClockSkewMs: wholeNumber('--max-clock-skew-ms', undefined, nonEmpty(values['max-clock-skew-ms']), DEFAULT_MAX_CLOCK_SKEW_MS),

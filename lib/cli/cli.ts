@@ -2,16 +2,16 @@ import type { CliIo } from './cli-io';
 import { exitCodeOf, isAuthRequired } from './cli-errors';
 import { CliEnv, CliOptions, parseCliOptions, wantsHelp, wantsVersion } from './cli-options';
 import { packageVersion } from './cli-version';
-import { getCommand } from './commands/get.command';
 import { lsCommand } from './commands/ls.command';
 import { ExitCode } from './exit-codes';
 import { cliMessages, oneLine, withCliOptionNames } from './messages';
 
 // `ls` and `get` read once through the core's PrefixReader, which loads neither etcd3 nor
 // protobufjs (about 100 ms of a start); `watch` and `doctor` need the full client: loaded when run.
+// `get` is loaded when run too, so that `ls` loads no codec before its read is under way (ls.command.ts).
 const COMMANDS: Record<CliOptions['command'], (options: CliOptions, io: CliIo) => Promise<ExitCode>> = {
   ls: lsCommand,
-  get: getCommand,
+  get: async (options, io) => (await import('./commands/get.command')).getCommand(options, io),
   watch: async (options, io) => (await import('./commands/watch.command')).watchCommand(options, io),
   doctor: async (options, io) => (await import('./commands/doctor.command')).doctorCommand(options, io),
 };

@@ -1,15 +1,8 @@
 import type { CallOptions } from '@grpc/grpc-js';
 import { RegistryClosedError } from './errors';
 import { HostSelection, hostName } from './etcd/host-order';
-import {
-  isInvalidToken,
-  isLeanHostFailure,
-  LeanEtcdMember,
-  leanErrorKind,
-  LeanRangeResponse,
-  LeanTls,
-  prefixRangeEnd,
-} from './etcd/lean-range';
+import { isInvalidToken, isLeanHostFailure, LeanEtcdMember, leanErrorKind, LeanTls, prefixRangeEnd } from './etcd/lean-range';
+import { decodeRangeEntries, RangeEntry } from './etcd/lean-range-entries';
 import { assertPrefix } from './input-validation';
 import { attachRevisions } from './map-revisions';
 import { messages } from './messages';
@@ -18,11 +11,7 @@ import { ResolvedRegistryOptions, resolveRegistryOptions } from './options';
 import type { RegistryOptions, ServiceMap } from './registry.interface';
 
 /** One key of a prefix read: the key without the namespace, its value and its mod_revision. */
-export interface PrefixEntry {
-  key: string;
-  value: string;
-  revision: string;
-}
+export type PrefixEntry = RangeEntry;
 
 const pem = (value: string | Buffer | undefined): Buffer | undefined =>
   value === undefined ? undefined : Buffer.isBuffer(value) ? value : Buffer.from(value);
@@ -69,25 +58,29 @@ export class PrefixReader {
   /**
    * What getServices reads, as a list in etcd's key order: each key (without the namespace) once,
    * with its value and mod_revision. No map is built: a one-shot decode (decodeEntries) needs none.
+   * `whileEtcdAnswers` is called once, when the read's request is written out (not when every
+   * attempt fails before): work a short process runs then (loading the modules that decode the
+   * answer, for the CLI's `ls`) overlaps with etcd's answering instead of adding to it.
    */
-  async getEntries(prefix: string): Promise<PrefixEntry[]> {
+  async getEntries(prefix: string, whileEtcdAnswers?: () => void): Promise<PrefixEntry[]> {
     assertPrefix(prefix);
     if (this.closed) throw new RegistryClosedError(messages.closed());
     const namespace = this.options.namespace;
     const key = Buffer.from(namespace + prefix);
     const rangeEnd = prefixRangeEnd(key);
-    const res = await this.runner.run(`read of prefix ${JSON.stringify(prefix)}`, this.runner.deadline(), (call) =>
-      this.attempt((member) => this.authorized(member, call, (token) => member.range({ key, rangeEnd }, call, token))),
-    );
     // Every key starts with the namespace (the range asked for it): what follows is the registry's key.
-    const skip = namespace.length;
-    const kvs = res.kvs;
-    const entries: PrefixEntry[] = new Array<PrefixEntry>(kvs.length);
-    for (let i = 0; i < kvs.length; i++) {
-      const kv = kvs[i];
-      entries[i] = { key: skip === 0 ? kv.key : kv.key.slice(skip), value: kv.value, revision: kv.mod_revision };
-    }
-    return entries;
+    const decode = (message: Buffer) => decodeRangeEntries(message, namespace.length);
+    let onSent = whileEtcdAnswers;
+    const sent = () => {
+      const call = onSent;
+      onSent = undefined;
+      call?.();
+    };
+    return this.runner.run(`read of prefix ${JSON.stringify(prefix)}`, this.runner.deadline(), (call) =>
+      this.attempt((member) =>
+        this.authorized(member, call, (token) => member.rangeAs({ key, rangeEnd }, decode, call, token, onSent && sent)),
+      ),
+    );
   }
 
   /** Ends every connection. Idempotent. */
@@ -99,7 +92,7 @@ export class PrefixReader {
   }
 
   /** One attempt on the member the selection puts first; a member failure makes the selection avoid it. */
-  private async attempt(call: (member: LeanEtcdMember) => Promise<LeanRangeResponse>): Promise<LeanRangeResponse> {
+  private async attempt<T>(call: (member: LeanEtcdMember) => Promise<T>): Promise<T> {
     const name = this.selection.ordered(this.selection.names, (n) => n)[0];
     let member = this.members.get(name);
     if (!member) {

@@ -11,8 +11,8 @@ import { dashboardMessages } from './messages';
 
 const RETRY_MS = 2000;
 const STATUS_POLL_MS = 1000;
-/** Changes are sent at most this often (coalesced in between): a few updates a second per page, whatever the churn. */
-export const DASHBOARD_FLUSH_MS = 250;
+/** Changes are sent at most this often (coalesced in between): two updates a second per page, whatever the churn (each costs the pages' browser CPU the host application shares). */
+export const DASHBOARD_FLUSH_MS = 500;
 
 type Skipped = DashboardSnapshot['skipped'];
 

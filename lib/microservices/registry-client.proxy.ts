@@ -1,26 +1,20 @@
 import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ClientProxy, ClientProxyFactory, ReadPacket, Transport, WritePacket } from '@nestjs/microservices';
-import { connectable, Observable, Subject, Subscriber } from 'rxjs';
+import { connectable, Observable, Subject } from 'rxjs';
 import type { BalancedInstance } from '../core/balancing/balanced-instance';
-import { AttemptTimeoutError, CallDeadlineError } from '../core/balancing/balancing.errors';
-import { attemptBudgetMs, resolveCallDeadlines, ResolvedCallDeadlines } from '../core/balancing/call-deadlines';
+import { resolveCallDeadlines, ResolvedCallDeadlines } from '../core/balancing/call-deadlines';
 import { LoadBalancer, LoadBalancerStatus } from '../core/balancing/load-balancer';
-import { balancingMessages } from '../core/balancing/messages';
 import { endpointAddressing } from '../core/balancing/transport-address';
-import { Deadline, DeadlineQueue } from '../core/deadline-queue';
+import { DeadlineQueue } from '../core/deadline-queue';
 import { RegistryOptionsError } from '../core/errors';
 import type { RegistryService } from '../service/registry.service';
-import { clientFailureKind, resolveClientRetry, ResolvedClientRetry } from './client-retry';
+import { BalancedClientCall, ClientCallShared } from './balanced-client-call';
+import { resolveClientRetry, ResolvedClientRetry } from './client-retry';
 import { clientMessages } from './messages';
 import type { RegistryClientOptions } from './registry-client-options.interface';
 
 /** A `tcp://host:port` endpoint, else the address of a plain host:port instance. */
 export const TCP_ADDRESSING = endpointAddressing('tcp', ['tcp']);
-
-/** Marks an attempt past its deadline. */
-const ATTEMPT_TIMED_OUT = Symbol('attempt timed out');
-/** What a failed attempt turns into when the call goes on with another attempt. */
-const AGAIN = Symbol('another attempt');
 
 /**
  * A ClientProxy of a service by name: each `send` / `emit` goes to a picked live instance, over
@@ -36,19 +30,27 @@ const AGAIN = Symbol('another attempt');
 export class RegistryClientProxy extends ClientProxy implements OnModuleInit, OnModuleDestroy {
   private readonly clients = new Map<string, { address: string; client: ClientProxy }>();
   private readonly logger = new Logger('RegistryClients');
-  /** The attempts' deadlines, on one timer (they share attemptTimeoutMs, so they come due in order). */
-  private readonly attemptDeadlines = new DeadlineQueue();
+  /** What every call shares (see BalancedClientCall). */
+  private readonly shared: ClientCallShared;
 
   constructor(
     readonly service: string,
     /** The balancer behind the calls, fed by a watch of the services' prefix from onModuleInit. */
     readonly loadBalancer: LoadBalancer,
-    private readonly retry: ResolvedClientRetry,
+    retry: ResolvedClientRetry,
     private readonly clientOptions: RegistryClientOptions['options'],
     private readonly registry: RegistryService | undefined,
-    private readonly deadlines: ResolvedCallDeadlines = resolveCallDeadlines(),
+    deadlines: ResolvedCallDeadlines = resolveCallDeadlines(),
   ) {
     super();
+    this.shared = {
+      service,
+      loadBalancer,
+      retry,
+      deadlines,
+      attemptDeadlines: new DeadlineQueue(),
+      clientFor: (target) => this.clientFor(target),
+    };
     loadBalancer.events.on('instance-left', (e) => {
       // After the current call's own callbacks (a drained instance leaves inside its last call's answer).
       const known = this.clients.get(e.key);
@@ -115,13 +117,13 @@ export class RegistryClientProxy extends ClientProxy implements OnModuleInit, On
   }
 
   override send<TResult = unknown, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult> {
-    return new Observable<TResult>((subscriber) => this.attempt('send', pattern, data, new Set(), Date.now(), 1, subscriber));
+    return new Observable<TResult>((subscriber) => new BalancedClientCall(this.shared, 'send', pattern, data, subscriber).start());
   }
 
   /** Sent at once, as Nest's clients do (hot); retried elsewhere only when the connection was refused. */
   override emit<TResult = unknown, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult> {
     const source = connectable(
-      new Observable<TResult>((subscriber) => this.attempt('emit', pattern, data, new Set(), Date.now(), 1, subscriber)),
+      new Observable<TResult>((subscriber) => new BalancedClientCall(this.shared, 'emit', pattern, data, subscriber).start()),
       {
         connector: () => new Subject<TResult>(),
         resetOnDisconnect: false,
@@ -129,126 +131,6 @@ export class RegistryClientProxy extends ClientProxy implements OnModuleInit, On
     );
     source.connect();
     return source;
-  }
-
-  /**
-   * Attempt `n` of a call, its outcome delivered to the caller's `subscriber`: the answer, the error
-   * the caller sees, or the next attempt, started on the same subscriber (whose unsubscribe tears
-   * every attempt down). Written as one function with few closures rather than an Observable per
-   * attempt behind a `defer`: the same outcomes, retries and deadlines, with less allocated per call
-   * (bench/overhead-micro.ts).
-   */
-  private attempt<T>(
-    kind: 'send' | 'emit',
-    pattern: unknown,
-    data: unknown,
-    tried: Set<string>,
-    began: number,
-    n: number,
-    subscriber: Subscriber<T>,
-  ): void {
-    const budget = attemptBudgetMs(this.deadlines, began, Date.now());
-    if (budget <= 0) return subscriber.error(this.deadlineError(tried));
-    let target: BalancedInstance;
-    try {
-      target = this.loadBalancer.pick(this.service, tried);
-    } catch (e) {
-      return subscriber.error(e);
-    }
-    tried.add(target.key);
-    const client = this.clientFor(target);
-    const t0 = Date.now();
-    let settled = false;
-    let emitted = false;
-    // Once per attempt: an answer ({ ok: true }), a failure ({ ok: false }), or a failure the instance answered.
-    const settle = (ok: boolean, answered: boolean) => {
-      if (settled) return;
-      settled = true;
-      const latencyMs = Date.now() - t0;
-      this.loadBalancer.finished(target, answered ? { ok: false, answered: true, latencyMs } : { ok, latencyMs });
-    };
-    const idempotent = kind === 'send' && this.retry.idempotent(pattern);
-    // What a failed attempt (an error, or ATTEMPT_TIMED_OUT) turns into: another attempt, or the error the caller sees.
-    const afterFailure = (error: unknown): unknown => {
-      const canRetry = () =>
-        n < this.retry.attempts && Date.now() - began < this.retry.budgetMs && attemptBudgetMs(this.deadlines, began, Date.now()) > 0;
-      if (error === ATTEMPT_TIMED_OUT) {
-        settle(false, false);
-        if (idempotent && canRetry()) return AGAIN;
-        if (attemptBudgetMs(this.deadlines, began, Date.now()) <= 0) return this.deadlineError(tried);
-        const why =
-          kind === 'emit'
-            ? clientMessages.emitNotRetried()
-            : idempotent
-              ? clientMessages.noRetryLeft()
-              : clientMessages.notIdempotent(pattern);
-        return new AttemptTimeoutError(
-          this.service,
-          target.key,
-          target.address,
-          budget,
-          balancingMessages.attemptTimeout(this.service, target.key, target.address, budget, why),
-        );
-      }
-      const failure = clientFailureKind(error);
-      if (failure === 'answered') {
-        const counted = this.retry.failureError(error, pattern);
-        settle(!counted, counted);
-        if (!emitted && idempotent && this.retry.retryError(error, pattern) && canRetry()) return AGAIN;
-        return error;
-      }
-      settle(false, false);
-      const safe = failure === 'not-sent' || (failure === 'maybe-sent' && idempotent);
-      if (!safe || emitted || !canRetry()) return error;
-      return AGAIN;
-    };
-    let deadline: Deadline | undefined;
-    const recover = (error: unknown) => {
-      deadline?.cancel();
-      try {
-        const outcome = afterFailure(error);
-        if (outcome === AGAIN) this.attempt(kind, pattern, data, tried, began, n + 1, subscriber);
-        else subscriber.error(outcome);
-      } catch (e) {
-        subscriber.error(e);
-      }
-    };
-    this.loadBalancer.started(target);
-    const call$ = kind === 'send' ? client.send<T>(pattern, data) : client.emit<T>(pattern, data);
-    const source = call$.subscribe({
-      next: (value) => {
-        // Only the first answer has a deadline (as timeout({ first })).
-        deadline?.cancel();
-        emitted = true;
-        settle(true, false);
-        subscriber.next(value);
-      },
-      error: recover,
-      complete: () => {
-        deadline?.cancel();
-        settle(true, false);
-        subscriber.complete();
-      },
-    });
-    if (!source.closed && !emitted && Number.isFinite(budget)) {
-      deadline = this.attemptDeadlines.add(budget, () => {
-        // Past the attempt's deadline: abandoned (a failure of the instance), then retried or failed.
-        source.unsubscribe();
-        settle(false, false);
-        recover(ATTEMPT_TIMED_OUT);
-      });
-    }
-    subscriber.add(() => {
-      deadline?.cancel();
-      source.unsubscribe();
-      // Unsubscribed before an answer: the caller gave up (its own timeout): a failure.
-      settle(false, false);
-    });
-  }
-
-  private deadlineError(tried: Set<string>): CallDeadlineError {
-    const ms = this.deadlines.deadlineMs;
-    return new CallDeadlineError(this.service, ms, [...tried], balancingMessages.callDeadline(this.service, ms, [...tried]));
   }
 
   private clientFor(target: BalancedInstance): ClientProxy {

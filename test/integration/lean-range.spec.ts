@@ -100,6 +100,24 @@ describe('lean Range against etcd, compared with etcd3', () => {
     }
   });
 
+  it('getEntries calls whileEtcdAnswers once, after the request is written and before the answer is read; never when nothing answers', async () => {
+    const steps: string[] = [];
+    const entries = await reader({ endpoints: etcd.endpoints })
+      .getEntries(prefix, () => steps.push('sent'))
+      .then((read) => {
+        steps.push('answered');
+        return read;
+      });
+    expect(steps).toEqual(['sent', 'answered']);
+    expect(entries).toHaveLength(303);
+    const dead = `127.0.0.1:${await freePort()}`;
+    const calls: string[] = [];
+    await expect(reader({ endpoints: [dead], timeoutMs: 500 }).getEntries('/x/', () => calls.push('sent'))).rejects.toBeInstanceOf(
+      RegistryUnavailableError,
+    );
+    expect(calls).toEqual([]);
+  });
+
   it('nothing listening: RegistryUnavailableError naming the endpoint, within the budget', async () => {
     const dead = `127.0.0.1:${await freePort()}`;
     const started = Date.now();

@@ -74,6 +74,24 @@ describe('balancedAdapter: attempt signal and deadline', () => {
     expect(closed.length).toBe(before + 1);
   });
 
+  it("a caller's CancelToken (HttpService's cancel) aborts axios's own request at once, with the token's reason, counted against the instance and not retried", async () => {
+    const { lb, http } = client({});
+    const source = axios.CancelToken.source();
+    const before = closed.length;
+    const t0 = Date.now();
+    const call = http.get('http://user-service/hang', { cancelToken: source.token }).catch((e: unknown) => e);
+    setTimeout(() => source.cancel('caller gave up'), 30);
+    const error = await call;
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(error).toBe(source.token.reason);
+    expect((error as Error).message).toBe('caller gave up');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(closed.length).toBe(before + 1);
+    const [u1] = lb.status().services[0].instances;
+    expect(u1.inFlight).toBe(0);
+    expect(u1.consecutiveFailures).toBe(1);
+  });
+
   it('a module adapter gets a real AbortSignal per attempt, on a copy of the config, aborted at the deadline', async () => {
     const seen: InternalAxiosRequestConfig[] = [];
     const next: AxiosAdapter = (config) => {

@@ -130,7 +130,7 @@ describe('ls table', () => {
       String(i.weight),
       dash(i.revision),
     ];
-    expect(instanceTable(instances)).toEqual(table(header, instances.map(cells)));
-    expect(instanceTable([])).toEqual(table(header, []));
+    expect(instanceTable(instances)).toEqual(table(header, instances.map(cells)).join('\n'));
+    expect(instanceTable([])).toEqual(table(header, []).join('\n'));
   });
 });

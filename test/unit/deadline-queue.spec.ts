@@ -69,6 +69,17 @@ describe('DeadlineQueue', () => {
     fired = [];
   });
 
+  it("counts from the caller's clock read when given one (a read the caller already made), else from its own", () => {
+    queue.add(100, () => fired.push(`early@${clock.time}`), clock.time - 30);
+    add(100, 'own');
+    clock.advance(69);
+    expect(fired).toEqual([]);
+    clock.advance(1);
+    expect(fired).toEqual(['early@1070']);
+    clock.advance(30);
+    expect(fired).toEqual(['early@1070', 'own@1100']);
+  });
+
   it('fires each deadline at its time, in order, on one armed timer', () => {
     add(100, 'a');
     clock.advance(10);

@@ -6,6 +6,7 @@ import {
   encodeRegistration,
   resolveInstanceCodec,
 } from '../../lib/core';
+import { INSTANCE_CODEC_NAMES, isInstanceCodecName } from '../../lib/core/instances/instance-codec-names';
 
 const entry = (key: string, value: string, revision = '7'): InstanceEntry => ({ key, value, revision });
 const decode = (codec: keyof typeof INSTANCE_CODECS, key: string, value: string) => INSTANCE_CODECS[codec].decode(entry(key, value));
@@ -304,5 +305,13 @@ describe('codec choice and registration fields', () => {
     const registration = { prefix: '/s/', name: 'a', id: '1', address: 'h:1', codec: 'json', ...fields } as never;
     expect(() => encodeRegistration(registration)).toThrow(RegistryOptionsError);
     expect(() => encodeRegistration(registration)).toThrow(expect.objectContaining({ option }));
+  });
+});
+
+describe('INSTANCE_CODEC_NAMES (the CLI checks --codec against it without loading the codecs)', () => {
+  it('lists the shipped codecs, in INSTANCE_CODECS order', () => {
+    expect(INSTANCE_CODEC_NAMES).toEqual(Object.keys(INSTANCE_CODECS));
+    expect(INSTANCE_CODEC_NAMES.every(isInstanceCodecName)).toBe(true);
+    expect(['', 'JSON', 'toString', '__proto__'].some(isInstanceCodecName)).toBe(false);
   });
 });

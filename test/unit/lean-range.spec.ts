@@ -12,6 +12,7 @@ import {
   LeanRangeRequest,
   prefixRangeEnd,
 } from '../../lib/core/etcd/lean-range';
+import { decodeRangeEntries } from '../../lib/core/etcd/lean-range-entries';
 
 // The hand-written codec of lib/core/etcd/lean-range.ts against the serializers etcd3 itself uses
 // (@grpc/proto-loader over etcd3's rpc.proto, with etcd3's options): what we send is what etcd3
@@ -185,6 +186,45 @@ describe('lean-range codec', () => {
         }),
         { numRuns: 300 },
       );
+    });
+  });
+
+  describe("RangeResponse as a prefix read's entries (decodeRangeEntries)", () => {
+    const text = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.string({ unit: 'grapheme-ascii', maxLength: 40 }));
+    const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String);
+    const keyValue = fc.record({
+      key: text.map((s) => Buffer.from(`/ns/${s}`)),
+      value: text.map((s) => Buffer.from(s)),
+      create_revision: int64,
+      mod_revision: int64,
+      version: int64,
+      lease: int64,
+    });
+
+    it('the keys (namespace cut off), values and mod_revisions decodeRangeResponse reads, ASCII or not', () => {
+      fc.assert(
+        fc.property(fc.array(keyValue, { maxLength: 20 }), (kvs) => {
+          const bytes = range.responseSerialize({ header: { revision: '9' }, kvs, more: true, count: String(kvs.length) });
+          for (const skip of [0, 4]) {
+            const full = decodeRangeResponse(bytes).kvs.map((kv) => ({
+              key: kv.key.slice(skip),
+              value: kv.value,
+              revision: kv.mod_revision,
+            }));
+            expect(decodeRangeEntries(bytes, skip)).toEqual(full);
+          }
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it('skips unknown fields; a truncated message is an error', () => {
+      const unknown = Buffer.from([0x78, 0x96, 0x01, 0x9a, 0x06, 0x02, 0x68, 0x69]);
+      const one = range.responseSerialize({ kvs: [{ key: Buffer.from('/ns/a'), value: Buffer.from('v'), mod_revision: '7' }] });
+      const kvWithExtra = Buffer.concat([one.subarray(2), unknown]);
+      const bytes = Buffer.concat([unknown, Buffer.from([0x12, kvWithExtra.length]), kvWithExtra]);
+      expect(decodeRangeEntries(bytes, 4)).toEqual([{ key: 'a', value: 'v', revision: '7' }]);
+      for (const cut of [1, 5, one.length - 1]) expect(() => decodeRangeEntries(one.subarray(0, cut), 0)).toThrow(RangeError);
     });
   });
 

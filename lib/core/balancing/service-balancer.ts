@@ -228,21 +228,22 @@ export class ServiceBalancer {
   private learnLatency(c: BalancedInstance, ms: number, failed: boolean): void {
     if (!(ms >= 0)) return;
     if (failed) {
-      if (ms > c.latencyMs) c.latencyMs = c.measured ? this.decayed(c, ms) : ms;
+      if (ms > c.latencyMs) c.latencyMs = c.measured ? this.decayed(c, ms, this.now()) : ms;
       return;
     }
     const first = !c.measured;
-    c.latencyMs = first ? ms : this.decayed(c, ms);
+    const now = this.now();
+    c.latencyMs = first ? ms : this.decayed(c, ms, now);
     c.measured = true;
-    c.sampledAt = this.now();
+    c.sampledAt = now;
     if (first) {
       const median = this.measuredMedian();
       for (const o of this.byKey.values()) if (!o.measured && o.latencyMs < median) o.latencyMs = median;
     }
   }
 
-  private decayed(c: BalancedInstance, ms: number): number {
-    const w = Math.exp(-Math.max(0, this.now() - c.sampledAt) / LATENCY_DECAY_MS);
+  private decayed(c: BalancedInstance, ms: number, now: number): number {
+    const w = Math.exp(-Math.max(0, now - c.sampledAt) / LATENCY_DECAY_MS);
     return c.latencyMs * w + ms * (1 - w);
   }
 

@@ -56,7 +56,10 @@ export function createEtcdClient(options: ResolvedRegistryOptions): Etcd3 {
       certChain: pem(options.tls.cert),
     };
   }
-  omitIpServerName(); // no IP address as TLS server name (DEP0123)
+  // No IP address as TLS server name (DEP0123). Only for a TLS client: the patch reaches grpc-js's
+  // secure credentials through one it creates, which loads the system's root certificates (tens of
+  // milliseconds and about a megabyte at every plain-text start otherwise).
+  if (options.tls || options.hosts.some((h) => h.startsWith('https://'))) omitIpServerName();
   const client = new Etcd3(config);
   try {
     requireInternals('fault-handling.ts (one retry policy, failed members reported)', faultHandlingMissing(client));

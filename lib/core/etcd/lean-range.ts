@@ -346,6 +346,15 @@ export class LeanEtcdMember {
     return this.unary('/etcdserverpb.KV/Range', encodeRangeRequest(req), decodeRangeResponse, call, token);
   }
 
+  /**
+   * KV/Range with the answer read by `decode` (a RangeResponse's bytes), for a reader that needs less
+   * than decodeRangeResponse gives. `onSent` is called once the request is written out (not when
+   * the call fails first): etcd is working on the answer then, and the caller may use the wait.
+   */
+  rangeAs<T>(req: LeanRangeRequest, decode: (message: Buffer) => T, call: CallOptions, token?: string, onSent?: () => void): Promise<T> {
+    return this.unary('/etcdserverpb.KV/Range', encodeRangeRequest(req), decode, call, token, onSent);
+  }
+
   authenticate(name: string, password: string, call: CallOptions): Promise<LeanAuthenticateResponse> {
     return this.unary('/etcdserverpb.Auth/Authenticate', encodeAuthenticateRequest(name, password), decodeAuthenticateResponse, call);
   }
@@ -391,7 +400,14 @@ export class LeanEtcdMember {
       if (session === undefined || (call as { session?: unknown }).session === session) call.fail(error);
   }
 
-  private unary<T>(method: string, body: Buffer, decode: (b: Buffer) => T, call: CallOptions, token?: string): Promise<T> {
+  private unary<T>(
+    method: string,
+    body: Buffer,
+    decode: (b: Buffer) => T,
+    call: CallOptions,
+    token?: string,
+    onSent?: () => void,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const started = Date.now();
       const deadline = call.deadline === undefined ? Infinity : call.deadline instanceof Date ? call.deadline.getTime() : call.deadline;
@@ -446,6 +462,8 @@ export class LeanEtcdMember {
       frame[0] = 0;
       frame.writeUInt32BE(body.length, 1);
       body.copy(frame, 5);
+      // 'finish': the request is written (an error instead: the stream's 'error' below ends the call).
+      if (onSent) stream.once('finish', onSent);
       stream.end(frame);
 
       const chunks: Buffer[] = [];

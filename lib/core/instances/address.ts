@@ -5,10 +5,9 @@ const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+(?:%[\w.-]+)?\]|[A-Za-z0-9_][A-Za-z0-9._-
 
 // A boolean, not `value is string`: false for a string that is not host:port must not narrow it to never.
 export function isHostPort(value: unknown): boolean {
-  if (typeof value !== 'string') return false;
-  const match = HOST_PORT.exec(value);
-  if (!match) return false;
-  const port = Number(match[1]);
+  if (typeof value !== 'string' || !HOST_PORT.test(value)) return false;
+  // test, not exec: no match array per address (a CLI checks 10,000). The port follows the last ':' (IPv6 is bracketed).
+  const port = Number(value.slice(value.lastIndexOf(':') + 1));
   return port >= 1 && port <= 65535;
 }
 

@@ -180,10 +180,13 @@ export function decodeEntries(
   /** Per service, its instances and the key of each (parallel arrays: no object per instance). */
   const perService = new Map<string, { keys: string[]; instances: ServiceInstance[] }>();
   const skipped: SkippedEntry[] = [];
-  for (const { key, value, revision } of entries) {
+  // An indexed loop, each entry handed on as it is: a CLI decodes 10,000 entries before V8 compiles this.
+  for (let e = 0; e < entries.length; e++) {
+    const entry = entries[e];
+    const key = entry.key;
     let instances: readonly ServiceInstance[];
     try {
-      const result = codec.decode({ key, value, revision });
+      const result = codec.decode(entry);
       if (!Array.isArray(result)) throw new Error(messages.fieldType(`${codec.name} codec's decode()`, 'returning an array'));
       instances = result;
     } catch (error) {

@@ -8,6 +8,8 @@ import type { InstanceStatus } from './service-instance';
 /** The major version of our JSON value. A reader skips (and names) a version it does not know. */
 export const JSON_FORMAT_VERSION = 1;
 
+const NO_ENDPOINTS: readonly string[] = Object.freeze([]);
+const NO_PARSED: readonly ReturnType<typeof parseEndpoint>[] = Object.freeze([]);
 const STATUSES: readonly InstanceStatus[] = ['up', 'draining'];
 
 /**
@@ -21,12 +23,13 @@ const STATUSES: readonly InstanceStatus[] = ['up', 'draining'];
 export const jsonCodec: InstanceCodec = {
   name: 'json',
   decode(entry) {
-    if (!entry.value.trimStart().startsWith('{')) return etcdServiceCodec.decode(entry);
+    // The first character tested first: trimStart makes a string per value (a CLI decodes 10,000).
+    if (entry.value.charCodeAt(0) !== 0x7b && !entry.value.trimStart().startsWith('{')) return etcdServiceCodec.decode(entry);
     const { name, id } = nameAndId(entry.key, '{name}/{id}');
     const o = parseObject(entry.value);
     if (o.v !== JSON_FORMAT_VERSION) throw new Error(messages.jsonFormatVersion(o.v));
-    const endpoints = optionalStringArray(o, 'endpoints') ?? [];
-    const parsed = endpoints.map((e) => parseEndpoint(e));
+    const endpoints = optionalStringArray(o, 'endpoints') ?? NO_ENDPOINTS;
+    const parsed = endpoints.length === 0 ? NO_PARSED : endpoints.map((e) => parseEndpoint(e));
     const bad = parsed.findIndex((p) => p === undefined);
     if (bad >= 0)
       throw new Error(messages.fieldType(`endpoints[${bad}]`, 'a URL with a scheme and a host, such as "http://10.0.0.5:3000"'));
