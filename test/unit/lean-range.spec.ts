@@ -1,7 +1,5 @@
 import { status as Status } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
 import fc from 'fast-check';
-import { join } from 'path';
 import {
   decodeAuthenticateResponse,
   decodeRangeResponse,
@@ -12,26 +10,14 @@ import {
   LeanRangeRequest,
   prefixRangeEnd,
 } from '../../lib/core/etcd/lean-range';
+import { etcd3Rpc } from '../support/etcd3-rpc';
 import { decodeRangeEntries } from '../../lib/core/etcd/lean-range-entries';
 
 // The hand-written codec of lib/core/etcd/lean-range.ts against the serializers etcd3 itself uses
 // (@grpc/proto-loader over etcd3's rpc.proto, with etcd3's options): what we send is what etcd3
 // would send, and we read what etcd3 would read.
-const definition = loadSync(join(require.resolve('etcd3/package.json'), '..', 'proto', 'rpc.proto'), {
-  keepCase: true,
-  longs: String,
-  enums: String,
-  defaults: true,
-  oneofs: true,
-});
-interface Method {
-  requestSerialize(value: object): Buffer;
-  requestDeserialize(bytes: Buffer): Record<string, unknown>;
-  responseSerialize(value: object): Buffer;
-  responseDeserialize(bytes: Buffer): Record<string, unknown>;
-}
-const range = (definition['etcdserverpb.KV'] as unknown as { Range: Method }).Range;
-const authenticate = (definition['etcdserverpb.Auth'] as unknown as { Authenticate: Method }).Authenticate;
+const range = etcd3Rpc('etcdserverpb.KV', 'Range');
+const authenticate = etcd3Rpc('etcdserverpb.Auth', 'Authenticate');
 
 const MAX_INT64 = '9223372036854775807';
 const MIN_INT64 = '-9223372036854775808';

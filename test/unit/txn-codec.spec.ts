@@ -1,26 +1,12 @@
-import { loadSync } from '@grpc/proto-loader';
 import { CompareResult, CompareTarget, ITxnRequest } from 'etcd3';
-import { join } from 'path';
+import { etcd3Rpc } from '../support/etcd3-rpc';
 import { decodeTxnResponse, encodeTxnRequest } from '../../lib/core/etcd/txn-codec';
 import { deleteIfLeaseRequest, guardedPutRequest, readKeysRequest } from '../../lib/core/lease/txn-requests';
 
 // The hand-written Txn codec of lib/core/etcd/txn-codec.ts against the serializers etcd3 itself
 // uses (@grpc/proto-loader over etcd3's rpc.proto, with etcd3's options): etcd reads what etcd3
 // would send, and the keeper reads the same objects etcd3 would hand it.
-const definition = loadSync(join(require.resolve('etcd3/package.json'), '..', 'proto', 'rpc.proto'), {
-  keepCase: true,
-  longs: String,
-  enums: String,
-  defaults: true,
-  oneofs: true,
-});
-interface Method {
-  requestSerialize(value: object): Buffer;
-  requestDeserialize(bytes: Buffer): Record<string, unknown>;
-  responseSerialize(value: object): Buffer;
-  responseDeserialize(bytes: Buffer): Record<string, unknown>;
-}
-const txn = (definition['etcdserverpb.KV'] as unknown as { Txn: Method }).Txn;
+const txn = etcd3Rpc('etcdserverpb.KV', 'Txn');
 
 const key = Buffer.from('/services/orders/10.0.0.1:3000');
 const value = Buffer.from('{"host":"10.0.0.1","port":3000}');

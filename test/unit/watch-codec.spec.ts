@@ -1,22 +1,10 @@
-import { loadSync } from '@grpc/proto-loader';
-import { join } from 'path';
+import { etcd3Rpc } from '../support/etcd3-rpc';
 import { decodeWatchResponse } from '../../lib/core/etcd/watch-codec';
 
 // The hand-written WatchResponse decoder of lib/core/etcd/watch-codec.ts against the codec etcd3
 // itself uses (@grpc/proto-loader over etcd3's rpc.proto, with etcd3's options): etcd3's watcher
 // and ours get the same objects.
-const definition = loadSync(join(require.resolve('etcd3/package.json'), '..', 'proto', 'rpc.proto'), {
-  keepCase: true,
-  longs: String,
-  enums: String,
-  defaults: true,
-  oneofs: true,
-});
-const watch = (
-  definition['etcdserverpb.Watch'] as unknown as {
-    Watch: { responseSerialize(value: object): Buffer; responseDeserialize(bytes: Buffer): unknown };
-  }
-).Watch;
+const watch = etcd3Rpc('etcdserverpb.Watch', 'Watch');
 
 const header = { cluster_id: '14841639068965178418', member_id: '10276657743932975437', revision: '9007199254740993', raft_term: '7' };
 const kv = (key: string, value: string, rev: string) => ({
