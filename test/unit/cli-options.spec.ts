@@ -2,7 +2,7 @@ import { CliUsageError, exitCodeOf } from '../../lib/cli/cli-errors';
 import { parseCliOptions } from '../../lib/cli/cli-options';
 import { skewBounds, skewExceeds } from '../../lib/cli/doctor/clock-skew';
 import { diffInstances, indexInstances } from '../../lib/cli/instance-changes';
-import { instanceTable, printable, table } from '../../lib/cli/instance-format';
+import { printable } from '../../lib/cli/instance-format';
 import { RegistryAuthError, RegistryUnavailableError, ServiceInstance } from '../../lib';
 import { INSTANCE_CODECS } from '../../lib/core';
 
@@ -99,38 +99,5 @@ describe('watch output', () => {
 
   it('control characters of a value are escaped for the terminal', () => {
     expect(printable('a\u001b[2Jb\nc\u009bd')).toBe('a\\u001b[2Jb\\u000ac\\u009bd');
-  });
-});
-
-describe('ls table', () => {
-  it('instanceTable lays out what table() lays out for the same cells (escapes, dashes, widths)', () => {
-    const dash = (v: string | undefined) => (v === undefined || v === '' ? '-' : printable(v));
-    const instances = Array.from(
-      { length: 300 },
-      (_, k) =>
-        ({
-          name: `svc${k % 7}${k % 13 === 0 ? '\u001b[2J' : ''}`,
-          id: `i${k}${k % 11 === 0 ? '  ' : ''}`,
-          address: `10.0.0.${k}:80`,
-          status: k % 5 ? 'up' : 'draining',
-          zone: k % 3 ? `z${k}` : undefined,
-          version: k % 4 ? '' : `1.${k}`,
-          weight: k % 9,
-          revision: k % 6 ? String(k) : undefined,
-        }) as unknown as ServiceInstance,
-    );
-    const header = ['SERVICE', 'ID', 'ADDRESS', 'STATUS', 'ZONE', 'VERSION', 'WEIGHT', 'REVISION'];
-    const cells = (i: ServiceInstance) => [
-      printable(i.name),
-      printable(i.id),
-      printable(i.address),
-      i.status,
-      dash(i.zone),
-      dash(i.version),
-      String(i.weight),
-      dash(i.revision),
-    ];
-    expect(instanceTable(instances)).toEqual(table(header, instances.map(cells)).join('\n'));
-    expect(instanceTable([])).toEqual(table(header, []).join('\n'));
   });
 });

@@ -55,6 +55,23 @@ describe('instanceTable (ls)', () => {
     );
   });
 
+  it('lays out 300 rows as table() does (escapes, dashes, widths), and no rows as the header alone', () => {
+    const instances = Array.from({ length: 300 }, (_, k) =>
+      instance({
+        name: `svc${k % 7}${k % 13 === 0 ? '\u001b[2J' : ''}`,
+        id: `i${k}${k % 11 === 0 ? '  ' : ''}`,
+        address: `10.0.0.${k}:80`,
+        status: k % 5 ? 'up' : 'draining',
+        zone: k % 3 ? `z${k}` : undefined,
+        version: k % 4 ? '' : `1.${k}`,
+        weight: k % 9,
+        revision: k % 6 ? String(k) : undefined,
+      }),
+    );
+    expect(instanceTable(instances)).toEqual(table(HEADER, instances.map(cells)).join('\n'));
+    expect(instanceTable([])).toEqual(table(HEADER, []).join('\n'));
+  });
+
   it('escapes a control character in one cell, pads the column to the escaped width', () => {
     const lines = instanceTable([instance({ id: 'a\u001bb', revision: '7' }), instance({ id: 'c', revision: '8' })]).split('\n');
     expect(lines[1]).toContain('a\\u001bb  ');
