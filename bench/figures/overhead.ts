@@ -39,13 +39,13 @@ export interface OverheadPair {
   throughputVerdict: OverheadVerdict;
 }
 
-export interface OverheadResult {
-  rounds: number;
-  sequentialCalls: number;
-  sequentialBlocks: number;
-  throughputBlocks: Record<PairName, number>;
-  throughputBlockCalls: number;
-  concurrency: number;
+/** The run's shape (rounds, blocks, calls per block, concurrency) as the job gave it to the client process. */
+type OverheadShape = Pick<
+  OverheadJob,
+  'rounds' | 'sequentialCalls' | 'sequentialBlocks' | 'throughputBlocks' | 'throughputBlockCalls' | 'concurrency'
+>;
+
+export interface OverheadResult extends OverheadShape {
   /** The machine's 1-, 5- and 15-minute load averages as the rounds began and as they ended (a shared machine's state). */
   loadAverage: { start: number[]; end: number[] };
   pairs: OverheadPair[];
