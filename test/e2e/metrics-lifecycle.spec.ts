@@ -6,20 +6,10 @@ import { EtcdServer, useEtcd } from '../support/etcd-launcher';
 import { freePort } from '../support/free-port';
 import { withNestApps } from '../support/nest-app';
 import { uniquePrefix } from '../support/registry-fixtures';
+import { sample } from '../support/prometheus-sample';
 import { waitFor } from '../support/wait-for';
 
 jest.setTimeout(60_000);
-
-/** The value of `name{labels}` in a Prometheus text exposition, or undefined. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)(\{(.*)\})? (.+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const got = Object.fromEntries([...(m[3] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
-    if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[4]);
-  }
-  return undefined;
-}
 
 /**
  * Metrics: the Prometheus wing in real Nest applications (prom-client's global registry,

@@ -5,22 +5,12 @@ import type { InstanceMap, ServiceMap } from '../../lib';
 import { EtcdRegistryPrometheusModule } from '../../lib/prometheus';
 import { EtcdServer, startEtcd } from '../support/etcd-launcher';
 import { withNestApps } from '../support/nest-app';
+import { sample } from '../support/prometheus-sample';
 import { waitFor } from '../support/wait-for';
 
 jest.setTimeout(30_000);
 
 const ROOT = `/e2e-watch-failures-${process.pid}/`;
-
-/** The value of `name{labels}` in a Prometheus text exposition, or undefined. */
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)\{(.*)\} (.+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const got = Object.fromEntries([...m[2].matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
-    if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[3]);
-  }
-  return undefined;
-}
 
 /**
  * A @WatchServices method that fails is the core's to report: each failed call is one `error`

@@ -4,23 +4,12 @@ import { DELIVERY_DURATION_BUCKETS, registerOpenTelemetryMetrics } from '../../l
 import { registerPrometheusMetrics } from '../../lib/prometheus';
 import { startFaultProxy } from '../support/fault-proxy';
 import { uniquePrefix, withEtcd } from '../support/registry-fixtures';
+import { sample } from '../support/prometheus-sample';
 import { waitFor } from '../support/wait-for';
 
 class TestReader extends MetricReader {
   protected async onForceFlush(): Promise<void> {}
   protected async onShutdown(): Promise<void> {}
-}
-
-/** The value of `name{labels}` in a Prometheus text exposition, or undefined. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][\w:]*)(\{(.*)\})? (.+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const got = Object.fromEntries([...(m[3] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
-    if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[4]);
-  }
-  return undefined;
 }
 
 /** The metrics wings, scraped from a real registry. */
