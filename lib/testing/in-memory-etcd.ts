@@ -46,6 +46,9 @@ export interface InMemoryEtcdOptions {
 /** Real milliseconds (process.uptime is never replaced by fake timers, unlike Date, performance and hrtime). */
 export const realNow = (): number => process.uptime() * 1000;
 
+/** True while fake timers (sinon's, which jest and vitest use) have replaced Date. */
+const fakeDate = (): boolean => (Date as { isFake?: boolean }).isFake === true;
+
 /** Resolves once `condition` holds, checked on each turn of the real event loop (never on fake timers). */
 export async function realUntil(condition: () => boolean): Promise<void> {
   for (let turn = 0; !condition(); turn++) {
@@ -59,9 +62,12 @@ export async function realUntil(condition: () => boolean): Promise<void> {
  * refused to the others (ServiceConflictError), and what one does (register, close, crash) the
  * others' watches see.
  *
- * Time: the clock is `Date.now()` (jest's or sinon's fake timers move it too) plus what
- * `advanceTime` added. Leases expire on that clock; an expiry is applied at the next call into
- * the kit (any registry method, helper or read) or by `advanceTime`.
+ * Time: the kit's clock moves only when the test moves it, never with real time, so a test
+ * cannot depend on how fast the machine is: it reads the time this etcd was made plus what
+ * `advanceTime` added; while fake timers are installed (jest's or vitest's, both sinon's, whose
+ * `Date.isFake` is true) it reads their `Date.now()` plus what `advanceTime` added. Leases expire on
+ * that clock; an expiry is applied at the next call into the kit (any registry method, helper or
+ * read) or by `advanceTime`.
  */
 export class InMemoryEtcd {
   readonly ttlSeconds: number;
@@ -71,6 +77,7 @@ export class InMemoryEtcd {
   private nextLease = 7_000_000_000_000_000_000n;
   private revisionValue = 1;
   private offset = 0;
+  private readonly madeAt = Date.now();
 
   constructor(options: InMemoryEtcdOptions = {}) {
     const ttl = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
@@ -78,9 +85,9 @@ export class InMemoryEtcd {
     this.ttlSeconds = ttl;
   }
 
-  /** Now on the kit's clock (epoch ms): Date.now() plus every advanceTime. */
+  /** Now on the kit's clock (epoch ms): when this etcd was made (fake timers: their Date.now()) plus every advanceTime. */
   now(): number {
-    return Date.now() + this.offset;
+    return (fakeDate() ? Date.now() : this.madeAt) + this.offset;
   }
 
   /** The revision of the last change. */

@@ -43,7 +43,7 @@ interface PrefixWatch {
  * (its key goes once etcd is back), a close during an outage leaves the keys until the lease's TTL
  * has passed, and an outage longer than the TTL loses the lease (restored once back).
  *
- * Time is the InMemoryEtcd's clock (Date.now() plus `advanceTime`): status() and events use it.
+ * Time is the InMemoryEtcd's clock (moved by `advanceTime` and fake timers, never by real time): status() and events use it.
  * The helpers (addInstance, leave, crash, advanceTime, setUnavailable) resolve once the handlers
  * have had what they changed (`settled`), never waiting for a call longer than `handlerTimeoutMs`.
  *
@@ -238,7 +238,7 @@ export class InMemoryRegistry implements Registry {
     return this.etcd.settled();
   }
 
-  /** Now on the kit's clock (epoch ms): Date.now() plus every advanceTime of the etcd. */
+  /** Now on the kit's clock (epoch ms): see InMemoryEtcd.now(). */
   now(): number {
     return this.etcd.now();
   }

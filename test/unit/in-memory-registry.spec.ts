@@ -114,20 +114,42 @@ describe('InMemoryRegistry', () => {
     expect(seen).toEqual([{}, { '/s/a': 'a' }]);
   });
 
-  it('status() times follow Date.now() (plus advanceTime): a live lease is fresh, staleSince is when the outage began', async () => {
+  it('real time never moves the kit clock: a crashed key stays through advanceTime(ttl - 1) however slow the machine', async () => {
     const r = make({ ttlSeconds: 2 });
+    await r.addInstance('/s/a', 'a');
+    const rec = await recordWatch(r, '/s/');
     await r.register('/s/me', 'x');
-    await recordWatch(r, '/s/');
-    const created = Date.now();
-    await realUntil(() => Date.now() >= created + 50); // real time passes, no advanceTime
-    expect(r.status().lease!.lastKeepAliveAt).toBeGreaterThanOrEqual(created + 50);
-    const cut = Date.now();
-    await r.setUnavailable(true);
-    expect(r.status().watches[0].staleSince).toBeGreaterThanOrEqual(cut);
-    await r.advanceTime(1000);
-    // Date.now() read before r.now(): read after, it may be a millisecond later.
+    const t0 = r.now();
+    await r.crash('/s/a');
     const real = Date.now();
-    expect(r.now()).toBeGreaterThanOrEqual(real + 1000);
+    await realUntil(() => Date.now() >= real + 30); // real time passes, no advanceTime
+    expect(r.now()).toBe(t0);
+    await r.advanceTime(1999);
+    expect(rec.last).toEqual({ '/s/a': 'a', '/s/me': 'x' });
+    expect(r.status().lease!.lastKeepAliveAt).toBe(t0 + 1999); // a live lease is fresh on the kit clock
+    await r.setUnavailable(true);
+    expect(r.status().watches[0].staleSince).toBe(t0 + 1999);
+    await r.advanceTime(1);
+    expect(rec.last).toEqual({ '/s/a': 'a', '/s/me': 'x' }); // unavailable: the watch delivers nothing
+    await r.setUnavailable(false);
+    expect(rec.last).toEqual({ '/s/me': 'x' });
+  });
+
+  it('fake timers move the kit clock: it reads their Date.now() plus every advanceTime', async () => {
+    jest.useFakeTimers({ now: new Date('2030-01-01T00:00:00Z') });
+    const r = make({ ttlSeconds: 3 });
+    await r.addInstance('/s/a', 'a');
+    const rec = await recordWatch(r, '/s/');
+    expect(r.now()).toBe(Date.parse('2030-01-01T00:00:00Z'));
+    await r.crash('/s/a');
+    jest.advanceTimersByTime(2000);
+    await r.advanceTime(999);
+    expect(rec.last).toEqual({ '/s/a': 'a' });
+    jest.advanceTimersByTime(1);
+    expect(await r.getServices('/s/')).toEqual({}); // applied at the next call into the kit
+    await r.settled();
+    expect(rec.last).toEqual({});
+    expect(r.now()).toBe(Date.parse('2030-01-01T00:00:03Z'));
   });
 
   it('a handler gets a change after the call that made it has resolved, never before (settled() hands it over)', async () => {
@@ -145,10 +167,12 @@ describe('InMemoryRegistry', () => {
     let calls = 0;
     await r.addWatch('/s/', () => (++calls > 1 ? new Promise<void>(() => undefined) : undefined));
     const bounded = async (what: string, helper: () => Promise<void>) => {
+      let timer: NodeJS.Timeout | undefined;
       const outcome = await Promise.race([
         helper().then(() => 'resolved'),
-        new Promise((res) => setTimeout(() => res(`${what} pending`), 5000)),
+        new Promise((res) => (timer = setTimeout(() => res(`${what} pending`), 5000))),
       ]);
+      clearTimeout(timer);
       expect(outcome).toBe('resolved');
     };
     await bounded('addInstance', () => r.addInstance('/s/a', 'a'));
