@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (full run, writes BENCHMARKS.md and bench/results/latest.json) and
  * `npm run bench -- --small` (CI size: writes bench/results/small.json and prints the table only).
- * Options: `--only=propagation,path,departure,scale,fanout,load,growth,lease,pickers,overhead,startup` runs a subset (no BENCHMARKS.md),
+ * Options: `--only=propagation,path,departure,scale,fanout,load,growth,lease,pickers,overhead,startup,cli` runs a subset (no BENCHMARKS.md),
  * `--profile` writes CPU profiles of our watcher (and of the overhead figure's client) to bench/results/profiles/, `--growth=1000,100000` sets the
  * map sizes of the growth figure, `--impls=raw,ours` a subset of the designs (`rawtxn`, the guarded floor, is
  * measured in propagation only).
@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { ImplName } from './bench-client.interface';
 import { BenchContext, FULL_SIZES, SMALL_SIZES } from './bench-context';
+import { measureCli } from './figures/cli';
 import { measureDeparture } from './figures/departure';
 import { measureFanout } from './figures/fanout';
 import { measureGrowth } from './figures/growth';
@@ -38,6 +39,7 @@ const FIGURES = [
   'pickers',
   'overhead',
   'startup',
+  'cli',
 ] as const;
 type Figure = (typeof FIGURES)[number];
 
@@ -102,6 +104,7 @@ async function main(): Promise<void> {
   results.pickers = await step('pickers', () => measurePickers(ctx));
   results.overhead = await step('overhead', () => measureOverhead(ctx));
   results.startup = await step('startup', () => measureStartup(ctx));
+  results.cli = await step('cli', () => measureCli(ctx));
   results.durationS = (Date.now() - started) / 1000;
 
   const markdown = renderMarkdown(results);
