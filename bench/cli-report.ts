@@ -1,12 +1,5 @@
 import type { CliResult } from './figures/cli';
-import { fmt, median } from './stats';
-
-/** Met when the whole interval is on the target's side, missed when all of it is beyond, else not shown. */
-function verdict(low: number, high: number, target: number): string {
-  if (high <= target) return '**met**';
-  if (low > target) return '**missed**';
-  return 'not shown either way at this noise';
-}
+import { fmt, median, verdictAtMost } from './stats';
 
 /** Figure 11: the CLI's `ls` of 10,000 instances against etcdctl, Node's own start taken out. */
 export function cliSection(c: CliResult): string {
@@ -24,7 +17,7 @@ export function cliSection(c: CliResult): string {
     `| \`ls\` | ${fmt(median(c.lsMs), 1)} |`,
     `| \`ls\` minus \`node -e 0\` (median of per-round differences) | ${fmt(median(c.lsMs.map((ls, i) => ls - c.nodeMs[i])), 1)} |`,
     '',
-    `(ls - node) / etcdctl: **${fmt(r.median)}x** [${fmt(r.low)}, ${fmt(r.high)}]; <= 2x: ${verdict(r.low, r.high, 2)}.`,
+    `(ls - node) / etcdctl: **${fmt(r.median)}x** [${fmt(r.low)}, ${fmt(r.high)}]; <= 2x: ${verdictAtMost(r, 2)}.`,
     '',
   ].join('\n');
 }

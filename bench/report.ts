@@ -24,6 +24,8 @@ import { ScaleResult } from './figures/scale';
 import type { CliResult } from './figures/cli';
 import type { StartupResult } from './figures/startup';
 import { cliSection } from './cli-report';
+import type { LivePageResult } from './figures/live-page';
+import { livePageSection } from './live-page-report';
 import { startupSection } from './startup-report';
 import { fmt, fmtRatio, fmtSpread, percentile, ratio } from './stats';
 
@@ -55,6 +57,7 @@ export interface BenchResults {
   overhead?: OverheadResult;
   startup?: StartupResult;
   cli?: CliResult;
+  livePage?: LivePageResult;
 }
 
 export async function describeMachine(): Promise<Machine> {
@@ -463,7 +466,7 @@ export function renderMarkdown(r: BenchResults): string {
       `- **Go clientv3 (floor)**: \`bench/go/floor\`, the raw etcd3 floor's work written in Go on etcd's own client (figure 1), built offline from Debian's \`golang-go\` and \`golang-etcd-server-dev\`.\n` +
       `- **Go seed design (anchor)**: \`bench/go/seed\` (figure 1 only), the seed's design written again in Go on the same clientv3 and built the same way (the seed's own source is not at hand; its README's API and mechanics): one lease per key (Grant, Put, KeepAlive; unregister is Delete then Revoke), a Get then a Watch from the next revision, a fresh copy of the whole map handed over on every event, a full Get every 5 s. What the Go library we port would do, beside the Go floor.\n\n` +
       `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB; Node ${m.node}; etcd ${m.etcd} (single node, loopback, data dir in the OS temp dir, \`--heartbeat-interval 20 --election-timeout 200\`); etcd3 ${m.etcd3}. Absolute times on a 2-core VM carry noise; designs are interleaved or run side by side so the ratios are fair.\n\n` +
-      `Reproduce: \`npm run bench\` (full, a few minutes; rewrites this file and \`bench/results/latest.json\`), or \`npm run bench -- --small\` (CI size, about a minute; prints the table and writes \`bench/results/small.json\`). \`--only=propagation,path,departure,scale,fanout,load,growth,lease,pickers,overhead,startup,cli\` runs a subset, \`--impls=raw,ours\` a subset of the designs (\`rawtxn\` is the guarded floor), \`--growth=1000,100000\` other map sizes, \`--no-go\` leaves the Go floor and the Go seed design out; \`--profile\` writes CPU profiles of our watcher (and of the overhead figure's client process) to \`bench/results/profiles/\`. Plots (SVG, drawn by the benchmark itself) are in \`bench/results/plots/\`.\n`,
+      `Reproduce: \`npm run bench\` (full, a few minutes; rewrites this file and \`bench/results/latest.json\`), or \`npm run bench -- --small\` (CI size, about a minute; prints the table and writes \`bench/results/small.json\`). \`--only=propagation,path,departure,scale,fanout,load,growth,lease,pickers,overhead,startup,cli,livepage\` runs a subset, \`--impls=raw,ours\` a subset of the designs (\`rawtxn\` is the guarded floor), \`--growth=1000,100000\` other map sizes, \`--no-go\` leaves the Go floor and the Go seed design out; \`--profile\` writes CPU profiles of our watcher (and of the overhead figure's client process) to \`bench/results/profiles/\`. Plots (SVG, drawn by the benchmark itself) are in \`bench/results/plots/\`.\n`,
   ];
   if (r.propagation) parts.push(propagationSection(r));
   if (r.departure) parts.push(departureSection(r));
@@ -476,6 +479,7 @@ export function renderMarkdown(r: BenchResults): string {
   if (r.overhead?.pairs.length) parts.push(overheadSection(r.overhead));
   if (r.startup) parts.push(startupSection(r.startup));
   if (r.cli) parts.push(cliSection(r.cli));
+  if (r.livePage) parts.push(livePageSection(r.livePage));
   parts.push('## Analysis\n\n<!-- notes:start -->\n(Written by hand after the run.)\n<!-- notes:end -->\n');
   return parts.join('\n');
 }

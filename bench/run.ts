@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (full run, writes BENCHMARKS.md and bench/results/latest.json) and
  * `npm run bench -- --small` (CI size: writes bench/results/small.json and prints the table only).
- * Options: `--only=propagation,path,departure,scale,fanout,load,growth,lease,pickers,overhead,startup,cli` runs a subset (no BENCHMARKS.md),
+ * Options: `--only=propagation,path,departure,scale,fanout,load,growth,lease,pickers,overhead,startup,cli,livepage` runs a subset (no BENCHMARKS.md),
  * `--profile` writes CPU profiles of our watcher (and of the overhead figure's client) to bench/results/profiles/, `--growth=1000,100000` sets the
  * map sizes of the growth figure, `--impls=raw,ours` a subset of the designs (`rawtxn`, the guarded floor, is
  * measured in propagation only).
@@ -15,6 +15,7 @@ import { measureDeparture } from './figures/departure';
 import { measureFanout } from './figures/fanout';
 import { measureGrowth } from './figures/growth';
 import { measureLease } from './figures/lease';
+import { measureLivePage } from './figures/live-page';
 import { measureLoad } from './figures/load';
 import { measurePickers } from './figures/pickers';
 import { measureOverhead } from './figures/overhead';
@@ -40,6 +41,7 @@ const FIGURES = [
   'overhead',
   'startup',
   'cli',
+  'livepage',
 ] as const;
 type Figure = (typeof FIGURES)[number];
 
@@ -105,6 +107,7 @@ async function main(): Promise<void> {
   results.overhead = await step('overhead', () => measureOverhead(ctx));
   results.startup = await step('startup', () => measureStartup(ctx));
   results.cli = await step('cli', () => measureCli(ctx));
+  results.livePage = await step('livepage', () => measureLivePage(ctx));
   results.durationS = (Date.now() - started) / 1000;
 
   const markdown = renderMarkdown(results);

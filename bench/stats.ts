@@ -99,3 +99,10 @@ export function medianInterval(values: number[], confidence = 0.95): MedianInter
   while (k + 1 <= Math.floor((n + 1) / 2) && 1 - 2 * cdf[k] >= confidence) k++;
   return { median: median(sorted), low: sorted[k - 1], high: sorted[n - k], coverage: 1 - 2 * cdf[k - 1], rank: k, n };
 }
+
+/** The verdict of an interval on a "<= target" goal: met when all of it is within, missed when all of it is beyond. */
+export function verdictAtMost(interval: { low: number; high: number }, target: number): string {
+  if (interval.high <= target) return '**met**';
+  if (interval.low > target) return '**missed**';
+  return 'not shown either way at this noise';
+}

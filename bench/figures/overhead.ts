@@ -1,7 +1,7 @@
-import { ChildProcess, fork } from 'child_process';
+import type { ChildProcess } from 'child_process';
 import { loadavg } from 'os';
-import { join } from 'path';
 import { BenchContext, withEtcd } from '../bench-context';
+import { forkScript, stop } from '../fork-script';
 import { SIDES, type OverheadJob, type OverheadRound, type PairName, type Side } from '../overhead-job';
 import { median, medianInterval, MedianInterval, percentile } from '../stats';
 
@@ -58,47 +58,6 @@ export const PAIR_LABELS: Record<PairName, string> = {
   tcp: 'TCP: RegistryClientProxy by name vs ClientProxyFactory (ClientTCP) to host:port',
   grpc: 'gRPC: channel to etcd-registry:///<service> vs channel to host:port',
 };
-
-const HOOK = join(__dirname, '..', 'ts-hook.js');
-const live = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of live) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-
-/** Forks a bench script with the plain TypeScript hook; resolves with the child and its first message. */
-function forkScript<T>(
-  script: string,
-  env: Record<string, string>,
-  execArgv: string[] = [],
-  timeoutMs = 60_000,
-): Promise<{ child: ChildProcess; first: T }> {
-  const child = fork(join(__dirname, '..', script), [], {
-    execArgv: ['-r', HOOK, ...execArgv],
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} did not start within ${timeoutMs} ms`)), timeoutMs);
-    child.once('message', (first: T) => {
-      clearTimeout(timer);
-      resolve({ child, first });
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`${script} exited (${code ?? signal})`));
-    });
-  });
-}
-
-/** SIGKILL by PID; resolves once the process is gone. */
-async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGKILL');
-  await exited;
-}
 
 function ratioInterval(values: number[]): RatioInterval {
   const finite = values.filter((v) => Number.isFinite(v));

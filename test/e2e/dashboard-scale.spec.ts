@@ -4,8 +4,9 @@ import { Etcd3 } from 'etcd3';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import { EtcdRegistryModule } from '../../lib';
 import { EtcdRegistryDashboardModule } from '../../lib/dashboard';
-import { bulkValue, loadInstances } from '../support/bulk-instances';
+import { churnInstances, loadInstances } from '../support/bulk-instances';
 import { launchChromium } from '../support/chromium';
+import { PageGlobals, shown } from '../support/live-page';
 import { EtcdServer, startEtcd } from '../support/etcd-launcher';
 import { freePort } from '../support/free-port';
 import { printFigures, recordFigure } from '../support/registry-probe';
@@ -21,11 +22,6 @@ jest.setTimeout(240_000);
 const SPEC = 'dashboard-scale';
 const INSTANCES = 10_000;
 const SERVICES = 50;
-
-/** What the page-side functions use of the page's document (this project's TypeScript has no DOM library). */
-interface PageGlobals {
-  document: { querySelectorAll(selector: string): { length: number }; getElementsByTagName(tag: string): { length: number } };
-}
 
 @Controller('ping')
 class PingController {
@@ -56,49 +52,6 @@ describe('live page at 10,000 instances (headless Chromium, real etcd)', () => {
     const created = await NestFactory.create(HostModule, { logger: false });
     await created.listen(port, '127.0.0.1');
     return created;
-  }
-
-  /** 100 changes a second (10 every 100 ms: status and version flips, one delete and one re-add) until stopped. */
-  function churn(): { stop(): Promise<number> } {
-    let n = 0;
-    let running = true;
-    const loop = (async () => {
-      for (let tick = 0; running; tick++) {
-        const started = Date.now();
-        const ops = [];
-        for (let j = 0; j < 8; j++) {
-          const i = INSTANCES / 2 + ((tick * 37 + j * 601) % (INSTANCES / 2)); // the upper half: never the key deleted or re-added
-          ops.push(client.put(keys[i]).value(bulkValue(i, { status: tick % 2 ? 'draining' : 'up', version: `1.${tick % 7}.${j}` })));
-        }
-        const gone = (tick * 13) % (INSTANCES / 2);
-        ops.push(client.delete().key(keys[gone]));
-        if (tick > 0) {
-          const back = ((tick - 1) * 13) % (INSTANCES / 2);
-          ops.push(client.put(keys[back]).value(bulkValue(back)));
-        }
-        await client
-          .if(keys[0], 'Mod', '>', -1)
-          .then(...ops)
-          .commit();
-        n += ops.length;
-        await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - started))));
-      }
-    })();
-    return {
-      async stop() {
-        running = false;
-        await loop;
-        // Every instance back as loaded (the last tick's delete undone, values as loaded).
-        for (let start = 0; start < INSTANCES; start += 100) {
-          const batch = keys.slice(start, start + 100);
-          await client
-            .if(batch[0], 'Mod', '>', -1)
-            .then(...batch.map((key, i) => client.put(key).value(bulkValue(start + i))))
-            .commit();
-        }
-        return n;
-      },
-    };
   }
 
   /**
@@ -174,20 +127,6 @@ describe('live page at 10,000 instances (headless Chromium, real etcd)', () => {
     printFigures('live page, 10,000 instances, 100 changes/s');
   });
 
-  /**
-   * Resolves once `page` shows `rows` instance rows and `services` summary rows (each when given).
-   * A function predicate, never a string: Playwright evaluates a string one with eval inside the
-   * page, which the page's strict CSP refuses.
-   */
-  const shown = (page: Page, want: { rows?: number; services?: number }) =>
-    page.waitForFunction(
-      ({ rows, services }) =>
-        (rows < 0 || (globalThis as unknown as PageGlobals).document.querySelectorAll('tr[data-key]').length === rows) &&
-        (services < 0 || (globalThis as unknown as PageGlobals).document.querySelectorAll('#summary tr').length === services),
-      { rows: want.rows ?? -1, services: want.services ?? -1 },
-      { timeout: 30_000 },
-    );
-
   it('renders 10,000 instances paged, with summary, filter and search, and stays light under 100 changes/s', async () => {
     // First render: navigation to a page showing its first 100 rows and every service in the summary.
     const first = await browser.newPage({ viewport: { width: 1200, height: 800 } });
@@ -231,7 +170,7 @@ describe('live page at 10,000 instances (headless Chromium, real etcd)', () => {
     // Under 100 changes/s: main-thread work per update, updates per second, bytes per page.
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
-    const load = churn();
+    const load = churnInstances(client, keys);
     try {
       await waitFor(async () => (await page.$$eval('#summary tr', (t) => t.map((r) => r.children[2].textContent))).some((d) => d !== '0'), {
         timeoutMs: 10_000,
