@@ -1,21 +1,17 @@
-import { Etcd3, Namespace } from 'etcd3';
+import type { Etcd3, Namespace } from 'etcd3';
 import { ClusterIdentity } from './cluster-identity';
 import { monotonicNow, withTimeout } from './deadline';
 import { RegistryClosedError, WatchRemovedError } from './errors';
-import { createEtcdClient } from './etcd/etcd-client.factory';
-import { hostSelectionOf } from './etcd/host-selection';
-import { etcd3ErrorKind } from './etcd/etcd-errors';
 import { RegistryEvents } from './events/registry-events';
 import { HandlerDelivery, handlerReports } from './watch/handler-delivery';
 import { assertHandler, assertPath, assertPrefix, assertValue, resolveWatchOptions } from './input-validation';
-import { LeaseKeeper } from './lease/lease-keeper';
+import { createEtcdClient, etcdParts } from './lazy-etcd';
+import type { LeaseKeeper } from './lease/lease-keeper';
 import { attachRevisions } from './map-revisions';
 import { messages } from './messages';
 import { OperationRunner } from './operation-runner';
 import { ResolvedRegistryOptions, resolveRegistryOptions } from './options';
-import { PrefixWatcher, PrefixWatcherContext } from './watch/prefix-watcher';
-import { repairWatchQueue } from './etcd/watch-queue-repair';
-import { leanWatchRevision } from './etcd/watch-revision';
+import type { PrefixWatcher, PrefixWatcherContext } from './watch/prefix-watcher';
 import { Registry, RegistryOptions, ServiceMap, WatchHandler, WatchOptions, WatchSubscription } from './registry.interface';
 import type { RegistryStatus } from './status.interface';
 
@@ -40,11 +36,12 @@ export class EtcdRegistry implements Registry {
     private readonly client: Etcd3,
     private readonly ownsClient: boolean,
   ) {
+    const etcd = etcdParts();
     this.kv = options.namespace ? client.namespace(options.namespace) : client;
-    this.runner = new OperationRunner(options, hostSelectionOf(client), etcd3ErrorKind);
-    repairWatchQueue(this.kv);
-    leanWatchRevision(this.kv);
-    this.keeper = new LeaseKeeper(this.kv, this.runner, options, this.identity);
+    this.runner = new OperationRunner(options, etcd.hostSelectionOf(client), etcd.etcd3ErrorKind);
+    etcd.repairWatchQueue(this.kv);
+    etcd.leanWatchRevision(this.kv);
+    this.keeper = new etcd.LeaseKeeper(this.kv, this.runner, options, this.identity);
     this.watchContext = { kv: this.kv, runner: this.runner, options, identity: this.identity };
     this.identity.onChange((reason) => this.options.logger.warn(messages.clusterChanged(reason)));
   }
@@ -106,7 +103,7 @@ export class EtcdRegistry implements Registry {
     this.assertOpen();
     let entry = this.watches.get(prefix);
     if (!entry) {
-      const watcher = new PrefixWatcher(this.watchContext, prefix);
+      const watcher = new (etcdParts().PrefixWatcher)(this.watchContext, prefix);
       const created: WatchEntry = { watcher, started: watcher.start() };
       entry = created;
       this.watches.set(prefix, created);

@@ -13,7 +13,7 @@ export type {
 export type { LeaseStatus, RegistrationState, RegistrationStatus, RegistryStatus, WatchStatus } from './status.interface';
 export { resolveRegistryOptions, DEFAULT_TIMEOUT_MS, DEFAULT_TTL_SECONDS } from './options';
 export type { ResolvedRegistryOptions } from './options';
-export { createEtcdClient } from './etcd/etcd-client.factory';
+export { createEtcdClient } from './lazy-etcd';
 export { createRegistry, EtcdRegistry } from './etcd-registry';
 export * from './instances';
 export * from './balancing';
