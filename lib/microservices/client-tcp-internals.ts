@@ -42,7 +42,7 @@ interface ClientTcpShape {
  * What of ClientTCP's shape the direct path relies on is missing from `client` (undefined:
  * nothing). Checked once, when the instance's client is made.
  */
-export function directSendMissing(client: ClientProxy): string | undefined {
+export function directSendMissing(client: unknown): string | undefined {
   if (!(client instanceof ClientTCP)) return 'a ClientTCP';
   if (client.send !== ClientProxy.prototype.send) return "ClientProxy's own send (not overridden)";
   const c = client as unknown as Partial<Record<keyof ClientTcpShape, unknown>>;
