@@ -1,5 +1,5 @@
 import type { ClientProxy } from '@nestjs/microservices';
-import type { Observer, Subscriber, Subscription, Unsubscribable } from 'rxjs';
+import type { Observer, Subscriber, Unsubscribable } from 'rxjs';
 import type { BalancedInstance } from '../core/balancing/balanced-instance';
 import { AttemptTimeoutError, CallDeadlineError } from '../core/balancing/balancing.errors';
 import { attemptBudgetMs, ResolvedCallDeadlines } from '../core/balancing/call-deadlines';
@@ -8,6 +8,7 @@ import { balancingMessages } from '../core/balancing/messages';
 import { monotonicNow } from '../core/deadline';
 import type { Deadline, DeadlineQueue } from '../core/deadline-queue';
 import { clientFailureKind, ResolvedClientRetry } from './client-retry';
+import type { DirectSend, DirectTcpSender } from './client-tcp-internals';
 import { clientMessages } from './messages';
 
 /** What every call of one RegistryClientProxy shares. */
@@ -19,7 +20,14 @@ export interface ClientCallShared {
   /** The attempts' deadlines, on one timer (they share attemptTimeoutMs, so they come due in order). */
   attemptDeadlines: DeadlineQueue;
   /** The instance's connection (made on first use). */
-  clientFor(target: BalancedInstance): ClientProxy;
+  clientFor(target: BalancedInstance): InstanceClient;
+}
+
+/** One instance's client, and the direct path of its sends when it has one (client-tcp-internals.ts). */
+export interface InstanceClient {
+  address: string;
+  client: ClientProxy;
+  direct?: DirectTcpSender | undefined;
 }
 
 /** Marks an attempt past its deadline. */
@@ -31,10 +39,10 @@ const AGAIN = Symbol('another attempt');
  * One `send` or `emit` of a RegistryClientProxy, its attempts included, delivered to the caller's
  * `subscriber`: the answer, the error the caller sees, or the next attempt, one after the other.
  *
- * One object per call: it is the observer of each attempt's Observable (rxjs calls its `next`,
- * `error` and `complete` as methods) and the caller's teardown (its `unsubscribe`, added once), so a
- * call allocates no closure of its own but the deadline's; the tried set is made on the first retry
- * only. The outcomes, retries and deadlines are those the proxy documents (bench/overhead-micro.ts
+ * One object per call: it is the observer of each attempt (rxjs calls its `next`, `error` and
+ * `complete` as methods, as does a direct send on a connected ClientTCP, client-tcp-internals.ts)
+ * and the caller's teardown (its `unsubscribe`, added once), so a call allocates no closure of its
+ * own but the deadline's; the tried set is made on the first retry only. The outcomes, retries and deadlines are those the proxy documents (bench/overhead-micro.ts
  * measures what the wrapper costs per call).
  */
 export class BalancedClientCall<T> implements Observer<T>, Unsubscribable {
@@ -47,7 +55,7 @@ export class BalancedClientCall<T> implements Observer<T>, Unsubscribable {
   private target: BalancedInstance | undefined;
   private t0 = 0;
   private budget = 0;
-  private source: Subscription | undefined;
+  private source: DirectSend | undefined;
   private deadline: Deadline | undefined;
   /** Whether the current attempt's outcome went to the balancer. */
   private settled = true;
@@ -86,7 +94,7 @@ export class BalancedClientCall<T> implements Observer<T>, Unsubscribable {
       return this.subscriber.error(e);
     }
     this.target = target;
-    const client = shared.clientFor(target);
+    const { client, direct } = shared.clientFor(target);
     const n = ++this.n;
     this.t0 = now;
     this.budget = budget;
@@ -95,10 +103,16 @@ export class BalancedClientCall<T> implements Observer<T>, Unsubscribable {
     this.source = undefined;
     this.deadline = undefined;
     shared.loadBalancer.started(target);
-    let source: Subscription;
+    let source: DirectSend;
     try {
-      const call$ = this.kind === 'send' ? client.send<T>(this.pattern, this.data) : client.emit<T>(this.pattern, this.data);
-      source = call$.subscribe(this);
+      if (this.kind === 'emit') source = client.emit<T>(this.pattern, this.data).subscribe(this);
+      // Connected: published on that connection as send would (client-tcp-internals.ts). A missing
+      // pattern or data goes through send, which fails it.
+      else if (direct?.ready() && this.pattern != null && this.data != null) source = direct.send(this.pattern, this.data, this);
+      else {
+        source = client.send<T>(this.pattern, this.data).subscribe(this);
+        direct?.watch();
+      }
     } catch (error) {
       // Thrown, not delivered: the attempt failed with it, as with an error.
       if (n === this.n) this.recover(error);

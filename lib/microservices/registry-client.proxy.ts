@@ -8,8 +8,9 @@ import { endpointAddressing } from '../core/balancing/transport-address';
 import { DeadlineQueue } from '../core/deadline-queue';
 import { RegistryOptionsError } from '../core/errors';
 import type { RegistryService } from '../service/registry.service';
-import { BalancedClientCall, ClientCallShared } from './balanced-client-call';
+import { BalancedClientCall, ClientCallShared, InstanceClient } from './balanced-client-call';
 import { resolveClientRetry, ResolvedClientRetry } from './client-retry';
+import { DirectTcpSender } from './client-tcp-internals';
 import { clientMessages } from './messages';
 import type { RegistryClientOptions } from './registry-client-options.interface';
 
@@ -19,7 +20,8 @@ export const TCP_ADDRESSING = endpointAddressing('tcp', ['tcp']);
 /**
  * A ClientProxy of a service by name: each `send` / `emit` goes to a picked live instance, over
  * one TCP client per instance (connected on first use, closed when the instance leaves, or when it
- * drains once its calls in flight settled). Each attempt has a deadline (`attemptTimeoutMs`) and
+ * drains once its calls in flight settled; once connected, a `send` is published directly on that
+ * connection, see client-tcp-internals.ts). Each attempt has a deadline (`attemptTimeoutMs`) and
  * the call one of its own (`deadlineMs`). A call whose connection was refused goes to another
  * instance; one that may have reached the instance (its connection dropped, or it passed its
  * deadline) goes again only for idempotent patterns (`retry.idempotent`). Errors the instance
@@ -28,7 +30,7 @@ export const TCP_ADDRESSING = endpointAddressing('tcp', ['tcp']);
  * instance, as do attempts past their deadline and calls the caller unsubscribed from.
  */
 export class RegistryClientProxy extends ClientProxy implements OnModuleInit, OnModuleDestroy {
-  private readonly clients = new Map<string, { address: string; client: ClientProxy }>();
+  private readonly clients = new Map<string, InstanceClient>();
   private readonly logger = new Logger('RegistryClients');
   /** What every call shares (see BalancedClientCall). */
   private readonly shared: ClientCallShared;
@@ -133,14 +135,15 @@ export class RegistryClientProxy extends ClientProxy implements OnModuleInit, On
     return source;
   }
 
-  private clientFor(target: BalancedInstance): ClientProxy {
+  private clientFor(target: BalancedInstance): InstanceClient {
     const known = this.clients.get(target.key);
-    if (known && known.address === target.address) return known.client;
+    if (known && known.address === target.address) return known;
     if (known) this.drop(target.key);
     const [host, port] = splitHostPort(target.address);
     const client = ClientProxyFactory.create({ transport: Transport.TCP, options: { ...this.clientOptions, host, port } });
-    this.clients.set(target.key, { address: target.address, client });
-    return client;
+    const made = { address: target.address, client, direct: DirectTcpSender.of(client) };
+    this.clients.set(target.key, made);
+    return made;
   }
 
   private drop(key: string): void {
