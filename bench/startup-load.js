@@ -7,7 +7,8 @@
  * - `root`: reflect-metadata, @nestjs/common and @nestjs/core (the application's own baseline),
  *   then `nestjs-etcd-registry`;
  * - `core`: a bare process, then `nestjs-etcd-registry/core`;
- * - `etcd3`: a bare process, then `etcd3` alone (the client every entry needs: not ours to cut).
+ * - `etcd3`: a bare process, then `etcd3` alone (loaded at the first etcd client or registry, not by
+ *   an entry: the cost a process pays once it creates one).
  * Measured around the last require: wall time, modules added to require.cache, RSS and heap used
  * (each after a full GC), and which packages the added modules belong to.
  * Sends one message over IPC: `{ kind, loadMs, modules, rssMb, heapMb, packages }`, then exits.

@@ -76,7 +76,7 @@ ${listen}
 
 ${parts}
 
-(b) What requiring an entry adds to a fresh process (\`bench/startup-load.js\`, \`--expose-gc\`): wall time of the \`require\`, modules added to \`require.cache\`, RSS and heap used after a full GC, each against the same process just before; medians over ${s.rounds} rounds, the cases interleaved. \`etcd3\` alone is what every entry needs (its client loads grpc-js, protobufjs and compiles etcd's \`.proto\` when required).
+(b) What requiring an entry adds to a fresh process (\`bench/startup-load.js\`, \`--expose-gc\`): wall time of the \`require\`, modules added to \`require.cache\`, RSS and heap used after a full GC, each against the same process just before; medians over ${s.rounds} rounds, the cases interleaved. No entry requires \`etcd3\`: it is loaded at the first etcd client or registry a process creates (its client loads grpc-js, protobufjs and compiles etcd's \`.proto\` when required); \`etcd3\` alone shows that deferred cost, which an application pays inside \`NestFactory.create\` (where the module creates its client).
 
 ${entries}
 `;
