@@ -11,6 +11,7 @@
  * tcp: a fake ClientProxy answering on the next microtask, called directly against through
  * RegistryClientProxy (the fake put in the proxy's connection map): the wrapper alone.
  * tcp-loopback: an in-process Nest TCP microservice, a plain ClientTCP against RegistryClientProxy.
+ * CONC=16 in the environment keeps 16 calls in flight (as the overhead figure's throughput blocks).
  * DL=0 in the environment turns the tcp proxy's deadlines off (attemptTimeoutMs and deadlineMs 0),
  * to show what the per-attempt deadline costs.
  */
@@ -35,9 +36,17 @@ import { fleetOf, instance } from '../test/support/instance-fixtures';
 
 type Call = () => Promise<unknown>;
 
+/** Calls in flight at once (CONC in the environment; default 1: one call after another). */
+const CONCURRENCY = Math.max(1, Number(process.env.CONC ?? 1));
+
 async function cpuUsPerCall(call: Call, calls: number): Promise<number> {
   const c0 = process.cpuUsage();
-  for (let i = 0; i < calls; i++) await call();
+  let left = calls;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (left-- > 0) await call();
+    }),
+  );
   const c = process.cpuUsage(c0);
   return (c.user + c.system) / calls;
 }
