@@ -18,18 +18,21 @@ export interface PathPair {
  * Figure 1b, where the time of one change goes: the same put-to-watcher measurement with each side
  * swapped for the Go clientv3 floor. Go writer -> Go watcher is the floor; Go writer -> a Node
  * watcher adds that watcher's receive path (grpc-js, protobufjs, etcd3, the design's delivery);
- * a Node writer -> Go watcher adds that writer's send path. Pairs are interleaved in rounds.
+ * a Node writer -> Go watcher adds that writer's send path. Pairs are interleaved in rounds. Each
+ * Node design has a registrar and a watcher process of its own (as in figure 1).
  */
 export async function measurePath(ctx: BenchContext): Promise<PathPair[]> {
   if (!ctx.goFloor) return [];
   const nodeImpls = ctx.impls.filter((i) => i === 'raw' || i === 'ours');
   const changes = ctx.small ? 30 : 300;
   return withEtcd(async (etcd) => {
-    const [registrar, watcher] = await Promise.all([Agent.spawn('path-registrar'), Agent.spawn('path-watcher')]);
+    const agents = new Map<string, { registrar: Agent; watcher: Agent }>();
     // One Go pair on the whole /path/ prefix: its writer feeds the Node watchers, its watcher times the Node writers.
     const go = await GoFloorPair.start(ctx.goFloor!, etcd.endpoints, '/path/', 5);
     try {
       for (const impl of nodeImpls) {
+        const [registrar, watcher] = await Promise.all([Agent.spawn(`path-registrar-${impl}`), Agent.spawn(`path-watcher-${impl}`)]);
+        agents.set(impl, { registrar, watcher });
         const opts = { impl, endpoints: etcd.endpoints, ttlSeconds: 5 };
         await registrar.call('open', { clientId: impl, ...opts });
         await watcher.call('open', { clientId: impl, ...opts });
@@ -56,7 +59,7 @@ export async function measurePath(ctx: BenchContext): Promise<PathPair[]> {
             await go.change('delete', `/path/gg-${i}`);
           } else if (w === 'go') {
             const key = `/path/r-${r}/k-${i}`;
-            const appear = await watcher.expect(r, { kind: 'has', key }, 15_000);
+            const appear = await agents.get(r)!.watcher.expect(r, { kind: 'has', key }, 15_000);
             const t = await go.timedChange('put', key, instanceValue(i));
             s.lat.push(msBetween(t.t0, await appear.met));
             s.call.push(t.callMs);
@@ -64,6 +67,7 @@ export async function measurePath(ctx: BenchContext): Promise<PathPair[]> {
           } else {
             const key = `/path/w-${w}/k-${i}`;
             const seen = go.expectEvent('put', key);
+            const { registrar } = agents.get(w)!;
             const c = await registrar.call<{ t0: string; t1: string }>('register', { clientId: w, key, value: instanceValue(i) });
             s.lat.push(msBetween(c.t0, await seen));
             s.call.push(msBetween(c.t0, c.t1));
@@ -87,7 +91,7 @@ export async function measurePath(ctx: BenchContext): Promise<PathPair[]> {
       });
     } finally {
       await go.stop();
-      await killAll([registrar, watcher]);
+      await killAll([...agents.values()].flatMap((a) => [a.registrar, a.watcher]));
     }
   });
 }
