@@ -1,5 +1,5 @@
 import type { CliResult } from './figures/cli';
-import { fmt, median, verdictAtMost } from './stats';
+import { fmt, median, intervalVerdict, verdictText } from './stats';
 
 /** Figure 11: the CLI's `ls` of 10,000 instances against etcdctl, Node's own start taken out. */
 export function cliSection(c: CliResult): string {
@@ -17,7 +17,7 @@ export function cliSection(c: CliResult): string {
     `| \`ls\` | ${fmt(median(c.lsMs), 1)} |`,
     `| \`ls\` minus \`node -e 0\` (median of per-round differences) | ${fmt(median(c.lsMs.map((ls, i) => ls - c.nodeMs[i])), 1)} |`,
     '',
-    `(ls - node) / etcdctl: **${fmt(r.median)}x** [${fmt(r.low)}, ${fmt(r.high)}]; <= 2x: ${verdictAtMost(r, 2)}.`,
+    `(ls - node) / etcdctl: **${fmt(r.median)}x** [${fmt(r.low)}, ${fmt(r.high)}]; <= 2x: ${verdictText(intervalVerdict(r, 2, 'below'))}.`,
     '',
   ].join('\n');
 }

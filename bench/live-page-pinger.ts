@@ -5,6 +5,7 @@
  * `ms`, then answers `{ event: 'window', p50, p99, count }` (ms). Sends `{ event: 'ready' }` first.
  */
 import { Agent, request } from 'http';
+import { percentile } from './stats';
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
@@ -30,8 +31,7 @@ async function window(url: string, ms: number, concurrency: number): Promise<{ p
       while (performance.now() < end) times.push(await get(url));
     }),
   );
-  times.sort((a, b) => a - b);
-  return { p50: times[Math.floor(times.length * 0.5)], p99: times[Math.floor(times.length * 0.99)], count: times.length };
+  return { p50: percentile(times, 50), p99: percentile(times, 99), count: times.length };
 }
 
 process.on('message', (m: { url: string; ms: number; concurrency: number }) => {

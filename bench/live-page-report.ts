@@ -1,5 +1,5 @@
 import type { LivePageResult } from './figures/live-page';
-import { fmt, verdictAtMost } from './stats';
+import { fmt, intervalVerdict, verdictText } from './stats';
 
 /** Figure 12: the host application's own request latency with live pages open against none. */
 export function livePageSection(l: LivePageResult): string {
@@ -17,7 +17,7 @@ export function livePageSection(l: LivePageResult): string {
     '|---|---|---|---|---|',
     ...rows,
     '',
-    `p99 with ${l.pages} pages / none: **${fmt(r.median)}x** [${fmt(r.low)}, ${fmt(r.high)}]; <= 1.2x: ${verdictAtMost(r, 1.2)}. p50: ${fmt(l.p50Ratio.median)}x [${fmt(l.p50Ratio.low)}, ${fmt(l.p50Ratio.high)}].`,
+    `p99 with ${l.pages} pages / none: **${fmt(r.median)}x** [${fmt(r.low)}, ${fmt(r.high)}]; <= 1.2x: ${verdictText(intervalVerdict(r, 1.2, 'below'))}. p50: ${fmt(l.p50Ratio.median)}x [${fmt(l.p50Ratio.low)}, ${fmt(l.p50Ratio.high)}].`,
     '',
   ].join('\n');
 }

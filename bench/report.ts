@@ -10,13 +10,7 @@ import { FanoutResult } from './figures/fanout';
 import { GrowthPoint } from './figures/growth';
 import { LeasePoint } from './figures/lease';
 import { LoadResult } from './figures/load';
-import {
-  TARGET_OVERHEAD_P50,
-  TARGET_OVERHEAD_THROUGHPUT,
-  type OverheadResult,
-  type OverheadVerdict,
-  type RatioInterval,
-} from './figures/overhead';
+import { TARGET_OVERHEAD_P50, TARGET_OVERHEAD_THROUGHPUT, type OverheadResult, type RatioInterval } from './figures/overhead';
 import { PickersResult } from './figures/pickers';
 import { PathPair } from './figures/path';
 import { PropagationResult } from './figures/propagation';
@@ -27,7 +21,7 @@ import { cliSection } from './cli-report';
 import type { LivePageResult } from './figures/live-page';
 import { livePageSection } from './live-page-report';
 import { startupSection } from './startup-report';
-import { fmt, fmtRatio, fmtSpread, percentile, ratio } from './stats';
+import { fmt, fmtRatio, fmtSpread, percentile, ratio, verdictText } from './stats';
 
 export interface Machine {
   cpu: string;
@@ -404,8 +398,6 @@ function intervalCell(s: RatioInterval): string {
   return `${s.median.toFixed(3)}x [${s.low.toFixed(3)}, ${s.high.toFixed(3)}]`;
 }
 
-const overheadVerdict = (v: OverheadVerdict) => (v === 'not shown' ? 'not shown' : `**${v}**`);
-
 /** Figure 9: each client wing by name against the fixed-address client of the same instance, beside the A/A control. */
 export function overheadSection(o: OverheadResult): string {
   const coverage = o.pairs[0] ? `${(o.pairs[0].p50Ratio.coverage * 100).toFixed(1)} %` : '95 %';
@@ -426,11 +418,11 @@ export function overheadSection(o: OverheadResult): string {
       `${fmt(p.p50Ms.byName, 3)} / ${fmt(p.p50Ms.fixed, 3)} / ${fmt(p.p50Ms.twin, 3)}`,
       intervalCell(p.p50Ratio),
       intervalCell(p.p50RatioAA),
-      overheadVerdict(p.p50Verdict),
+      verdictText(p.p50Verdict),
       `${fmt(p.throughput.byName, 0)} / ${fmt(p.throughput.fixed, 0)} / ${fmt(p.throughput.twin, 0)}`,
       intervalCell(p.throughputRatio),
       intervalCell(p.throughputRatioAA),
-      overheadVerdict(p.throughputVerdict),
+      verdictText(p.throughputVerdict),
     ]),
   );
   const load = o.loadAverage

@@ -100,9 +100,15 @@ export function medianInterval(values: number[], confidence = 0.95): MedianInter
   return { median: median(sorted), low: sorted[k - 1], high: sorted[n - k], coverage: 1 - 2 * cdf[k - 1], rank: k, n };
 }
 
-/** The verdict of an interval on a "<= target" goal: met when all of it is within, missed when all of it is beyond. */
-export function verdictAtMost(interval: { low: number; high: number }, target: number): string {
-  if (interval.high <= target) return '**met**';
-  if (interval.low > target) return '**missed**';
-  return 'not shown either way at this noise';
+/** A target read from an interval: met when all of it is on the target's side, missed when all of it is beyond, else not shown. */
+export type IntervalVerdict = 'met' | 'missed' | 'not shown';
+
+/** `goodIs` 'below': a value at most `target` is good; 'above': at least `target`. */
+export function intervalVerdict(r: MedianInterval, target: number, goodIs: 'below' | 'above'): IntervalVerdict {
+  if (!(r.n > 0)) return 'not shown';
+  const [good, bad] = goodIs === 'below' ? [r.high <= target, r.low > target] : [r.low >= target, r.high < target];
+  return good ? 'met' : bad ? 'missed' : 'not shown';
 }
+
+/** A verdict as the tables print it. */
+export const verdictText = (v: IntervalVerdict): string => (v === 'not shown' ? 'not shown' : `**${v}**`);

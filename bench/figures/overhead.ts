@@ -3,7 +3,7 @@ import { loadavg } from 'os';
 import { BenchContext, withEtcd } from '../bench-context';
 import { forkScript, stop } from '../fork-script';
 import { SIDES, type OverheadJob, type OverheadRound, type PairName, type Side } from '../overhead-job';
-import { median, medianInterval, MedianInterval, percentile } from '../stats';
+import { IntervalVerdict, intervalVerdict, median, medianInterval, MedianInterval, percentile } from '../stats';
 
 /** Targets of the figure: the client by name against the fixed-address client of the same instance. */
 export const TARGET_OVERHEAD_P50 = 1.05;
@@ -14,7 +14,7 @@ export const TARGET_OVERHEAD_THROUGHPUT = 0.95;
  * interval is on the target's side, missed when the whole interval is on the other side, else not
  * shown either way at this noise (a median on the right side alone is not "met").
  */
-export type OverheadVerdict = 'met' | 'missed' | 'not shown';
+export type OverheadVerdict = IntervalVerdict;
 
 /** One ratio (a side / the fixed-address client) over the rounds: the median per-round ratio, its 95 % interval and min–max. */
 export interface RatioInterval extends MedianInterval {
@@ -64,13 +64,6 @@ function ratioInterval(values: number[]): RatioInterval {
   return { ...medianInterval(finite), min: Math.min(...finite), max: Math.max(...finite) };
 }
 
-/** p50: a ratio at most the target is good; throughput: at least the target. */
-export function verdict(r: RatioInterval, target: number, goodIs: 'below' | 'above'): OverheadVerdict {
-  if (!(r.n > 0)) return 'not shown';
-  const [good, bad] = goodIs === 'below' ? [r.high <= target, r.low > target] : [r.low >= target, r.high < target];
-  return good ? 'met' : bad ? 'missed' : 'not shown';
-}
-
 /** Folds the rounds of each pair into its ratios (with their intervals) and verdicts. */
 export function summarizeOverhead(raw: OverheadRound[], pairs: PairName[]): OverheadPair[] {
   return pairs.map((pair) => {
@@ -98,8 +91,8 @@ export function summarizeOverhead(raw: OverheadRound[], pairs: PairName[]): Over
       throughputRatioAA: throughputRatios('twin'),
       p50Ms: medianOf('p50Ms'),
       throughput: medianOf('throughput'),
-      p50Verdict: verdict(p50Ratio, TARGET_OVERHEAD_P50, 'below'),
-      throughputVerdict: verdict(throughputRatio, TARGET_OVERHEAD_THROUGHPUT, 'above'),
+      p50Verdict: intervalVerdict(p50Ratio, TARGET_OVERHEAD_P50, 'below'),
+      throughputVerdict: intervalVerdict(throughputRatio, TARGET_OVERHEAD_THROUGHPUT, 'above'),
     };
   });
 }
