@@ -139,7 +139,14 @@ function propagationSection(r: BenchResults): string {
         `p99 ${fmtRatio(ours.registerP99 / guarded.registerP99)}; departure (unregister) p50 ${fmtRatio(ours.unregisterP50 / guarded.unregisterP50)}, ` +
         `p99 ${fmtRatio(ours.unregisterP99 / guarded.unregisterP99)}.`
       : '';
-  const targets = [target, guardedGap].filter(Boolean).join(' ');
+  const h2 = by(rows, 'h2');
+  const nodeFloor =
+    h2 && go
+      ? `Node's own floor (\`bench/raw-h2.ts\`: the raw floor's work on Node's http2 module, gRPC framing and codecs by hand) against the Go clientv3 floor: ` +
+        `propagation p50 ${fmtRatio(h2.registerP50 / go.registerP50)}, p99 ${fmtRatio(h2.registerP99 / go.registerP99)}; ` +
+        `departure p50 ${fmtRatio(h2.unregisterP50 / go.unregisterP50)}, p99 ${fmtRatio(h2.unregisterP99 / go.unregisterP99)}.`
+      : '';
+  const targets = [target, guardedGap, nodeFloor].filter(Boolean).join(' ');
   return `## 1. Propagation\n\n\`register()\` in one process until a watcher in another process holds the new map (timestamps from the shared monotonic clock), then \`unregister()\` until it is gone. Each design has a registrar and a watcher process of its own, idle while the others take their turn, as an application runs one design (until commit 6abfede the Node designs shared one registrar and one watcher process, which kept them warm and made one design's figure depend on the others beside it). ${r.sizes.rounds} round(s) of ${r.sizes.propagationChangesPerRound} changes per design, the designs interleaved change by change, in a shuffled order each time. The guarded floor is \`bench/raw-txn.ts\` (raw etcd3 writing with our two transactions). The Go clientv3 floor is \`bench/go/floor\` (a Go writer and a Go watcher process doing what raw etcd3 does); the Go seed design is \`bench/go/seed\` (the same two processes doing what the seed does).\n\n${body}\n\n${targets}\n\n![Propagation latency, cumulative distribution](bench/results/plots/propagation.svg)\n${r.path?.length ? pathSection(r) : ''}`;
 }
 

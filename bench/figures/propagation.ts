@@ -26,7 +26,7 @@ export interface PropagationResult {
  * the same shared monotonic clock. Processes shared by the Node designs made a design's figure
  * depend on the others beside it: with ours and the guarded floor alone, ours was 0.98-1.00x the
  * floor at p50; with raw etcd3 also in the two processes, 1.03-1.09x (four runs each).
- * Besides `ctx.impls`, the designs of `ctx.propagationOnly` (the guarded floor) are measured here.
+ * Besides `ctx.impls`, the designs of `ctx.propagationOnly` (the guarded floor, the Node http2 floor) are measured here.
  * Designs are interleaved change by change, so drift on the shared machine hits all of them alike.
  */
 export async function measurePropagation(ctx: BenchContext): Promise<PropagationResult[]> {
@@ -44,7 +44,7 @@ export async function measurePropagation(ctx: BenchContext): Promise<Propagation
       await stopGo();
       throw err;
     }
-    // The guarded floor right after raw, so the table reads raw, guarded, the designs, Go.
+    // The guarded floor (and the Node http2 floor, when asked for) right after raw, so the table reads raw, the floors, the designs, Go.
     const nodeImpls: ImplName[] = [
       ...ctx.impls.filter((i) => i === 'raw'),
       ...ctx.propagationOnly,
