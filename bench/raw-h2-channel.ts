@@ -199,7 +199,10 @@ export class H2GrpcChannel {
     path: string,
     on: { message(m: Buffer): void; status(code: number, details: string): void; closed(error?: Error): void },
   ): ClientHttp2Stream {
-    const stream = this.session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' }, { endStream: false });
+    const stream = this.session.request(
+      { ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' },
+      { endStream: false },
+    );
     this.streams.add(stream);
     const reader = new GrpcMessageReader();
     let httpStatus = 0;

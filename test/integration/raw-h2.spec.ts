@@ -81,6 +81,9 @@ describe('raw Node http2 floor against etcd', () => {
 
     clients.splice(clients.indexOf(writer), 1);
     await writer.close();
-    await waitFor(async () => (await other.get(`${prefix}r/b`).string()) === null, { timeoutMs: 1500, message: 'the revoke drops the lease key (an expiry would take the 5 s TTL)' });
+    await waitFor(async () => (await other.get(`${prefix}r/b`).string()) === null, {
+      timeoutMs: 1500,
+      message: 'the revoke drops the lease key (an expiry would take the 5 s TTL)',
+    });
   });
 });
