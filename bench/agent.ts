@@ -8,6 +8,7 @@ import { Session } from 'inspector';
 import { BenchClient, BenchClientOptions, BenchMap, ImplName, mapHas, mapSize } from './bench-client.interface';
 import { OursClient, loadCreateRegistry } from './ours';
 import { RawEtcd3Client } from './raw-etcd3';
+import { RawH2Client } from './raw-h2';
 import { RawTxnClient } from './raw-txn';
 import { SeedDesignClient } from './seed-design';
 
@@ -68,9 +69,11 @@ async function open(a: { clientId: string; impl: ImplName } & BenchClientOptions
       ? new RawEtcd3Client(options)
       : a.impl === 'rawtxn'
         ? new RawTxnClient(options)
-        : a.impl === 'seed'
-          ? new SeedDesignClient(options)
-          : await new OursClient(options).open();
+        : a.impl === 'h2'
+          ? new RawH2Client(options)
+          : a.impl === 'seed'
+            ? new SeedDesignClient(options)
+            : await new OursClient(options).open();
   clients.set(a.clientId, client);
 }
 

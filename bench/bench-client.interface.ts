@@ -12,13 +12,16 @@ export type BenchHandler = (map: BenchMap, changes?: BenchChanges) => void;
 /**
  * The three designs measured side by side (in Node), two floors measured in figure 1 only (raw etcd3
  * writing with our guarded transactions, and Go clientv3), and in figure 1 only too the seed's design
- * written in Go on clientv3 (`goseed`, an anchor: what the Go library we port would do).
+ * written in Go on clientv3 (`goseed`, an anchor: what the Go library we port would do) and, when
+ * asked for (`--impls=...,h2`), Node's own floor: the raw floor's work on Node's http2 module with
+ * hand-written gRPC framing and codecs (`h2`, bench/raw-h2.ts).
  */
-export type ImplName = 'raw' | 'rawtxn' | 'seed' | 'ours' | 'go' | 'goseed';
+export type ImplName = 'raw' | 'rawtxn' | 'h2' | 'seed' | 'ours' | 'go' | 'goseed';
 
 export const IMPL_LABELS: Record<ImplName, string> = {
   raw: 'raw etcd3 (floor)',
   rawtxn: 'raw etcd3, guarded (Txn)',
+  h2: 'raw Node http2 (floor)',
   seed: 'seed design',
   ours: 'ours (createRegistry)',
   go: 'Go clientv3 (floor)',

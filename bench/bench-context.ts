@@ -77,7 +77,7 @@ export interface BenchContext {
   small: boolean;
   sizes: BenchSizes;
   impls: ImplName[];
-  /** Designs measured in figure 1 only, interleaved with `impls` there (the guarded floor, `rawtxn`). */
+  /** Designs measured in figure 1 only, interleaved with `impls` there (the guarded floor, `rawtxn`; the Node http2 floor, `h2`, when named). */
   propagationOnly: ImplName[];
   /** The Go clientv3 floor program, when Go could build it (figure 1 measures it beside the Node designs). */
   goFloor?: string;

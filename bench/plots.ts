@@ -9,6 +9,7 @@ import { PropagationResult } from './figures/propagation';
 const COLORS: Record<ImplName, string> = {
   raw: '#1f77b4',
   rawtxn: '#9467bd',
+  h2: '#17becf',
   seed: '#d62728',
   ours: '#2ca02c',
   go: '#7f7f7f',

@@ -9,8 +9,13 @@ export interface PropagationResult {
   /** Every change, in ms: register in one process until the watcher in another holds it. */
   registerMs: number[];
   unregisterMs: number[];
-  /** How long `register()` itself took to resolve, in the registrar (breakdown of the figure). */
+  /**
+   * How long `register()` itself took to resolve, in the registrar (breakdown of the figure); for the
+   * Go programs, the writer's request until etcd answered (its t0 to t1).
+   */
   registerCallMs?: number[];
+  /** The same for `unregister()`. */
+  unregisterCallMs?: number[];
   registerP50: number;
   registerP99: number;
   unregisterP50: number;
@@ -26,7 +31,7 @@ export interface PropagationResult {
  * the same shared monotonic clock. Processes shared by the Node designs made a design's figure
  * depend on the others beside it: with ours and the guarded floor alone, ours was 0.98-1.00x the
  * floor at p50; with raw etcd3 also in the two processes, 1.03-1.09x (four runs each).
- * Besides `ctx.impls`, the designs of `ctx.propagationOnly` (the guarded floor) are measured here.
+ * Besides `ctx.impls`, the designs of `ctx.propagationOnly` (the guarded floor, the Node http2 floor) are measured here.
  * Designs are interleaved change by change, so drift on the shared machine hits all of them alike.
  */
 export async function measurePropagation(ctx: BenchContext): Promise<PropagationResult[]> {
@@ -44,7 +49,7 @@ export async function measurePropagation(ctx: BenchContext): Promise<Propagation
       await stopGo();
       throw err;
     }
-    // The guarded floor right after raw, so the table reads raw, guarded, the designs, Go.
+    // The guarded floor (and the Node http2 floor, when asked for) right after raw, so the table reads raw, the floors, the designs, Go.
     const nodeImpls: ImplName[] = [
       ...ctx.impls.filter((i) => i === 'raw'),
       ...ctx.propagationOnly,
@@ -63,14 +68,20 @@ export async function measurePropagation(ctx: BenchContext): Promise<Propagation
         await watcher.call('watch', { clientId: impl, watchId: impl, prefix: `/prop/${impl}/` });
       }
       for (const [impl, go] of goPairs) await go.change('put', `/prop/${impl}/anchor`, instanceValue(0));
-      const perRound = new Map<ImplName, { reg: number[]; unreg: number[]; call: number[] }[]>(designs.map((i) => [i, []]));
+      type Figures = { reg: number[]; unreg: number[]; call: number[]; unregCall: number[] };
+      const perRound = new Map<ImplName, Figures[]>(designs.map((i) => [i, []]));
       const random = seededRandom(11);
-      /** One change (register, then unregister) of one design; its three figures go into `into`. */
-      const oneChange = async (impl: ImplName, key: string, value: string, into: { reg: number[]; unreg: number[]; call: number[] }) => {
+      /** One change (register, then unregister) of one design; its four figures go into `into`. */
+      const oneChange = async (impl: ImplName, key: string, value: string, into: Figures) => {
         const go = goPairs.get(impl);
         if (go) {
-          into.reg.push(await go.change('put', key, value));
-          into.unreg.push(await go.change('delete', key));
+          // As GoFloorPair.change, keeping the writer's own t0 to t1 as the Node designs keep their call's.
+          const put = await go.write('put', key, value);
+          into.reg.push(msBetween(put.t0, await go.expectEvent('put', key, put.t0)));
+          into.call.push(msBetween(put.t0, put.t1));
+          const del = await go.write('delete', key);
+          into.unreg.push(msBetween(del.t0, await go.expectEvent('delete', key, del.t0)));
+          into.unregCall.push(msBetween(del.t0, del.t1));
           return;
         }
         const { registrar, watcher } = agents.get(impl)!;
@@ -79,13 +90,14 @@ export async function measurePropagation(ctx: BenchContext): Promise<Propagation
         into.reg.push(msBetween(w.t0, await appear.met));
         into.call.push(msBetween(w.t0, w.t1));
         const leave = await watcher.expect(impl, { kind: 'missing', key }, 15_000);
-        const d = await registrar.call<{ t0: string }>('unregister', { clientId: impl, key });
+        const d = await registrar.call<{ t0: string; t1: string }>('unregister', { clientId: impl, key });
         into.unreg.push(msBetween(d.t0, await leave.met));
+        into.unregCall.push(msBetween(d.t0, d.t1));
       };
       for (let r = 0; r < rounds; r++) {
         const ours = agents.get('ours')?.watcher;
         if (ctx.profileDir && r === 0) await ours?.call('profileStart');
-        const round = new Map(designs.map((impl) => [impl, { reg: [] as number[], unreg: [] as number[], call: [] as number[] }]));
+        const round = new Map<ImplName, Figures>(designs.map((impl) => [impl, { reg: [], unreg: [], call: [], unregCall: [] }]));
         // Interleaved change by change, so a slow second of the shared machine lands on every design
         // alike instead of on the one whose block it fell in; in a fresh (seeded) order each time, so
         // no design always follows the same one (the work a design leaves to etcd, such as the seed
@@ -115,7 +127,8 @@ export async function measurePropagation(ctx: BenchContext): Promise<Propagation
           impl,
           registerMs,
           unregisterMs,
-          registerCallMs: goPairs.has(impl) ? undefined : rs.flatMap((x) => x.call),
+          registerCallMs: rs.flatMap((x) => x.call),
+          unregisterCallMs: rs.flatMap((x) => x.unregCall),
           registerP50: percentile(registerMs, 50),
           registerP99: percentile(registerMs, 99),
           unregisterP50: percentile(unregisterMs, 50),
