@@ -39,6 +39,8 @@ const compact = (source: string): string =>
     .map((part, n) => (n % 2 === 1 ? part : part.replace(/ *([=,;:{}()<>+\-*?&|!]) */g, '$1')))
     .join("'");
 
+// An age is shown in seconds in its first minute, then in minutes (then hours and minutes, days and
+// hours): the once-a-second tick rewrites only the rows whose shown age changed, not every row.
 // The script's state: `ord` is
 // the sorted array, `sum` the counts per service, `drawn`/`trs` the rows in the DOM and their <tr>s.
 // A row already there keeps its place when it changes (as a sort of the Map's rows keeps it); a new
@@ -49,7 +51,7 @@ const SCRIPT = compact(`
   const $ = (id) => document.getElementById(id);
   const el = (tag, t, cls) => { const e = document.createElement(tag); if (t !== undefined) e.textContent = t; if (cls) e.className = cls; return e; };
   const text = (e, t) => { if (e.textContent !== t) e.textContent = t; };
-  const age = (ms) => { const s = Math.max(0, Math.floor(ms / 1000)); return s < 60 ? s + 's' : s < 3600 ? Math.floor(s / 60) + 'm' + (s % 60) + 's' : Math.floor(s / 3600) + 'h' + Math.floor((s % 3600) / 60) + 'm'; };
+  const age = (ms) => { const s = Math.max(0, Math.floor(ms / 1000)); return s < 60 ? s + 's' : s < 3600 ? Math.floor(s / 60) + 'm' : s < 86400 ? Math.floor(s / 3600) + 'h' + Math.floor((s % 3600) / 60) + 'm' : Math.floor(s / 86400) + 'd' + Math.floor((s % 86400) / 3600) + 'h'; };
   const uid = (i) => i.key + '\\0' + i.service + '\\0' + i.id;
   const cmp = (a, b) => a.service < b.service ? -1 : a.service > b.service ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
   const PAGE = 100;
