@@ -100,6 +100,16 @@ describe('lean Range against etcd, compared with etcd3', () => {
     }
   });
 
+  it('getEntries reads an all-ASCII prefix (keys and values as slices of one latin1 string) as etcd3 reads it', async () => {
+    // The prefix above holds a UTF-8 key: its read takes the UTF-8 path. This one is ASCII throughout, as a
+    // registry usually is, around the framing's bytes of 0x80 and up (etcd's 64-bit ids, the revisions' varints).
+    const ascii = `${prefix}svc-3/`;
+    const entries = await reader({ endpoints: etcd.endpoints }).getEntries(ascii);
+    const theirs = await client.getAll().prefix(ascii).exec();
+    expect(theirs.kvs).toHaveLength(43); // i3, i10, ... i297
+    expect(entries).toEqual(theirs.kvs.map((kv) => ({ key: kv.key.toString(), value: kv.value.toString(), revision: kv.mod_revision })));
+  });
+
   it('getEntries calls whileEtcdAnswers once, after the request is written and before the answer is read; never when nothing answers', async () => {
     const steps: string[] = [];
     const entries = await reader({ endpoints: etcd.endpoints })
