@@ -1,68 +1,52 @@
-import { BYTES, VARINT, int64At, lengthAt, skipField, truncated } from '../lib/core/etcd/proto-wire';
+import { BYTES, ProtoWriter, VARINT, int64At, lengthAt, skipField, truncated } from '../lib/core/etcd/proto-wire';
 
 /**
- * The messages of the Node http2 floor (bench/raw-h2.ts), encoded and decoded by hand: etcd 3.4's
+ * The messages of the Node http2 floor (bench/raw-h2.ts), encoded (with the library's protobuf
+ * writer, lib/core/etcd/proto-wire.ts) and decoded by hand: etcd 3.4's
  * rpc.proto and kv.proto (the copy etcd3 ships, node_modules/etcd3/proto), field numbers below.
  * int64 values are decimal strings, as etcd3 gives them. test/unit/raw-h2-codec.spec.ts checks
  * them against etcd3's own (protobufjs) codec.
  */
 
-/** Protobuf bytes of one message, fields in order. */
-class ProtoOut {
-  private readonly parts: Buffer[] = [];
-  private small: number[] = [];
-
-  private varint(value: bigint): void {
-    let v = BigInt.asUintN(64, value); // a negative int64 is its 64-bit two's complement (10 bytes)
-    while (v > 0x7fn) {
-      this.small.push(Number(v & 0x7fn) | 0x80);
-      v >>= 7n;
-    }
-    this.small.push(Number(v));
-  }
-
-  /** An int64/bool field, left out when 0 (proto3's default). */
-  int(field: number, value: number | string | boolean | undefined): this {
-    if (value === undefined || value === false || value === 0 || value === '0') return this;
-    this.varint(BigInt((field << 3) | VARINT));
-    this.varint(value === true ? 1n : BigInt(value));
-    return this;
-  }
-
-  /** A bytes or nested-message field, left out when empty unless `always` (a oneof member). */
-  bytes(field: number, value: Buffer | undefined, always = false): this {
-    if (value === undefined || (value.length === 0 && !always)) return this;
-    this.varint(BigInt((field << 3) | BYTES));
-    this.varint(BigInt(value.length));
-    this.parts.push(Buffer.from(this.small), value);
-    this.small = [];
-    return this;
-  }
-
-  finish(): Buffer {
-    if (this.small.length > 0) this.parts.push(Buffer.from(this.small));
-    this.small = [];
-    return this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts);
-  }
+/** etcdserverpb.PutRequest: key 1, value 2, lease 3. */
+export function encodePutRequest(key: Buffer, value: Buffer, lease: string): Buffer {
+  const w = new ProtoWriter();
+  w.bytes(1, key);
+  w.bytes(2, value);
+  w.int(3, lease);
+  return w.finish();
 }
 
-/** etcdserverpb.PutRequest: key 1, value 2, lease 3. */
-export const encodePutRequest = (key: Buffer, value: Buffer, lease: string): Buffer =>
-  new ProtoOut().bytes(1, key).bytes(2, value).int(3, lease).finish();
-
 /** etcdserverpb.DeleteRangeRequest: key 1 (range_end 2 unset: this one key). */
-export const encodeDeleteRangeRequest = (key: Buffer): Buffer => new ProtoOut().bytes(1, key).finish();
+export function encodeDeleteRangeRequest(key: Buffer): Buffer {
+  const w = new ProtoWriter();
+  w.bytes(1, key);
+  return w.finish();
+}
 
 /** etcdserverpb.LeaseGrantRequest: TTL 1 (ID 2 unset: etcd picks it). */
-export const encodeLeaseGrantRequest = (ttlSeconds: number): Buffer => new ProtoOut().int(1, ttlSeconds).finish();
+export function encodeLeaseGrantRequest(ttlSeconds: number): Buffer {
+  const w = new ProtoWriter();
+  w.int(1, ttlSeconds);
+  return w.finish();
+}
 
 /** etcdserverpb.LeaseKeepAliveRequest and LeaseRevokeRequest: ID 1. */
-export const encodeLeaseIdRequest = (id: string): Buffer => new ProtoOut().int(1, id).finish();
+export function encodeLeaseIdRequest(id: string): Buffer {
+  const w = new ProtoWriter();
+  w.int(1, id);
+  return w.finish();
+}
 
 /** etcdserverpb.WatchRequest { create_request (1): WatchCreateRequest { key 1, range_end 2, start_revision 3 } }. */
 export function encodeWatchCreateRequest(key: Buffer, rangeEnd: Buffer, startRevision: string): Buffer {
-  const create = new ProtoOut().bytes(1, key).bytes(2, rangeEnd).int(3, startRevision).finish();
-  return new ProtoOut().bytes(1, create, true).finish();
+  const create = new ProtoWriter();
+  create.bytes(1, key);
+  create.bytes(2, rangeEnd);
+  create.int(3, startRevision);
+  const w = new ProtoWriter();
+  w.message(1, create);
+  return w.finish();
 }
 
 /** What the floor reads of etcdserverpb.LeaseGrantResponse: ID 2, TTL 3, error 4 (header 1 skipped). */

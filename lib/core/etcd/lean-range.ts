@@ -1,7 +1,18 @@
 import type { CallOptions } from '@grpc/grpc-js';
 import { ClientHttp2Session, ClientHttp2Stream, connect, IncomingHttpHeaders, SecureClientSessionOptions } from 'http2';
 import type { EtcdErrorKind, ErrorKindOf } from '../final-error';
-import { BYTES, LeanResponseHeader, VARINT, decodeHeader, emptyHeader, int64At, lengthAt, skipField, truncated } from './proto-wire';
+import {
+  BYTES,
+  LeanResponseHeader,
+  ProtoWriter,
+  VARINT,
+  decodeHeader,
+  emptyHeader,
+  int64At,
+  lengthAt,
+  skipField,
+  truncated,
+} from './proto-wire';
 
 export type { LeanResponseHeader } from './proto-wire';
 
@@ -58,51 +69,8 @@ export interface LeanAuthenticateResponse {
 
 // --- encoding ---------------------------------------------------------------------------------
 
-class Writer {
-  private readonly parts: number[] = [];
-  private readonly chunks: Buffer[] = [];
-
-  tag(field: number, wireType: number): void {
-    this.varint(BigInt((field << 3) | wireType));
-  }
-
-  varint(value: bigint): void {
-    // int64 as protobuf writes it: a negative value is its 64-bit two's complement (10 bytes).
-    let v = BigInt.asUintN(64, value);
-    while (v >= 0x80n) {
-      this.parts.push(Number(v & 0x7fn) | 0x80);
-      v >>= 7n;
-    }
-    this.parts.push(Number(v));
-  }
-
-  bytes(field: number, value: Buffer): void {
-    this.tag(field, BYTES);
-    this.varint(BigInt(value.length));
-    this.flush();
-    this.chunks.push(value);
-  }
-
-  int(field: number, value: number | string | boolean | undefined): void {
-    if (value === undefined || value === false || value === 0 || value === '0') return;
-    this.tag(field, VARINT);
-    this.varint(value === true ? 1n : BigInt(value));
-  }
-
-  finish(): Buffer {
-    this.flush();
-    return Buffer.concat(this.chunks);
-  }
-
-  private flush(): void {
-    if (this.parts.length === 0) return;
-    this.chunks.push(Buffer.from(this.parts));
-    this.parts.length = 0;
-  }
-}
-
 export function encodeRangeRequest(req: LeanRangeRequest): Buffer {
-  const w = new Writer();
+  const w = new ProtoWriter();
   if (req.key.length > 0) w.bytes(1, req.key);
   if (req.rangeEnd !== undefined && req.rangeEnd.length > 0) w.bytes(2, req.rangeEnd);
   w.int(3, req.limit);
@@ -116,7 +84,7 @@ export function encodeRangeRequest(req: LeanRangeRequest): Buffer {
 }
 
 export function encodeAuthenticateRequest(name: string, password: string): Buffer {
-  const w = new Writer();
+  const w = new ProtoWriter();
   if (name !== '') w.bytes(1, Buffer.from(name));
   if (password !== '') w.bytes(2, Buffer.from(password));
   return w.finish();

@@ -98,3 +98,72 @@ export function decodeHeader(buf: Buffer, pos: number, end: number): LeanRespons
   }
   return header;
 }
+
+/**
+ * Bytes of one message, fields in the order written (the encoder of txn-codec.ts, lean-range.ts and
+ * the benchmark's Node floor); nested messages are encoded first and go in as bytes.
+ */
+export class ProtoWriter {
+  private readonly parts: (number[] | Buffer)[] = [];
+  private small: number[] = [];
+  private size = 0;
+
+  private varint(value: number): void {
+    while (value > 0x7f) {
+      this.small.push((value % 128) | 0x80);
+      value = Math.floor(value / 128);
+    }
+    this.small.push(value);
+  }
+
+  private tag(field: number, wireType: number): void {
+    this.varint(field * 8 + wireType);
+  }
+
+  /** An int64, uint64, enum or bool field (omitted when 0 unless `always`: a oneof member). */
+  int(field: number, value: number | string | boolean | bigint | undefined, always = false): void {
+    if (value === undefined || value === null) return;
+    if (!always && (value === false || value === 0 || value === '0' || value === 0n)) return;
+    this.tag(field, VARINT);
+    const n = value === true ? 1 : value === false ? 0 : typeof value === 'number' ? value : Number(value);
+    if (Number.isSafeInteger(n) && n >= 0) return this.varint(n);
+    // Beyond 2^53, or negative (two's complement on 64 bits: ten bytes).
+    let v = BigInt.asUintN(64, BigInt(value));
+    while (v > 0x7fn) {
+      this.small.push(Number(v & 0x7fn) | 0x80);
+      v >>= 7n;
+    }
+    this.small.push(Number(v));
+  }
+
+  bytes(field: number, value: Buffer | undefined, always = false): void {
+    if (value === undefined || value === null || (value.length === 0 && !always)) return;
+    this.tag(field, BYTES);
+    this.varint(value.length);
+    this.flush();
+    this.parts.push(value);
+    this.size += value.length;
+  }
+
+  message(field: number, inner: ProtoWriter): void {
+    this.bytes(field, inner.finish(), true);
+  }
+
+  finish(): Buffer {
+    this.flush();
+    const out = Buffer.allocUnsafe(this.size);
+    let at = 0;
+    for (const part of this.parts) {
+      if (Buffer.isBuffer(part)) at += part.copy(out, at);
+      else for (const b of part) out[at++] = b;
+    }
+    return out;
+  }
+
+  private flush(): void {
+    if (this.small.length === 0) return;
+    this.parts.push(this.small);
+    this.size += this.small.length;
+    this.small = [];
+  }
+}

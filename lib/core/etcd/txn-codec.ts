@@ -11,7 +11,7 @@ import {
   SortOrder,
   SortTarget,
 } from 'etcd3';
-import { BYTES, LeanResponseHeader, VARINT, decodeHeader, int64At, lengthAt, skipField, truncated } from './proto-wire';
+import { BYTES, LeanResponseHeader, ProtoWriter, VARINT, decodeHeader, int64At, lengthAt, skipField, truncated } from './proto-wire';
 
 /**
  * KV/Txn's messages (etcd's rpc.proto, field numbers below) encoded and decoded by hand, in the
@@ -26,72 +26,6 @@ import { BYTES, LeanResponseHeader, VARINT, decodeHeader, int64At, lengthAt, ski
 
 // --- encoding ---------------------------------------------------------------------------------
 
-/** Bytes of one message, in order; nested messages are encoded first and go in as bytes. */
-class Out {
-  private readonly parts: (number[] | Buffer)[] = [];
-  private small: number[] = [];
-  private size = 0;
-
-  private varint(value: number): void {
-    while (value > 0x7f) {
-      this.small.push((value % 128) | 0x80);
-      value = Math.floor(value / 128);
-    }
-    this.small.push(value);
-  }
-
-  private tag(field: number, wireType: number): void {
-    this.varint(field * 8 + wireType);
-  }
-
-  /** An int64, uint64, enum or bool field (omitted when 0 unless `always`: a oneof member). */
-  int(field: number, value: number | string | boolean | bigint | undefined, always = false): void {
-    if (value === undefined || value === null) return;
-    if (!always && (value === false || value === 0 || value === '0' || value === 0n)) return;
-    this.tag(field, VARINT);
-    const n = value === true ? 1 : value === false ? 0 : typeof value === 'number' ? value : Number(value);
-    if (Number.isSafeInteger(n) && n >= 0) return this.varint(n);
-    // Beyond 2^53, or negative (two's complement on 64 bits: ten bytes).
-    let v = BigInt.asUintN(64, BigInt(value));
-    while (v > 0x7fn) {
-      this.small.push(Number(v & 0x7fn) | 0x80);
-      v >>= 7n;
-    }
-    this.small.push(Number(v));
-  }
-
-  bytes(field: number, value: Buffer | undefined, always = false): void {
-    if (value === undefined || value === null || (value.length === 0 && !always)) return;
-    this.tag(field, BYTES);
-    this.varint(value.length);
-    this.flush();
-    this.parts.push(value);
-    this.size += value.length;
-  }
-
-  message(field: number, inner: Out): void {
-    this.bytes(field, inner.finish(), true);
-  }
-
-  finish(): Buffer {
-    this.flush();
-    const out = Buffer.allocUnsafe(this.size);
-    let at = 0;
-    for (const part of this.parts) {
-      if (Buffer.isBuffer(part)) at += part.copy(out, at);
-      else for (const b of part) out[at++] = b;
-    }
-    return out;
-  }
-
-  private flush(): void {
-    if (this.small.length === 0) return;
-    this.parts.push(this.small);
-    this.size += this.small.length;
-    this.small = [];
-  }
-}
-
 /** An enum given by its number or its name (etcd3's types allow both). */
 function enumValue(value: number | string | undefined, names: Record<string, unknown>, what: string): number | undefined {
   if (value === undefined || typeof value === 'number') return value;
@@ -100,8 +34,8 @@ function enumValue(value: number | string | undefined, names: Record<string, unk
   return n;
 }
 
-function compare(c: ICompare): Out {
-  const o = new Out();
+function compare(c: ICompare): ProtoWriter {
+  const o = new ProtoWriter();
   o.int(1, enumValue(c.result, CompareResult, 'compare result'));
   o.int(2, enumValue(c.target, CompareTarget, 'compare target'));
   o.bytes(3, c.key);
@@ -115,8 +49,8 @@ function compare(c: ICompare): Out {
   return o;
 }
 
-function range(r: IRangeRequest): Out {
-  const o = new Out();
+function range(r: IRangeRequest): ProtoWriter {
+  const o = new ProtoWriter();
   o.bytes(1, r.key);
   o.bytes(2, r.range_end);
   o.int(3, r.limit);
@@ -133,12 +67,12 @@ function range(r: IRangeRequest): Out {
   return o;
 }
 
-function requestOp(op: IRequestOp): Out {
-  const o = new Out();
+function requestOp(op: IRequestOp): ProtoWriter {
+  const o = new ProtoWriter();
   if (op.request_range) o.message(1, range(op.request_range));
   else if (op.request_put) {
     const p = op.request_put;
-    const put = new Out();
+    const put = new ProtoWriter();
     put.bytes(1, p.key);
     put.bytes(2, p.value);
     put.int(3, p.lease);
@@ -148,7 +82,7 @@ function requestOp(op: IRequestOp): Out {
     o.message(2, put);
   } else if (op.request_delete_range) {
     const d = op.request_delete_range;
-    const del = new Out();
+    const del = new ProtoWriter();
     del.bytes(1, d.key);
     del.bytes(2, d.range_end);
     del.int(3, d.prev_kv);
@@ -157,8 +91,8 @@ function requestOp(op: IRequestOp): Out {
   return o;
 }
 
-function txn(req: ITxnRequest): Out {
-  const o = new Out();
+function txn(req: ITxnRequest): ProtoWriter {
+  const o = new ProtoWriter();
   for (const c of req.compare ?? []) o.message(1, compare(c));
   for (const op of req.success ?? []) o.message(2, requestOp(op));
   for (const op of req.failure ?? []) o.message(3, requestOp(op));
