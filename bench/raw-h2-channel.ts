@@ -1,5 +1,6 @@
 import { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders, connect } from 'http2';
 import { connect as tcpConnect } from 'net';
+import { grpcFrame, grpcStatusOf } from '../lib/core/etcd/lean-range';
 
 /**
  * gRPC over Node's own http2 for the Node http2 floor (bench/raw-h2.ts): one connection, unary
@@ -8,15 +9,6 @@ import { connect as tcpConnect } from 'net';
  * big-endian uint32) then the message; the status in the trailers (grpc-status, grpc-message),
  * or in the response headers of a trailers-only answer.
  */
-
-/** The 5-byte length prefix and the message. */
-export function grpcFrame(message: Buffer): Buffer {
-  const frame = Buffer.allocUnsafe(5 + message.length);
-  frame[0] = 0;
-  frame.writeUInt32BE(message.length, 1);
-  message.copy(frame, 5);
-  return frame;
-}
 
 /**
  * Cuts a stream's DATA chunks into gRPC messages, wherever the chunks' boundaries fall (a prefix or a
@@ -86,20 +78,6 @@ export class GrpcCallError extends Error {
   ) {
     super(`${path}: gRPC status ${code}: ${details}`);
   }
-}
-
-/** The gRPC status of a header block, if it has one (grpc-message is percent-encoded). */
-export function grpcStatusOf(headers: IncomingHttpHeaders): { code: number; details: string } | undefined {
-  const code = headers['grpc-status'];
-  if (code === undefined) return undefined;
-  const raw = String(headers['grpc-message'] ?? '');
-  let details = raw;
-  try {
-    details = decodeURIComponent(raw);
-  } catch {
-    // kept as sent
-  }
-  return { code: Number(code), details };
 }
 
 /** A bidirectional stream: messages out with send(), in through the handler given to stream(). */

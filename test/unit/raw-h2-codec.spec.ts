@@ -1,4 +1,5 @@
-import { GrpcMessageReader, grpcFrame, grpcStatusOf } from '../../bench/raw-h2-channel';
+import { GrpcMessageReader } from '../../bench/raw-h2-channel';
+import { grpcFrame, grpcStatusOf } from '../../lib/core/etcd/lean-range';
 import {
   applyWatchResponse,
   decodeLeaseGrantResponse,

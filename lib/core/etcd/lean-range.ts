@@ -273,14 +273,25 @@ const header = (headers: IncomingHttpHeaders, name: string): string | undefined 
   return Array.isArray(value) ? value[0] : value;
 };
 
-/** grpc-message is percent-encoded. */
-function grpcMessage(headers: IncomingHttpHeaders): string {
+/** The gRPC status of a header block (the trailers, or a trailers-only answer's headers), if it has one; grpc-message is percent-encoded. */
+export function grpcStatusOf(headers: IncomingHttpHeaders): { code: number; details: string } | undefined {
+  const code = header(headers, 'grpc-status');
+  if (code === undefined) return undefined;
   const raw = header(headers, 'grpc-message') ?? '';
   try {
-    return decodeURIComponent(raw);
+    return { code: Number(code), details: decodeURIComponent(raw) };
   } catch {
-    return raw;
+    return { code: Number(code), details: raw };
   }
+}
+
+/** A gRPC message on the wire: the 5-byte prefix (not compressed, the length as a big-endian uint32), then the message. */
+export function grpcFrame(message: Buffer): Buffer {
+  const frame = Buffer.allocUnsafe(5 + message.length);
+  frame[0] = 0;
+  frame.writeUInt32BE(message.length, 1);
+  message.copy(frame, 5);
+  return frame;
 }
 
 /** The answer's flow-control window: a large Range arrives without waiting on WINDOW_UPDATEs. */
@@ -426,13 +437,9 @@ export class LeanEtcdMember {
       } catch (error) {
         return finish(leanCallError(GrpcStatus.UNAVAILABLE, `No connection established. Last error: ${String(error)}`));
       }
-      const frame = Buffer.allocUnsafe(5 + body.length);
-      frame[0] = 0;
-      frame.writeUInt32BE(body.length, 1);
-      body.copy(frame, 5);
       // 'finish': the request is written (an error instead: the stream's 'error' below ends the call).
       if (onSent) stream.once('finish', onSent);
-      stream.end(frame);
+      stream.end(grpcFrame(body));
 
       const chunks: Buffer[] = [];
       let size = 0;
@@ -440,10 +447,8 @@ export class LeanEtcdMember {
       let details = '';
       let httpStatus = 0;
       const statusFrom = (h: IncomingHttpHeaders) => {
-        const code = header(h, 'grpc-status');
-        if (code === undefined) return;
-        status = Number(code);
-        details = grpcMessage(h);
+        const read = grpcStatusOf(h);
+        if (read) ({ code: status, details } = read);
       };
       stream.on('response', (h) => {
         httpStatus = Number(h[':status']);
